@@ -1,0 +1,50 @@
+# peerwork — the README's commands. The real build is CMake + Ninja (CMakeLists.txt);
+# this file only strings the steps together.
+#   make            build build/peerwork
+#   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
+#   make test       unit tests (CTest + cmocka), the same under ASan+UBSan, API tests against the real server
+#   make bench      the benchmarks (results go in docs/BENCHMARKS.md)
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DB         ?= data/peerwork.db
+LISTEN     ?= 127.0.0.1:8080
+SETUP_STAMP := $(BUILD)/.setup-done
+
+.PHONY: all build run test unit-test asan-test api-test bench setup clean
+
+all: build
+
+$(SETUP_STAMP): scripts/setup.sh package.json
+	@bash scripts/setup.sh
+	@mkdir -p $(BUILD) && touch $@
+
+setup: $(SETUP_STAMP)
+
+build: $(SETUP_STAMP)
+	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)
+
+run: build
+	@mkdir -p $(dir $(DB))
+	@if [ ! -f "$(DB)" ]; then $(BUILD)/peerwork migrate --db $(DB) && \
+	  if $(BUILD)/peerwork --help | grep -q '^  seed '; then $(BUILD)/peerwork seed --demo --db $(DB); fi; fi
+	$(BUILD)/peerwork serve --listen $(LISTEN) --db $(DB)
+
+unit-test: build
+	@cd $(BUILD) && ctest --output-on-failure
+
+asan-test: $(SETUP_STAMP)
+	@test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure
+
+api-test: build
+	@node --test --test-concurrency=2 tests/api/
+
+test: unit-test asan-test api-test
+
+bench: $(SETUP_STAMP)
+	@bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-bench

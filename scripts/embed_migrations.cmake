@@ -1,0 +1,16 @@
+# Turns the migration files into a C array of {version, name, sql} for the binary.
+# Called by CMakeLists.txt with -DOUT=<c file> -DFILES=<sorted list of .sql files>.
+set(out "/* generated from the src/store/migrations files by scripts/embed_migrations.cmake */\n")
+string(APPEND out "#include \"store/migrate.h\"\n\nconst pw_migration pw_migrations[] = {\n")
+set(count 0)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  math(EXPR version "${version}")
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND out "    {${version}, \"${name}\", (const char[]){${bytes}0x00}},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND out "};\nconst int pw_migration_count = ${count};\n")
+file(WRITE ${OUT} "${out}")

@@ -1,0 +1,218 @@
+/* accounts.c — POST /users, POST /sessions, DELETE /sessions/current, GET /me, and the
+ * development clock.
+ *
+ * Sign-up: validate on the loop -> argon2id on the hash pool -> insert on the writer ->
+ * 201 once durable. Sign-in: throttle check and user lookup on the loop -> verify on the
+ * hash pool (against a dummy hash when the e-mail is unknown, so both cost the same) ->
+ * on success a new session on the writer (revoking the session the request came with:
+ * rotation) -> {token, user} and the cookie. Both failure kinds give one identical 401. */
+#include <stdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "http/throttle.h"
+#include "market/accounts.h"
+#include "store/writer.h"
+
+/* ---- POST /users ------------------------------------------------------------------------ */
+
+typedef struct signup {
+    pw_new_user user;
+    char password_hash[PW_PASSWORD_HASH_BYTES];
+} signup;
+
+static int signup_hash(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    signup *s = pw_call_data(call);
+    int rc = pw_accounts_hash_password(s->user.password, s->password_hash);
+    sodium_memzero(s->user.password, sizeof(s->user.password));
+    return rc;
+}
+
+static int signup_insert(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    signup *s = pw_call_data(call);
+    pw_user_row row;
+    if (pw_accounts_insert_user(db, &s->user, s->password_hash, now_ms, &row, &call->error) != 0)
+        return pw_call_fail(call, &call->error);
+    call->status = 201;
+    call->output = pw_accounts_user_json(&row);
+    return 0;
+}
+
+static void signup_hashed(pw_call *call, pw_req *rq)
+{
+    if (call->job.result != 0) {
+        pw_reply_errorf(rq, 503, "unavailable", NULL, "could not hash the password; try again");
+        return;
+    }
+    pw_call_write(call, signup_insert, NULL);
+}
+
+void pw_api_users_create(pw_req *rq)
+{
+    pw_error err;
+    pw_call *call = pw_call_new(rq, sizeof(signup));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    signup *s = pw_call_data(call);
+    if (pw_accounts_parse_new_user(rq->body, &s->user, &err) != 0) {
+        pw_call_free(call);
+        return pw_reply_error(rq, &err);
+    }
+    pw_call_hash(call, signup_hash, signup_hashed);
+}
+
+/* ---- POST /sessions ---------------------------------------------------------------------- */
+
+typedef struct signin {
+    char email[PW_EMAIL_MAX_BYTES + 1];
+    char password[PW_PASSWORD_MAX_BYTES + 1];
+    char ip[64];
+    int found;                                /* the e-mail exists */
+    pw_user_row user;
+    char token[PW_TOKEN_TEXT_BYTES];
+    char csrf[PW_CSRF_TEXT_BYTES];
+} signin;
+
+static int signin_verify(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    signin *s = pw_call_data(call);
+    int rc = pw_accounts_verify_password(s->found ? s->user.password_hash : NULL, s->password);
+    sodium_memzero(s->password, sizeof(s->password));
+    return rc;
+}
+
+static int signin_session(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    signin *s = pw_call_data(call);
+    if (pw_accounts_create_session(db, s->user.id, call->auth.session_id, now_ms, s->token, s->csrf) != PW_OK)
+        return -1;
+    call->status = 200;
+    json_t *user = pw_accounts_user_json(&s->user);
+    call->output = json_pack("{s:s, s:o}", "token", s->token, "user", user);
+    return 0;
+}
+
+static void signin_done(pw_call *call, pw_req *rq)
+{
+    signin *s = pw_call_data(call);
+    if (call->status == 200) {
+        char cookie[160];
+        snprintf(cookie, sizeof(cookie), "pw_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", s->token,
+                 PW_SESSION_ABSOLUTE_S, call->app->cfg.cookie_secure || pw_req_is_https(rq) ? "; Secure" : "");
+        pw_reply_header(rq, "set-cookie", cookie);
+    }
+    sodium_memzero(s->token, sizeof(s->token));
+    pw_call_reply(call, rq);
+}
+
+static void signin_verified(pw_call *call, pw_req *rq)
+{
+    signin *s = pw_call_data(call);
+    pw_throttle *t = call->app->throttle;
+    if (call->job.result != 0) {
+        pw_throttle_fail(t, "email:", s->email, strlen(s->email), call->now_ms);
+        pw_throttle_fail(t, "ip:", s->ip, strlen(s->ip), call->now_ms);
+        pw_reply_errorf(rq, 401, "invalid_credentials", NULL, "wrong email or password");
+        return;
+    }
+    pw_throttle_clear(t, "email:", s->email, strlen(s->email));
+    pw_call_write(call, signin_session, signin_done);
+}
+
+void pw_api_sessions_create(pw_req *rq)
+{
+    pw_error err;
+    pw_call *call = pw_call_new(rq, sizeof(signin));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    signin *s = pw_call_data(call);
+    if (pw_json_string_field(rq->body, "email", 1, 1, PW_EMAIL_MAX_BYTES, 0, s->email, sizeof(s->email), &err) != 0 ||
+        pw_json_string_field(rq->body, "password", 1, 1, PW_PASSWORD_MAX_CHARS, 1, s->password, sizeof(s->password),
+                             &err) != 0) {
+        pw_call_free(call);
+        return pw_reply_error(rq, &err);
+    }
+    for (char *p = s->email; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    pw_req_peer_ip(rq, s->ip, sizeof(s->ip));
+    int64_t now_ms = pw_clock_now_ms(&rq->app->clock);
+    pw_throttle *t = rq->app->throttle;
+    int wait_s = pw_throttle_check(t, "email:", s->email, strlen(s->email), PW_LOGIN_FAILS_PER_ACCOUNT, now_ms);
+    int wait_ip_s = pw_throttle_check(t, "ip:", s->ip, strlen(s->ip), PW_LOGIN_FAILS_PER_IP, now_ms);
+    if (wait_ip_s > wait_s)
+        wait_s = wait_ip_s;
+    if (wait_s > 0) {
+        pw_call_free(call);
+        pw_error_set(&err, 429, "rate_limited", NULL, "too many failed sign-ins; try again later");
+        err.retry_after_s = wait_s;
+        return pw_reply_error(rq, &err);
+    }
+    int found = pw_accounts_find_by_email(pw_loop_db(rq->loop), s->email, &s->user);
+    if (found < 0) {
+        pw_call_free(call);
+        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
+    }
+    s->found = found;
+    pw_call_hash(call, signin_verify, signin_verified);
+}
+
+/* ---- DELETE /sessions/current ---------------------------------------------------------------- */
+
+static int signout_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    if (pw_accounts_revoke_session(db, call->auth.session_id, now_ms) != PW_OK)
+        return -1;
+    call->status = 204;
+    return 0;
+}
+
+static void signout_done(pw_call *call, pw_req *rq)
+{
+    if (call->status == 204)
+        pw_reply_header(rq, "set-cookie", "pw_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    pw_call_reply(call, rq);
+}
+
+void pw_api_sessions_delete(pw_req *rq)
+{
+    pw_call *call = pw_call_new(rq, 0);
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    pw_call_write(call, signout_run, signout_done);
+}
+
+/* ---- GET /me ------------------------------------------------------------------------------------ */
+
+void pw_api_me_get(pw_req *rq)
+{
+    pw_user_row user;
+    int found = pw_accounts_find_by_id(pw_loop_db(rq->loop), rq->auth.user_id, &user);
+    if (found != 1)
+        return pw_reply_errorf(rq, 401, "unauthenticated", NULL, "sign in first");
+    json_t *out = pw_accounts_user_json(&user);
+    json_object_set_new(out, "csrf_token", json_string(rq->auth.csrf_token));
+    pw_reply_json(rq, 200, out);
+}
+
+/* ---- POST /dev/clock (only with --dev-clock) ------------------------------------------------------ */
+
+void pw_api_dev_clock(pw_req *rq)
+{
+    if (!rq->app->cfg.dev_clock)
+        return pw_reply_errorf(rq, 404, "not_found", NULL, "no such endpoint");
+    json_t *v = json_object_get(rq->body, "advance_s");
+    if (v == NULL)
+        return pw_reply_errorf(rq, 422, "validation_failed", "advance_s", "advance_s is required");
+    if (!json_is_integer(v))
+        return pw_reply_errorf(rq, 400, "wrong_type", "advance_s", "advance_s must be an integer");
+    json_int_t s = json_integer_value(v);
+    if (s < 0 || s > 366 * 24 * 3600)
+        return pw_reply_errorf(rq, 422, "validation_failed", "advance_s", "advance_s must be 0 to one year");
+    pw_clock_advance_ms(&rq->app->clock, (int64_t)s * 1000);
+    char now[PW_RFC3339_BYTES];
+    pw_time_format_rfc3339(pw_clock_now_ms(&rq->app->clock), now);
+    pw_reply_json(rq, 200, json_pack("{s:s}", "now", now));
+}

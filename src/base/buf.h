@@ -1,0 +1,17 @@
+/* buf.h — a growable byte buffer with printf-style appends; the one string builder. */
+#ifndef PW_BUF_H
+#define PW_BUF_H
+#include <stddef.h>
+
+typedef struct pw_buf {
+    char *data;               /* NUL-terminated while len < cap */
+    size_t len;               /* bytes used */
+    size_t cap;               /* bytes allocated */
+} pw_buf;
+
+void pw_buf_init(pw_buf *b);
+void pw_buf_cleanup(pw_buf *b);
+int pw_buf_append(pw_buf *b, const void *data, size_t len);
+int pw_buf_printf(pw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

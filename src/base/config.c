@@ -1,0 +1,23 @@
+/* config.c — defaults for pw_config (see config.h). */
+#include "base/config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void pw_config_defaults(pw_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+    cfg->listen_port = 8080;
+    snprintf(cfg->db_path, sizeof(cfg->db_path), "data/peerwork.db");
+    snprintf(cfg->web_root, sizeof(cfg->web_root), "web");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->loops = cores > 0 ? (int)cores : 1;
+    cfg->ack_window_s = 120;
+    cfg->review_window_s = 3 * 24 * 3600;
+    cfg->batch_window_ms = 2000;
+    cfg->fee_bps = 1000;
+    cfg->pool_share_bps = 2000;
+    cfg->group_commit = 1;
+}

@@ -1,0 +1,26 @@
+/* config.h — the server's configuration: flags first, then PEERWORK_* environment
+ * variables, then these defaults. Policy values (windows, fees) are read by the
+ * subsystems from here; hard caps are in limits.h. */
+#ifndef PW_CONFIG_H
+#define PW_CONFIG_H
+#include <stdint.h>
+
+typedef struct pw_config {
+    char listen_host[64];         /* --listen HOST:PORT, PEERWORK_LISTEN; default 127.0.0.1:8080 */
+    int listen_port;
+    char db_path[1024];           /* --db, PEERWORK_DB; default data/peerwork.db */
+    char web_root[1024];          /* --web, PEERWORK_WEB; the static interface; default ./web */
+    int loops;                    /* --loops: event loop threads; default: one per core */
+    int ack_window_s;             /* --ack-window-s: time a worker has to acknowledge an assignment */
+    int review_window_s;          /* --review-window-s: time a client has to review submitted work */
+    int batch_window_ms;          /* --batch-window-ms: batch dispatch period */
+    int fee_bps;                  /* --fee-bps: platform fee in basis points of money compensation */
+    int pool_share_bps;           /* --pool-share-bps: share of fees paid into the workers' pool */
+    int cookie_secure;            /* --cookie-secure: mark the session cookie Secure (behind TLS) */
+    int dev_clock;                /* --dev-clock: enable POST /api/v1/dev/clock (tests, demos only) */
+    int group_commit;             /* --no-group-commit sets 0: one commit per request (benchmarks) */
+} pw_config;
+
+void pw_config_defaults(pw_config *cfg);
+
+#endif

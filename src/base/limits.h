@@ -1,0 +1,69 @@
+/* limits.h — every limit peerwork enforces, in one place, each with the reason for it.
+ *
+ * A limit turns an unbounded input (a body, a header list, a JSON tree, a queue) into a
+ * bounded one. Crossing any of these is a clean 4xx (or a refused start-up for the
+ * configuration ones), never a crash or an unbounded allocation. Policy defaults that a
+ * flag can change live in config.h; here are the hard caps. */
+#ifndef PW_LIMITS_H
+#define PW_LIMITS_H
+
+/* ---- HTTP transport ---------------------------------------------------------------- */
+#define PW_HTTP_ENTITY_MAX_BYTES (1024 * 1024)  /* h2o buffers a body up to this and answers 413 itself past it; routes set tighter caps */
+#define PW_HTTP_BODY_DEFAULT_MAX_BYTES (16 * 1024) /* a route's JSON body cap unless its row says otherwise: every form fits in 16 KiB */
+#define PW_HTTP_HEADERS_MAX 100                 /* h2o's own cap (H2O_MAX_HEADERS) on request headers; past it the request is a 400 */
+#define PW_HTTP_REQUEST_TIMEOUT_MS 10000        /* a client that has not sent its whole request in 10 s is cut off (slowloris) */
+#define PW_HTTP_IDLE_TIMEOUT_MS 30000           /* HTTP/2 idle connections are closed after this */
+#define PW_HTTP_CONNECTIONS_MAX 10000           /* per event loop: accepting stops past this, the kernel backlog holds the rest */
+#define PW_HTTP_LISTEN_BACKLOG 1024             /* listen(2) backlog */
+#define PW_HTTP_LOOPS_MAX 64                    /* event loop threads: one per core, at most this many */
+#define PW_HTTP_PATH_MAX_BYTES 2048             /* a longer request path is a 414-class 400 */
+#define PW_HTTP_QUERY_PARAMS_MAX 32             /* query parameters parsed per request */
+#define PW_ROUTE_PARAMS_MAX 4                   /* {id}-style captures in one route pattern */
+#define PW_ROUTE_PARAM_MAX_BYTES 64             /* an id in a path is at most this long */
+#define PW_SHUTDOWN_DRAIN_MS 10000              /* on SIGTERM in-flight requests get this long to finish */
+
+/* ---- JSON ---------------------------------------------------------------------------- */
+#define PW_JSON_DEPTH_MAX 16                    /* nesting deeper than any form needs; stops stack-hungry inputs */
+#define PW_JSON_ARRAY_MAX 64                    /* items in any array field (skills, roles, categories) */
+
+/* ---- strings in requests (bytes of UTF-8 unless the name says chars) ------------------ */
+#define PW_EMAIL_MAX_BYTES 254                  /* RFC 5321 path limit */
+#define PW_PASSWORD_MIN_CHARS 12                /* API.md: 12..128 characters */
+#define PW_PASSWORD_MAX_CHARS 128
+#define PW_PASSWORD_MAX_BYTES 512               /* 128 characters of up to 4 bytes each */
+#define PW_DISPLAY_NAME_MAX_CHARS 80
+#define PW_TITLE_MAX_CHARS 120
+#define PW_DESCRIPTION_MAX_CHARS 4000
+#define PW_BIO_MAX_CHARS 1000
+#define PW_TAG_MAX_CHARS 40                     /* one skill or category */
+#define PW_MESSAGE_MAX_CHARS 2000
+#define PW_NOTE_MAX_CHARS 2000                  /* submit notes, dispute reasons, review comments */
+#define PW_IDEMPOTENCY_KEY_MAX_BYTES 128
+#define PW_CSRF_HEADER_MAX_BYTES 128
+
+/* ---- lists ------------------------------------------------------------------------- */
+#define PW_PAGE_DEFAULT 20                      /* API.md: ?limit= default */
+#define PW_PAGE_MAX 100                         /* API.md: ?limit= max */
+#define PW_CURSOR_MAX_BYTES 64
+
+/* ---- storage ----------------------------------------------------------------------- */
+#define PW_WRITER_QUEUE_MAX 8192                /* writes waiting for the writer; past it a request gets 503 with Retry-After */
+#define PW_WRITER_BATCH_MAX 512                 /* jobs in one group-commit transaction: bounds the time one commit holds the lock */
+#define PW_DB_BUSY_TIMEOUT_MS 5000              /* a reader waits this long on a locked database (only around checkpoints) */
+#define PW_STMT_CACHE_SLOTS 256                 /* prepared statements cached per connection (open addressing) */
+
+/* ---- accounts and sessions --------------------------------------------------------- */
+#define PW_HASH_THREADS 2                       /* argon2id at 19 MiB each: at most 2 hashes in memory at once (38 MiB) */
+#define PW_HASH_QUEUE_MAX 64                    /* hashes waiting; past it sign-ups and sign-ins get 429 with Retry-After */
+#define PW_ARGON2_OPSLIMIT 2                    /* OWASP minimum for argon2id: t=2 */
+#define PW_ARGON2_MEMLIMIT_BYTES (19u * 1024u * 1024u) /* OWASP minimum: m=19 MiB */
+#define PW_SESSION_TOKEN_BYTES 32               /* 256 random bits per token (>= 128 asked) */
+#define PW_SESSION_IDLE_S (24 * 3600)           /* a session unused for a day is dead */
+#define PW_SESSION_ABSOLUTE_S (30 * 24 * 3600)  /* and every session dies after 30 days */
+#define PW_SESSION_TOUCH_INTERVAL_S 60          /* last_seen is written at most once a minute per session */
+#define PW_LOGIN_WINDOW_S 900                   /* failed sign-ins are counted over 15 minutes */
+#define PW_LOGIN_FAILS_PER_ACCOUNT 5            /* then that e-mail is locked for the rest of the window */
+#define PW_LOGIN_FAILS_PER_IP 20                /* then that address is locked for the rest of the window */
+#define PW_THROTTLE_SLOTS 65536                 /* fixed table of throttle counters: memory is bounded under a flood */
+
+#endif

@@ -1,0 +1,21 @@
+/* cli.h — what the subcommands in main.c share, and the table rows other subsystems add.
+ * A subsystem's command is `int NAME(int argc, char **argv)` with argv[0] the command. */
+#ifndef PW_CLI_H
+#define PW_CLI_H
+#include "market/accounts.h"
+#include "store/db.h"
+
+typedef struct pw_command {
+    const char *name;                         /* argv[1] */
+    int (*run)(int argc, char **argv);        /* exit status */
+    const char *summary;                      /* for the top-level help; NULL for the built-ins */
+} pw_command;
+
+/* Opens the database, creating its directory, and applies migrations. */
+int pw_cli_open_migrated(const char *db_path, pw_db **out);
+int pw_cli_admin_create(const char *db_path, pw_new_user *user);
+
+/* Commands provided by subsystems (filled in as they land). */
+#define PW_CLI_EXTRA_COMMANDS
+
+#endif

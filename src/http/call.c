@@ -1,0 +1,243 @@
+/* call.c — deferred work for a request: to the writer (durable changes) or the hash pool
+ * (argon2id), and back to the request's event loop.
+ *
+ * A pw_call is malloc'd, not in the request pool: the request may be disposed (client
+ * gone) while the call is on another thread. The request and the call point at each
+ * other; whichever side goes first clears the other's pointer, and both of those happen
+ * on the loop thread, so no lock is needed. complete() runs on the writer / pool thread
+ * and only posts the call to the loop's queue.
+ *
+ * Idempotency-Key (routes flagged PW_ROUTE_IDEMPOTENT): inside the writer transaction the
+ * key is looked up for (user, route); found with the same request hash, the stored
+ * answer is returned and run() is not called; found with another hash, 409; absent, run()
+ * executes and a 2xx answer is stored with the key in the same transaction. */
+#include <assert.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/workpool.h"
+#include "http/internal.h"
+#include "store/writer.h"
+
+static void free_call(pw_call *call)
+{
+    if (call->rq != NULL && call->rq->pending == call)
+        call->rq->pending = NULL;
+    if (call->loop != NULL)
+        call->loop->inflight--;
+    json_decref(call->input);
+    json_decref(call->output);
+    free(call);
+}
+
+void pw_call_free(pw_call *call) { free_call(call); }
+
+pw_call *pw_call_new(pw_req *rq, size_t data_size)
+{
+    pw_call *call = calloc(1, sizeof(*call) + data_size);
+    if (call == NULL)
+        return NULL;
+    call->loop = rq->loop;
+    call->loop->inflight++;
+    call->rq = rq;
+    call->app = rq->app;
+    call->auth = rq->auth;
+    call->route_index = rq->route_index;
+    call->data_size = data_size;
+    call->input = rq->body ? json_incref(rq->body) : NULL;
+    memcpy(call->params, rq->params, sizeof(call->params));
+    memcpy(call->idempotency_key, rq->idempotency_key, sizeof(call->idempotency_key));
+    if (call->idempotency_key[0] != '\0') {
+        h2o_req_t *req = rq->req;
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, NULL, 0, sizeof(call->request_hash));
+        crypto_generichash_update(&st, (const unsigned char *)req->method.base, req->method.len);
+        crypto_generichash_update(&st, (const unsigned char *)req->path_normalized.base, req->path_normalized.len);
+        if (req->entity.base != NULL)
+            crypto_generichash_update(&st, (const unsigned char *)req->entity.base, req->entity.len);
+        crypto_generichash_final(&st, call->request_hash, sizeof(call->request_hash));
+    }
+    rq->pending = call;
+    return call;
+}
+
+int pw_call_fail(pw_call *call, const pw_error *err)
+{
+    call->status = err->status;
+    call->error = *err;
+    return -1;
+}
+
+int pw_call_failf(pw_call *call, int status, const char *code, const char *field, const char *fmt, ...)
+{
+    call->status = status;
+    call->error = (pw_error){.status = status, .code = code, .field = field};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call->error.message, sizeof(call->error.message), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void pw_call_reply(pw_call *call, pw_req *rq)
+{
+    if (call->status >= 400) {
+        pw_reply_error(rq, &call->error);
+    } else if (call->status == 204) {
+        pw_reply_empty(rq, 204);
+    } else {
+        json_t *out = call->output;
+        call->output = NULL;
+        pw_reply_json(rq, call->status, out ? out : json_object());
+    }
+}
+
+/* ---- back on the loop ------------------------------------------------------------------ */
+
+static void post_back(pw_job *job)
+{
+    pw_call *call = (pw_call *)job;
+    h2o_multithread_send_message(&call->loop->receiver, &call->message);
+}
+
+void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&m->link);
+        pw_call *call = H2O_STRUCT_FROM_MEMBER(pw_call, message, m);
+        pw_req *rq = call->rq;
+        call->run = NULL;
+        if (rq != NULL) {
+            rq->pending = NULL;
+            if (call->job.result == PW_EDB && call->status == 0)
+                pw_call_failf(call, 503, "unavailable", NULL, "the database could not commit; try again");
+            call->in_done = 1;
+            call->done(call, rq);
+            call->in_done = 0;
+        }
+        if (call->run == NULL)   /* done() did not hand it on */
+            free_call(call);
+    }
+}
+
+/* ---- to the writer ---------------------------------------------------------------------- */
+
+static const char SQL_IDEM_GET[] =
+    "SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = ? AND route = ? AND key = ?";
+static const char SQL_IDEM_PUT[] =
+    "INSERT INTO idempotency_keys (user_id, route, key, request_hash, status, response, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+/* 1: answered from the store; 0: not seen; -1: conflict. */
+static int idempotency_lookup(pw_call *call, pw_db *db)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_IDEM_GET);
+    pw_stmt_int64(st, 1, call->auth.user_id);
+    pw_stmt_text(st, 2, pw_routes[call->route_index].pattern);
+    pw_stmt_text(st, 3, call->idempotency_key);
+    int rc = 0;
+    if (pw_stmt_step(st) == PW_ROW) {
+        if (pw_stmt_column_bytes(st, 0) != sizeof(call->request_hash) ||
+            memcmp(pw_stmt_column_blob(st, 0), call->request_hash, sizeof(call->request_hash)) != 0) {
+            rc = -1;
+        } else {
+            call->status = (int)pw_stmt_column_int64(st, 1);
+            call->output = json_loads(pw_stmt_column_text(st, 2), 0, NULL);
+            rc = 1;
+        }
+    }
+    pw_stmt_done(st);
+    return rc;
+}
+
+static int idempotency_store(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    char *text = json_dumps(call->output ? call->output : json_object(), JSON_COMPACT);
+    if (text == NULL)
+        return PW_ENOMEM;
+    pw_stmt *st = pw_db_stmt(db, SQL_IDEM_PUT);
+    pw_stmt_int64(st, 1, call->auth.user_id);
+    pw_stmt_text(st, 2, pw_routes[call->route_index].pattern);
+    pw_stmt_text(st, 3, call->idempotency_key);
+    pw_stmt_blob(st, 4, call->request_hash, sizeof(call->request_hash));
+    pw_stmt_int64(st, 5, call->status);
+    pw_stmt_text(st, 6, text);
+    pw_stmt_int64(st, 7, now_ms);
+    int rc = pw_stmt_run(st);
+    free(text);
+    return rc;
+}
+
+static int run_on_writer(pw_job *job, pw_db *db, int64_t now_ms)
+{
+    pw_call *call = (pw_call *)job;
+    call->now_ms = now_ms;
+    int keyed = call->idempotency_key[0] != '\0' && call->auth.user_id != 0;
+    if (keyed) {
+        int seen = idempotency_lookup(call, db);
+        if (seen < 0)
+            return pw_call_failf(call, 409, "idempotency_conflict", "Idempotency-Key",
+                                 "this Idempotency-Key was used with another request");
+        if (seen > 0)
+            return 0;
+    }
+    int rc = call->run(call, db, now_ms);
+    if (rc != 0) {
+        if (call->status == 0)
+            pw_call_failf(call, 503, "unavailable", NULL, "the database could not complete the request; try again");
+        return rc;
+    }
+    if (keyed && call->status < 300 && idempotency_store(call, db, now_ms) != PW_OK)
+        return pw_call_failf(call, 503, "unavailable", NULL, "could not record the Idempotency-Key; try again");
+    return 0;
+}
+
+static int run_on_pool(pw_job *job, pw_db *db, int64_t now_ms)
+{
+    pw_call *call = (pw_call *)job;
+    call->now_ms = now_ms;
+    return call->run(call, db, now_ms);
+}
+
+/* Hands the call to the writer (to_writer) or the hash pool; on refusal answers `err`. */
+static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_writer)
+{
+    call->run = run;
+    call->done = done ? done : pw_call_reply;
+    call->status = 0;
+    call->job = (pw_job){.run = to_writer ? run_on_writer : run_on_pool, .complete = post_back, .ctx = call};
+    if (call->rq != NULL)
+        call->rq->pending = call;
+    int rc = to_writer ? pw_writer_submit(call->app->writer, &call->job)
+                       : pw_workpool_submit(call->app->hash_pool, &call->job);
+    if (rc == 0)
+        return;
+    pw_req *rq = call->rq;
+    if (rq != NULL) {
+        rq->pending = NULL;
+        pw_error err;
+        if (to_writer)
+            pw_error_set(&err, 503, "unavailable", NULL, "the server is busy; try again");
+        else
+            pw_error_set(&err, 429, "rate_limited", NULL, "too many sign-ins and sign-ups at once; try again");
+        err.retry_after_s = 1;
+        pw_reply_error(rq, &err);
+    }
+    call->run = NULL;
+    if (!call->in_done)   /* inside done() the loop frees it on return */
+        free_call(call);
+}
+
+void pw_call_write(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 1); }
+void pw_call_hash(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 0); }
+
+int pw_app_write_detached(pw_app *app, pw_job *job)
+{
+    job->complete = NULL;
+    return pw_writer_submit(app->writer, job);
+}

@@ -1,0 +1,174 @@
+/* http.h — the HTTP subsystem's contract with the API handlers.
+ *
+ * The server (server.c) runs one h2o event loop per core. Each request under /api/,
+ * /healthz or /metrics is matched against the route table (api/routes.c), which is data:
+ * method, pattern, handler, who may call, body limit, flags. Before the handler runs, the
+ * router has checked the method, the body (size, media type, JSON well-formedness and
+ * depth), the session (bearer token or cookie), CSRF for cookie-authenticated unsafe
+ * methods, and the caller's role. A handler then answers at once (reads use the loop's
+ * own read connection) or hands a job to the writer and answers when it is durable:
+ *
+ *     pw_call *call = pw_call_new(rq, sizeof(my_input));   // on the loop
+ *     ... fill call->input / pw_call_data(call) ...
+ *     pw_call_write(call, my_run, my_done);                // my_run on the writer, inside the txn
+ *                                                          // my_done back on the loop, after the commit
+ *
+ * If the client goes away meanwhile, the job still runs (its write is not lost) and
+ * my_done is not called. */
+#ifndef PW_HTTP_H
+#define PW_HTTP_H
+#include <h2o.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/error.h"
+#include "base/job.h"
+#include "base/limits.h"
+#include "base/roles.h"
+#include "store/db.h"
+
+typedef struct pw_req pw_req;
+typedef struct pw_loop pw_loop;
+typedef struct pw_app pw_app;
+typedef void (*pw_handler)(pw_req *rq);
+
+/* Who may call a route. */
+enum {
+    PW_ALLOW_ANYONE = 0,          /* no session needed (a session is still read if present) */
+    PW_ALLOW_USER = 1,            /* any signed-in user */
+    PW_ALLOW_CLIENT = 2,          /* signed in with the client role */
+    PW_ALLOW_WORKER = 3,          /* signed in with the worker role */
+    PW_ALLOW_ADMIN = 4,           /* signed in with the admin role */
+};
+
+/* Route flags. */
+enum {
+    PW_ROUTE_JSON_BODY = 1,       /* expects a JSON object body */
+    PW_ROUTE_IDEMPOTENT = 2,      /* honours Idempotency-Key (money-moving POSTs) */
+    PW_ROUTE_OPTIONAL_BODY = 4,   /* a JSON body may be absent */
+};
+
+typedef struct pw_route {
+    const char *method;           /* "GET", "POST", … */
+    const char *pattern;          /* "/api/v1/tasks/{id}/ack": {name} captures one segment */
+    pw_handler handler;
+    int allow;                    /* PW_ALLOW_* */
+    int flags;                    /* PW_ROUTE_* */
+    size_t body_max_bytes;        /* 0: PW_HTTP_BODY_DEFAULT_MAX_BYTES */
+} pw_route;
+
+extern const pw_route pw_routes[];
+extern const int pw_route_count;
+
+/* The signed-in caller, if any. */
+typedef struct pw_auth {
+    int64_t user_id;              /* 0: anonymous */
+    int64_t session_id;
+    int roles;                    /* PW_ROLE_* bits */
+    int via_cookie;               /* 1: cookie session (CSRF applies), 0: bearer */
+    char csrf_token[48];          /* the session's CSRF token */
+    char display_name[4 * PW_DISPLAY_NAME_MAX_CHARS + 1];
+} pw_auth;
+
+/* Process-wide state shared by every loop. */
+struct pw_app {
+    pw_config cfg;
+    pw_clock clock;                         /* the injected clock */
+    struct pw_writer *writer;               /* the one writer */
+    struct pw_workpool *hash_pool;          /* argon2id hashing */
+    struct pw_throttle *throttle;           /* failed sign-in counters */
+};
+
+/* One request being served; lives in the request's memory pool. */
+struct pw_req {
+    h2o_req_t *req;                         /* NULL once the client has gone */
+    pw_loop *loop;                          /* the event loop serving it */
+    pw_app *app;
+    const pw_route *route;
+    int route_index;
+    json_t *body;                           /* the parsed JSON body, or NULL */
+    pw_auth auth;
+    int param_count;
+    char params[PW_ROUTE_PARAMS_MAX][PW_ROUTE_PARAM_MAX_BYTES + 1]; /* {captures}, in pattern order */
+    int64_t started_ns;                     /* monotonic, for the log line and the histogram */
+    struct pw_call *pending;                /* the outstanding call, whose rq is cleared if we go */
+    char request_id[24];
+    char idempotency_key[PW_IDEMPOTENCY_KEY_MAX_BYTES + 1]; /* "" when absent */
+};
+
+/* Loop-thread services for handlers. */
+pw_db *pw_loop_db(pw_loop *loop);           /* this loop's read connection */
+
+/* ---- answers ------------------------------------------------------------------------ */
+/* Sends `body` (stolen: the reference is released) with `status`. */
+void pw_reply_json(pw_req *rq, int status, json_t *body);
+void pw_reply_error(pw_req *rq, const pw_error *err);
+void pw_reply_errorf(pw_req *rq, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void pw_reply_empty(pw_req *rq, int status);
+void pw_reply_text(pw_req *rq, int status, const char *content_type, const char *body, size_t len);
+/* Adds a response header before a reply (name must be a lower-case literal). */
+void pw_reply_header(pw_req *rq, const char *name, const char *value);
+
+/* ---- request pieces ----------------------------------------------------------------- */
+const char *pw_req_param(pw_req *rq, int index);
+/* Copies the query parameter `name` (URL-decoded) into out; 1 found, 0 absent, -1 too long. */
+int pw_req_query(pw_req *rq, const char *name, char *out, size_t out_size);
+/* The request header value (first one) or NULL; *len_out gets its length. */
+const char *pw_req_header(pw_req *rq, const char *lower_name, size_t *len_out);
+void pw_req_peer_ip(pw_req *rq, char *out, size_t out_size);
+int pw_req_is_https(pw_req *rq);
+
+/* ---- deferred work -------------------------------------------------------------------- */
+typedef struct pw_call pw_call;
+typedef int (*pw_call_run)(pw_call *call, pw_db *db, int64_t now_ms);
+typedef void (*pw_call_done)(pw_call *call, pw_req *rq);
+
+struct pw_call {
+    pw_job job;                             /* first: the writer / pool see a pw_job */
+    h2o_multithread_message_t message;      /* the way back to the loop */
+    pw_loop *loop;
+    pw_req *rq;                             /* NULL if the request was disposed */
+    pw_app *app;
+    pw_call_run run;
+    pw_call_done done;
+    pw_auth auth;                           /* copy of the caller */
+    int route_index;
+    int64_t now_ms;                         /* the time the job ran at (writer) */
+    json_t *input;                          /* owned: the request body or a handler-built object */
+    json_t *output;                         /* owned: the reply body set by run() */
+    int status;                             /* the reply status set by run() */
+    int in_done;                            /* 1 while done() runs on the loop */
+    pw_error error;                         /* set with status >= 400 */
+    unsigned char request_hash[32];         /* for Idempotency-Key */
+    char idempotency_key[PW_IDEMPOTENCY_KEY_MAX_BYTES + 1];
+    char params[PW_ROUTE_PARAMS_MAX][PW_ROUTE_PARAM_MAX_BYTES + 1];
+    size_t data_size;
+    _Alignas(16) unsigned char data[];      /* handler-specific */
+};
+
+/* A call carrying `data_size` bytes of handler data, the caller, the params and the body. */
+pw_call *pw_call_new(pw_req *rq, size_t data_size);
+/* Frees a call that was never handed over (e.g. its input failed validation). */
+void pw_call_free(pw_call *call);
+/* Hands the call to the writer. On refusal (queue full) answers 503 and frees it. If
+ * done is NULL the default answers call->status with call->output or call->error. */
+void pw_call_write(pw_call *call, pw_call_run run, pw_call_done done);
+/* Hands the call to the hash pool (run gets db == NULL). On refusal answers 429. */
+void pw_call_hash(pw_call *call, pw_call_run run, pw_call_done done);
+/* The default done(): replies with call->status and call->output / call->error. */
+void pw_call_reply(pw_call *call, pw_req *rq);
+static inline void *pw_call_data(pw_call *call) { return call->data; }
+/* Sets call->status/error from err and returns -1 (so run() rolls back). */
+int pw_call_fail(pw_call *call, const pw_error *err);
+int pw_call_failf(pw_call *call, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Fire-and-forget write with no request attached (e.g. a session touch). */
+int pw_app_write_detached(pw_app *app, pw_job *job);
+
+/* ---- server ------------------------------------------------------------------------- */
+int pw_server_run(pw_app *app);             /* serves until SIGTERM/SIGINT; 0 on a clean stop */
+
+#endif

@@ -1,0 +1,43 @@
+/* internal.h — what the files of the HTTP subsystem share and handlers do not see. */
+#ifndef PW_HTTP_INTERNAL_H
+#define PW_HTTP_INTERNAL_H
+#include <pthread.h>
+
+#include "base/buf.h"
+#include "http/http.h"
+
+struct pw_loop {
+    h2o_context_t ctx;                      /* first: req->conn->ctx is the loop */
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;                 /* NULL once closed for shutdown */
+    h2o_multithread_queue_t *queue;         /* cross-thread wake-ups into this loop */
+    h2o_multithread_receiver_t receiver;    /* finished calls coming back */
+    pw_db *read_db;                         /* this loop's read connection */
+    pw_app *app;
+    int index;                              /* 0..loops-1 */
+    int listen_fd;                          /* the shared listening socket (dup'd per loop) */
+    long inflight;                          /* calls not yet finished (loop thread only) */
+    uint64_t request_counter;               /* for request ids */
+    pw_buf log;                             /* request log lines, flushed each loop turn */
+    pthread_t thread;
+};
+
+/* router.c */
+int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req);
+
+/* reply.c */
+void pw_reply_finish_log(pw_req *rq, int status);
+void pw_loop_flush_log(pw_loop *loop);
+
+/* call.c */
+void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/* auth.c */
+int pw_auth_load(pw_req *rq, pw_error *err);
+int pw_auth_check_csrf(pw_req *rq, pw_error *err);
+
+/* metrics.c */
+void pw_metrics_init(void);
+void pw_metrics_observe(int route_index, int status, double seconds);
+
+#endif

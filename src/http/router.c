@@ -1,0 +1,225 @@
+/* router.c — from an h2o request to a handler call.
+ *
+ * Order of checks (each failure is a JSON error and the handler never runs):
+ *   1. only /api/…, /healthz and /metrics are ours; anything else falls through to the
+ *      static file handler (return -1);
+ *   2. the path must match a route pattern (404) with this method (405 + Allow);
+ *   3. the session is read (bearer token, else cookie) and the route's `allow` enforced
+ *      (401 / 403); CSRF for cookie sessions on unsafe methods (403 csrf_failed);
+ *   4. a JSON body is checked: media type (415), route size cap (413), nesting depth and
+ *      well-formedness (400 malformed_json), top-level object (400 wrong_type). */
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "http/internal.h"
+
+static void on_dispose(void *p)
+{
+    pw_req *rq = p;
+    if (rq->pending != NULL)
+        rq->pending->rq = NULL;    /* the call finishes on its own; nobody to answer */
+    if (rq->body != NULL)
+        json_decref(rq->body);
+}
+
+static int is_ours(h2o_iovec_t path)
+{
+    if (path.len >= 5 && memcmp(path.base, "/api/", 5) == 0)
+        return 1;
+    if (path.len == 4 && memcmp(path.base, "/api", 4) == 0)
+        return 1;
+    return (path.len == 8 && memcmp(path.base, "/healthz", 8) == 0) ||
+           (path.len == 8 && memcmp(path.base, "/metrics", 8) == 0);
+}
+
+/* Matches `path` against `pattern` segment by segment; captures {params} into rq. */
+static int match(const char *pattern, const char *path, size_t path_len, pw_req *rq)
+{
+    const char *p = pattern, *s = path, *end = path + path_len;
+    int captured = 0;
+    while (*p != '\0' && s < end) {
+        if (*p != '/' || *s != '/')
+            return 0;
+        p++, s++;
+        const char *p_end = strchr(p, '/');
+        if (p_end == NULL)
+            p_end = p + strlen(p);
+        const char *s_end = memchr(s, '/', (size_t)(end - s));
+        if (s_end == NULL)
+            s_end = end;
+        size_t seg_len = (size_t)(s_end - s);
+        if (*p == '{') {
+            if (seg_len == 0 || seg_len > PW_ROUTE_PARAM_MAX_BYTES || captured == PW_ROUTE_PARAMS_MAX)
+                return 0;
+            if (rq != NULL) {
+                memcpy(rq->params[captured], s, seg_len);
+                rq->params[captured][seg_len] = '\0';
+            }
+            captured++;
+        } else if ((size_t)(p_end - p) != seg_len || memcmp(p, s, seg_len) != 0) {
+            return 0;
+        }
+        p = p_end, s = s_end;
+    }
+    if (*p != '\0' || s != end)
+        return 0;
+    if (rq != NULL)
+        rq->param_count = captured;
+    return 1;
+}
+
+static int find_route(pw_req *rq, h2o_iovec_t method, h2o_iovec_t path, char *allow, size_t allow_size)
+{
+    int path_matched = 0;
+    allow[0] = '\0';
+    for (int i = 0; i < pw_route_count; i++) {
+        const pw_route *r = &pw_routes[i];
+        if (!match(r->pattern, path.base, path.len, NULL))
+            continue;
+        int same = strlen(r->method) == method.len && memcmp(r->method, method.base, method.len) == 0;
+        int head_of_get = strcmp(r->method, "GET") == 0 && method.len == 4 && memcmp(method.base, "HEAD", 4) == 0;
+        if (same || head_of_get) {
+            match(r->pattern, path.base, path.len, rq);
+            return i;
+        }
+        if (path_matched++)
+            strncat(allow, ", ", allow_size - strlen(allow) - 1);
+        strncat(allow, r->method, allow_size - strlen(allow) - 1);
+    }
+    return path_matched ? -2 : -1;
+}
+
+/* Nesting depth of a JSON text, outside strings; stops counting past the limit. */
+static int json_depth_ok(const char *text, size_t len)
+{
+    int depth = 0, in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > PW_JSON_DEPTH_MAX)
+                return 0;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+static int parse_body(pw_req *rq, pw_error *err)
+{
+    h2o_req_t *req = rq->req;
+    const pw_route *r = rq->route;
+    if (!(r->flags & PW_ROUTE_JSON_BODY))
+        return 0;
+    if (req->entity.base == NULL || req->entity.len == 0) {
+        if (r->flags & PW_ROUTE_OPTIONAL_BODY)
+            return 0;
+        return pw_error_set(err, 400, "malformed_json", NULL, "a JSON object body is required");
+    }
+    size_t ct_len = 0;
+    const char *ct = pw_req_header(rq, "content-type", &ct_len);
+    if (ct == NULL || ct_len < 16 || strncasecmp(ct, "application/json", 16) != 0 ||
+        (ct_len > 16 && ct[16] != ';' && ct[16] != ' '))
+        return pw_error_set(err, 415, "unsupported_media_type", NULL, "send the body as application/json");
+    size_t limit = r->body_max_bytes ? r->body_max_bytes : PW_HTTP_BODY_DEFAULT_MAX_BYTES;
+    if (req->entity.len > limit)
+        return pw_error_set(err, 413, "payload_too_large", NULL, "the body is larger than %zu bytes", limit);
+    if (!json_depth_ok(req->entity.base, req->entity.len))
+        return pw_error_set(err, 400, "malformed_json", NULL, "JSON nested deeper than %d levels", PW_JSON_DEPTH_MAX);
+    json_error_t jerr;
+    rq->body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (rq->body == NULL)
+        return pw_error_set(err, 400, "malformed_json", NULL, "line %d column %d: %s", jerr.line, jerr.column,
+                            jerr.text);
+    if (!json_is_object(rq->body))
+        return pw_error_set(err, 400, "wrong_type", NULL, "the body must be a JSON object");
+    return 0;
+}
+
+static int check_allow(pw_req *rq, pw_error *err)
+{
+    int allow = rq->route->allow;
+    if (allow == PW_ALLOW_ANYONE)
+        return 0;
+    if (rq->auth.user_id == 0)
+        return pw_error_set(err, 401, "unauthenticated", NULL, "sign in first");
+    if (pw_auth_check_csrf(rq, err) != 0)
+        return -1;
+    static const int need[] = {0, 0, PW_ROLE_CLIENT, PW_ROLE_WORKER, PW_ROLE_ADMIN};
+    if (need[allow] != 0 && !(rq->auth.roles & need[allow])) {
+        static const char *const names[] = {"", "", "client", "worker", "admin"};
+        return pw_error_set(err, 403, "forbidden", NULL, "this needs the %s role", names[allow]);
+    }
+    return 0;
+}
+
+static int read_idempotency_key(pw_req *rq, pw_error *err)
+{
+    size_t len = 0;
+    const char *key = pw_req_header(rq, "idempotency-key", &len);
+    if (key == NULL || !(rq->route->flags & PW_ROUTE_IDEMPOTENT))
+        return 0;
+    if (len == 0 || len > PW_IDEMPOTENCY_KEY_MAX_BYTES)
+        return pw_error_set(err, 400, "validation_failed", "Idempotency-Key", "Idempotency-Key must be 1..%d bytes",
+                            PW_IDEMPOTENCY_KEY_MAX_BYTES);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)key[i] < 0x21 || (unsigned char)key[i] > 0x7e)
+            return pw_error_set(err, 400, "validation_failed", "Idempotency-Key",
+                                "Idempotency-Key must be printable ASCII");
+    memcpy(rq->idempotency_key, key, len);
+    rq->idempotency_key[len] = '\0';
+    return 0;
+}
+
+int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    h2o_iovec_t path = req->path_normalized;
+    if (!is_ours(path))
+        return -1;
+    pw_loop *loop = (pw_loop *)req->conn->ctx;
+    pw_req *rq = h2o_mem_alloc_shared(&req->pool, sizeof(*rq), on_dispose);
+    memset(rq, 0, sizeof(*rq));
+    rq->req = req;
+    rq->loop = loop;
+    rq->app = loop->app;
+    rq->route_index = -1;
+    rq->started_ns = pw_monotonic_ns();
+    snprintf(rq->request_id, sizeof(rq->request_id), "%d-%llu", loop->index,
+             (unsigned long long)++loop->request_counter);
+
+    pw_error err;
+    char allow[64];
+    if (path.len > PW_HTTP_PATH_MAX_BYTES) {
+        pw_reply_errorf(rq, 400, "validation_failed", NULL, "the path is longer than %d bytes", PW_HTTP_PATH_MAX_BYTES);
+        return 0;
+    }
+    int index = find_route(rq, req->method, path, allow, sizeof(allow));
+    if (index == -1) {
+        pw_reply_errorf(rq, 404, "not_found", NULL, "no such endpoint");
+        return 0;
+    }
+    if (index == -2) {
+        pw_reply_header(rq, "allow", allow);
+        pw_reply_errorf(rq, 405, "method_not_allowed", NULL, "this endpoint allows %s", allow);
+        return 0;
+    }
+    rq->route = &pw_routes[index];
+    rq->route_index = index;
+    if (pw_auth_load(rq, &err) != 0 || check_allow(rq, &err) != 0 || read_idempotency_key(rq, &err) != 0 ||
+        parse_body(rq, &err) != 0) {
+        pw_reply_error(rq, &err);
+        return 0;
+    }
+    rq->route->handler(rq);
+    return 0;
+}

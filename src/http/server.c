@@ -1,0 +1,191 @@
+/* server.c — threads and sockets: one h2o event loop per core, one shared listening
+ * socket, graceful shutdown.
+ *
+ * main thread: binds the socket, starts the loops, then waits in sigwait() for SIGTERM or
+ * SIGINT. On a signal it sets `stopping`; each loop notices within LOOP_TICK_MS, closes
+ * its listener, asks h2o to close idle connections, and keeps turning until its
+ * in-flight calls (writes waiting for their commit) are finished or PW_SHUTDOWN_DRAIN_MS
+ * has passed. Then the writer drains its queue and commits, and the process exits: every
+ * acknowledged write is on disk, and every write that was accepted is committed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "http/internal.h"
+#include "store/writer.h"
+
+#define LOOP_TICK_MS 100     /* how often an idle loop looks at the stop flag */
+#define FLUSH_TURNS 5        /* loop turns after the last call, to flush replies */
+
+static atomic_int stopping;
+static h2o_globalconf_t globalconf;
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    pw_loop *loop = listener->data;
+    if (err != NULL)
+        return;
+    for (int i = 0; i < 16; i++) {   /* accept a few at once, as h2o's own server does */
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            return;
+        h2o_accept(&loop->accept_ctx, sock);
+    }
+}
+
+static int listen_socket(pw_app *app, int *fd_out, int *port_out)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)app->cfg.listen_port)};
+    if (inet_pton(AF_INET, app->cfg.listen_host, &addr.sin_addr) != 1) {
+        pw_log_error("msg=\"--listen host must be an IPv4 address\" host=\"%s\"", app->cfg.listen_host);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, PW_HTTP_LISTEN_BACKLOG) != 0) {
+        pw_log_error("msg=\"cannot listen\" addr=%s:%d err=\"%s\"", app->cfg.listen_host, app->cfg.listen_port,
+                     strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    socklen_t len = sizeof(addr);
+    getsockname(fd, (struct sockaddr *)&addr, &len);
+    *fd_out = fd;
+    *port_out = ntohs(addr.sin_port);
+    return 0;
+}
+
+static void drain(pw_loop *loop)
+{
+    if (loop->listener != NULL) {
+        h2o_socket_read_stop(loop->listener);
+        h2o_socket_close(loop->listener);
+        loop->listener = NULL;
+    }
+    h2o_context_request_shutdown(&loop->ctx);
+    int64_t deadline_ns = pw_monotonic_ns() + (int64_t)PW_SHUTDOWN_DRAIN_MS * 1000000;
+    int quiet_turns = 0;
+    while (quiet_turns < FLUSH_TURNS && pw_monotonic_ns() < deadline_ns) {
+        h2o_evloop_run(loop->ctx.loop, 10);
+        pw_loop_flush_log(loop);
+        quiet_turns = loop->inflight == 0 ? quiet_turns + 1 : 0;
+    }
+    if (loop->inflight != 0)
+        pw_log_warn("msg=\"shutdown drain timed out\" loop=%d inflight=%ld", loop->index, loop->inflight);
+}
+
+static void *loop_main(void *arg)
+{
+    pw_loop *loop = arg;
+    h2o_context_init(&loop->ctx, h2o_evloop_create(), &globalconf);
+    loop->accept_ctx.ctx = &loop->ctx;
+    loop->accept_ctx.hosts = globalconf.hosts;
+    loop->queue = h2o_multithread_create_queue(loop->ctx.loop);
+    h2o_multithread_register_receiver(loop->queue, &loop->receiver, pw_loop_on_calls);
+    loop->listener = h2o_evloop_socket_create(loop->ctx.loop, loop->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+    loop->listener->data = loop;
+    h2o_socket_read_start(loop->listener, on_accept);
+    while (!atomic_load(&stopping)) {
+        h2o_evloop_run(loop->ctx.loop, LOOP_TICK_MS);
+        pw_loop_flush_log(loop);
+    }
+    drain(loop);
+    return NULL;
+}
+
+static h2o_headers_command_t *security_headers(void)
+{
+    static const struct { const char *name, *value; } headers[] = {
+        {"content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+        {"x-content-type-options", "nosniff"},
+        {"x-frame-options", "DENY"},
+        {"referrer-policy", "no-referrer"},
+        {"cross-origin-opener-policy", "same-origin"},
+        {"permissions-policy", "geolocation=(self), camera=(), microphone=()"},
+    };
+    h2o_headers_command_t *cmds = NULL;
+    for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+        h2o_iovec_t *name = h2o_mem_alloc(sizeof(*name));
+        *name = h2o_strdup(NULL, headers[i].name, SIZE_MAX);
+        h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, name, h2o_strdup(NULL, headers[i].value, SIZE_MAX));
+    }
+    return cmds;
+}
+
+static void configure(pw_app *app)
+{
+    h2o_config_init(&globalconf);
+    globalconf.max_request_entity_size = PW_HTTP_ENTITY_MAX_BYTES;
+    globalconf.http1.req_timeout = PW_HTTP_REQUEST_TIMEOUT_MS;
+    globalconf.http2.idle_timeout = PW_HTTP_IDLE_TIMEOUT_MS;
+    globalconf.server_name = h2o_iovec_init(H2O_STRLIT("peerwork"));
+    h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *root = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *router = h2o_create_handler(root, sizeof(*router));
+    router->on_req = pw_router_on_req;
+    static const char *index_files[] = {"index.html", NULL};
+    h2o_file_register(root, app->cfg.web_root, index_files, NULL, 0);
+    h2o_headers_register(root, security_headers());
+}
+
+static pw_app *signal_app;
+
+int pw_server_run(pw_app *app)
+{
+    int fd, port, rc = 0;
+    if (listen_socket(app, &fd, &port) != 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread started from here inherits the block */
+    pw_metrics_init();
+    configure(app);
+    signal_app = app;
+    int loop_count = app->cfg.loops;
+    pw_loop *loops = calloc((size_t)loop_count, sizeof(*loops));
+    for (int i = 0; i < loop_count; i++) {
+        loops[i].app = app;
+        loops[i].index = i;
+        loops[i].listen_fd = i == 0 ? fd : dup(fd);
+        if (pw_db_open(app->cfg.db_path, PW_DB_READONLY, &loops[i].read_db) != PW_OK ||
+            pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
+            pw_log_error("msg=\"cannot start event loop\" loop=%d", i);
+            atomic_store(&stopping, 1);
+            loop_count = i;
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0) {
+        pw_log_info("msg=listening addr=%s:%d loops=%d db=\"%s\"", app->cfg.listen_host, port, loop_count,
+                    app->cfg.db_path);
+        int sig = 0;
+        sigwait(&set, &sig);
+        pw_log_info("msg=\"stopping\" signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        atomic_store(&stopping, 1);
+    }
+    for (int i = 0; i < loop_count; i++) {
+        pthread_join(loops[i].thread, NULL);
+        pw_db_close(loops[i].read_db);
+        pw_buf_cleanup(&loops[i].log);
+    }
+    free(loops);
+    return rc;
+}
+
+pw_db *pw_loop_db(pw_loop *loop) { return loop->read_db; }

@@ -1,0 +1,379 @@
+/* main.c — the peerwork command line: serve, migrate, admin create, and the tools that
+ * later subsystems add (seed, ledger verify, solve-assignment, simulate). Every command
+ * takes --help. Configuration comes from flags, then PEERWORK_* environment variables,
+ * then defaults (config.c). */
+#include <errno.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/workpool.h"
+#include "cli.h"
+#include "http/http.h"
+#include "http/throttle.h"
+#include "market/accounts.h"
+#include "store/migrate.h"
+#include "store/writer.h"
+
+static const char USAGE[] =
+    "usage: peerwork COMMAND [OPTIONS]\n"
+    "\n"
+    "peerwork is a peer-to-peer service marketplace: one program serves the API and the web\n"
+    "interface over an embedded SQLite database.\n"
+    "\n"
+    "commands:\n"
+    "  serve              serve the API and the interface (migrates the database first)\n"
+    "  migrate            apply the database migrations and exit\n"
+    "  admin create       make an admin account (password read from standard input)\n"
+    "%s"
+    "\n"
+    "Run 'peerwork COMMAND --help' for a command's options.\n";
+
+static int parse_listen(const char *text, pw_config *cfg)
+{
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(cfg->listen_host))
+        return -1;
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 || port > 65535)
+        return -1;
+    memcpy(cfg->listen_host, text, (size_t)(colon - text));
+    cfg->listen_host[colon - text] = '\0';
+    cfg->listen_port = (int)port;
+    return 0;
+}
+
+static int parse_int(const char *flag, const char *text, long min, long max, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || end == text || v < min || v > max) {
+        fprintf(stderr, "peerwork: %s must be an integer from %ld to %ld\n", flag, min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Applies PEERWORK_LISTEN / PEERWORK_DB / PEERWORK_WEB over the defaults. */
+static int config_from_env(pw_config *cfg)
+{
+    const char *v = getenv("PEERWORK_LISTEN");
+    if (v != NULL && *v && parse_listen(v, cfg) != 0) {
+        fprintf(stderr, "peerwork: PEERWORK_LISTEN must be HOST:PORT\n");
+        return -1;
+    }
+    v = getenv("PEERWORK_DB");
+    if (v != NULL && *v)
+        snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", v);
+    v = getenv("PEERWORK_WEB");
+    if (v != NULL && *v)
+        snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", v);
+    return 0;
+}
+
+/* Makes the database file's directory if it is missing (data/ on a fresh clone). */
+static void ensure_parent_dir(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return;
+    *slash = '\0';
+    mkdir(dir, 0750);
+}
+
+int pw_cli_open_migrated(const char *db_path, pw_db **out)
+{
+    ensure_parent_dir(db_path);
+    if (pw_db_open(db_path, 0, out) != PW_OK)
+        return -1;
+    if (pw_migrate(*out, NULL) != PW_OK) {
+        pw_db_close(*out);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- serve ------------------------------------------------------------------------------- */
+
+static const char SERVE_USAGE[] =
+    "usage: peerwork serve [OPTIONS]\n"
+    "\n"
+    "Serves the API under /api/v1, /healthz, /metrics and the web interface at /.\n"
+    "Migrates the database on start; stops cleanly on SIGTERM or SIGINT.\n"
+    "\n"
+    "  --listen HOST:PORT      address to listen on (env PEERWORK_LISTEN; default 127.0.0.1:8080;\n"
+    "                          port 0 picks a free port, printed in the 'listening' log line)\n"
+    "  --db FILE               SQLite database (env PEERWORK_DB; default data/peerwork.db)\n"
+    "  --web DIR               static interface files (env PEERWORK_WEB; default web)\n"
+    "  --loops N               event loop threads (default: one per core)\n"
+    "  --ack-window-s S        time a worker has to acknowledge an assignment (default 120)\n"
+    "  --review-window-s S     time a client has to approve or dispute submitted work (default 259200)\n"
+    "  --batch-window-ms MS    batch dispatch period (default 2000)\n"
+    "  --fee-bps BPS           platform fee on money compensation, basis points (default 1000 = 10%)\n"
+    "  --pool-share-bps BPS    share of fees paid into the workers' profit-sharing pool (default 2000 = 20%)\n"
+    "  --cookie-secure         mark the session cookie Secure (set this behind a TLS proxy)\n"
+    "  --dev-clock             enable POST /api/v1/dev/clock to move time forward (tests and demos only)\n"
+    "  --no-group-commit       commit every request on its own (for benchmarks)\n"
+    "  --help                  this text\n";
+
+static int parse_serve(int argc, char **argv, pw_config *cfg)
+{
+    enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
+           O_NOGROUP, O_HELP };
+    static const struct option options[] = {
+        {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
+        {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
+        {"ack-window-s", required_argument, NULL, O_ACK}, {"review-window-s", required_argument, NULL, O_REVIEW},
+        {"batch-window-ms", required_argument, NULL, O_BATCH}, {"fee-bps", required_argument, NULL, O_FEE},
+        {"pool-share-bps", required_argument, NULL, O_POOL}, {"cookie-secure", no_argument, NULL, O_SECURE},
+        {"dev-clock", no_argument, NULL, O_DEVCLOCK}, {"no-group-commit", no_argument, NULL, O_NOGROUP},
+        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+    int opt, rc = 0;
+    optind = 1;
+    while (rc == 0 && (opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case O_LISTEN:
+            if (parse_listen(optarg, cfg) != 0) {
+                fprintf(stderr, "peerwork: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
+                rc = -1;
+            }
+            break;
+        case O_DB: snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg); break;
+        case O_WEB: snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", optarg); break;
+        case O_LOOPS: rc = parse_int("--loops", optarg, 1, PW_HTTP_LOOPS_MAX, &cfg->loops); break;
+        case O_ACK: rc = parse_int("--ack-window-s", optarg, 1, 7 * 24 * 3600, &cfg->ack_window_s); break;
+        case O_REVIEW: rc = parse_int("--review-window-s", optarg, 1, 90 * 24 * 3600, &cfg->review_window_s); break;
+        case O_BATCH: rc = parse_int("--batch-window-ms", optarg, 10, 3600 * 1000, &cfg->batch_window_ms); break;
+        case O_FEE: rc = parse_int("--fee-bps", optarg, 0, 5000, &cfg->fee_bps); break;
+        case O_POOL: rc = parse_int("--pool-share-bps", optarg, 0, 10000, &cfg->pool_share_bps); break;
+        case O_SECURE: cfg->cookie_secure = 1; break;
+        case O_DEVCLOCK: cfg->dev_clock = 1; break;
+        case O_NOGROUP: cfg->group_commit = 0; break;
+        case O_HELP: fputs(SERVE_USAGE, stdout); return 1;
+        default: fputs(SERVE_USAGE, stderr); return -1;
+        }
+    }
+    if (rc == 0 && optind < argc) {
+        fprintf(stderr, "peerwork serve: unexpected argument '%s'\n", argv[optind]);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    pw_app app = {0};
+    pw_config_defaults(&app.cfg);
+    if (config_from_env(&app.cfg) != 0)
+        return 2;
+    int rc = parse_serve(argc, argv, &app.cfg);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    pw_clock_init_real(&app.clock);
+    pw_db *writer_db = NULL;
+    if (pw_cli_open_migrated(app.cfg.db_path, &writer_db) != 0)
+        return 1;
+#ifdef PW_BENCH_ROUTES
+    pw_db_exec(writer_db, "CREATE TABLE IF NOT EXISTS bench_writes (id INTEGER PRIMARY KEY, at INTEGER, payload TEXT)");
+#endif
+    if (pw_writer_start(writer_db, &app.clock, app.cfg.group_commit ? PW_WRITER_BATCH_MAX : 1, &app.writer) != 0 ||
+        pw_workpool_start(PW_HASH_THREADS, PW_HASH_QUEUE_MAX, &app.clock, &app.hash_pool) != 0 ||
+        pw_throttle_new(&app.throttle) != 0) {
+        pw_log_error("msg=\"cannot start\"");
+        return 1;
+    }
+    rc = pw_server_run(&app);
+    pw_workpool_stop(app.hash_pool);
+    pw_writer_stop(app.writer);   /* commits whatever was accepted */
+    pw_throttle_free(app.throttle);
+    pw_log_info("msg=stopped");
+    return rc == 0 ? 0 : 1;
+}
+
+/* ---- migrate ------------------------------------------------------------------------------ */
+
+static int db_only_options(int argc, char **argv, const char *usage, pw_config *cfg)
+{
+    static const struct option options[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'd') {
+            snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg);
+        } else if (opt == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        } else {
+            fputs(usage, stderr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const char usage[] = "usage: peerwork migrate [--db FILE]\n\n"
+                                "Applies the missing schema migrations to FILE (env PEERWORK_DB;\n"
+                                "default data/peerwork.db), creating it if needed.\n";
+    pw_config cfg;
+    pw_config_defaults(&cfg);
+    if (config_from_env(&cfg) != 0)
+        return 2;
+    int rc = db_only_options(argc, argv, usage, &cfg);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    pw_db *db;
+    ensure_parent_dir(cfg.db_path);
+    if (pw_db_open(cfg.db_path, 0, &db) != PW_OK)
+        return 1;
+    int applied = 0, version = 0;
+    rc = pw_migrate(db, &applied);
+    if (rc == PW_OK)
+        pw_migrate_current_version(db, &version);
+    pw_db_close(db);
+    if (rc != PW_OK)
+        return 1;
+    printf("migrated: %d applied, schema version %d\n", applied, version);
+    return 0;
+}
+
+/* ---- admin create ------------------------------------------------------------------------------ */
+
+static int cmd_admin(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: peerwork admin create --email E [--name NAME] [--db FILE]\n\n"
+        "Makes an admin account. The password (12..128 characters) is read from the first line\n"
+        "of standard input. An existing account with that e-mail is given the admin role instead.\n";
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    static const struct option options[] = {{"email", required_argument, NULL, 'e'},
+                                            {"name", required_argument, NULL, 'n'},
+                                            {"db", required_argument, NULL, 'd'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    pw_config cfg;
+    pw_config_defaults(&cfg);
+    if (config_from_env(&cfg) != 0)
+        return 2;
+    const char *email = NULL, *name = "Admin";
+    int opt;
+    optind = 2;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'e')
+            email = optarg;
+        else if (opt == 'n')
+            name = optarg;
+        else if (opt == 'd')
+            snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", optarg);
+        else if (opt == 'h')
+            return fputs(usage, stdout), 0;
+        else
+            return fputs(usage, stderr), 2;
+    }
+    if (email == NULL) {
+        fputs("peerwork admin create: --email is required\n", stderr);
+        return 2;
+    }
+    char line[PW_PASSWORD_MAX_BYTES + 2];
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+        fputs("peerwork admin create: give the password on standard input\n", stderr);
+        return 2;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    json_t *body = json_pack("{s:s, s:s, s:s, s:[s]}", "email", email, "password", line, "display_name", name,
+                             "roles", "client");
+    sodium_memzero(line, sizeof(line));
+    pw_new_user user;
+    pw_error err;
+    int rc = pw_accounts_parse_new_user(body, &user, &err);
+    json_decref(body);
+    if (rc != 0) {
+        fprintf(stderr, "peerwork admin create: %s\n", err.message);
+        return 2;
+    }
+    user.roles = PW_ROLE_CLIENT | PW_ROLE_ADMIN;
+    return pw_cli_admin_create(cfg.db_path, &user);
+}
+
+int pw_cli_admin_create(const char *db_path, pw_new_user *user)
+{
+    char hash[PW_PASSWORD_HASH_BYTES];
+    if (pw_accounts_hash_password(user->password, hash) != 0)
+        return 1;
+    sodium_memzero(user->password, sizeof(user->password));
+    pw_db *db;
+    if (pw_cli_open_migrated(db_path, &db) != 0)
+        return 1;
+    pw_clock clock;
+    pw_clock_init_real(&clock);
+    pw_user_row row;
+    pw_error err;
+    int rc = pw_db_exec(db, "BEGIN IMMEDIATE");
+    int found = rc == PW_OK ? pw_accounts_find_by_email(db, user->email, &row) : -1;
+    if (found == 1) {
+        pw_stmt *st = pw_db_stmt(db, "UPDATE users SET roles = roles | ? WHERE id = ?");
+        pw_stmt_int64(st, 1, PW_ROLE_ADMIN);
+        pw_stmt_int64(st, 2, row.id);
+        rc = pw_stmt_run(st);
+    } else if (found == 0) {
+        rc = pw_accounts_insert_user(db, user, hash, pw_clock_now_ms(&clock), &row, &err) == 0 ? PW_OK : PW_EDB;
+    } else {
+        rc = PW_EDB;
+    }
+    rc = rc == PW_OK ? pw_db_exec(db, "COMMIT") : (pw_db_exec(db, "ROLLBACK"), PW_EDB);
+    pw_db_close(db);
+    if (rc != PW_OK) {
+        fputs("peerwork admin create: could not write the account\n", stderr);
+        return 1;
+    }
+    printf("admin %s: id %lld\n", found == 1 ? "granted" : "created", (long long)row.id);
+    return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------- */
+
+static const pw_command commands[] = {
+    {"serve", cmd_serve, NULL},
+    {"migrate", cmd_migrate, NULL},
+    {"admin", cmd_admin, NULL},
+    PW_CLI_EXTRA_COMMANDS
+};
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fputs("peerwork: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    char extra[1024] = "";
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (commands[i].summary != NULL)
+            snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "  %-18s %s\n", commands[i].name,
+                     commands[i].summary);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fprintf(argc < 2 ? stderr : stdout, USAGE, extra);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "peerwork: unknown command '%s'\n\n", argv[1]);
+    fprintf(stderr, USAGE, extra);
+    return 2;
+}

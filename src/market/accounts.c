@@ -1,0 +1,299 @@
+/* accounts.c — see accounts.h. */
+#include "market/accounts.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/roles.h"
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+long pw_utf8_length(const char *text, size_t len)
+{
+    long count = 0;
+    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+    while (p < end) {
+        int extra = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+        if (extra < 0 || end - p <= extra)
+            return -1;
+        for (int i = 1; i <= extra; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return -1;
+        p += extra + 1;
+        count++;
+    }
+    return count;
+}
+
+static int has_control(const char *s, size_t len, int allow_newlines)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (allow_newlines && (c == '\n' || c == '\t' || c == '\r'))
+            continue;
+        if (c < 0x20 || c == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
+int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
+                         int allow_newlines, char *out, size_t out_size, pw_error *err)
+{
+    json_t *v = json_object_get(obj, name);
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            return pw_error_set(err, 422, "validation_failed", name, "%s is required", name);
+        out[0] = '\0';
+        return 1;
+    }
+    if (!json_is_string(v))
+        return pw_error_set(err, 400, "wrong_type", name, "%s must be a string", name);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    long chars = pw_utf8_length(s, len);
+    if (chars < min_chars || chars > max_chars || len + 1 > out_size)
+        return pw_error_set(err, 422, "validation_failed", name, "%s must be %d to %d characters", name, min_chars,
+                            max_chars);
+    if (memchr(s, '\0', len) != NULL || has_control(s, len, allow_newlines))
+        return pw_error_set(err, 422, "validation_failed", name, "%s must not contain control characters", name);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return 0;
+}
+
+int pw_accounts_validate_email(const char *email, pw_error *err)
+{
+    const char *at = strchr(email, '@');
+    size_t len = strlen(email);
+    int ok = at != NULL && at != email && strchr(at + 1, '@') == NULL && len <= PW_EMAIL_MAX_BYTES &&
+             strchr(at + 1, '.') != NULL && at[1] != '.' && email[len - 1] != '.';
+    for (size_t i = 0; ok && i < len; i++)
+        if ((unsigned char)email[i] <= 0x20 || email[i] == 0x7f || email[i] == ',' || email[i] == '<' ||
+            email[i] == '>')
+            ok = 0;
+    if (!ok)
+        return pw_error_set(err, 422, "validation_failed", "email", "email must be an address like name@example.com");
+    return 0;
+}
+
+int pw_accounts_parse_roles(json_t *roles, int *roles_out, pw_error *err)
+{
+    if (roles == NULL)
+        return pw_error_set(err, 422, "validation_failed", "roles", "roles is required");
+    if (!json_is_array(roles))
+        return pw_error_set(err, 400, "wrong_type", "roles", "roles must be an array of strings");
+    int bits = 0;
+    size_t i;
+    json_t *r;
+    if (json_array_size(roles) == 0 || json_array_size(roles) > 2)
+        return pw_error_set(err, 422, "validation_failed", "roles", "roles must be [\"client\"], [\"worker\"] or both");
+    json_array_foreach(roles, i, r) {
+        if (!json_is_string(r))
+            return pw_error_set(err, 400, "wrong_type", "roles", "roles must be an array of strings");
+        const char *s = json_string_value(r);
+        int bit = strcmp(s, "client") == 0 ? PW_ROLE_CLIENT : strcmp(s, "worker") == 0 ? PW_ROLE_WORKER : 0;
+        if (bit == 0 || (bits & bit))
+            return pw_error_set(err, 422, "validation_failed", "roles",
+                                "roles must be [\"client\"], [\"worker\"] or both");
+        bits |= bit;
+    }
+    *roles_out = bits;
+    return 0;
+}
+
+json_t *pw_accounts_roles_json(int roles)
+{
+    json_t *a = json_array();
+    if (roles & PW_ROLE_CLIENT)
+        json_array_append_new(a, json_string("client"));
+    if (roles & PW_ROLE_WORKER)
+        json_array_append_new(a, json_string("worker"));
+    if (roles & PW_ROLE_ADMIN)
+        json_array_append_new(a, json_string("admin"));
+    return a;
+}
+
+int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (pw_json_string_field(body, "email", 1, 3, PW_EMAIL_MAX_BYTES, 0, out->email, sizeof(out->email), err) != 0)
+        return -1;
+    for (char *p = out->email; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    if (pw_accounts_validate_email(out->email, err) != 0)
+        return -1;
+    json_t *pw = json_object_get(body, "password");
+    if (pw != NULL && !json_is_string(pw))
+        return pw_error_set(err, 400, "wrong_type", "password", "password must be a string");
+    long chars = pw ? pw_utf8_length(json_string_value(pw), json_string_length(pw)) : -1;
+    if (pw == NULL || chars < PW_PASSWORD_MIN_CHARS || chars > PW_PASSWORD_MAX_CHARS ||
+        memchr(json_string_value(pw), '\0', json_string_length(pw)) != NULL)
+        return pw_error_set(err, 422, "validation_failed", "password", "password must be %d to %d characters",
+                            PW_PASSWORD_MIN_CHARS, PW_PASSWORD_MAX_CHARS);
+    memcpy(out->password, json_string_value(pw), json_string_length(pw) + 1);
+    if (pw_json_string_field(body, "display_name", 1, 1, PW_DISPLAY_NAME_MAX_CHARS, 0, out->display_name,
+                             sizeof(out->display_name), err) != 0)
+        return -1;
+    return pw_accounts_parse_roles(json_object_get(body, "roles"), &out->roles, err);
+}
+
+/* ---- crypto -------------------------------------------------------------------------------- */
+
+int pw_accounts_hash_password(const char *password, char out[PW_PASSWORD_HASH_BYTES])
+{
+    _Static_assert(PW_PASSWORD_HASH_BYTES == crypto_pwhash_STRBYTES, "hash buffer");
+    return crypto_pwhash_str_alg(out, password, strlen(password), PW_ARGON2_OPSLIMIT, PW_ARGON2_MEMLIMIT_BYTES,
+                                 crypto_pwhash_ALG_ARGON2ID13);
+}
+
+static char dummy_hash[PW_PASSWORD_HASH_BYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+    if (pw_accounts_hash_password("peerwork-dummy-password", dummy_hash) != 0)
+        dummy_hash[0] = '\0';
+}
+
+int pw_accounts_verify_password(const char *hash, const char *password)
+{
+    if (hash == NULL) {   /* unknown account: spend the same time, then fail */
+        pthread_once(&dummy_once, make_dummy_hash);
+        if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
+            return -1;
+        return -1;
+    }
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? 0 : -1;
+}
+
+void pw_accounts_new_token(char out[PW_TOKEN_TEXT_BYTES])
+{
+    unsigned char raw[PW_SESSION_TOKEN_BYTES];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, PW_TOKEN_TEXT_BYTES, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int pw_accounts_token_hash(const char *token, size_t len, unsigned char out[PW_TOKEN_HASH_BYTES])
+{
+    if (len != PW_TOKEN_TEXT_BYTES - 1)
+        return -1;
+    crypto_generichash(out, PW_TOKEN_HASH_BYTES, (const unsigned char *)token, len, NULL, 0);
+    return 0;
+}
+
+int64_t pw_random_id(void)
+{
+    uint64_t v;
+    do {
+        randombytes_buf(&v, sizeof(v));
+        v &= INT64_MAX;
+    } while (v == 0);
+    return (int64_t)v;
+}
+
+/* ---- storage -------------------------------------------------------------------------------- */
+
+static const char SQL_INSERT_USER[] =
+    "INSERT INTO users (id, email, password_hash, display_name, roles, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+static const char SQL_USER_BY_EMAIL[] =
+    "SELECT id, email, display_name, roles, created_at, password_hash FROM users WHERE email = ?";
+static const char SQL_USER_BY_ID[] =
+    "SELECT id, email, display_name, roles, created_at, password_hash FROM users WHERE id = ?";
+static const char SQL_INSERT_SESSION[] =
+    "INSERT INTO sessions (id, user_id, token_hash, csrf_token, created_at, last_seen_at, expires_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_REVOKE_SESSION[] = "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+
+int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *password_hash, int64_t now_ms,
+                            pw_user_row *out, pw_error *err)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_INSERT_USER);
+    int64_t id = pw_random_id();
+    pw_stmt_int64(st, 1, id);
+    pw_stmt_text(st, 2, u->email);
+    pw_stmt_text(st, 3, password_hash);
+    pw_stmt_text(st, 4, u->display_name);
+    pw_stmt_int64(st, 5, u->roles);
+    pw_stmt_int64(st, 6, now_ms);
+    int rc = pw_stmt_run(st);
+    if (rc == PW_ECONSTRAINT)
+        return pw_error_set(err, 409, "email_taken", "email", "an account with this email already exists");
+    if (rc != PW_OK)
+        return pw_error_set(err, 503, "unavailable", NULL, "could not create the account; try again");
+    *out = (pw_user_row){.id = id, .roles = u->roles, .created_at_ms = now_ms};
+    snprintf(out->email, sizeof(out->email), "%s", u->email);
+    snprintf(out->display_name, sizeof(out->display_name), "%s", u->display_name);
+    return 0;
+}
+
+static int find_user(pw_stmt *st, pw_user_row *out)
+{
+    int rc = pw_stmt_step(st);
+    if (rc == PW_ROW) {
+        out->id = pw_stmt_column_int64(st, 0);
+        snprintf(out->email, sizeof(out->email), "%s", pw_stmt_column_text(st, 1));
+        snprintf(out->display_name, sizeof(out->display_name), "%s", pw_stmt_column_text(st, 2));
+        out->roles = (int)pw_stmt_column_int64(st, 3);
+        out->created_at_ms = pw_stmt_column_int64(st, 4);
+        snprintf(out->password_hash, sizeof(out->password_hash), "%s", pw_stmt_column_text(st, 5));
+    }
+    pw_stmt_done(st);
+    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+}
+
+int pw_accounts_find_by_email(pw_db *db, const char *email, pw_user_row *out)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_USER_BY_EMAIL);
+    pw_stmt_text(st, 1, email);
+    return find_user(st, out);
+}
+
+int pw_accounts_find_by_id(pw_db *db, int64_t id, pw_user_row *out)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_USER_BY_ID);
+    pw_stmt_int64(st, 1, id);
+    return find_user(st, out);
+}
+
+int pw_accounts_create_session(pw_db *db, int64_t user_id, int64_t replaces_session_id, int64_t now_ms,
+                               char token_out[PW_TOKEN_TEXT_BYTES], char csrf_out[PW_CSRF_TEXT_BYTES])
+{
+    if (replaces_session_id != 0 && pw_accounts_revoke_session(db, replaces_session_id, now_ms) != PW_OK)
+        return PW_EDB;
+    unsigned char hash[PW_TOKEN_HASH_BYTES];
+    pw_accounts_new_token(token_out);
+    pw_accounts_new_token(csrf_out);
+    pw_accounts_token_hash(token_out, strlen(token_out), hash);
+    pw_stmt *st = pw_db_stmt(db, SQL_INSERT_SESSION);
+    pw_stmt_int64(st, 1, pw_random_id());
+    pw_stmt_int64(st, 2, user_id);
+    pw_stmt_blob(st, 3, hash, sizeof(hash));
+    pw_stmt_text(st, 4, csrf_out);
+    pw_stmt_int64(st, 5, now_ms);
+    pw_stmt_int64(st, 6, now_ms);
+    pw_stmt_int64(st, 7, now_ms + (int64_t)PW_SESSION_ABSOLUTE_S * 1000);
+    return pw_stmt_run(st);
+}
+
+int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_REVOKE_SESSION);
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, session_id);
+    return pw_stmt_run(st);
+}
+
+json_t *pw_accounts_user_json(const pw_user_row *u)
+{
+    char id[24], created[PW_RFC3339_BYTES];
+    snprintf(id, sizeof(id), "%lld", (long long)u->id);
+    pw_time_format_rfc3339(u->created_at_ms, created);
+    return json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", id, "email", u->email, "display_name", u->display_name,
+                     "roles", pw_accounts_roles_json(u->roles), "created_at", created);
+}

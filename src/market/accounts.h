@@ -1,0 +1,78 @@
+/* accounts.h — users, passwords and sessions: the rules, the crypto and the SQL.
+ *
+ * Validation functions are pure (input -> pw_error). Password hashing is argon2id
+ * (libsodium, t=2, m=19 MiB: the OWASP minimum) and is slow on purpose: callers run it
+ * on the hash pool, never on an event loop. Storage functions take the writer's
+ * connection inside its transaction (create, sign-in, sign-out) or a read connection
+ * (lookups). */
+#ifndef PW_ACCOUNTS_H
+#define PW_ACCOUNTS_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/limits.h"
+#include "store/db.h"
+
+#define PW_TOKEN_TEXT_BYTES 44           /* base64url of 32 bytes (43) + NUL */
+#define PW_TOKEN_HASH_BYTES 32           /* BLAKE2b-256 */
+#define PW_CSRF_TEXT_BYTES 44
+#define PW_PASSWORD_HASH_BYTES 128       /* crypto_pwhash_STRBYTES */
+
+typedef struct pw_new_user {
+    char email[PW_EMAIL_MAX_BYTES + 1];                     /* lower-cased */
+    char password[PW_PASSWORD_MAX_BYTES + 1];
+    char display_name[4 * PW_DISPLAY_NAME_MAX_CHARS + 1];
+    int roles;                                              /* PW_ROLE_* bits */
+} pw_new_user;
+
+/* ---- validation (pure) --------------------------------------------------------------- */
+/* Counts UTF-8 code points; -1 if not valid UTF-8. */
+long pw_utf8_length(const char *text, size_t len);
+/* Reads a string field: 400 wrong_type if not a string, 422 if missing (required) or its
+ * length in characters is outside [min_chars, max_chars] or it holds control characters
+ * (allow_newlines permits \n and \t). Copies it into out (out_size bytes). 0 = ok,
+ * 1 = absent and not required, -1 = error. */
+int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
+                         int allow_newlines, char *out, size_t out_size, pw_error *err);
+int pw_accounts_validate_email(const char *email, pw_error *err);
+/* Parses the sign-up body. */
+int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err);
+/* ["client","worker"] -> bits; admin may not be self-assigned. */
+int pw_accounts_parse_roles(json_t *roles, int *roles_out, pw_error *err);
+json_t *pw_accounts_roles_json(int roles);
+
+/* ---- crypto ---------------------------------------------------------------------------- */
+int pw_accounts_hash_password(const char *password, char out[PW_PASSWORD_HASH_BYTES]);
+/* 0 if the password matches. A NULL hash verifies against a fixed dummy (same cost). */
+int pw_accounts_verify_password(const char *hash, const char *password);
+void pw_accounts_new_token(char out[PW_TOKEN_TEXT_BYTES]);
+int pw_accounts_token_hash(const char *token, size_t len, unsigned char out[PW_TOKEN_HASH_BYTES]);
+/* A random positive 63-bit id. */
+int64_t pw_random_id(void);
+
+/* ---- storage ---------------------------------------------------------------------------- */
+typedef struct pw_user_row {
+    int64_t id;
+    char email[PW_EMAIL_MAX_BYTES + 1];
+    char display_name[4 * PW_DISPLAY_NAME_MAX_CHARS + 1];
+    int roles;
+    int64_t created_at_ms;
+    char password_hash[PW_PASSWORD_HASH_BYTES];
+} pw_user_row;
+
+/* Inserts the user (password already hashed). 409 email_taken on a duplicate. */
+int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *password_hash, int64_t now_ms,
+                            pw_user_row *out, pw_error *err);
+/* 1 found, 0 not found, negative on error. */
+int pw_accounts_find_by_email(pw_db *db, const char *email, pw_user_row *out);
+int pw_accounts_find_by_id(pw_db *db, int64_t id, pw_user_row *out);
+/* Starts a session; revokes `replaces_session_id` (rotation) if non-zero. */
+int pw_accounts_create_session(pw_db *db, int64_t user_id, int64_t replaces_session_id, int64_t now_ms,
+                               char token_out[PW_TOKEN_TEXT_BYTES], char csrf_out[PW_CSRF_TEXT_BYTES]);
+int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms);
+/* The private view of a user (for its owner): id, email, display_name, roles, created_at. */
+json_t *pw_accounts_user_json(const pw_user_row *u);
+
+#endif

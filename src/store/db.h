@@ -1,0 +1,94 @@
+/* db.h — the database interface every subsystem uses; no subsystem includes sqlite3.h.
+ *
+ * A pw_db is one connection. SQL is written once in the portable subset SQLite and
+ * PostgreSQL share (`?` placeholders, ON CONFLICT, RETURNING); an engine file implements
+ * the small table of operations below (db_sqlite.c today; a libpq one translates `?` to
+ * `$n`). Statements are prepared once per connection and cached by the address of their
+ * SQL text, so callers pass string literals and never think about preparing:
+ *
+ *     pw_stmt *st = pw_db_stmt(db, "SELECT id FROM users WHERE email = ?");
+ *     pw_stmt_text(st, 1, email);
+ *     if (pw_stmt_step(st) == PW_ROW) id = pw_stmt_column_int64(st, 0);
+ *     pw_stmt_done(st);          // always: resets it and ends its read
+ *
+ * Results: PW_ROW / PW_DONE from step, 0 or a negative PW_E* code elsewhere. */
+#ifndef PW_DB_H
+#define PW_DB_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pw_db pw_db;
+typedef struct pw_stmt pw_stmt;
+
+enum {
+    PW_OK = 0,
+    PW_ROW = 1,               /* step produced a row */
+    PW_DONE = 2,              /* step finished */
+    PW_EDB = -1,              /* engine error (logged) */
+    PW_ECONSTRAINT = -2,      /* a UNIQUE / CHECK / FOREIGN KEY constraint failed */
+    PW_EBUSY = -3,            /* the database is locked */
+    PW_ENOMEM = -4,
+    PW_EINVAL = -5,
+};
+
+enum { PW_DB_READONLY = 1 };  /* pw_db_open flags */
+
+typedef struct pw_db_ops {
+    const char *name;
+    int (*open)(const char *location, int flags, pw_db **out);
+    void (*close)(pw_db *db);
+    int (*exec)(pw_db *db, const char *sql);
+    pw_stmt *(*stmt)(pw_db *db, const char *sql);
+    void (*bind_int64)(pw_stmt *st, int index, int64_t value);
+    void (*bind_text)(pw_stmt *st, int index, const char *text, size_t len);
+    void (*bind_blob)(pw_stmt *st, int index, const void *data, size_t len);
+    void (*bind_null)(pw_stmt *st, int index);
+    int (*step)(pw_stmt *st);
+    int64_t (*column_int64)(pw_stmt *st, int col);
+    const char *(*column_text)(pw_stmt *st, int col);
+    const void *(*column_blob)(pw_stmt *st, int col);
+    size_t (*column_bytes)(pw_stmt *st, int col);
+    int (*column_is_null)(pw_stmt *st, int col);
+    void (*done)(pw_stmt *st);
+    int64_t (*changes)(pw_db *db);
+    const char *(*errmsg)(pw_db *db);
+} pw_db_ops;
+
+struct pw_db {
+    const pw_db_ops *ops;     /* the engine */
+};
+
+extern const pw_db_ops pw_db_sqlite_ops;
+
+/* Opens `location`: a file path (SQLite). Sets WAL, synchronous=FULL, foreign keys. */
+int pw_db_open(const char *location, int flags, pw_db **out);
+void pw_db_close(pw_db *db);
+
+static inline int pw_db_exec(pw_db *db, const char *sql) { return db->ops->exec(db, sql); }
+/* The cached statement for this SQL text; NULL (logged) if it does not compile, which is a
+ * programmer error the callers assert on. */
+static inline pw_stmt *pw_db_stmt(pw_db *db, const char *sql) { return db->ops->stmt(db, sql); }
+static inline int64_t pw_db_changes(pw_db *db) { return db->ops->changes(db); }
+static inline const char *pw_db_errmsg(pw_db *db) { return db->ops->errmsg(db); }
+
+/* Statements carry their connection's ops in their first field. */
+struct pw_stmt {
+    const pw_db_ops *ops;
+};
+static inline void pw_stmt_int64(pw_stmt *st, int i, int64_t v) { st->ops->bind_int64(st, i, v); }
+void pw_stmt_text(pw_stmt *st, int i, const char *text); /* NULL binds NULL */
+static inline void pw_stmt_textn(pw_stmt *st, int i, const char *t, size_t n) { st->ops->bind_text(st, i, t, n); }
+static inline void pw_stmt_blob(pw_stmt *st, int i, const void *d, size_t n) { st->ops->bind_blob(st, i, d, n); }
+static inline void pw_stmt_null(pw_stmt *st, int i) { st->ops->bind_null(st, i); }
+static inline int pw_stmt_step(pw_stmt *st) { return st->ops->step(st); }
+static inline int64_t pw_stmt_column_int64(pw_stmt *st, int c) { return st->ops->column_int64(st, c); }
+static inline const char *pw_stmt_column_text(pw_stmt *st, int c) { return st->ops->column_text(st, c); }
+static inline const void *pw_stmt_column_blob(pw_stmt *st, int c) { return st->ops->column_blob(st, c); }
+static inline size_t pw_stmt_column_bytes(pw_stmt *st, int c) { return st->ops->column_bytes(st, c); }
+static inline int pw_stmt_column_is_null(pw_stmt *st, int c) { return st->ops->column_is_null(st, c); }
+static inline void pw_stmt_done(pw_stmt *st) { st->ops->done(st); }
+
+/* Runs a statement that returns no rows to completion and finishes it: PW_OK or error. */
+int pw_stmt_run(pw_stmt *st);
+
+#endif

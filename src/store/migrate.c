@@ -1,0 +1,65 @@
+/* migrate.c — applies the embedded migrations in version order. */
+#include "store/migrate.h"
+
+#include "base/log.h"
+
+static const char SQL_CREATE[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at INTEGER NOT NULL DEFAULT (unixepoch()))";
+static const char SQL_MAX[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+static const char SQL_RECORD[] = "INSERT INTO schema_migrations (version, name) VALUES (?, ?)";
+
+int pw_migrate_current_version(pw_db *db, int *version_out)
+{
+    int rc = pw_db_exec(db, SQL_CREATE);
+    if (rc != PW_OK)
+        return rc;
+    pw_stmt *st = pw_db_stmt(db, SQL_MAX);
+    if (st == NULL)
+        return PW_EDB;
+    rc = pw_stmt_step(st);
+    if (rc == PW_ROW)
+        *version_out = (int)pw_stmt_column_int64(st, 0);
+    pw_stmt_done(st);
+    return rc == PW_ROW ? PW_OK : PW_EDB;
+}
+
+int pw_migrate(pw_db *db, int *applied_out)
+{
+    int current = 0, applied = 0;
+    int rc = pw_migrate_current_version(db, &current);
+    if (rc != PW_OK)
+        return rc;
+    int newest = pw_migration_count > 0 ? pw_migrations[pw_migration_count - 1].version : 0;
+    if (current > newest) {
+        pw_log_error("msg=\"database schema is newer than this binary\" db_version=%d binary_version=%d", current,
+                     newest);
+        return PW_EINVAL;
+    }
+    for (int i = 0; i < pw_migration_count; i++) {
+        const pw_migration *m = &pw_migrations[i];
+        if (m->version <= current)
+            continue;
+        rc = pw_db_exec(db, "BEGIN IMMEDIATE");
+        if (rc == PW_OK)
+            rc = pw_db_exec(db, m->sql);
+        if (rc == PW_OK) {
+            pw_stmt *st = pw_db_stmt(db, SQL_RECORD);
+            pw_stmt_int64(st, 1, m->version);
+            pw_stmt_text(st, 2, m->name);
+            rc = pw_stmt_run(st);
+        }
+        if (rc == PW_OK)
+            rc = pw_db_exec(db, "COMMIT");
+        if (rc != PW_OK) {
+            pw_db_exec(db, "ROLLBACK");
+            pw_log_error("msg=\"migration failed\" migration=%s", m->name);
+            return rc;
+        }
+        pw_log_info("msg=\"migration applied\" migration=%s", m->name);
+        applied++;
+    }
+    if (applied_out != NULL)
+        *applied_out = applied;
+    return PW_OK;
+}

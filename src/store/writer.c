@@ -1,0 +1,166 @@
+/* writer.c — see writer.h. One thread, one mutex-protected FIFO, one connection. */
+#include "store/writer.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "base/limits.h"
+#include "base/log.h"
+
+struct pw_writer {
+    pthread_t thread;                 /* the writer thread */
+    pthread_mutex_t lock;             /* guards the queue and `stopping` */
+    pthread_cond_t wake;              /* signalled on submit and stop */
+    pw_job *head, *tail;              /* FIFO of waiting jobs */
+    int length;                       /* jobs in the FIFO */
+    int stopping;                     /* no more submissions; drain and exit */
+    int max_batch;                    /* jobs per transaction */
+    pw_db *db;                        /* the writer's own connection */
+    const pw_clock *clock;            /* time handed to each job */
+    pw_writer_stats stats;            /* exported through /metrics */
+};
+
+static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+static const double commit_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1};
+
+static void finish(pw_job *job)
+{
+    if (job->complete != NULL)
+        job->complete(job);
+    else
+        free(job);
+}
+
+static void run_batch(pw_writer *w, pw_job *batch, int count)
+{
+    int64_t now_ms = pw_clock_now_ms(w->clock);
+    int rc = pw_db_exec(w->db, "BEGIN IMMEDIATE");
+    for (pw_job *job = batch; rc == PW_OK && job != NULL; job = job->next) {
+        rc = pw_db_exec(w->db, "SAVEPOINT job");
+        if (rc != PW_OK)
+            break;
+        job->result = job->run(job, w->db, now_ms);
+        if (job->result != 0)
+            rc = pw_db_exec(w->db, "ROLLBACK TO job");
+        if (rc == PW_OK)
+            rc = pw_db_exec(w->db, "RELEASE job");
+    }
+    int64_t started_ns = pw_monotonic_ns();
+    if (rc == PW_OK)
+        rc = pw_db_exec(w->db, "COMMIT");
+    if (rc != PW_OK) {
+        pw_log_error("msg=\"group commit failed\" jobs=%d", count);
+        pw_db_exec(w->db, "ROLLBACK");
+    } else {
+        pw_histogram_observe(&w->stats.commit_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
+        pw_histogram_observe(&w->stats.batch_jobs, count);
+        atomic_fetch_add(&w->stats.commits, 1);
+        atomic_fetch_add(&w->stats.jobs, (uint64_t)count);
+    }
+    pw_job *job = batch;
+    while (job != NULL) {
+        pw_job *next = job->next;
+        job->next = NULL;
+        job->committed = rc == PW_OK;
+        if (rc != PW_OK)
+            job->result = PW_EDB;
+        finish(job);
+        job = next;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    pw_writer *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        while (w->head == NULL && !w->stopping)
+            pthread_cond_wait(&w->wake, &w->lock);
+        if (w->head == NULL) {
+            pthread_mutex_unlock(&w->lock);
+            break;
+        }
+        pw_job *batch = w->head, *last = w->head;
+        int count = 1;
+        while (count < w->max_batch && last->next != NULL)
+            last = last->next, count++;
+        w->head = last->next;
+        if (w->head == NULL)
+            w->tail = NULL;
+        w->length -= count;
+        last->next = NULL;
+        pthread_mutex_unlock(&w->lock);
+        run_batch(w, batch, count);
+    }
+    return NULL;
+}
+
+int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer **out)
+{
+    assert(max_batch >= 1 && max_batch <= PW_WRITER_BATCH_MAX);
+    pw_writer *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return PW_ENOMEM;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    w->db = db;
+    w->clock = clock;
+    w->max_batch = max_batch;
+    pw_histogram_init(&w->stats.batch_jobs, batch_bounds, (int)(sizeof(batch_bounds) / sizeof(batch_bounds[0])));
+    pw_histogram_init(&w->stats.commit_seconds, commit_bounds, (int)(sizeof(commit_bounds) / sizeof(commit_bounds[0])));
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        free(w);
+        return PW_EDB;
+    }
+    *out = w;
+    return PW_OK;
+}
+
+int pw_writer_submit(pw_writer *w, pw_job *job)
+{
+    assert(job->run != NULL);
+    job->next = NULL;
+    job->committed = 0;
+    pthread_mutex_lock(&w->lock);
+    if (w->stopping || w->length >= PW_WRITER_QUEUE_MAX) {
+        pthread_mutex_unlock(&w->lock);
+        atomic_fetch_add(&w->stats.rejected, 1);
+        return PW_EBUSY;
+    }
+    if (w->tail != NULL)
+        w->tail->next = job;
+    else
+        w->head = job;
+    w->tail = job;
+    w->length++;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    return PW_OK;
+}
+
+void pw_writer_stop(pw_writer *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pw_db_close(w->db);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+}
+
+pw_writer_stats *pw_writer_get_stats(pw_writer *w) { return &w->stats; }
+
+int pw_writer_queue_length(pw_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    int n = w->length;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}

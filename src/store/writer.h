@@ -1,0 +1,44 @@
+/* writer.h — the one writer: every durable change goes through here, many requests per
+ * transaction (group commit).
+ *
+ * A caller fills a pw_job with a run() function and submits it. The writer thread takes
+ * whatever jobs are waiting (up to PW_WRITER_BATCH_MAX), opens one transaction, runs each
+ * job inside its own SAVEPOINT (a job that returns non-zero is rolled back alone: a 409
+ * changes nothing), COMMITs once — one fsync for the whole batch — and only then calls
+ * each job's complete() callback. While a commit is on disk the next batch gathers, so
+ * batches grow exactly when load does, and no caller ever waits on fsync itself: the
+ * event loops hand a job over and go on serving.
+ *
+ * complete() runs on the writer thread; the HTTP layer uses it to post the job back to
+ * the event loop that owns the request. A job with complete == NULL is freed by the
+ * writer (fire-and-forget, e.g. a session's last-seen touch). */
+#ifndef PW_WRITER_H
+#define PW_WRITER_H
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/histogram.h"
+#include "base/job.h"
+#include "store/db.h"
+
+typedef struct pw_writer pw_writer;
+
+typedef struct pw_writer_stats {
+    pw_histogram batch_jobs;                     /* jobs per committed transaction */
+    pw_histogram commit_seconds;                 /* COMMIT (fsync) latency */
+    _Atomic uint64_t commits;                    /* transactions committed */
+    _Atomic uint64_t jobs;                       /* jobs run */
+    _Atomic uint64_t rejected;                   /* submissions refused: queue full or stopping */
+} pw_writer_stats;
+
+/* Starts the writer thread on its own connection `db` (which it then owns). `max_batch`
+ * is PW_WRITER_BATCH_MAX normally; 1 turns group commit off (benchmarks compare). */
+int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer **out);
+/* Queues a job. PW_EBUSY: queue full or the writer stopping (the caller answers 503). */
+int pw_writer_submit(pw_writer *w, pw_job *job);
+/* Runs every queued job, then stops the thread and closes its connection. */
+void pw_writer_stop(pw_writer *w);
+pw_writer_stats *pw_writer_get_stats(pw_writer *w);
+int pw_writer_queue_length(pw_writer *w);
+
+#endif
