@@ -1,5 +1,6 @@
 # Turns the migration files into a C array of {version, name, sql} for the binary.
-# Called by CMakeLists.txt with -DOUT=<c file> -DFILES=<sorted list of .sql files>.
+# Called by CMakeLists.txt with -DOUT=<c file> -DFILES=<sorted .sql files separated by |>.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(out "/* generated from the src/store/migrations files by scripts/embed_migrations.cmake */\n")
 string(APPEND out "#include \"store/migrate.h\"\n\nconst pw_migration pw_migrations[] = {\n")
 set(count 0)

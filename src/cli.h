@@ -2,6 +2,8 @@
  * A subsystem's command is `int NAME(int argc, char **argv)` with argv[0] the command. */
 #ifndef PW_CLI_H
 #define PW_CLI_H
+#include "ledger/ledger.h"
+#include "dispatch/assign.h"
 #include "market/accounts.h"
 #include "store/db.h"
 
@@ -16,6 +18,8 @@ int pw_cli_open_migrated(const char *db_path, pw_db **out);
 int pw_cli_admin_create(const char *db_path, pw_new_user *user);
 
 /* Commands provided by subsystems (filled in as they land). */
-#define PW_CLI_EXTRA_COMMANDS
+#define PW_CLI_EXTRA_COMMANDS \
+    {"ledger", pw_cmd_ledger, "check the ledger's invariants (ledger verify)"}, \
+    {"solve-assignment", pw_cmd_solve_assignment, "solve a sparse assignment instance (see --help)"},
 
 #endif

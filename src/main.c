@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "http/throttle.h"
 #include "market/accounts.h"
+#include "market/scheduler.h"
 #include "store/migrate.h"
 #include "store/writer.h"
 
@@ -193,7 +194,17 @@ static int cmd_serve(int argc, char **argv)
         pw_log_error("msg=\"cannot start\"");
         return 1;
     }
+    pw_market_policy policy;
+    pw_market_policy_from_config(&policy, &app.cfg);
+    app.policy = &policy;
+    pw_scheduler *scheduler = NULL;
+    int tick_ms = app.cfg.batch_window_ms < 1000 ? app.cfg.batch_window_ms : 1000;
+    if (pw_scheduler_start(app.writer, &policy, tick_ms, &scheduler) != 0) {
+        pw_log_error("msg=\"cannot start the scheduler\"");
+        return 1;
+    }
     rc = pw_server_run(&app);
+    pw_scheduler_stop(scheduler);
     pw_workpool_stop(app.hash_pool);
     pw_writer_stop(app.writer);   /* commits whatever was accepted */
     pw_throttle_free(app.throttle);

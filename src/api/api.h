@@ -13,6 +13,42 @@ void pw_api_sessions_delete(pw_req *rq);
 void pw_api_me_get(pw_req *rq);
 void pw_api_dev_clock(pw_req *rq);
 
+/* wallet.c */
+void pw_api_wallet_get(pw_req *rq);
+void pw_api_wallet_entries(pw_req *rq);
+void pw_api_wallet_deposit(pw_req *rq);
+void pw_api_wallet_payout(pw_req *rq);
+
+/* params.c */
+int pw_api_id_param(pw_req *rq, int index, int64_t *out);           /* 0, or -1: not an id (answer 404) */
+int pw_api_page(pw_req *rq, int *limit_out, int64_t *cursor_out, pw_error *err);
+
+/* workers.c */
+void pw_api_worker_put(pw_req *rq);
+void pw_api_worker_get(pw_req *rq);
+void pw_api_availability(pw_req *rq);
+void pw_api_user_get(pw_req *rq);
+void pw_api_user_reputation(pw_req *rq);
+
+/* tasks.c */
+void pw_api_tasks_create(pw_req *rq);
+void pw_api_tasks_get(pw_req *rq);
+void pw_api_tasks_list(pw_req *rq);
+void pw_api_tasks_dispatch(pw_req *rq);
+void pw_api_tasks_ack(pw_req *rq);
+void pw_api_tasks_release(pw_req *rq);
+void pw_api_tasks_submit(pw_req *rq);
+void pw_api_tasks_approve(pw_req *rq);
+void pw_api_tasks_cancel(pw_req *rq);
+void pw_api_tasks_dispute(pw_req *rq);
+void pw_api_messages_list(pw_req *rq);
+void pw_api_messages_create(pw_req *rq);
+void pw_api_disputes_list(pw_req *rq);
+void pw_api_disputes_resolve(pw_req *rq);
+
+/* admin.c */
+void pw_api_admin_metrics(pw_req *rq);
+
 /* ops.c */
 void pw_api_healthz(pw_req *rq);
 void pw_api_metrics(pw_req *rq);

@@ -19,5 +19,6 @@ void pw_config_defaults(pw_config *cfg)
     cfg->batch_window_ms = 2000;
     cfg->fee_bps = 1000;
     cfg->pool_share_bps = 2000;
+    cfg->remote_cap = 3;
     cfg->group_commit = 1;
 }

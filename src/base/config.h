@@ -18,6 +18,7 @@ typedef struct pw_config {
     int pool_share_bps;           /* --pool-share-bps: share of fees paid into the workers' pool */
     int cookie_secure;            /* --cookie-secure: mark the session cookie Secure (behind TLS) */
     int dev_clock;                /* --dev-clock: enable POST /api/v1/dev/clock (tests, demos only) */
+    int remote_cap;               /* --remote-cap: remote tasks one worker may hold at once */
     int group_commit;             /* --no-group-commit sets 0: one commit per request (benchmarks) */
 } pw_config;
 

@@ -66,4 +66,20 @@
 #define PW_LOGIN_FAILS_PER_IP 20                /* then that address is locked for the rest of the window */
 #define PW_THROTTLE_SLOTS 65536                 /* fixed table of throttle counters: memory is bounded under a flood */
 
+/* ---- tasks and dispatch ---------------------------------------------------------------- */
+#define PW_GOODS_DESCRIPTION_MAX_CHARS 500      /* what a barter offers */
+#define PW_TASK_DEADLINE_MAX_DAYS 365           /* a task's deadline is at most a year ahead */
+#define PW_TASK_DEADLINE_MIN_S 300              /* and at least five minutes ahead: time to assign */
+#define PW_TIMER_BATCH_MAX 500                  /* due timers handled per tick: bounds one transaction */
+#define PW_DISPATCH_BATCH_MAX 5000              /* waiting tasks considered per dispatch round */
+#define PW_DISPATCH_CANDIDATES_MAX 256          /* workers scored per task (v1 SQL candidate scan) */
+#define PW_DISPATCH_EXPLAIN_MAX 10              /* candidates kept in a task's explanation */
+#define PW_TIMELINE_MAX 200                     /* timeline events returned with a task */
+#define PW_REMOTE_CONCURRENT_MAX 20             /* cap on --remote-cap: remote tasks one worker may hold at once */
+
+/* ---- ledger -------------------------------------------------------------------------- */
+#define PW_LEDGER_FIELD_PREFIXES_MAX 32         /* distinct object names ("compensation") amount errors are interned for; the code uses a handful */
+#define PW_LEDGER_FIELD_PREFIX_MAX_BYTES 48     /* such a name's length; a longer one is reported as the bare prefix */
+#define PW_LEDGER_WALLET_ASSETS_MAX 256         /* assets one wallet lists or pages over: more than every ISO 4217 code plus TIME */
+
 #endif

@@ -79,6 +79,7 @@ struct pw_app {
     struct pw_writer *writer;               /* the one writer */
     struct pw_workpool *hash_pool;          /* argon2id hashing */
     struct pw_throttle *throttle;           /* failed sign-in counters */
+    struct pw_market_policy *policy;        /* dispatch, review window, fees (from cfg) */
 };
 
 /* One request being served; lives in the request's memory pool. */

@@ -76,7 +76,7 @@ void pw_reply_text(pw_req *rq, int status, const char *content_type, const char 
 
 void pw_reply_json(pw_req *rq, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(body);
     if (text == NULL) {
         send_reply(rq, 500, "application/json", H2O_STRLIT("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"));

@@ -137,10 +137,18 @@ static int parse_body(pw_req *rq, pw_error *err)
     if (!json_depth_ok(req->entity.base, req->entity.len))
         return pw_error_set(err, 400, "malformed_json", NULL, "JSON nested deeper than %d levels", PW_JSON_DEPTH_MAX);
     json_error_t jerr;
-    rq->body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (rq->body == NULL)
+    /* NUL is let through so validators can name the field; DECODE_ANY so a bare value is
+     * a wrong_type rather than a parse error. The parser's message is cut before its
+     * "near '…'" part: it would echo the body (a password, say) back. */
+    rq->body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY,
+                          &jerr);
+    if (rq->body == NULL) {
+        char *near = strstr(jerr.text, " near ");
+        if (near != NULL)
+            *near = '\0';
         return pw_error_set(err, 400, "malformed_json", NULL, "line %d column %d: %s", jerr.line, jerr.column,
                             jerr.text);
+    }
     if (!json_is_object(rq->body))
         return pw_error_set(err, 400, "wrong_type", NULL, "the body must be a JSON object");
     return 0;

@@ -30,16 +30,33 @@ long pw_utf8_length(const char *text, size_t len)
     return count;
 }
 
+/* C0 and C1 controls, and (outside free text) the bidirectional overrides and line
+ * separators that make a name render as something else. The text is valid UTF-8. */
 static int has_control(const char *s, size_t len, int allow_newlines)
 {
+    const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = p[i];
         if (allow_newlines && (c == '\n' || c == '\t' || c == '\r'))
             continue;
         if (c < 0x20 || c == 0x7f)
             return 1;
+        if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+            return 1;                                               /* U+0080..U+009F */
+        if (!allow_newlines && c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)
+            return 1;                                               /* U+2028..U+202E */
+        if (!allow_newlines && c == 0xe2 && i + 2 < len && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)
+            return 1;                                               /* U+2066..U+2069 */
     }
     return 0;
+}
+
+static int is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return 0;
+    return 1;
 }
 
 int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
@@ -62,6 +79,8 @@ int pw_json_string_field(json_t *obj, const char *name, int required, int min_ch
                             max_chars);
     if (memchr(s, '\0', len) != NULL || has_control(s, len, allow_newlines))
         return pw_error_set(err, 422, "validation_failed", name, "%s must not contain control characters", name);
+    if (min_chars > 0 && is_blank(s, len))
+        return pw_error_set(err, 422, "validation_failed", name, "%s must not be blank", name);
     memcpy(out, s, len);
     out[len] = '\0';
     return 0;

@@ -43,6 +43,7 @@ typedef struct pw_db_ops {
     void (*bind_text)(pw_stmt *st, int index, const char *text, size_t len);
     void (*bind_blob)(pw_stmt *st, int index, const void *data, size_t len);
     void (*bind_null)(pw_stmt *st, int index);
+    void (*bind_double)(pw_stmt *st, int index, double value);
     int (*step)(pw_stmt *st);
     int64_t (*column_int64)(pw_stmt *st, int col);
     const char *(*column_text)(pw_stmt *st, int col);
@@ -80,6 +81,7 @@ void pw_stmt_text(pw_stmt *st, int i, const char *text); /* NULL binds NULL */
 static inline void pw_stmt_textn(pw_stmt *st, int i, const char *t, size_t n) { st->ops->bind_text(st, i, t, n); }
 static inline void pw_stmt_blob(pw_stmt *st, int i, const void *d, size_t n) { st->ops->bind_blob(st, i, d, n); }
 static inline void pw_stmt_null(pw_stmt *st, int i) { st->ops->bind_null(st, i); }
+static inline void pw_stmt_double(pw_stmt *st, int i, double v) { st->ops->bind_double(st, i, v); }
 static inline int pw_stmt_step(pw_stmt *st) { return st->ops->step(st); }
 static inline int64_t pw_stmt_column_int64(pw_stmt *st, int c) { return st->ops->column_int64(st, c); }
 static inline const char *pw_stmt_column_text(pw_stmt *st, int c) { return st->ops->column_text(st, c); }

@@ -150,6 +150,7 @@ static void sq_bind_blob(pw_stmt *st, int i, const void *d, size_t n)
     sqlite3_bind_blob64(((sqlite_stmt *)st)->handle, i, d, n, SQLITE_TRANSIENT);
 }
 static void sq_bind_null(pw_stmt *st, int i) { sqlite3_bind_null(((sqlite_stmt *)st)->handle, i); }
+static void sq_bind_double(pw_stmt *st, int i, double v) { sqlite3_bind_double(((sqlite_stmt *)st)->handle, i, v); }
 
 static int sq_step(pw_stmt *base)
 {
@@ -197,6 +198,7 @@ const pw_db_ops pw_db_sqlite_ops = {
     .bind_text = sq_bind_text,
     .bind_blob = sq_bind_blob,
     .bind_null = sq_bind_null,
+    .bind_double = sq_bind_double,
     .step = sq_step,
     .column_int64 = sq_col_int64,
     .column_text = sq_col_text,

@@ -536,6 +536,44 @@ static void test_medium_vs_big_m(void **state)
     }
 }
 
+/* Square sparse instances with a perfect matching (the diagonal), where the column
+ * reduction runs, against the dense solver on the big-M completion. */
+static void test_square_sparse_vs_dense(void **state)
+{
+    (void)state;
+    rng r = {11};
+    enum { N_MAX = 300, K = 6 };
+    double *dense = malloc(N_MAX * N_MAX * sizeof(*dense));
+    pw_assign_edge *edges = malloc(N_MAX * (K + 1) * sizeof(*edges));
+    int32_t task_to_worker[N_MAX], row_to_col[N_MAX];
+    assert_non_null(dense);
+    assert_non_null(edges);
+    for (int round = 0; round < 40; round++) {
+        int32_t n = (int32_t)rng_range(&r, 2, N_MAX);
+        double big_m = 2001.0 * n;
+        size_t n_edges = 0;
+        for (int32_t k = 0; k < n * n; k++)
+            dense[k] = big_m;
+        for (int32_t t = 0; t < n; t++)
+            for (int k = 0; k <= K; k++) {
+                int32_t w = k == 0 ? (t + round) % n : (int32_t)rng_range(&r, 0, n - 1);
+                double c = (double)rng_range(&r, round % 2 ? -3 : -1000, round % 2 ? 3 : 1000);
+                edges[n_edges++] = (pw_assign_edge){t, w, c};
+                if (c + 1000 < dense[t * n + w])
+                    dense[t * n + w] = c + 1000;
+            }
+        int32_t matched;
+        double total, dense_total;
+        solve(n, n, edges, n_edges, task_to_worker, &matched, &total);
+        assert_int_equal(matched, n);
+        assert_int_equal(pw_assign_solve_dense(n, dense, row_to_col, &dense_total), 0);
+        assert_true(dense_total < big_m);
+        assert_true(total == dense_total - 1000.0 * n);
+    }
+    free(dense);
+    free(edges);
+}
+
 /* Large feasible instances: every task matched, and the optimum does not depend on the
  * order of the edges. */
 static void test_large_edge_order(void **state)
@@ -627,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_dense_vs_oracle),
         cmocka_unit_test(test_dense_vs_sparse),
         cmocka_unit_test(test_medium_vs_big_m),
+        cmocka_unit_test(test_square_sparse_vs_dense),
         cmocka_unit_test(test_large_edge_order),
         cmocka_unit_test(test_allocation_failures),
     };

@@ -1,0 +1,296 @@
+/* tasks.c — the task endpoints: post, read, list, the lifecycle actions, the dispatch
+ * explanation, messages, and the admin's disputes. Reads use the loop's connection;
+ * every change is one writer call that answers with the task as it now is. Anyone who
+ * is not the task's client, its assigned worker or an admin gets 404 for any of them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "market/accounts.h"
+#include "market/tasks.h"
+
+static json_t *id_string(int64_t id)
+{
+    char text[24];
+    snprintf(text, sizeof(text), "%lld", (long long)id);
+    return json_string(text);
+}
+
+/* ---- POST /tasks ------------------------------------------------------------------------------- */
+
+static int create_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    pw_new_task *t = pw_call_data(call);
+    int64_t id;
+    if (pw_tasks_create(db, call->app->policy, call->auth.user_id, t, now_ms, &id, &call->error) != 0)
+        return pw_call_fail(call, &call->error);
+    pw_task_row row;
+    if (pw_tasks_load(db, id, &row) != 1)
+        return -1;
+    call->status = 201;
+    call->output = pw_tasks_json(db, &row, PW_VIEW_CLIENT);
+    return 0;
+}
+
+void pw_api_tasks_create(pw_req *rq)
+{
+    pw_error err;
+    pw_call *call = pw_call_new(rq, sizeof(pw_new_task));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    if (pw_tasks_parse_new(rq->body, pw_clock_now_ms(&rq->app->clock), pw_call_data(call), &err) != 0) {
+        pw_call_free(call);
+        return pw_reply_error(rq, &err);
+    }
+    pw_call_write(call, create_run, NULL);
+}
+
+/* ---- reads -------------------------------------------------------------------------------------- */
+
+/* Loads {id} and checks the caller may see it; answers 404 itself when not. */
+static int load_visible(pw_req *rq, pw_task_row *t, pw_task_view *view)
+{
+    int64_t id;
+    if (pw_api_id_param(rq, 0, &id) != 0 || pw_tasks_load(pw_loop_db(rq->loop), id, t) != 1 ||
+        (*view = pw_tasks_viewer(t, rq->auth.user_id, rq->auth.roles)) == PW_VIEW_NONE) {
+        pw_reply_errorf(rq, 404, "not_found", NULL, "no such task");
+        return -1;
+    }
+    return 0;
+}
+
+void pw_api_tasks_get(pw_req *rq)
+{
+    pw_task_row t;
+    pw_task_view view;
+    if (load_visible(rq, &t, &view) == 0)
+        pw_reply_json(rq, 200, pw_tasks_json(pw_loop_db(rq->loop), &t, view));
+}
+
+void pw_api_tasks_list(pw_req *rq)
+{
+    pw_error err;
+    char role[16];
+    int limit;
+    int64_t cursor;
+    int has_role = pw_req_query(rq, "role", role, sizeof(role));
+    if (has_role <= 0 || (strcmp(role, "client") != 0 && strcmp(role, "worker") != 0))
+        return pw_reply_errorf(rq, 422, "validation_failed", "role", "role must be client or worker");
+    if (pw_api_page(rq, &limit, &cursor, &err) != 0)
+        return pw_reply_error(rq, &err);
+    json_t *out = NULL;
+    pw_tasks_list_json(pw_loop_db(rq->loop), rq->auth.user_id, strcmp(role, "worker") == 0 ? PW_VIEW_WORKER
+                                                                                          : PW_VIEW_CLIENT,
+                       limit, cursor, &out);
+    pw_reply_json(rq, 200, out);
+}
+
+void pw_api_tasks_dispatch(pw_req *rq)
+{
+    pw_task_row t;
+    pw_task_view view;
+    if (load_visible(rq, &t, &view) == 0)
+        pw_reply_json(rq, 200, pw_tasks_dispatch_json(pw_loop_db(rq->loop), &t, view));
+}
+
+/* ---- actions ------------------------------------------------------------------------------------ */
+
+typedef struct action {
+    int64_t task_id;
+    pw_task_event event;
+    char note[4 * PW_NOTE_MAX_CHARS + 1];
+} action;
+
+static int action_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    action *a = pw_call_data(call);
+    if (pw_tasks_act(db, call->app->policy, a->task_id, call->auth.user_id, call->auth.roles, a->event, a->note,
+                     now_ms, &call->error) != 0)
+        return pw_call_fail(call, &call->error);
+    pw_task_row t;
+    if (pw_tasks_load(db, a->task_id, &t) != 1)
+        return -1;
+    call->status = 200;
+    pw_task_view view = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles);
+    /* A worker who released the task no longer sees it: answer with the status only. */
+    call->output = view == PW_VIEW_NONE ? json_pack("{s:o, s:s}", "id", id_string(t.id), "status",
+                                                    pw_task_state_name(t.status))
+                                        : pw_tasks_json(db, &t, view);
+    return 0;
+}
+
+/* note_field: NULL (no body), or the body field to read (required if note_required). */
+static void act(pw_req *rq, pw_task_event event, const char *note_field, int note_required)
+{
+    pw_error err;
+    pw_call *call = pw_call_new(rq, sizeof(action));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    action *a = pw_call_data(call);
+    a->event = event;
+    if (pw_api_id_param(rq, 0, &a->task_id) != 0) {
+        pw_call_free(call);
+        return pw_reply_errorf(rq, 404, "not_found", NULL, "no such task");
+    }
+    if (note_field != NULL && rq->body != NULL &&
+        pw_json_string_field(rq->body, note_field, note_required, note_required, PW_NOTE_MAX_CHARS, 1, a->note,
+                             sizeof(a->note), &err) < 0) {
+        pw_call_free(call);
+        return pw_reply_error(rq, &err);
+    }
+    if (note_field != NULL && note_required && rq->body == NULL) {
+        pw_call_free(call);
+        return pw_reply_errorf(rq, 422, "validation_failed", note_field, "%s is required", note_field);
+    }
+    pw_call_write(call, action_run, NULL);
+}
+
+void pw_api_tasks_ack(pw_req *rq) { act(rq, PW_EV_ACK, NULL, 0); }
+void pw_api_tasks_release(pw_req *rq) { act(rq, PW_EV_RELEASE, NULL, 0); }
+void pw_api_tasks_submit(pw_req *rq) { act(rq, PW_EV_SUBMIT, "note", 0); }
+void pw_api_tasks_approve(pw_req *rq) { act(rq, PW_EV_APPROVE, NULL, 0); }
+void pw_api_tasks_cancel(pw_req *rq) { act(rq, PW_EV_CANCEL, NULL, 0); }
+void pw_api_tasks_dispute(pw_req *rq) { act(rq, PW_EV_DISPUTE, "reason", 1); }
+
+/* ---- messages ----------------------------------------------------------------------------------- */
+
+void pw_api_messages_list(pw_req *rq)
+{
+    pw_task_row t;
+    pw_task_view view;
+    pw_error err;
+    int limit;
+    int64_t cursor;
+    if (load_visible(rq, &t, &view) != 0)
+        return;
+    if (pw_api_page(rq, &limit, &cursor, &err) != 0)
+        return pw_reply_error(rq, &err);
+    json_t *out = NULL;
+    pw_tasks_messages_json(pw_loop_db(rq->loop), t.id, limit, cursor, &out);
+    pw_reply_json(rq, 200, out);
+}
+
+typedef struct message {
+    int64_t task_id;
+    char body[4 * PW_MESSAGE_MAX_CHARS + 1];
+} message;
+
+static int message_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    message *m = pw_call_data(call);
+    pw_task_row t;
+    if (pw_tasks_load(db, m->task_id, &t) != 1 || pw_tasks_viewer(&t, call->auth.user_id, 0) == PW_VIEW_NONE)
+        return pw_call_failf(call, 404, "not_found", NULL, "no such task");
+    if (pw_tasks_add_message(db, t.id, call->auth.user_id, m->body, now_ms, &call->output) != PW_OK)
+        return -1;
+    call->status = 201;
+    return 0;
+}
+
+void pw_api_messages_create(pw_req *rq)
+{
+    pw_error err;
+    pw_call *call = pw_call_new(rq, sizeof(message));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    message *m = pw_call_data(call);
+    if (pw_api_id_param(rq, 0, &m->task_id) != 0) {
+        pw_call_free(call);
+        return pw_reply_errorf(rq, 404, "not_found", NULL, "no such task");
+    }
+    if (pw_json_string_field(rq->body, "body", 1, 1, PW_MESSAGE_MAX_CHARS, 1, m->body, sizeof(m->body), &err) != 0) {
+        pw_call_free(call);
+        return pw_reply_error(rq, &err);
+    }
+    pw_call_write(call, message_run, NULL);
+}
+
+/* ---- admin: disputes ------------------------------------------------------------------------------ */
+
+void pw_api_disputes_list(pw_req *rq)
+{
+    pw_error err;
+    int limit;
+    int64_t cursor;
+    if (pw_api_page(rq, &limit, &cursor, &err) != 0)
+        return pw_reply_error(rq, &err);
+    pw_stmt *st = pw_db_stmt(pw_loop_db(rq->loop),
+        "SELECT id, task_id, opened_by, reason, created_at FROM disputes WHERE status = 'open' AND id > ? "
+        "ORDER BY id LIMIT ?");
+    pw_stmt_int64(st, 1, cursor);
+    pw_stmt_int64(st, 2, limit + 1);
+    json_t *items = json_array();
+    int64_t last = 0;
+    int n = 0;
+    while (pw_stmt_step(st) == PW_ROW && n++ < limit) {
+        char at[PW_RFC3339_BYTES];
+        last = pw_stmt_column_int64(st, 0);
+        pw_time_format_rfc3339(pw_stmt_column_int64(st, 4), at);
+        json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:s, s:s, s:s}", "id", id_string(last), "task_id",
+                                               id_string(pw_stmt_column_int64(st, 1)), "opened_by",
+                                               id_string(pw_stmt_column_int64(st, 2)), "reason",
+                                               pw_stmt_column_text(st, 3), "status", "open", "created_at", at));
+    }
+    pw_stmt_done(st);
+    pw_reply_json(rq, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                                     n > limit ? id_string(last) : json_null()));
+}
+
+typedef struct resolution {
+    int64_t dispute_id;
+    char outcome[8];
+    int worker_share_pct;
+} resolution;
+
+static int resolve_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    resolution *r = pw_call_data(call);
+    pw_stmt *st = pw_db_stmt(db, "SELECT task_id FROM disputes WHERE id = ?");
+    pw_stmt_int64(st, 1, r->dispute_id);
+    int64_t task_id = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
+    pw_stmt_done(st);
+    if (task_id == 0)
+        return pw_call_failf(call, 404, "not_found", NULL, "no such dispute");
+    if (pw_tasks_resolve(db, call->app->policy, task_id, call->auth.user_id, r->outcome, r->worker_share_pct, now_ms,
+                         &call->error) != 0)
+        return pw_call_fail(call, &call->error);
+    pw_task_row t;
+    if (pw_tasks_load(db, task_id, &t) != 1)
+        return -1;
+    call->status = 200;
+    call->output = pw_tasks_json(db, &t, PW_VIEW_ADMIN);
+    return 0;
+}
+
+void pw_api_disputes_resolve(pw_req *rq)
+{
+    pw_call *call = pw_call_new(rq, sizeof(resolution));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    resolution *r = pw_call_data(call);
+    pw_error err;
+    int bad = pw_api_id_param(rq, 0, &r->dispute_id) != 0;
+    if (!bad && pw_json_string_field(rq->body, "outcome", 1, 1, 7, 0, r->outcome, sizeof(r->outcome), &err) != 0)
+        bad = 2;
+    else if (!bad && strcmp(r->outcome, "release") != 0 && strcmp(r->outcome, "refund") != 0 &&
+             strcmp(r->outcome, "split") != 0)
+        bad = 2, pw_error_set(&err, 422, "validation_failed", "outcome", "outcome must be release, refund or split");
+    json_t *pct = json_object_get(rq->body, "worker_share_pct");
+    if (!bad && strcmp(r->outcome, "split") == 0) {
+        if (pct == NULL)
+            bad = 2, pw_error_set(&err, 422, "validation_failed", "worker_share_pct", "a split needs worker_share_pct");
+        else if (!json_is_integer(pct))
+            bad = 2, pw_error_set(&err, 400, "wrong_type", "worker_share_pct", "worker_share_pct must be an integer");
+        else if (json_integer_value(pct) < 0 || json_integer_value(pct) > 100)
+            bad = 2, pw_error_set(&err, 422, "validation_failed", "worker_share_pct", "worker_share_pct must be 0..100");
+        else
+            r->worker_share_pct = (int)json_integer_value(pct);
+    }
+    if (bad) {
+        pw_call_free(call);
+        if (bad == 1)
+            return pw_reply_errorf(rq, 404, "not_found", NULL, "no such dispute");
+        return pw_reply_error(rq, &err);
+    }
+    pw_call_write(call, resolve_run, NULL);
+}

@@ -1,0 +1,113 @@
+/* wallet.c — GET /wallet, GET /wallet/entries, POST /wallet/deposits, POST /wallet/payouts.
+ *
+ * Reads answer at once from the loop's read connection. Deposits and payouts validate
+ * {amount, currency} on the loop (money only: TIME credits are earned and spent on tasks,
+ * never bought or cashed out), then run on the writer: the ledger books the movement
+ * through the payment provider (the sandbox by default: it declines exactly one amount,
+ * 40002, as 422 payment_declined) and the reply — the transfer and the wallet's balance
+ * in that currency right after it — is built inside the same transaction. The routes are
+ * flagged IDEM, so the HTTP layer stores that reply with the Idempotency-Key in the same
+ * transaction and a retry gets it back without moving money again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "ledger/ledger.h"
+
+/* The configured payment provider; the sandbox is the only one so far. */
+static const pw_payment_provider *provider(void) { return &pw_payment_sandbox; }
+
+/* ---- GET /wallet ---------------------------------------------------------------------------- */
+
+void pw_api_wallet_get(pw_req *rq)
+{
+    json_t *out = NULL;
+    if (pw_ledger_balances_json(pw_loop_db(rq->loop), rq->auth.user_id, &out) != PW_OK)
+        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
+    pw_reply_json(rq, 200, out);
+}
+
+/* ---- GET /wallet/entries ---------------------------------------------------------------------- */
+
+/* ?limit=: absent -> PW_PAGE_DEFAULT; otherwise 1..PW_PAGE_MAX. */
+static int parse_limit(pw_req *rq, int *limit_out, pw_error *err)
+{
+    char text[8];
+    int found = pw_req_query(rq, "limit", text, sizeof(text));
+    *limit_out = PW_PAGE_DEFAULT;
+    if (found == 0)
+        return 0;
+    size_t n = strlen(text);
+    if (found < 0 || n == 0 || strspn(text, "0123456789") != n)
+        return pw_error_set(err, 400, "wrong_type", "limit", "limit must be an integer");
+    long v = strtol(text, NULL, 10);
+    if (v < 1 || v > PW_PAGE_MAX)
+        return pw_error_set(err, 422, "validation_failed", "limit", "limit must be 1 to %d", PW_PAGE_MAX);
+    *limit_out = (int)v;
+    return 0;
+}
+
+void pw_api_wallet_entries(pw_req *rq)
+{
+    pw_error err;
+    int limit = 0;
+    if (parse_limit(rq, &limit, &err) != 0)
+        return pw_reply_error(rq, &err);
+    char cursor[PW_CURSOR_MAX_BYTES + 1] = "";
+    if (pw_req_query(rq, "cursor", cursor, sizeof(cursor)) < 0)
+        return pw_reply_errorf(rq, 400, "invalid_cursor", "cursor", "cursor is not one this server gave out");
+    json_t *out = NULL;
+    int rc = pw_ledger_entries_json(pw_loop_db(rq->loop), rq->auth.user_id, limit, cursor, &out);
+    if (rc == PW_EINVAL)
+        return pw_reply_errorf(rq, 400, "invalid_cursor", "cursor", "cursor is not one this server gave out");
+    if (rc != PW_OK)
+        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
+    pw_reply_json(rq, 200, out);
+}
+
+/* ---- POST /wallet/deposits, POST /wallet/payouts ------------------------------------------------ */
+
+typedef int (*booking)(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
+                       int64_t now_ms, int64_t *transfer_id_out, pw_error *err);
+
+typedef struct money_move {
+    pw_amount amount;                           /* validated on the loop */
+    booking book;                               /* pw_ledger_deposit or pw_ledger_payout */
+} money_move;
+
+static int money_move_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    money_move *m = pw_call_data(call);
+    int64_t transfer_id = 0;
+    if (m->book(db, provider(), call->auth.user_id, &m->amount, now_ms, &transfer_id, &call->error) != 0)
+        return pw_call_fail(call, &call->error);
+    json_t *balance = NULL;
+    int rc = pw_ledger_wallet_json(db, call->auth.user_id, m->amount.asset, &balance);
+    if (rc != PW_OK)
+        return pw_call_failf(call, 503, "unavailable", NULL, "the database could not read the balance; try again");
+    char id[24], created[PW_RFC3339_BYTES];
+    snprintf(id, sizeof(id), "%lld", (long long)transfer_id);
+    pw_time_format_rfc3339(now_ms, created);
+    call->status = 201;
+    call->output = json_pack("{s:s, s:o, s:s, s:s, s:o}", "id", id, "amount",
+                             pw_amount_json(m->amount.amount, m->amount.asset), "status", "completed", "created_at",
+                             created, "balance", balance);
+    return 0;
+}
+
+static void money_move_start(pw_req *rq, booking book)
+{
+    pw_error err;
+    money_move m = {.book = book};
+    if (pw_amount_parse(rq->body, 0, NULL, &m.amount, &err) != 0)
+        return pw_reply_error(rq, &err);
+    pw_call *call = pw_call_new(rq, sizeof(money_move));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    memcpy(pw_call_data(call), &m, sizeof(m));
+    pw_call_write(call, money_move_run, NULL);
+}
+
+void pw_api_wallet_deposit(pw_req *rq) { money_move_start(rq, pw_ledger_deposit); }
+void pw_api_wallet_payout(pw_req *rq) { money_move_start(rq, pw_ledger_payout); }

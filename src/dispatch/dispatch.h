@@ -1,0 +1,64 @@
+/* dispatch.h — choosing the worker for a task. No job board: the platform assigns.
+ *
+ * The dispatcher scores (task, worker) pairs with pw_dispatch_score, a pure function of
+ * plain structs, and assigns: an urgent task at once to its best candidate (greedy), all
+ * other waiting tasks in rounds (every --batch-window-ms) where the round's assignment
+ * maximises the total score. Candidates are active workers whose skills or category fit,
+ * who are in radius (or remote for a remote task), not busy (1 local task at a time,
+ * up to remote_cap remote ones), not the client, and not already tried on this task.
+ * Every assignment stores its explanation: the candidates considered, each score's
+ * parts, and why the winner won (GET /tasks/{id}/dispatch). */
+#ifndef PW_DISPATCH_H
+#define PW_DISPATCH_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "store/db.h"
+
+/* Score weights: configuration, documented in docs/ARCHITECTURE.md. */
+typedef struct pw_dispatch_weights {
+    double fit;              /* skills/category match, 0..1 */
+    double distance;         /* nearness within the worker's radius, 0..1 (1 for remote) */
+    double reputation;       /* worker rating, 0..1 (neutral 0.6 until rated) */
+    double reliability;      /* ack/completion/on-time record, 0..1 */
+    double fairness;         /* time since the worker's last assignment, 0..1 */
+} pw_dispatch_weights;
+
+typedef struct pw_dispatch_policy {
+    int ack_window_s;        /* ack deadline = now + this */
+    int remote_cap;          /* remote tasks a worker may hold at once */
+    pw_dispatch_weights weights;
+} pw_dispatch_policy;
+
+void pw_dispatch_policy_defaults(pw_dispatch_policy *p);
+
+/* What the score looks at, for one (task, worker) pair. */
+typedef struct pw_candidate {
+    int64_t worker_id;
+    int skills_wanted;       /* the task's skill count */
+    int skills_matched;      /* of those, the worker has */
+    int category_match;      /* the worker lists the task's category */
+    int remote_task;         /* the task has no location */
+    double distance_km;      /* local tasks: from the worker's base */
+    int radius_km;           /* the worker's radius */
+    double rating;           /* 1..5, or < 0 if not rated yet */
+    int64_t acked, missed_acks, releases, completed, on_time; /* the record */
+    double idle_s;           /* since the last assignment (or since active) */
+} pw_candidate;
+
+typedef struct pw_score_parts {
+    double fit, distance, reputation, reliability, fairness;  /* each 0..1 before weighting */
+    double total;                                             /* weighted sum */
+} pw_score_parts;
+
+/* Pure. Returns the total; fills parts. */
+double pw_dispatch_score(const pw_dispatch_weights *w, const pw_candidate *c, pw_score_parts *parts);
+json_t *pw_score_parts_json(const pw_candidate *c, const pw_score_parts *p);
+
+/* Writer: tries to assign task_id now. *worker_out = 0 when nobody fits (it waits). */
+int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, int64_t now_ms, int64_t *worker_out);
+/* Writer: one round over the waiting tasks, oldest urgent first. */
+int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out);
+
+#endif

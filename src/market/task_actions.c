@@ -1,0 +1,352 @@
+/* task_actions.c — the lifecycle actions with their side effects, and the timers.
+ *
+ * Each action: load the task, decide who the caller is to it (client, assigned worker,
+ * admin, or nobody: 404), ask the state table whether the event is legal for that actor
+ * (409 invalid_state / 403 forbidden), then change the row (guarded by the old status),
+ * move money through the ledger, update the worker's record, and append the timeline.
+ * It all runs in one writer savepoint: any failure leaves nothing behind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/roles.h"
+#include "market/tasks.h"
+
+static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t worker_id, int64_t assignment_id,
+                      int64_t ack_deadline_ms, int64_t review_deadline_ms, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, "UPDATE tasks SET status = ?, worker_id = ?, assignment_id = ?, ack_deadline_at = ?, "
+                                 "review_deadline_at = ?, updated_at = ? WHERE id = ? AND status = ?");
+    pw_stmt_text(st, 1, pw_task_state_name(to));
+    int64_t values[] = {worker_id, assignment_id, ack_deadline_ms, review_deadline_ms};
+    for (int i = 0; i < 4; i++) {
+        if (values[i])
+            pw_stmt_int64(st, 2 + i, values[i]);
+        else
+            pw_stmt_null(st, 2 + i);
+    }
+    pw_stmt_int64(st, 6, now_ms);
+    pw_stmt_int64(st, 7, t->id);
+    pw_stmt_text(st, 8, pw_task_state_name(t->status));
+    int rc = pw_stmt_run(st);
+    if (rc == PW_OK && pw_db_changes(db) != 1)
+        return PW_EDB;     /* the guard failed: the writer is the only one changing tasks, so this is a bug */
+    return rc;
+}
+
+static int worker_counter(pw_db *db, int64_t worker_id, const char *sql, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, sql);
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, worker_id);
+    return pw_stmt_run(st);
+}
+
+static const char SQL_W_ASSIGNED[] = "UPDATE worker_profiles SET assigned_count = assigned_count + 1, "
+                                     "last_assigned_at = ?1, updated_at = ?1 WHERE user_id = ?2";
+static const char SQL_W_ACKED[] = "UPDATE worker_profiles SET acked_count = acked_count + 1, updated_at = ? "
+                                  "WHERE user_id = ?";
+static const char SQL_W_RELEASED[] = "UPDATE worker_profiles SET releases = releases + 1, updated_at = ? "
+                                     "WHERE user_id = ?";
+static const char SQL_W_MISSED[] = "UPDATE worker_profiles SET missed_acks = missed_acks + 1, active = 0, "
+                                   "active_since = NULL, updated_at = ? WHERE user_id = ?";
+static const char SQL_W_COMPLETED[] = "UPDATE worker_profiles SET completed_count = completed_count + 1, "
+                                      "updated_at = ? WHERE user_id = ?";
+static const char SQL_W_ON_TIME[] = "UPDATE worker_profiles SET on_time_count = on_time_count + 1, updated_at = ? "
+                                    "WHERE user_id = ?";
+
+static int close_assignment(pw_db *db, int64_t assignment_id, const char *outcome, int64_t now_ms)
+{
+    if (assignment_id == 0)
+        return PW_OK;
+    pw_stmt *st = pw_db_stmt(db, "UPDATE task_assignments SET outcome = ?, resolved_at = ? WHERE id = ? "
+                                 "AND outcome = 'pending'");
+    pw_stmt_text(st, 1, outcome);
+    pw_stmt_int64(st, 2, now_ms);
+    pw_stmt_int64(st, 3, assignment_id);
+    return pw_stmt_run(st);
+}
+
+int pw_tasks_assign(pw_db *db, const pw_task_row *t, int64_t worker_id, double score, json_t *explanation,
+                    int ack_window_s, int64_t now_ms)
+{
+    pw_task_state to;
+    if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
+        return PW_EINVAL;
+    int64_t ack_deadline = now_ms + (int64_t)ack_window_s * 1000;
+    char *why = json_dumps(explanation, JSON_COMPACT);
+    pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_assignments (task_id, worker_id, assigned_at, ack_deadline_at, "
+                                 "score, explanation) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+    pw_stmt_int64(st, 1, t->id);
+    pw_stmt_int64(st, 2, worker_id);
+    pw_stmt_int64(st, 3, now_ms);
+    pw_stmt_int64(st, 4, ack_deadline);
+    pw_stmt_double(st, 5, score);
+    pw_stmt_text(st, 6, why ? why : "{}");
+    int rc = pw_stmt_step(st);
+    int64_t assignment_id = rc == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
+    pw_stmt_done(st);
+    free(why);
+    if (assignment_id == 0)
+        return PW_EDB;
+    rc = set_status(db, t, to, worker_id, assignment_id, ack_deadline, 0, now_ms);
+    if (rc == PW_OK)
+        rc = worker_counter(db, worker_id, SQL_W_ASSIGNED, now_ms);
+    if (rc == PW_OK)
+        rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(PW_EV_ASSIGN), pw_task_state_name(t->status),
+                                   pw_task_state_name(to), 0, worker_id);
+    return rc;
+}
+
+/* ---- settlement ------------------------------------------------------------------------------ */
+
+static int settle(pw_db *db, const pw_market_policy *p, const pw_task_row *t, int64_t worker_gross, int64_t now_ms,
+                  pw_error *err)
+{
+    if (t->comp.kind == PW_COMP_GOODS || t->hold_id == 0)
+        return 0;
+    return pw_ledger_settle_task(db, t->hold_id, t->id, t->client_id, t->worker_id, worker_gross, p->fee_bps,
+                                 p->pool_share_bps, now_ms, err);
+}
+
+static int void_hold(pw_db *db, const pw_task_row *t, int64_t now_ms, pw_error *err)
+{
+    if (t->hold_id == 0)
+        return 0;
+    return pw_ledger_void_pending(db, t->hold_id, now_ms, err);
+}
+
+static int complete(pw_db *db, const pw_market_policy *p, const pw_task_row *t, int64_t now_ms, pw_error *err)
+{
+    if (settle(db, p, t, t->comp.amount.amount, now_ms, err) != 0)
+        return -1;
+    int rc = worker_counter(db, t->worker_id, SQL_W_COMPLETED, now_ms);
+    if (rc == PW_OK && now_ms <= t->deadline_ms)
+        rc = worker_counter(db, t->worker_id, SQL_W_ON_TIME, now_ms);
+    return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not record the completion");
+}
+
+/* ---- transitions ------------------------------------------------------------------------------ */
+
+static int open_dispute(pw_db *db, const pw_task_row *t, int64_t user_id, const char *reason, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, "INSERT INTO disputes (id, task_id, opened_by, reason, created_at) VALUES (?, ?, ?, ?, ?) "
+                                 "ON CONFLICT (task_id) DO UPDATE SET status = 'open', opened_by = excluded.opened_by, "
+                                 "reason = excluded.reason, created_at = excluded.created_at, outcome = NULL, "
+                                 "resolved_at = NULL");
+    pw_stmt_int64(st, 1, pw_time_ordered_id(now_ms));
+    pw_stmt_int64(st, 2, t->id);
+    pw_stmt_int64(st, 3, user_id);
+    pw_stmt_text(st, 4, reason ? reason : "");
+    pw_stmt_int64(st, 5, now_ms);
+    return pw_stmt_run(st);
+}
+
+/* The side effects of `event` taking t to `to`; the row update included. */
+static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, pw_task_event event, pw_task_state to,
+                   int64_t user_id, const char *note, int64_t now_ms, pw_error *err)
+{
+    int rc = PW_OK;
+    switch (event) {
+    case PW_EV_ACK:
+        rc = close_assignment(db, t->assignment_id, "acked", now_ms);
+        if (rc == PW_OK)
+            rc = worker_counter(db, t->worker_id, SQL_W_ACKED, now_ms);
+        if (rc == PW_OK)
+            rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
+        break;
+    case PW_EV_RELEASE:
+    case PW_EV_ACK_TIMEOUT:
+        rc = close_assignment(db, t->assignment_id, event == PW_EV_RELEASE ? "released" : "missed", now_ms);
+        if (rc == PW_OK)
+            rc = worker_counter(db, t->worker_id, event == PW_EV_RELEASE ? SQL_W_RELEASED : SQL_W_MISSED, now_ms);
+        if (rc == PW_OK)
+            rc = set_status(db, t, to, 0, 0, 0, 0, now_ms);
+        break;
+    case PW_EV_SUBMIT:
+        rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, now_ms + (int64_t)p->review_window_s * 1000,
+                        now_ms);
+        if (rc == PW_OK) {
+            pw_stmt *st = pw_db_stmt(db, "UPDATE tasks SET submit_note = ? WHERE id = ?");
+            pw_stmt_text(st, 1, note ? note : "");
+            pw_stmt_int64(st, 2, t->id);
+            rc = pw_stmt_run(st);
+        }
+        break;
+    case PW_EV_APPROVE:
+    case PW_EV_AUTO_APPROVE:
+        if (complete(db, p, t, now_ms, err) != 0)
+            return -1;
+        rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
+        break;
+    case PW_EV_DISPUTE:
+        rc = open_dispute(db, t, user_id, note, now_ms);
+        if (rc == PW_OK)
+            rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
+        break;
+    case PW_EV_CANCEL:
+    case PW_EV_EXPIRE:
+        if (void_hold(db, t, now_ms, err) != 0)
+            return -1;
+        rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
+        if (rc == PW_OK)
+            rc = set_status(db, t, to, t->status == PW_TASK_ASSIGNED ? t->worker_id : 0, t->assignment_id, 0, 0,
+                            now_ms);
+        break;
+    default:
+        return pw_error_set(err, 409, "invalid_state", NULL, "not an action a user can take");
+    }
+    if (rc == PW_OK)
+        rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(event), pw_task_state_name(t->status),
+                                   pw_task_state_name(to), user_id, t->worker_id);
+    return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save the change; try again");
+}
+
+static pw_task_actor actor_of(pw_task_view view)
+{
+    return view == PW_VIEW_CLIENT ? PW_ACTOR_CLIENT : view == PW_VIEW_WORKER ? PW_ACTOR_WORKER : PW_ACTOR_ADMIN;
+}
+
+int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles,
+                 pw_task_event event, const char *note, int64_t now_ms, pw_error *err)
+{
+    pw_task_row t;
+    int found = pw_tasks_load(db, task_id, &t);
+    if (found < 0)
+        return pw_error_set(err, 503, "unavailable", NULL, "the database is unavailable; try again");
+    pw_task_view view = found ? pw_tasks_viewer(&t, user_id, roles) : PW_VIEW_NONE;
+    if (view == PW_VIEW_NONE)
+        return pw_error_set(err, 404, "not_found", NULL, "no such task");
+    pw_task_state to;
+    int rc = pw_task_transition_apply(t.status, event, actor_of(view), &to);
+    if (rc == -2)
+        return pw_error_set(err, 403, "forbidden", NULL, "only the task's %s may do this",
+                            event == PW_EV_ACK || event == PW_EV_RELEASE || event == PW_EV_SUBMIT ? "assigned worker"
+                                                                                                   : "client");
+    if (rc != 0)
+        return pw_error_set(err, 409, "invalid_state", "status", "a task that is %s cannot be %s",
+                            pw_task_state_name(t.status), pw_task_event_name(event));
+    if (event == PW_EV_ACK && now_ms > t.ack_deadline_ms)
+        return pw_error_set(err, 409, "ack_window_closed", NULL, "the time to acknowledge this task has passed");
+    if (effects(db, p, &t, event, to, user_id, note, now_ms, err) != 0)
+        return -1;
+    int64_t worker = 0;
+    if (to == PW_TASK_DISPATCHING && t.urgent)
+        return pw_dispatch_task(db, &p->dispatch, t.id, now_ms, &worker) == PW_OK
+                   ? 0
+                   : pw_error_set(err, 503, "unavailable", NULL, "could not re-dispatch; try again");
+    return 0;
+}
+
+int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t admin_id, const char *outcome,
+                     int worker_share_pct, int64_t now_ms, pw_error *err)
+{
+    pw_task_row t;
+    if (pw_tasks_load(db, task_id, &t) != 1)
+        return pw_error_set(err, 404, "not_found", NULL, "no such dispute");
+    pw_task_state to;
+    if (pw_task_transition_apply(t.status, PW_EV_RESOLVE, PW_ACTOR_ADMIN, &to) != 0)
+        return pw_error_set(err, 409, "invalid_state", NULL, "the task is %s, not disputed",
+                            pw_task_state_name(t.status));
+    int64_t amount = t.comp.amount.amount, gross = 0;
+    if (strcmp(outcome, "release") == 0)
+        gross = amount;
+    else if (strcmp(outcome, "split") == 0)
+        gross = amount * worker_share_pct / 100;
+    if (settle(db, p, &t, gross, now_ms, err) != 0)
+        return -1;
+    if (strcmp(outcome, "refund") != 0 && worker_counter(db, t.worker_id, SQL_W_COMPLETED, now_ms) != PW_OK)
+        return pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+    pw_stmt *st = pw_db_stmt(db, "UPDATE disputes SET status = 'resolved', outcome = ?, worker_share_pct = ?, "
+                                 "resolved_at = ? WHERE task_id = ? AND status = 'open'");
+    pw_stmt_text(st, 1, outcome);
+    pw_stmt_int64(st, 2, strcmp(outcome, "split") == 0 ? worker_share_pct : strcmp(outcome, "release") == 0 ? 100 : 0);
+    pw_stmt_int64(st, 3, now_ms);
+    pw_stmt_int64(st, 4, t.id);
+    int rc = pw_stmt_run(st);
+    if (rc == PW_OK)
+        rc = set_status(db, &t, to, t.worker_id, t.assignment_id, 0, 0, now_ms);
+    if (rc == PW_OK)
+        rc = pw_tasks_record_event(db, t.id, now_ms, pw_task_event_name(PW_EV_RESOLVE), pw_task_state_name(t.status),
+                                   pw_task_state_name(to), admin_id, t.worker_id);
+    return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+}
+
+/* ---- timers ------------------------------------------------------------------------------------- */
+
+/* Runs `event` as the platform on every task the query returns (bounded per tick). */
+static int due(pw_db *db, const pw_market_policy *p, const char *sql, pw_task_event event, int64_t now_ms, int *count)
+{
+    int64_t ids[PW_TIMER_BATCH_MAX];
+    int n = 0;
+    pw_stmt *st = pw_db_stmt(db, sql);
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, PW_TIMER_BATCH_MAX);
+    while (n < PW_TIMER_BATCH_MAX && pw_stmt_step(st) == PW_ROW)
+        ids[n++] = pw_stmt_column_int64(st, 0);
+    pw_stmt_done(st);
+    for (int i = 0; i < n; i++) {
+        pw_task_row t;
+        pw_task_state to;
+        pw_error err;
+        if (pw_tasks_load(db, ids[i], &t) != 1 ||
+            pw_task_transition_apply(t.status, event, PW_ACTOR_PLATFORM, &to) != 0)
+            continue;
+        if (effects(db, p, &t, event, to, 0, NULL, now_ms, &err) != 0)
+            return PW_EDB;
+        (*count)++;
+    }
+    return PW_OK;
+}
+
+int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *r)
+{
+    memset(r, 0, sizeof(*r));
+    int rc = due(db, p, "SELECT id FROM tasks WHERE status = 'assigned' AND ack_deadline_at <= ? ORDER BY "
+                        "ack_deadline_at LIMIT ?", PW_EV_ACK_TIMEOUT, now_ms, &r->acks_missed);
+    if (rc == PW_OK)
+        rc = due(db, p, "SELECT id FROM tasks WHERE status = 'submitted' AND review_deadline_at <= ? ORDER BY "
+                        "review_deadline_at LIMIT ?", PW_EV_AUTO_APPROVE, now_ms, &r->auto_approved);
+    if (rc == PW_OK)
+        rc = due(db, p, "SELECT id FROM tasks WHERE status = 'dispatching' AND deadline_at <= ? ORDER BY deadline_at "
+                        "LIMIT ?", PW_EV_EXPIRE, now_ms, &r->expired);
+    if (rc == PW_OK)
+        rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned);
+    return rc;
+}
+
+/* ---- explanations ----------------------------------------------------------------------------------- */
+
+json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view)
+{
+    json_t *items = json_array();
+    pw_stmt *st = pw_db_stmt(db, "SELECT worker_id, assigned_at, ack_deadline_at, outcome, score, explanation "
+                                 "FROM task_assignments WHERE task_id = ? ORDER BY id");
+    pw_stmt_int64(st, 1, t->id);
+    while (pw_stmt_step(st) == PW_ROW) {
+        int64_t worker = pw_stmt_column_int64(st, 0);
+        if (view == PW_VIEW_WORKER && worker != t->worker_id)
+            continue;     /* a worker sees only their own "why me" */
+        char id[24], at[PW_RFC3339_BYTES];
+        snprintf(id, sizeof(id), "%lld", (long long)worker);
+        pw_time_format_rfc3339(pw_stmt_column_int64(st, 1), at);
+        json_t *why = json_loads(pw_stmt_column_text(st, 5), 0, NULL);
+        if (why != NULL && view == PW_VIEW_WORKER) {
+            /* Other workers' ids and scores are theirs: keep only this worker's own parts. */
+            json_t *mine = json_array(), *c;
+            size_t i;
+            json_array_foreach(json_object_get(why, "candidates"), i, c) {
+                const char *cid = json_string_value(json_object_get(c, "worker_id"));
+                if (cid != NULL && strcmp(cid, id) == 0)
+                    json_array_append(mine, c);
+            }
+            json_object_set_new(why, "candidates", mine);
+        }
+        json_t *item = json_pack("{s:s, s:s, s:s, s:o}", "worker_id", id, "assigned_at", at, "outcome",
+                                 pw_stmt_column_text(st, 3), "explanation", why ? why : json_object());
+        json_array_append_new(items, item);
+    }
+    pw_stmt_done(st);
+    return json_pack("{s:s, s:o}", "status", pw_task_state_name(t->status), "assignments", items);
+}

@@ -1,0 +1,430 @@
+/* tasks.c — posting, reading and listing tasks, and their messages. The lifecycle
+ * actions and timers are in task_actions.c. */
+#include "market/tasks.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/roles.h"
+#include "market/accounts.h"
+
+int64_t pw_time_ordered_id(int64_t now_ms)
+{
+    return (now_ms << 15) | (int64_t)randombytes_uniform(1u << 15);
+}
+
+void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
+{
+    pw_dispatch_policy_defaults(&p->dispatch);
+    p->dispatch.ack_window_s = cfg->ack_window_s;
+    p->dispatch.remote_cap = cfg->remote_cap;
+    p->review_window_s = cfg->review_window_s;
+    p->fee_bps = cfg->fee_bps;
+    p->pool_share_bps = cfg->pool_share_bps;
+}
+
+/* ---- parsing ------------------------------------------------------------------------------ */
+
+static int parse_compensation(json_t *body, pw_compensation *out, pw_error *err)
+{
+    json_t *c = json_object_get(body, "compensation");
+    if (c == NULL || json_is_null(c))
+        return pw_error_set(err, 422, "validation_failed", "compensation", "compensation is required");
+    if (!json_is_object(c))
+        return pw_error_set(err, 400, "wrong_type", "compensation", "compensation must be an object");
+    json_t *kind = json_object_get(c, "kind");
+    if (kind == NULL)
+        return pw_error_set(err, 422, "validation_failed", "compensation.kind", "compensation.kind is required");
+    if (!json_is_string(kind))
+        return pw_error_set(err, 400, "wrong_type", "compensation.kind", "compensation.kind must be a string");
+    const char *k = json_string_value(kind);
+    if (strcmp(k, "money") == 0) {
+        out->kind = PW_COMP_MONEY;
+        return pw_amount_parse(c, 0, "compensation", &out->amount, err);
+    }
+    if (strcmp(k, "credits") == 0) {
+        out->kind = PW_COMP_CREDITS;
+        json_t *copy = json_pack("{s:O, s:s}", "amount", json_object_get(c, "amount") ? json_object_get(c, "amount")
+                                                                                        : json_null(),
+                                 "currency", "TIME");
+        int rc = json_object_get(c, "amount") == NULL
+                     ? pw_error_set(err, 422, "validation_failed", "compensation.amount", "compensation.amount is required")
+                     : pw_amount_parse(copy, 1, "compensation", &out->amount, err);
+        json_decref(copy);
+        return rc;
+    }
+    if (strcmp(k, "goods") == 0) {
+        out->kind = PW_COMP_GOODS;
+        if (pw_json_string_field(c, "description", 1, 1, PW_GOODS_DESCRIPTION_MAX_CHARS, 1, out->goods,
+                                 sizeof(out->goods), err) != 0) {
+            err->field = "compensation.description";
+            return -1;
+        }
+        return 0;
+    }
+    return pw_error_set(err, 422, "validation_failed", "compensation.kind",
+                        "compensation.kind must be money, credits or goods");
+}
+
+static int parse_deadline(json_t *body, int64_t now_ms, int64_t *out, pw_error *err)
+{
+    json_t *d = json_object_get(body, "deadline");
+    if (d == NULL || json_is_null(d))
+        return pw_error_set(err, 422, "validation_failed", "deadline", "deadline is required");
+    if (!json_is_string(d))
+        return pw_error_set(err, 400, "wrong_type", "deadline", "deadline must be an RFC 3339 time string");
+    if (pw_time_parse_rfc3339(json_string_value(d), out) != 0)
+        return pw_error_set(err, 422, "validation_failed", "deadline",
+                            "deadline must be an RFC 3339 time like 2026-12-01T17:00:00Z");
+    if (*out < now_ms + (int64_t)PW_TASK_DEADLINE_MIN_S * 1000)
+        return pw_error_set(err, 422, "validation_failed", "deadline", "deadline must be at least %d minutes ahead",
+                            PW_TASK_DEADLINE_MIN_S / 60);
+    if (*out > now_ms + (int64_t)PW_TASK_DEADLINE_MAX_DAYS * 86400 * 1000)
+        return pw_error_set(err, 422, "validation_failed", "deadline", "deadline must be within %d days",
+                            PW_TASK_DEADLINE_MAX_DAYS);
+    return 0;
+}
+
+int pw_tasks_parse_new(json_t *body, int64_t now_ms, pw_new_task *out, pw_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (pw_json_string_field(body, "title", 1, 1, PW_TITLE_MAX_CHARS, 0, out->title, sizeof(out->title), err) != 0 ||
+        pw_json_string_field(body, "description", 1, 1, PW_DESCRIPTION_MAX_CHARS, 1, out->description,
+                             sizeof(out->description), err) != 0 ||
+        pw_json_string_field(body, "category", 1, 1, PW_TAG_MAX_CHARS, 0, out->category, sizeof(out->category),
+                             err) != 0)
+        return -1;
+    for (char *p = out->category; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    if (pw_tags_parse(body, "skills", 0, &out->skills, err) != 0 ||
+        pw_location_parse(body, "location", &out->location, err) != 0 ||
+        parse_compensation(body, &out->comp, err) != 0 || parse_deadline(body, now_ms, &out->deadline_ms, err) != 0)
+        return -1;
+    json_t *urgent = json_object_get(body, "urgent");
+    if (urgent != NULL && !json_is_null(urgent)) {
+        if (!json_is_boolean(urgent))
+            return pw_error_set(err, 400, "wrong_type", "urgent", "urgent must be true or false");
+        out->urgent = json_is_true(urgent);
+    }
+    return 0;
+}
+
+/* ---- create ---------------------------------------------------------------------------------- */
+
+static int hold_compensation(pw_db *db, int64_t client_id, const pw_new_task *t, int64_t task_id, int64_t now_ms,
+                             int64_t *hold_out, pw_error *err)
+{
+    *hold_out = 0;
+    if (t->comp.kind == PW_COMP_GOODS)
+        return 0;
+    const char *asset = t->comp.amount.asset;
+    int64_t client_account, escrow_account;
+    if (pw_ledger_account(db, client_id, PW_ACCOUNT_USER, asset, &client_account) != PW_OK ||
+        pw_ledger_account(db, 0, PW_ACCOUNT_ESCROW, asset, &escrow_account) != PW_OK)
+        return pw_error_set(err, 503, "unavailable", NULL, "the ledger is unavailable; try again");
+    pw_transfer tr = {.debit_account = client_account, .credit_account = escrow_account,
+                      .amount = t->comp.amount.amount, .asset = asset, .kind = "escrow", .task_id = task_id};
+    return pw_ledger_hold(db, &tr, now_ms, hold_out, err);
+}
+
+int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char *event, const char *from,
+                          const char *to, int64_t actor_id, int64_t worker_id)
+{
+    pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_events (task_id, at, event, from_status, to_status, actor_id, "
+                                 "worker_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    pw_stmt_int64(st, 1, task_id);
+    pw_stmt_int64(st, 2, now_ms);
+    pw_stmt_text(st, 3, event);
+    pw_stmt_text(st, 4, from);
+    pw_stmt_text(st, 5, to);
+    if (actor_id)
+        pw_stmt_int64(st, 6, actor_id);
+    else
+        pw_stmt_null(st, 6);
+    if (worker_id)
+        pw_stmt_int64(st, 7, worker_id);
+    else
+        pw_stmt_null(st, 7);
+    return pw_stmt_run(st);
+}
+
+static const char SQL_INSERT_TASK[] =
+    "INSERT INTO tasks (id, client_id, title, description, category, skills, lat_e6, lon_e6, comp_kind, comp_amount, "
+    "comp_asset, comp_goods, hold_id, deadline_at, urgent, status, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dispatching', ?, ?)";
+
+static void bind_comp(pw_stmt *st, const pw_compensation *c)
+{
+    static const char *const kinds[] = {"money", "credits", "goods"};
+    pw_stmt_text(st, 9, kinds[c->kind]);
+    if (c->kind == PW_COMP_GOODS) {
+        pw_stmt_null(st, 10);
+        pw_stmt_null(st, 11);
+        pw_stmt_text(st, 12, c->goods);
+    } else {
+        pw_stmt_int64(st, 10, c->amount.amount);
+        pw_stmt_text(st, 11, c->amount.asset);
+        pw_stmt_null(st, 12);
+    }
+}
+
+int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, const pw_new_task *t, int64_t now_ms,
+                    int64_t *id_out, pw_error *err)
+{
+    int64_t id = pw_time_ordered_id(now_ms), hold_id = 0;
+    if (hold_compensation(db, client_id, t, id, now_ms, &hold_id, err) != 0)
+        return -1;
+    json_t *skills = pw_tags_json(&t->skills);
+    char *skills_text = json_dumps(skills, JSON_COMPACT);
+    json_decref(skills);
+    pw_stmt *st = pw_db_stmt(db, SQL_INSERT_TASK);
+    pw_stmt_int64(st, 1, id);
+    pw_stmt_int64(st, 2, client_id);
+    pw_stmt_text(st, 3, t->title);
+    pw_stmt_text(st, 4, t->description);
+    pw_stmt_text(st, 5, t->category);
+    pw_stmt_text(st, 6, skills_text);
+    if (t->location.present) {
+        pw_stmt_int64(st, 7, t->location.lat_e6);
+        pw_stmt_int64(st, 8, t->location.lon_e6);
+    } else {
+        pw_stmt_null(st, 7);
+        pw_stmt_null(st, 8);
+    }
+    bind_comp(st, &t->comp);
+    if (hold_id)
+        pw_stmt_int64(st, 13, hold_id);
+    else
+        pw_stmt_null(st, 13);
+    pw_stmt_int64(st, 14, t->deadline_ms);
+    pw_stmt_int64(st, 15, t->urgent);
+    pw_stmt_int64(st, 16, now_ms);
+    pw_stmt_int64(st, 17, now_ms);
+    int rc = pw_stmt_run(st);
+    free(skills_text);
+    if (rc == PW_OK)
+        rc = pw_tasks_record_event(db, id, now_ms, "posted", NULL, "dispatching", client_id, 0);
+    int64_t worker = 0;
+    if (rc == PW_OK && t->urgent)
+        rc = pw_dispatch_task(db, &p->dispatch, id, now_ms, &worker);
+    if (rc != PW_OK)
+        return pw_error_set(err, 503, "unavailable", NULL, "could not save the task; try again");
+    *id_out = id;
+    return 0;
+}
+
+/* ---- read ------------------------------------------------------------------------------------ */
+
+static const char SQL_LOAD[] =
+    "SELECT id, client_id, title, category, skills, lat_e6, lon_e6, comp_kind, comp_amount, comp_asset, comp_goods, "
+    "hold_id, deadline_at, urgent, status, worker_id, assignment_id, ack_deadline_at, review_deadline_at, created_at, "
+    "updated_at FROM tasks WHERE id = ?";
+
+static int64_t col_or_zero(pw_stmt *st, int c) { return pw_stmt_column_is_null(st, c) ? 0 : pw_stmt_column_int64(st, c); }
+
+int pw_tasks_load(pw_db *db, int64_t id, pw_task_row *t)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_LOAD);
+    pw_stmt_int64(st, 1, id);
+    int rc = pw_stmt_step(st);
+    if (rc == PW_ROW) {
+        memset(t, 0, sizeof(*t));
+        t->id = pw_stmt_column_int64(st, 0);
+        t->client_id = pw_stmt_column_int64(st, 1);
+        snprintf(t->title, sizeof(t->title), "%s", pw_stmt_column_text(st, 2));
+        snprintf(t->category, sizeof(t->category), "%s", pw_stmt_column_text(st, 3));
+        pw_tags_from_json_text(pw_stmt_column_text(st, 4), &t->skills);
+        t->location.present = !pw_stmt_column_is_null(st, 5);
+        t->location.lat_e6 = col_or_zero(st, 5);
+        t->location.lon_e6 = col_or_zero(st, 6);
+        const char *kind = pw_stmt_column_text(st, 7);
+        t->comp.kind = strcmp(kind, "money") == 0 ? PW_COMP_MONEY : strcmp(kind, "credits") == 0 ? PW_COMP_CREDITS
+                                                                                               : PW_COMP_GOODS;
+        t->comp.amount.amount = col_or_zero(st, 8);
+        if (!pw_stmt_column_is_null(st, 9))
+            snprintf(t->comp.amount.asset, sizeof(t->comp.amount.asset), "%s", pw_stmt_column_text(st, 9));
+        if (!pw_stmt_column_is_null(st, 10))
+            snprintf(t->comp.goods, sizeof(t->comp.goods), "%s", pw_stmt_column_text(st, 10));
+        t->hold_id = col_or_zero(st, 11);
+        t->deadline_ms = pw_stmt_column_int64(st, 12);
+        t->urgent = (int)pw_stmt_column_int64(st, 13);
+        pw_task_state_parse(pw_stmt_column_text(st, 14), &t->status);
+        t->worker_id = col_or_zero(st, 15);
+        t->assignment_id = col_or_zero(st, 16);
+        t->ack_deadline_ms = col_or_zero(st, 17);
+        t->review_deadline_ms = col_or_zero(st, 18);
+        t->created_ms = pw_stmt_column_int64(st, 19);
+        t->updated_ms = pw_stmt_column_int64(st, 20);
+    }
+    pw_stmt_done(st);
+    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+}
+
+pw_task_view pw_tasks_viewer(const pw_task_row *t, int64_t user_id, int roles)
+{
+    if (user_id == t->client_id)
+        return PW_VIEW_CLIENT;
+    if (user_id == t->worker_id && t->worker_id != 0)
+        return PW_VIEW_WORKER;
+    if (roles & PW_ROLE_ADMIN)
+        return PW_VIEW_ADMIN;
+    return PW_VIEW_NONE;
+}
+
+static json_t *id_json(int64_t id)
+{
+    if (id == 0)
+        return json_null();
+    char text[24];
+    snprintf(text, sizeof(text), "%lld", (long long)id);
+    return json_string(text);
+}
+
+static json_t *time_json(int64_t ms)
+{
+    if (ms == 0)
+        return json_null();
+    char text[PW_RFC3339_BYTES];
+    pw_time_format_rfc3339(ms, text);
+    return json_string(text);
+}
+
+static json_t *comp_json(const pw_compensation *c)
+{
+    if (c->kind == PW_COMP_GOODS)
+        return json_pack("{s:s, s:s}", "kind", "goods", "description", c->goods);
+    if (c->kind == PW_COMP_CREDITS)
+        return json_pack("{s:s, s:I, s:s}", "kind", "credits", "amount", (json_int_t)c->amount.amount, "currency",
+                         "TIME");
+    return json_pack("{s:s, s:I, s:s}", "kind", "money", "amount", (json_int_t)c->amount.amount, "currency",
+                     c->amount.asset);
+}
+
+static json_t *timeline_json(pw_db *db, int64_t task_id)
+{
+    json_t *out = json_array();
+    pw_stmt *st = pw_db_stmt(db, "SELECT at, event, from_status, to_status, actor_id, worker_id FROM task_events "
+                                 "WHERE task_id = ? ORDER BY id LIMIT ?");
+    pw_stmt_int64(st, 1, task_id);
+    pw_stmt_int64(st, 2, PW_TIMELINE_MAX);
+    while (pw_stmt_step(st) == PW_ROW) {
+        json_t *e = json_pack("{s:o, s:s, s:o, s:s, s:o}", "at", time_json(pw_stmt_column_int64(st, 0)), "event",
+                              pw_stmt_column_text(st, 1), "from",
+                              pw_stmt_column_is_null(st, 2) ? json_null() : json_string(pw_stmt_column_text(st, 2)),
+                              "to", pw_stmt_column_text(st, 3), "actor_id", id_json(col_or_zero(st, 4)));
+        if (!pw_stmt_column_is_null(st, 5))
+            json_object_set_new(e, "worker_id", id_json(pw_stmt_column_int64(st, 5)));
+        json_array_append_new(out, e);
+    }
+    pw_stmt_done(st);
+    return out;
+}
+
+static const char SQL_DETAIL[] = "SELECT description, submit_note FROM tasks WHERE id = ?";
+
+json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
+{
+    json_t *loc = t->location.present ? json_pack("{s:f, s:f}", "lat", (double)t->location.lat_e6 / 1e6, "lon",
+                                                  (double)t->location.lon_e6 / 1e6)
+                                      : json_null();
+    json_t *assignment = json_null();
+    if (t->worker_id != 0 && (t->status == PW_TASK_ASSIGNED || t->status == PW_TASK_IN_PROGRESS ||
+                              t->status == PW_TASK_SUBMITTED || t->status == PW_TASK_COMPLETED ||
+                              t->status == PW_TASK_DISPUTED || t->status == PW_TASK_RESOLVED))
+        assignment = json_pack("{s:o, s:o}", "worker_id", id_json(t->worker_id), "ack_deadline",
+                               time_json(t->status == PW_TASK_ASSIGNED ? t->ack_deadline_ms : 0));
+    json_t *out = json_pack(
+        "{s:o, s:o, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o}", "id", id_json(t->id),
+        "client_id", id_json(t->client_id), "title", t->title, "category", t->category, "skills",
+        pw_tags_json(&t->skills), "location", loc, "remote", !t->location.present, "compensation", comp_json(&t->comp),
+        "deadline", time_json(t->deadline_ms), "urgent", t->urgent, "status", pw_task_state_name(t->status),
+        "assignment", assignment, "review_deadline",
+        time_json(t->status == PW_TASK_SUBMITTED ? t->review_deadline_ms : 0), "created_at", time_json(t->created_ms),
+        "updated_at", time_json(t->updated_ms));
+    pw_stmt *st = pw_db_stmt(db, SQL_DETAIL);
+    pw_stmt_int64(st, 1, t->id);
+    if (pw_stmt_step(st) == PW_ROW) {
+        json_object_set_new(out, "description", json_string(pw_stmt_column_text(st, 0)));
+        json_object_set_new(out, "submit_note",
+                            pw_stmt_column_is_null(st, 1) ? json_null() : json_string(pw_stmt_column_text(st, 1)));
+    }
+    pw_stmt_done(st);
+    json_object_set_new(out, "timeline", timeline_json(db, t->id));
+    (void)view;
+    return out;
+}
+
+static const char SQL_LIST_CLIENT[] =
+    "SELECT id FROM tasks WHERE client_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_LIST_WORKER[] =
+    "SELECT id FROM tasks WHERE worker_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+
+int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit, int64_t cursor, json_t **out)
+{
+    int64_t ids[PW_PAGE_MAX + 1];
+    int n = 0;
+    pw_stmt *st = pw_db_stmt(db, role == PW_VIEW_WORKER ? SQL_LIST_WORKER : SQL_LIST_CLIENT);
+    pw_stmt_int64(st, 1, user_id);
+    pw_stmt_int64(st, 2, cursor > 0 ? cursor : INT64_MAX);
+    pw_stmt_int64(st, 3, limit + 1);
+    while (n <= limit && pw_stmt_step(st) == PW_ROW)
+        ids[n++] = pw_stmt_column_int64(st, 0);
+    pw_stmt_done(st);
+    json_t *items = json_array();
+    for (int i = 0; i < n && i < limit; i++) {
+        pw_task_row t;
+        if (pw_tasks_load(db, ids[i], &t) == 1)
+            json_array_append_new(items, pw_tasks_json(db, &t, role));
+    }
+    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? id_json(ids[limit - 1]) : json_null());
+    return PW_OK;
+}
+
+/* ---- messages ---------------------------------------------------------------------------------- */
+
+static json_t *message_json(int64_t id, int64_t sender, const char *body, int64_t at)
+{
+    return json_pack("{s:o, s:o, s:s, s:o}", "id", id_json(id), "sender_id", id_json(sender), "body", body,
+                     "created_at", time_json(at));
+}
+
+int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms, json_t **out)
+{
+    pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_messages (task_id, sender_id, body, created_at) VALUES (?, ?, ?, ?) "
+                                 "RETURNING id");
+    pw_stmt_int64(st, 1, task_id);
+    pw_stmt_int64(st, 2, sender_id);
+    pw_stmt_text(st, 3, body);
+    pw_stmt_int64(st, 4, now_ms);
+    int rc = pw_stmt_step(st);
+    if (rc == PW_ROW)
+        *out = message_json(pw_stmt_column_int64(st, 0), sender_id, body, now_ms);
+    pw_stmt_done(st);
+    return rc == PW_ROW ? PW_OK : PW_EDB;
+}
+
+int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor, json_t **out)
+{
+    json_t *items = json_array();
+    pw_stmt *st = pw_db_stmt(db, "SELECT id, sender_id, body, created_at FROM task_messages WHERE task_id = ? "
+                                 "AND id > ? ORDER BY id LIMIT ?");
+    pw_stmt_int64(st, 1, task_id);
+    pw_stmt_int64(st, 2, cursor);
+    pw_stmt_int64(st, 3, limit + 1);
+    int64_t last = 0;
+    int n = 0;
+    while (pw_stmt_step(st) == PW_ROW) {
+        if (n++ == limit)
+            break;
+        last = pw_stmt_column_int64(st, 0);
+        json_array_append_new(items, message_json(last, pw_stmt_column_int64(st, 1), pw_stmt_column_text(st, 2),
+                                                  pw_stmt_column_int64(st, 3)));
+    }
+    pw_stmt_done(st);
+    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? id_json(last) : json_null());
+    return PW_OK;
+}
