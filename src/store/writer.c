@@ -33,26 +33,34 @@ static void finish(pw_job *job)
         free(job);
 }
 
+/* Transaction control through cached statements: parsing them per job costs more than
+ * the small writes they wrap. */
+static int control(pw_writer *w, const char *sql)
+{
+    pw_stmt *st = pw_db_stmt(w->db, sql);
+    return st != NULL ? pw_stmt_run(st) : PW_EDB;
+}
+
 static void run_batch(pw_writer *w, pw_job *batch, int count)
 {
     int64_t now_ms = pw_clock_now_ms(w->clock);
-    int rc = pw_db_exec(w->db, "BEGIN IMMEDIATE");
+    int rc = control(w, "BEGIN IMMEDIATE");
     for (pw_job *job = batch; rc == PW_OK && job != NULL; job = job->next) {
-        rc = pw_db_exec(w->db, "SAVEPOINT job");
+        rc = control(w, "SAVEPOINT job");
         if (rc != PW_OK)
             break;
         job->result = job->run(job, w->db, now_ms);
         if (job->result != 0)
-            rc = pw_db_exec(w->db, "ROLLBACK TO job");
+            rc = control(w, "ROLLBACK TO job");
         if (rc == PW_OK)
-            rc = pw_db_exec(w->db, "RELEASE job");
+            rc = control(w, "RELEASE job");
     }
     int64_t started_ns = pw_monotonic_ns();
     if (rc == PW_OK)
-        rc = pw_db_exec(w->db, "COMMIT");
+        rc = control(w, "COMMIT");
     if (rc != PW_OK) {
         pw_log_error("msg=\"group commit failed\" jobs=%d", count);
-        pw_db_exec(w->db, "ROLLBACK");
+        control(w, "ROLLBACK");
     } else {
         pw_histogram_observe(&w->stats.commit_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
         pw_histogram_observe(&w->stats.batch_jobs, count);
