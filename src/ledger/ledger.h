@@ -48,7 +48,9 @@ json_t *pw_amount_json(int64_t amount, const char *asset);
 #define PW_ACCOUNT_POOL "pool"                /* platform: workers' profit-sharing pool */
 #define PW_ACCOUNT_EXTERNAL "external"        /* the world outside (payment provider); may go negative */
 
-/* The account of (owner, kind, asset), created on first use. owner 0 for platform ones. */
+/* The account of (owner, kind, asset), created on first use. owner 0 for platform ones
+ * (stored as a NULL owner, unique per kind and asset). Its created_at is set by its first
+ * movement or hold, since this function has no clock. */
 int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset, int64_t *account_id_out);
 
 typedef struct pw_transfer {

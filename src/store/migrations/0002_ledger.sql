@@ -16,7 +16,7 @@ CREATE TABLE ledger_accounts (
     balance         INTEGER NOT NULL DEFAULT 0,    -- sum of this account's entries
     held            INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0), -- sum of its pending debits
     allow_negative  INTEGER NOT NULL CHECK (allow_negative IN (0, 1)),
-    created_at      INTEGER NOT NULL,
+    created_at      INTEGER,                       -- its first movement or hold (NULL until then)
     CHECK ((kind = 'user') = (owner_user_id IS NOT NULL)),
     CHECK (allow_negative = 1 OR balance - held >= 0),
     UNIQUE (owner_user_id, kind, asset)
