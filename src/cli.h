@@ -17,9 +17,12 @@ typedef struct pw_command {
 int pw_cli_open_migrated(const char *db_path, pw_db **out);
 int pw_cli_admin_create(const char *db_path, pw_new_user *user);
 
+int pw_cmd_seed(int argc, char **argv);      /* market/seed.c */
+
 /* Commands provided by subsystems (filled in as they land). */
 #define PW_CLI_EXTRA_COMMANDS \
     {"ledger", pw_cmd_ledger, "check the ledger's invariants (ledger verify)"}, \
-    {"solve-assignment", pw_cmd_solve_assignment, "solve a sparse assignment instance (see --help)"},
+    {"solve-assignment", pw_cmd_solve_assignment, "solve a sparse assignment instance (see --help)"}, \
+    {"seed", pw_cmd_seed, "fill a new database with a demo marketplace (seed --demo)"},
 
 #endif

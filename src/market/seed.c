@@ -1,0 +1,283 @@
+/* seed.c — `peerwork seed --demo`: a small living marketplace to look at and click
+ * through, made by the real subsystems (accounts, ledger, tasks, dispatcher, timers) on
+ * a clock that starts three days ago and steps forward, so the timeline of every task is
+ * what the server would have recorded.
+ *
+ * Around Amsterdam plus remote workers: 6 clients with money in their wallets, 16
+ * workers, and tasks in every state (dispatching, assigned, in_progress, submitted,
+ * completed, disputed, resolved, cancelled, expired). Every demo account signs in with
+ * the password printed at the end; the admin is admin@demo.peerwork. Refuses a database
+ * that already has users. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/roles.h"
+#include "cli.h"
+#include "market/accounts.h"
+#include "market/tasks.h"
+
+#define DEMO_PASSWORD "peerwork-demo-2026"
+
+typedef struct demo_worker {
+    const char *name, *email, *bio, *skills[3], *categories[2];
+    double lat, lon;                  /* 0,0: remote only */
+    int remote, radius_km;
+} demo_worker;
+
+static const demo_worker workers[] = {
+    {"Sanne de Vries", "sanne@demo.peerwork", "Plumber, 12 years. Leaks, taps, boilers.", {"plumbing", "boilers"}, {"home"}, 52.370, 4.890, 0, 12},
+    {"Joris Bakker", "joris@demo.peerwork", "Handyman: shelves, doors, flat-pack.", {"carpentry", "assembly"}, {"home"}, 52.360, 4.880, 0, 10},
+    {"Fatima El Amrani", "fatima@demo.peerwork", "Gardens kept tidy: mowing, hedges, weeding.", {"gardening", "mowing"}, {"garden"}, 52.380, 4.910, 0, 15},
+    {"Pieter Smit", "pieter@demo.peerwork", "Electrician (NEN 1010). Sockets, lights, fuse boxes.", {"electrical", "lighting"}, {"home"}, 52.350, 4.900, 0, 20},
+    {"Lotte Visser", "lotte@demo.peerwork", "Cleaning, deep cleans, move-outs.", {"cleaning"}, {"home"}, 52.372, 4.870, 0, 8},
+    {"Daan Mulder", "daan@demo.peerwork", "Bike repairs at your door.", {"bike repair"}, {"bikes"}, 52.365, 4.905, 0, 10},
+    {"Emma Jansen", "emma@demo.peerwork", "Painter, inside and out.", {"painting", "plastering"}, {"home"}, 52.390, 4.850, 0, 15},
+    {"Noah de Boer", "noah@demo.peerwork", "Moving help with a van.", {"moving", "assembly"}, {"moving"}, 52.340, 4.860, 0, 25},
+    {"Mila Kaur", "mila@demo.peerwork", "Logo and brand designer.", {"logo design", "illustration"}, {"design"}, 0, 0, 1, 0},
+    {"Liam O'Connor", "liam@demo.peerwork", "Python and C; I port and fix scripts.", {"python", "c", "scripting"}, {"software"}, 0, 0, 1, 0},
+    {"Yara Haddad", "yara@demo.peerwork", "Translator NL/EN/AR.", {"translation", "proofreading"}, {"writing"}, 0, 0, 1, 0},
+    {"Sven Lindqvist", "sven@demo.peerwork", "Web developer: small sites, fixes.", {"javascript", "html", "css"}, {"software"}, 52.375, 4.895, 1, 5},
+    {"Anouk Peters", "anouk@demo.peerwork", "Dog walking and pet sitting.", {"pet care"}, {"pets"}, 52.368, 4.915, 0, 5},
+    {"Ravi Patel", "ravi@demo.peerwork", "Spreadsheets, data cleaning, reports.", {"excel", "data"}, {"software"}, 0, 0, 1, 0},
+    {"Iris Hendriks", "iris@demo.peerwork", "Photographer for products and events.", {"photography"}, {"design"}, 52.355, 4.920, 1, 20},
+    {"Tom Willems", "tom@demo.peerwork", "Gardener and tree trimmer.", {"gardening", "tree trimming"}, {"garden"}, 52.400, 4.880, 0, 20},
+};
+
+static const char *const clients[][2] = {
+    {"Ana Lopes", "ana@demo.peerwork"},     {"Bram Kok", "bram@demo.peerwork"},
+    {"Chloe Martin", "chloe@demo.peerwork"}, {"Dirk Vos", "dirk@demo.peerwork"},
+    {"Eva Meijer", "eva@demo.peerwork"},     {"Finn Groot", "finn@demo.peerwork"},
+};
+
+typedef struct demo_task {
+    int client;                       /* index into clients */
+    const char *title, *description, *category, *skill;
+    double lat, lon;                  /* 0,0: remote */
+    int64_t amount_cents;             /* 0: goods */
+    const char *goods;
+    int target;                       /* the state to leave it in */
+    int urgent;
+} demo_task;
+
+static const demo_task tasks[] = {
+    {0, "Fix a leaking kitchen tap", "The mixer tap drips all night. Parts are under the sink.", "home", "plumbing", 52.366, 4.893, 6500, NULL, PW_TASK_COMPLETED, 1},
+    {1, "Assemble a wardrobe", "PAX wardrobe, 2 m, still in boxes. Tools available.", "home", "assembly", 52.361, 4.884, 8000, NULL, PW_TASK_COMPLETED, 0},
+    {2, "Mow the lawn and trim the hedge", "About 80 m2 of lawn, hedge along the back fence.", "garden", "mowing", 52.382, 4.905, 4500, NULL, PW_TASK_SUBMITTED, 0},
+    {3, "Design a logo for a bakery", "Bakery 'De Zoete Inval': warm, hand-made feel. Two concepts.", "design", "logo design", 0, 0, 25000, NULL, PW_TASK_IN_PROGRESS, 0},
+    {4, "Port a Python 2 script to Python 3", "300-line invoicing script, uses urllib2 and print statements.", "software", "python", 0, 0, 12000, NULL, PW_TASK_COMPLETED, 0},
+    {5, "Replace two ceiling lights", "Old fittings out, new LED fittings in (bought).", "home", "electrical", 52.352, 4.897, 9000, NULL, PW_TASK_ASSIGNED, 1},
+    {0, "Translate a rental contract NL to EN", "Six pages, plain legal Dutch.", "writing", "translation", 0, 0, 15000, NULL, PW_TASK_DISPUTED, 0},
+    {1, "Fix a flat tyre and brakes", "City bike, rear tyre flat, front brake loose.", "bikes", "bike repair", 52.364, 4.903, 3500, NULL, PW_TASK_RESOLVED, 0},
+    {2, "Deep clean a two-room flat", "Move-out clean, oven included.", "home", "cleaning", 52.371, 4.872, 14000, NULL, PW_TASK_CANCELLED, 0},
+    {3, "Walk my dog for a week", "Friendly labrador, mornings 8:00.", "pets", "pet care", 52.367, 4.914, 0, "a homemade lasagne and a bottle of wine", PW_TASK_COMPLETED, 0},
+    {4, "Tune a grand piano", "Steinway model O, last tuned 2019.", "music", "piano tuning", 52.373, 4.889, 18000, NULL, PW_TASK_DISPATCHING, 0},
+    {5, "Clean up a customer spreadsheet", "4000 rows, duplicates and broken postcodes.", "software", "excel", 0, 0, 7000, NULL, PW_TASK_SUBMITTED, 0},
+    {0, "Paint a bedroom", "Walls only, 3x4 m, paint bought.", "home", "painting", 52.388, 4.852, 22000, NULL, PW_TASK_IN_PROGRESS, 0},
+    {1, "Photograph 20 products", "White background, for a web shop.", "design", "photography", 52.356, 4.918, 16000, NULL, PW_TASK_COMPLETED, 0},
+    {2, "Repair a garden shed door", "Hinge torn out, door drags.", "garden", "carpentry", 52.381, 4.908, 5000, NULL, PW_TASK_EXPIRED, 0},
+};
+
+typedef struct seed_ctx {
+    pw_db *db;
+    pw_market_policy policy;
+    int64_t now_ms;
+    int64_t client_ids[6], worker_ids[16];
+    char hash[PW_PASSWORD_HASH_BYTES];
+} seed_ctx;
+
+static int make_user(seed_ctx *s, const char *name, const char *email, int roles, int64_t *id_out)
+{
+    pw_new_user u = {.roles = roles};
+    snprintf(u.email, sizeof(u.email), "%s", email);
+    snprintf(u.display_name, sizeof(u.display_name), "%s", name);
+    pw_user_row row;
+    pw_error err;
+    if (pw_accounts_insert_user(s->db, &u, s->hash, s->now_ms, &row, &err) != 0)
+        return -1;
+    *id_out = row.id;
+    return 0;
+}
+
+static int make_worker(seed_ctx *s, int i)
+{
+    const demo_worker *w = &workers[i];
+    if (make_user(s, w->name, w->email, PW_ROLE_WORKER, &s->worker_ids[i]) != 0)
+        return -1;
+    pw_worker_profile p = {.remote = w->remote, .radius_km = w->radius_km ? w->radius_km : 10};
+    snprintf(p.bio, sizeof(p.bio), "%s", w->bio);
+    for (int k = 0; k < 3 && w->skills[k]; k++)
+        snprintf(p.skills.tag[p.skills.count++], sizeof(p.skills.tag[0]), "%s", w->skills[k]);
+    for (int k = 0; k < 2 && w->categories[k]; k++)
+        snprintf(p.categories.tag[p.categories.count++], sizeof(p.categories.tag[0]), "%s", w->categories[k]);
+    if (w->lat != 0) {
+        p.location = (pw_location){.present = 1, .lat_e6 = (int64_t)(w->lat * 1e6), .lon_e6 = (int64_t)(w->lon * 1e6)};
+    }
+    int64_t since;
+    pw_error err;
+    if (pw_worker_profile_save(s->db, s->worker_ids[i], &p, s->now_ms) != PW_OK)
+        return -1;
+    return pw_worker_set_active(s->db, s->worker_ids[i], 1, s->now_ms, &since, &err);
+}
+
+static int act(seed_ctx *s, int64_t task_id, int64_t user, int roles, pw_task_event ev, const char *note)
+{
+    pw_error err;
+    s->now_ms += ev == PW_EV_ACK ? 50 * 1000 : 47 * 60 * 1000;   /* acks come within the window */
+    if (pw_tasks_act(s->db, &s->policy, task_id, user, roles, ev, note, s->now_ms, &err) != 0) {
+        fprintf(stderr, "peerwork seed: %s: %s\n", pw_task_event_name(ev), err.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* Drives one task from posting to its target state. */
+static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
+{
+    pw_new_task t = {.urgent = d->urgent, .deadline_ms = s->now_ms + 5LL * 86400 * 1000};
+    snprintf(t.title, sizeof(t.title), "%s", d->title);
+    snprintf(t.description, sizeof(t.description), "%s", d->description);
+    snprintf(t.category, sizeof(t.category), "%s", d->category);
+    snprintf(t.skills.tag[t.skills.count++], sizeof(t.skills.tag[0]), "%s", d->skill);
+    if (d->lat != 0)
+        t.location = (pw_location){.present = 1, .lat_e6 = (int64_t)(d->lat * 1e6), .lon_e6 = (int64_t)(d->lon * 1e6)};
+    if (d->amount_cents > 0) {
+        t.comp = (pw_compensation){.kind = PW_COMP_MONEY, .amount = {.amount = d->amount_cents, .asset = "EUR"}};
+    } else {
+        t.comp.kind = PW_COMP_GOODS;
+        snprintf(t.comp.goods, sizeof(t.comp.goods), "%s", d->goods);
+    }
+    if (d->target == PW_TASK_EXPIRED)
+        t.deadline_ms = s->now_ms + 2LL * 3600 * 1000;
+    int64_t client = s->client_ids[d->client], id;
+    pw_error err;
+    s->now_ms += 23 * 60 * 1000;
+    if (pw_tasks_create(s->db, &s->policy, client, &t, s->now_ms, &id, &err) != 0) {
+        fprintf(stderr, "peerwork seed: %s: %s\n", d->title, err.message);
+        return -1;
+    }
+    if (d->target == PW_TASK_DISPATCHING || d->target == PW_TASK_EXPIRED)
+        return 0;
+    if (d->target == PW_TASK_CANCELLED)
+        return act(s, id, client, PW_ROLE_CLIENT, PW_EV_CANCEL, NULL);
+    int64_t worker = 0;
+    pw_task_row row;
+    s->now_ms += 60 * 1000;
+    if (pw_tasks_load(s->db, id, &row) == 1 && row.worker_id != 0)
+        worker = row.worker_id;       /* urgent: assigned while posting */
+    else if (pw_dispatch_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) != PW_OK)
+        worker = 0;
+    if (worker == 0) {
+        fprintf(stderr, "peerwork seed: nobody fits '%s'\n", d->title);
+        return -1;
+    }
+    if (d->target == PW_TASK_ASSIGNED)
+        return 0;
+    if (act(s, id, worker, PW_ROLE_WORKER, PW_EV_ACK, NULL) != 0)
+        return -1;
+    if (d->target == PW_TASK_IN_PROGRESS)
+        return 0;
+    if (d->target == PW_TASK_DISPUTED || d->target == PW_TASK_RESOLVED) {
+        if (act(s, id, client, PW_ROLE_CLIENT, PW_EV_DISPUTE, "The work was not what we agreed on.") != 0)
+            return -1;
+        if (d->target == PW_TASK_DISPUTED)
+            return 0;
+        s->now_ms += 3600 * 1000;
+        return pw_tasks_resolve(s->db, &s->policy, id, admin_id, "split", 60, s->now_ms, &err);
+    }
+    if (act(s, id, worker, PW_ROLE_WORKER, PW_EV_SUBMIT, "Done: see the photos in the messages.") != 0)
+        return -1;
+    json_t *msg = NULL;
+    if (pw_tasks_add_message(s->db, id, worker, "All done. Let me know if anything is off!", s->now_ms, &msg) != PW_OK)
+        return -1;
+    json_decref(msg);
+    if (d->target == PW_TASK_SUBMITTED)
+        return 0;
+    return act(s, id, client, PW_ROLE_CLIENT, PW_EV_APPROVE, NULL);
+}
+
+static int seed(seed_ctx *s, int64_t real_now_ms)
+{
+    int64_t admin_id;
+    if (make_user(s, "Demo Admin", "admin@demo.peerwork", PW_ROLE_ADMIN | PW_ROLE_CLIENT, &admin_id) != 0)
+        return -1;
+    for (int i = 0; i < 6; i++) {
+        if (make_user(s, clients[i][0], clients[i][1], PW_ROLE_CLIENT, &s->client_ids[i]) != 0)
+            return -1;
+        pw_amount a = {.amount = 100000, .asset = "EUR"};
+        int64_t transfer;
+        pw_error err;
+        if (pw_ledger_deposit(s->db, &pw_payment_sandbox, s->client_ids[i], &a, s->now_ms, &transfer, &err) != 0)
+            return -1;
+    }
+    for (int i = 0; i < (int)(sizeof(workers) / sizeof(workers[0])); i++)
+        if (make_worker(s, i) != 0)
+            return -1;
+    for (size_t i = 0; i < sizeof(tasks) / sizeof(tasks[0]); i++)
+        if (play(s, &tasks[i], admin_id) != 0)
+            return -1;
+    /* Let the clock reach the real now: timers that fell due on the way run (the short
+     * deadline expires); waiting tasks get another dispatch round. */
+    pw_tick_report r;
+    return pw_tasks_tick(s->db, &s->policy, s->now_ms > real_now_ms ? s->now_ms : real_now_ms, &r);
+}
+
+int pw_cmd_seed(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: peerwork seed --demo [--db FILE]\n\n"
+        "Fills a new database with a small living demo marketplace: clients with money,\n"
+        "workers around Amsterdam and remote, tasks in every state. Refuses a database that\n"
+        "already has users. Every demo account's password is printed at the end.\n";
+    static const struct option options[] = {{"demo", no_argument, NULL, 'm'}, {"db", required_argument, NULL, 'd'},
+                                            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    pw_config cfg;
+    pw_config_defaults(&cfg);
+    const char *env = getenv("PEERWORK_DB");
+    if (env != NULL && *env)
+        snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", env);
+    int demo = 0, opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'm')
+            demo = 1;
+        else if (opt == 'd')
+            snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", optarg);
+        else if (opt == 'h')
+            return fputs(usage, stdout), 0;
+        else
+            return fputs(usage, stderr), 2;
+    }
+    if (!demo)
+        return fputs(usage, stderr), 2;
+    seed_ctx s = {0};
+    pw_market_policy_from_config(&s.policy, &cfg);
+    if (pw_accounts_hash_password(DEMO_PASSWORD, s.hash) != 0 || pw_cli_open_migrated(cfg.db_path, &s.db) != 0)
+        return 1;
+    pw_clock clock;
+    pw_clock_init_real(&clock);
+    int64_t real_now_ms = pw_clock_now_ms(&clock);
+    s.now_ms = real_now_ms - 3LL * 86400 * 1000;
+    pw_stmt *st = pw_db_stmt(s.db, "SELECT count(*) FROM users");
+    int64_t users = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : -1;
+    pw_stmt_done(st);
+    if (users != 0) {
+        fprintf(stderr, "peerwork seed: %s already has users; the demo goes into a new database only\n", cfg.db_path);
+        pw_db_close(s.db);
+        return 1;
+    }
+    int rc = pw_db_exec(s.db, "BEGIN IMMEDIATE") == PW_OK ? seed(&s, real_now_ms) : -1;
+    rc = rc == 0 ? pw_db_exec(s.db, "COMMIT") : (pw_db_exec(s.db, "ROLLBACK"), -1);
+    pw_db_close(s.db);
+    if (rc != 0) {
+        fputs("peerwork seed: could not build the demo\n", stderr);
+        return 1;
+    }
+    printf("demo marketplace ready in %s\n", cfg.db_path);
+    printf("sign in as a client (ana@demo.peerwork), a worker (sanne@demo.peerwork) or the admin\n");
+    printf("(admin@demo.peerwork); every demo password is: %s\n", DEMO_PASSWORD);
+    return 0;
+}
