@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# run.sh — `make bench`: every benchmark, each against its anchor in the same run.
+# Results go to bench/out/ (one file per benchmark) and are echoed; docs/BENCHMARKS.md
+# records the figures with their command, machine and date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench/out
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPW_BENCH_ROUTES=ON >/dev/null
+cmake --build build-bench --target peerwork bench_assign >/dev/null
+echo "== HTTP: trivial JSON vs nginx, group commit vs one commit per request"
+bench/http_bench.sh "${BENCH_DURATION_S:-10}" | tee bench/out/http.txt
+echo
+echo "== assignment solver vs scipy"
+bench/bench_assign.sh build-bench/bench_assign 9 | tee bench/out/assign.txt
