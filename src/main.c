@@ -18,6 +18,7 @@
 #include "http/throttle.h"
 #include "market/accounts.h"
 #include "market/scheduler.h"
+#include "dispatch/engine.h"
 #include "store/migrate.h"
 #include "store/writer.h"
 
@@ -123,6 +124,8 @@ static const char SERVE_USAGE[] =
     "  --batch-window-ms MS    batch dispatch period (default 2000)\n"
     "  --fee-bps BPS           platform fee on money compensation, basis points (default 1000 = 10%)\n"
     "  --pool-share-bps BPS    share of fees paid into the workers' profit-sharing pool (default 2000 = 20%)\n"
+    "  --remote-cap N          remote tasks one worker may hold at once (default 3; local tasks: 1)\n"
+    "  --heartbeat-timeout-s S an active worker not heard from in S seconds becomes inactive (default 900)\n"
     "  --cookie-secure         mark the session cookie Secure (set this behind a TLS proxy)\n"
     "  --dev-clock             enable POST /api/v1/dev/clock to move time forward (tests and demos only)\n"
     "  --no-group-commit       commit every request on its own (for benchmarks)\n"
@@ -131,7 +134,7 @@ static const char SERVE_USAGE[] =
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
     enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
-           O_NOGROUP, O_HELP };
+           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_HELP };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
         {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
@@ -139,6 +142,8 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         {"batch-window-ms", required_argument, NULL, O_BATCH}, {"fee-bps", required_argument, NULL, O_FEE},
         {"pool-share-bps", required_argument, NULL, O_POOL}, {"cookie-secure", no_argument, NULL, O_SECURE},
         {"dev-clock", no_argument, NULL, O_DEVCLOCK}, {"no-group-commit", no_argument, NULL, O_NOGROUP},
+        {"remote-cap", required_argument, NULL, O_REMOTE_CAP},
+        {"heartbeat-timeout-s", required_argument, NULL, O_HEARTBEAT},
         {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int opt, rc = 0;
     optind = 1;
@@ -158,6 +163,8 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_BATCH: rc = parse_int("--batch-window-ms", optarg, 10, 3600 * 1000, &cfg->batch_window_ms); break;
         case O_FEE: rc = parse_int("--fee-bps", optarg, 0, 5000, &cfg->fee_bps); break;
         case O_POOL: rc = parse_int("--pool-share-bps", optarg, 0, 10000, &cfg->pool_share_bps); break;
+        case O_REMOTE_CAP: rc = parse_int("--remote-cap", optarg, 1, PW_REMOTE_CONCURRENT_MAX, &cfg->remote_cap); break;
+        case O_HEARTBEAT: rc = parse_int("--heartbeat-timeout-s", optarg, 30, 7 * 24 * 3600, &cfg->heartbeat_timeout_s); break;
         case O_SECURE: cfg->cookie_secure = 1; break;
         case O_DEVCLOCK: cfg->dev_clock = 1; break;
         case O_NOGROUP: cfg->group_commit = 0; break;
@@ -170,6 +177,12 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         rc = -1;
     }
     return rc;
+}
+
+static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
+{
+    if (pw_engine_refresh(ctx, db, now_ms) != PW_OK)
+        pw_log_error("msg=\"dispatch index refresh failed\"");
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -197,6 +210,12 @@ static int cmd_serve(int argc, char **argv)
     pw_market_policy policy;
     pw_market_policy_from_config(&policy, &app.cfg);
     app.policy = &policy;
+    if (pw_engine_new(&policy.dispatch, &policy.dispatch.engine) != 0 ||
+        pw_engine_load(policy.dispatch.engine, writer_db, pw_clock_now_ms(&app.clock)) != PW_OK) {
+        pw_log_error("msg=\"cannot build the dispatch index\"");
+        return 1;
+    }
+    pw_writer_on_batch(app.writer, refresh_engine, policy.dispatch.engine);
     pw_scheduler *scheduler = NULL;
     int tick_ms = app.cfg.batch_window_ms < 1000 ? app.cfg.batch_window_ms : 1000;
     if (pw_scheduler_start(app.writer, &policy, tick_ms, &scheduler) != 0) {
@@ -207,6 +226,7 @@ static int cmd_serve(int argc, char **argv)
     pw_scheduler_stop(scheduler);
     pw_workpool_stop(app.hash_pool);
     pw_writer_stop(app.writer);   /* commits whatever was accepted */
+    pw_engine_free(policy.dispatch.engine);
     pw_throttle_free(app.throttle);
     pw_log_info("msg=stopped");
     return rc == 0 ? 0 : 1;

@@ -33,13 +33,15 @@ static json_t *time_to_assign(pw_db *db)
     return out;
 }
 
-/* Sums of posted transfers of one kind, per asset. */
-static json_t *sums(pw_db *db, const char *kind)
+/* Sums of posted transfers of the given kinds, per asset. GMV is "release" + "fee": what
+ * clients paid for work that was delivered (the worker's share plus the platform's). */
+static json_t *sums(pw_db *db, const char *kind, const char *also)
 {
     json_t *out = json_array();
-    pw_stmt *st = pw_db_stmt(db, "SELECT asset, sum(amount) FROM ledger_transfers WHERE kind = ? AND status = 'posted' "
-                                 "GROUP BY asset ORDER BY asset");
+    pw_stmt *st = pw_db_stmt(db, "SELECT asset, sum(amount) FROM ledger_transfers WHERE kind IN (?, ?) "
+                                 "AND status = 'posted' GROUP BY asset ORDER BY asset");
     pw_stmt_text(st, 1, kind);
+    pw_stmt_text(st, 2, also);
     while (pw_stmt_step(st) == PW_ROW)
         json_array_append_new(out, json_pack("{s:I, s:s}", "amount", (json_int_t)pw_stmt_column_int64(st, 1),
                                              "currency", pw_stmt_column_text(st, 0)));
@@ -70,5 +72,5 @@ void pw_api_admin_metrics(pw_req *rq)
     json_t *fill = total - cancelled > 0 ? json_real((double)filled / (double)(total - cancelled)) : json_null();
     pw_reply_json(rq, 200, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "tasks_by_state", by_state, "tasks_total",
                                      (json_int_t)total, "fill_rate", fill, "time_to_assign", time_to_assign(db), "gmv",
-                                     sums(db, "release"), "fees", sums(db, "fee"), "pool", sums(db, "pool_share")));
+                                     sums(db, "release", "fee"), "fees", sums(db, "fee", "fee"), "pool", sums(db, "pool_share", "pool_share")));
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "dispatch/engine.h"
+#include "market/tasks.h"
 #include "market/workers.h"
 
 static int profile_run(pw_call *call, pw_db *db, int64_t now_ms)
@@ -10,6 +12,7 @@ static int profile_run(pw_call *call, pw_db *db, int64_t now_ms)
     pw_worker_profile *p = pw_call_data(call);
     if (pw_worker_profile_save(db, call->auth.user_id, p, now_ms) != PW_OK)
         return -1;
+    pw_engine_touch(call->app->policy->dispatch.engine, call->auth.user_id);
     call->status = 200;
     call->output = pw_worker_profile_json(db, call->auth.user_id);
     return call->output ? 0 : -1;
@@ -42,6 +45,10 @@ static int availability_run(pw_call *call, pw_db *db, int64_t now_ms)
     int64_t since = 0;
     if (pw_worker_set_active(db, call->auth.user_id, active, now_ms, &since, &call->error) != 0)
         return pw_call_fail(call, &call->error);
+    if (active)
+        pw_engine_touch(call->app->policy->dispatch.engine, call->auth.user_id);
+    else
+        pw_engine_remove(call->app->policy->dispatch.engine, call->auth.user_id);
     char text[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(since, text);
     call->status = 200;

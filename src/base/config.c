@@ -20,5 +20,6 @@ void pw_config_defaults(pw_config *cfg)
     cfg->fee_bps = 1000;
     cfg->pool_share_bps = 2000;
     cfg->remote_cap = 3;
+    cfg->heartbeat_timeout_s = 15 * 60;
     cfg->group_commit = 1;
 }

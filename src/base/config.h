@@ -19,6 +19,7 @@ typedef struct pw_config {
     int cookie_secure;            /* --cookie-secure: mark the session cookie Secure (behind TLS) */
     int dev_clock;                /* --dev-clock: enable POST /api/v1/dev/clock (tests, demos only) */
     int remote_cap;               /* --remote-cap: remote tasks one worker may hold at once */
+    int heartbeat_timeout_s;      /* --heartbeat-timeout-s: silence after which an active worker goes inactive */
     int group_commit;             /* --no-group-commit sets 0: one commit per request (benchmarks) */
 } pw_config;
 

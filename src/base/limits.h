@@ -66,13 +66,21 @@
 #define PW_LOGIN_FAILS_PER_IP 20                /* then that address is locked for the rest of the window */
 #define PW_THROTTLE_SLOTS 65536                 /* fixed table of throttle counters: memory is bounded under a flood */
 
+/* ---- workers ---------------------------------------------------------------------------- */
+#define PW_TAGS_MAX 20                          /* skills or categories per profile or task */
+#define PW_RADIUS_MAX_KM 500                    /* a worker's travel radius */
+
 /* ---- tasks and dispatch ---------------------------------------------------------------- */
 #define PW_GOODS_DESCRIPTION_MAX_CHARS 500      /* what a barter offers */
 #define PW_TASK_DEADLINE_MAX_DAYS 365           /* a task's deadline is at most a year ahead */
 #define PW_TASK_DEADLINE_MIN_S 300              /* and at least five minutes ahead: time to assign */
 #define PW_TIMER_BATCH_MAX 500                  /* due timers handled per tick: bounds one transaction */
 #define PW_DISPATCH_BATCH_MAX 5000              /* waiting tasks considered per dispatch round */
-#define PW_DISPATCH_CANDIDATES_MAX 256          /* workers scored per task (v1 SQL candidate scan) */
+#define PW_DISPATCH_TOP_K 50                    /* candidates per task kept for the batch solver and explanations */
+#define PW_DISPATCH_SCAN_MAX 4096               /* eligible workers scored per task: bounds one task's search */
+#define PW_DISPATCH_QUERY_RADIUS_KM 100         /* a local task looks this far at most (worker radii may be larger) */
+#define PW_DISPATCH_EXCLUDE_MAX 64              /* workers remembered per task as tried or as a bad pairing */
+#define PW_ENGINE_DIRTY_MAX 65536               /* workers re-read after one commit; past it the index is rebuilt */
 #define PW_DISPATCH_EXPLAIN_MAX 10              /* candidates kept in a task's explanation */
 #define PW_TIMELINE_MAX 200                     /* timeline events returned with a task */
 #define PW_REMOTE_CONCURRENT_MAX 20             /* cap on --remote-cap: remote tasks one worker may hold at once */

@@ -22,13 +22,18 @@ typedef struct pw_dispatch_weights {
     double distance;         /* nearness within the worker's radius, 0..1 (1 for remote) */
     double reputation;       /* worker rating, 0..1 (neutral 0.6 until rated) */
     double reliability;      /* ack/completion/on-time record, 0..1 */
-    double fairness;         /* time since the worker's last assignment, 0..1 */
+    double fairness;         /* time since the last assignment and recent load, 0..1 */
+    double bad_pairing;      /* factor on the total when this client's tasks went badly with this worker */
 } pw_dispatch_weights;
+
+struct pw_engine;
 
 typedef struct pw_dispatch_policy {
     int ack_window_s;        /* ack deadline = now + this */
     int remote_cap;          /* remote tasks a worker may hold at once */
+    int heartbeat_timeout_s; /* an active worker silent this long becomes inactive */
     pw_dispatch_weights weights;
+    struct pw_engine *engine;/* the worker index (owned by the writer thread) */
 } pw_dispatch_policy;
 
 void pw_dispatch_policy_defaults(pw_dispatch_policy *p);
@@ -45,20 +50,27 @@ typedef struct pw_candidate {
     double rating;           /* 1..5, or < 0 if not rated yet */
     int64_t acked, missed_acks, releases, completed, on_time; /* the record */
     double idle_s;           /* since the last assignment (or since active) */
+    int assigned_recently;   /* assignments offered in the last 24 h */
+    int bad_pairing;         /* this client's tasks went badly with this worker before */
 } pw_candidate;
 
 typedef struct pw_score_parts {
     double fit, distance, reputation, reliability, fairness;  /* each 0..1 before weighting */
-    double total;                                             /* weighted sum */
+    double pairing;                                           /* 1, or the bad-pairing factor */
+    double total;                                             /* weighted sum x pairing */
 } pw_score_parts;
 
 /* Pure. Returns the total; fills parts. */
 double pw_dispatch_score(const pw_dispatch_weights *w, const pw_candidate *c, pw_score_parts *parts);
 json_t *pw_score_parts_json(const pw_candidate *c, const pw_score_parts *p);
 
-/* Writer: tries to assign task_id now. *worker_out = 0 when nobody fits (it waits). */
+/* Writer: assigns task_id now to its best candidate (the urgent path). *worker_out = 0
+ * when nobody fits (it waits for the next round). */
 int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, int64_t now_ms, int64_t *worker_out);
-/* Writer: one round over the waiting tasks, oldest urgent first. */
+/* Writer: one batch round over the waiting tasks (oldest first, at most
+ * PW_DISPATCH_BATCH_MAX), matched together by the solver. */
 int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out);
+/* Writer: active workers silent past the heartbeat timeout become inactive. */
+int pw_dispatch_sweep_silent(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *count_out);
 
 #endif

@@ -48,15 +48,21 @@ static size_t find_token(pw_req *rq, const char **token_out, int *via_cookie)
 
 typedef struct touch_job {
     pw_job job;
-    int64_t session_id;
+    int64_t session_id, user_id;
 } touch_job;
 
+/* Records use of the session and, for a worker, the heartbeat that keeps them active. */
 static int touch_run(pw_job *job, pw_db *db, int64_t now_ms)
 {
     touch_job *t = (touch_job *)job;
     pw_stmt *st = pw_db_stmt(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?");
     pw_stmt_int64(st, 1, now_ms);
     pw_stmt_int64(st, 2, t->session_id);
+    if (pw_stmt_run(st) != PW_OK)
+        return -1;
+    st = pw_db_stmt(db, "UPDATE worker_profiles SET last_seen_at = ? WHERE user_id = ? AND active = 1");
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, t->user_id);
     return pw_stmt_run(st) == PW_OK ? 0 : -1;
 }
 
@@ -87,6 +93,7 @@ int pw_auth_load(pw_req *rq, pw_error *err)
                 if (t != NULL) {
                     t->job.run = touch_run;
                     t->session_id = rq->auth.session_id;
+                    t->user_id = rq->auth.user_id;
                     if (pw_app_write_detached(rq->app, &t->job) != 0)
                         free(t);
                 }

@@ -18,6 +18,7 @@
 #include "base/roles.h"
 #include "cli.h"
 #include "market/accounts.h"
+#include "dispatch/engine.h"
 #include "market/tasks.h"
 
 #define DEMO_PASSWORD "peerwork-demo-2026"
@@ -118,14 +119,17 @@ static int make_worker(seed_ctx *s, int i)
     }
     int64_t since;
     pw_error err;
-    if (pw_worker_profile_save(s->db, s->worker_ids[i], &p, s->now_ms) != PW_OK)
+    if (pw_worker_profile_save(s->db, s->worker_ids[i], &p, s->now_ms) != PW_OK ||
+        pw_worker_set_active(s->db, s->worker_ids[i], 1, s->now_ms, &since, &err) != 0)
         return -1;
-    return pw_worker_set_active(s->db, s->worker_ids[i], 1, s->now_ms, &since, &err);
+    pw_engine_touch(s->policy.dispatch.engine, s->worker_ids[i]);
+    return pw_engine_refresh(s->policy.dispatch.engine, s->db, s->now_ms);
 }
 
 static int act(seed_ctx *s, int64_t task_id, int64_t user, int roles, pw_task_event ev, const char *note)
 {
     pw_error err;
+    pw_engine_refresh(s->policy.dispatch.engine, s->db, s->now_ms);
     s->now_ms += ev == PW_EV_ACK ? 50 * 1000 : 47 * 60 * 1000;   /* acks come within the window */
     if (pw_tasks_act(s->db, &s->policy, task_id, user, roles, ev, note, s->now_ms, &err) != 0) {
         fprintf(stderr, "peerwork seed: %s: %s\n", pw_task_event_name(ev), err.message);
@@ -221,6 +225,12 @@ static int seed(seed_ctx *s, int64_t real_now_ms)
             return -1;
     /* Let the clock reach the real now: timers that fell due on the way run (the short
      * deadline expires); waiting tasks get another dispatch round. */
+    /* The demo workers were last heard from now, so they stay active for a heartbeat
+     * timeout after the server starts. */
+    pw_stmt *st = pw_db_stmt(s->db, "UPDATE worker_profiles SET last_seen_at = ? WHERE active = 1");
+    pw_stmt_int64(st, 1, real_now_ms);
+    if (pw_stmt_run(st) != PW_OK)
+        return -1;
     pw_tick_report r;
     return pw_tasks_tick(s->db, &s->policy, s->now_ms > real_now_ms ? s->now_ms : real_now_ms, &r);
 }
@@ -255,6 +265,8 @@ int pw_cmd_seed(int argc, char **argv)
         return fputs(usage, stderr), 2;
     seed_ctx s = {0};
     pw_market_policy_from_config(&s.policy, &cfg);
+    if (pw_engine_new(&s.policy.dispatch, &s.policy.dispatch.engine) != 0)
+        return 1;
     if (pw_accounts_hash_password(DEMO_PASSWORD, s.hash) != 0 || pw_cli_open_migrated(cfg.db_path, &s.db) != 0)
         return 1;
     pw_clock clock;
@@ -272,6 +284,7 @@ int pw_cmd_seed(int argc, char **argv)
     int rc = pw_db_exec(s.db, "BEGIN IMMEDIATE") == PW_OK ? seed(&s, real_now_ms) : -1;
     rc = rc == 0 ? pw_db_exec(s.db, "COMMIT") : (pw_db_exec(s.db, "ROLLBACK"), -1);
     pw_db_close(s.db);
+    pw_engine_free(s.policy.dispatch.engine);
     if (rc != 0) {
         fputs("peerwork seed: could not build the demo\n", stderr);
         return 1;

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/roles.h"
+#include "dispatch/engine.h"
 #include "market/tasks.h"
 
 static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t worker_id, int64_t assignment_id,
@@ -61,16 +62,17 @@ static int close_assignment(pw_db *db, int64_t assignment_id, const char *outcom
     if (assignment_id == 0)
         return PW_OK;
     pw_stmt *st = pw_db_stmt(db, "UPDATE task_assignments SET outcome = ?, resolved_at = ? WHERE id = ? "
-                                 "AND outcome = 'pending'");
+                                 "AND outcome IN ('pending', 'acked')");
     pw_stmt_text(st, 1, outcome);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, assignment_id);
     return pw_stmt_run(st);
 }
 
-int pw_tasks_assign(pw_db *db, const pw_task_row *t, int64_t worker_id, double score, json_t *explanation,
-                    int ack_window_s, int64_t now_ms)
+int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t, int64_t worker_id, double score,
+                    json_t *explanation, int64_t now_ms)
 {
+    int ack_window_s = p->ack_window_s;
     pw_task_state to;
     if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
         return PW_EINVAL;
@@ -96,6 +98,8 @@ int pw_tasks_assign(pw_db *db, const pw_task_row *t, int64_t worker_id, double s
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(PW_EV_ASSIGN), pw_task_state_name(t->status),
                                    pw_task_state_name(to), 0, worker_id);
+    if (rc == PW_OK)
+        pw_engine_note_assigned(p->engine, worker_id, !t->location.present, now_ms);
     return rc;
 }
 
@@ -141,6 +145,20 @@ static int open_dispute(pw_db *db, const pw_task_row *t, int64_t user_id, const 
     pw_stmt_text(st, 4, reason ? reason : "");
     pw_stmt_int64(st, 5, now_ms);
     return pw_stmt_run(st);
+}
+
+/* Keeps the dispatch index in step: a worker who no longer holds the task is free again,
+ * one who missed an ack is out (inactive), and the record behind reliability changed. */
+static void engine_note(pw_engine *engine, const pw_task_row *t, pw_task_event event, pw_task_state to)
+{
+    int held_before = t->status == PW_TASK_ASSIGNED || t->status == PW_TASK_IN_PROGRESS;
+    int held_after = to == PW_TASK_ASSIGNED || to == PW_TASK_IN_PROGRESS;
+    if (event == PW_EV_ACK_TIMEOUT)
+        pw_engine_remove(engine, t->worker_id);
+    else if (held_before && !held_after)
+        pw_engine_note_freed(engine, t->worker_id, !t->location.present);
+    else
+        pw_engine_touch(engine, t->worker_id);
 }
 
 /* The side effects of `event` taking t to `to`; the row update included. */
@@ -190,9 +208,8 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         if (void_hold(db, t, now_ms, err) != 0)
             return -1;
         rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
-        if (rc == PW_OK)
-            rc = set_status(db, t, to, t->status == PW_TASK_ASSIGNED ? t->worker_id : 0, t->assignment_id, 0, 0,
-                            now_ms);
+        if (rc == PW_OK)   /* the worker who was assigned loses sight of a withdrawn task */
+            rc = set_status(db, t, to, 0, 0, 0, 0, now_ms);
         break;
     default:
         return pw_error_set(err, 409, "invalid_state", NULL, "not an action a user can take");
@@ -200,6 +217,8 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(event), pw_task_state_name(t->status),
                                    pw_task_state_name(to), user_id, t->worker_id);
+    if (rc == PW_OK && t->worker_id != 0)
+        engine_note(p->dispatch.engine, t, event, to);
     return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save the change; try again");
 }
 
@@ -270,6 +289,8 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, t.id, now_ms, pw_task_event_name(PW_EV_RESOLVE), pw_task_state_name(t.status),
                                    pw_task_state_name(to), admin_id, t.worker_id);
+    if (rc == PW_OK)
+        pw_engine_touch(p->dispatch.engine, t.worker_id);
     return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
 }
 
@@ -311,6 +332,8 @@ int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_
     if (rc == PW_OK)
         rc = due(db, p, "SELECT id FROM tasks WHERE status = 'dispatching' AND deadline_at <= ? ORDER BY deadline_at "
                         "LIMIT ?", PW_EV_EXPIRE, now_ms, &r->expired);
+    if (rc == PW_OK)
+        rc = pw_dispatch_sweep_silent(db, &p->dispatch, now_ms, &r->silenced);
     if (rc == PW_OK)
         rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned);
     return rc;

@@ -38,6 +38,14 @@ static const char *const event_names[PW_EV_COUNT] = {
 
 int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_actor actor, pw_task_state *to_out)
 {
+    /* Who may cause the event at all is checked first: the other party asking for it is a
+     * 403 whatever the state; the right party in the wrong state is a 409. */
+    unsigned ever = 0;
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (table[i].event == event)
+            ever |= table[i].actors;
+    if (!(ever & A(actor)))
+        return -2;
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (table[i].from != from || table[i].event != event)
             continue;

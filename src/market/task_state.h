@@ -52,8 +52,8 @@ typedef struct pw_task_transition {
     unsigned actors;     /* bit set of (1 << pw_task_actor) allowed to cause it */
 } pw_task_transition;
 
-/* 0 and *to_out on success; -1 if the state does not allow the event (409 invalid_state);
- * -2 if the state allows it but not for this actor (403 forbidden). */
+/* 0 and *to_out on success; -2 if this actor may never cause this event (403 forbidden);
+ * -1 if they may, but not from this state (409 invalid_state). */
 int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_actor actor, pw_task_state *to_out);
 
 const char *pw_task_state_name(pw_task_state s);

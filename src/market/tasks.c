@@ -22,6 +22,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     pw_dispatch_policy_defaults(&p->dispatch);
     p->dispatch.ack_window_s = cfg->ack_window_s;
     p->dispatch.remote_cap = cfg->remote_cap;
+    p->dispatch.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
     p->pool_share_bps = cfg->pool_share_bps;
@@ -48,6 +49,9 @@ static int parse_compensation(json_t *body, pw_compensation *out, pw_error *err)
     }
     if (strcmp(k, "credits") == 0) {
         out->kind = PW_COMP_CREDITS;
+        if (json_object_get(c, "currency") != NULL)
+            return pw_error_set(err, 422, "validation_failed", "compensation.currency",
+                                "credits are minutes of TIME: leave out currency");
         json_t *copy = json_pack("{s:O, s:s}", "amount", json_object_get(c, "amount") ? json_object_get(c, "amount")
                                                                                         : json_null(),
                                  "currency", "TIME");

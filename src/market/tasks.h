@@ -76,8 +76,8 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view);
 int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit, int64_t cursor, json_t **out);
 
 /* Called by the dispatcher: dispatching -> assigned, with the explanation. */
-int pw_tasks_assign(pw_db *db, const pw_task_row *t, int64_t worker_id, double score, json_t *explanation,
-                    int ack_window_s, int64_t now_ms);
+int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t, int64_t worker_id, double score,
+                    json_t *explanation, int64_t now_ms);
 /* ack, release, submit (note), approve, cancel, dispute (note = reason) by a user. */
 int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles,
                  pw_task_event event, const char *note, int64_t now_ms, pw_error *err);
@@ -86,9 +86,10 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
                      int worker_share_pct, int64_t now_ms, pw_error *err);
 
 typedef struct pw_tick_report {
-    int acks_missed, auto_approved, expired, assigned;      /* what this tick did */
+    int acks_missed, auto_approved, expired, assigned, silenced; /* what this tick did */
 } pw_tick_report;
-/* Timers due at now (missed acks, auto-approvals, expiries), then a dispatch round. */
+/* Timers due at now (missed acks, auto-approvals, expiries, silent workers), then a
+ * dispatch round. */
 int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
 
 /* The stored explanation(s) of a task's assignment(s). */

@@ -37,6 +37,14 @@ int pw_tags_parse(json_t *obj, const char *field, int required, pw_tags *out, pw
             return pw_error_set(err, 422, "validation_failed", field, "each of %s must be 1 to %d characters", field,
                                 PW_TAG_MAX_CHARS);
         }
+        char *start = tag, *end = tag + strlen(tag);
+        while (*start == ' ' || *start == '\t')
+            start++;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*start == '\0')
+            return pw_error_set(err, 422, "validation_failed", field, "each of %s must not be blank", field);
+        memmove(tag, start, (size_t)(end - start) + 1);
         for (char *p = tag; *p; p++)
             *p = (char)tolower((unsigned char)*p);
         int dup = 0;
@@ -292,9 +300,9 @@ json_t *pw_user_public_json(pw_db *db, int64_t user_id)
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)user.id);
     int public_roles = user.roles & (PW_ROLE_CLIENT | PW_ROLE_WORKER);
-    json_t *out = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:n, s:o}", "id", id, "display_name",
+    json_t *out = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:b, s:n, s:o}", "id", id, "display_name",
                             user.display_name, "roles", pw_accounts_roles_json(public_roles), "bio", "", "skills",
-                            json_array(), "categories", json_array(), "remote", 0, "area", "reputation",
+                            json_array(), "categories", json_array(), "remote", 0, "active", 0, "area", "reputation",
                             pw_user_reputation_json(db, user_id));
     pw_stmt *st = pw_db_stmt(db, SQL_PROFILE);
     pw_stmt_int64(st, 1, user_id);

@@ -13,8 +13,6 @@
 #include "base/limits.h"
 #include "store/db.h"
 
-#define PW_TAGS_MAX 20                      /* skills or categories per profile or task */
-#define PW_RADIUS_MAX_KM 500                /* a worker's travel radius */
 
 typedef struct pw_tags {
     int count;

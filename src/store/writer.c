@@ -20,6 +20,8 @@ struct pw_writer {
     pw_db *db;                        /* the writer's own connection */
     const pw_clock *clock;            /* time handed to each job */
     pw_writer_stats stats;            /* exported through /metrics */
+    pw_writer_after_batch after;      /* hook after each batch, or NULL (guarded by lock) */
+    void *after_ctx;
 };
 
 static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
@@ -67,6 +69,12 @@ static void run_batch(pw_writer *w, pw_job *batch, int count)
         atomic_fetch_add(&w->stats.commits, 1);
         atomic_fetch_add(&w->stats.jobs, (uint64_t)count);
     }
+    pthread_mutex_lock(&w->lock);
+    pw_writer_after_batch after = w->after;
+    void *after_ctx = w->after_ctx;
+    pthread_mutex_unlock(&w->lock);
+    if (after != NULL)
+        after(after_ctx, w->db, now_ms);
     pw_job *job = batch;
     while (job != NULL) {
         pw_job *next = job->next;
@@ -161,6 +169,14 @@ void pw_writer_stop(pw_writer *w)
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     free(w);
+}
+
+void pw_writer_on_batch(pw_writer *w, pw_writer_after_batch fn, void *ctx)
+{
+    pthread_mutex_lock(&w->lock);
+    w->after = fn;
+    w->after_ctx = ctx;
+    pthread_mutex_unlock(&w->lock);
 }
 
 pw_writer_stats *pw_writer_get_stats(pw_writer *w) { return &w->stats; }

@@ -34,6 +34,10 @@ typedef struct pw_writer_stats {
 /* Starts the writer thread on its own connection `db` (which it then owns). `max_batch`
  * is PW_WRITER_BATCH_MAX normally; 1 turns group commit off (benchmarks compare). */
 int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer **out);
+/* Called on the writer thread after every batch (committed or not, before the jobs
+ * complete), e.g. to bring an in-memory index in step with what is now in the database. */
+typedef void (*pw_writer_after_batch)(void *ctx, pw_db *db, int64_t now_ms);
+void pw_writer_on_batch(pw_writer *w, pw_writer_after_batch fn, void *ctx);
 /* Queues a job. PW_EBUSY: queue full or the writer stopping (the caller answers 503). */
 int pw_writer_submit(pw_writer *w, pw_job *job);
 /* Runs every queued job, then stops the thread and closes its connection. */

@@ -1,0 +1,369 @@
+/* engine.c — candidate search and assignment over the worker index (pure: no database).
+ *
+ * Search. A remote task reads the REMOTE posting lists of its category and skills,
+ * starting each list at a rotating offset so that, past the scan bound, no worker is
+ * always first. A local task reads the (cell, tag) lists of the grid cells around it, ring
+ * by ring outwards to the farthest radius any worker has (at most
+ * PW_DISPATCH_QUERY_RADIUS_KM), finishing the ring in which the scan bound is reached, so
+ * nearer workers are always seen. Each eligible worker (see dispatch.h) is scored once
+ * (a visit stamp dedupes workers listed under several tags) and kept in a top-k heap.
+ *
+ * Batch. Every task's top-k become edges of a sparse assignment whose cost is the negated
+ * weighted score; the solver (assign.c) matches as many tasks as possible and, among
+ * those, maximises the total. A task of a client with a poor record counts for less
+ * (factor 0.5 + 0.5 x standing), so when two tasks want the same worker the better
+ * client's task wins; it is still served when there is no contest. */
+#include "dispatch/engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch/assign.h"
+#include "market/workers.h"
+
+struct pw_engine {
+    pw_index *index;
+    pw_dispatch_policy policy;
+    uint32_t rotation;                          /* rotating start for remote lists */
+    int64_t *dirty;                             /* workers to re-read after the commit */
+    int dirty_count;
+    int rebuild;                                /* too many dirty: rebuild the index */
+    pw_engine_stats stats;
+};
+
+int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
+{
+    pw_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return -1;
+    e->dirty = malloc(sizeof(int64_t) * PW_ENGINE_DIRTY_MAX);
+    if (e->dirty == NULL || pw_index_new(&e->index) != 0) {
+        free(e->dirty);
+        free(e);
+        return -1;
+    }
+    e->policy = *policy;
+    *out = e;
+    return 0;
+}
+
+void pw_engine_free(pw_engine *e)
+{
+    if (e == NULL)
+        return;
+    pw_index_free(e->index);
+    free(e->dirty);
+    free(e);
+}
+
+pw_index *pw_engine_index(pw_engine *e) { return e->index; }
+const pw_engine_stats *pw_engine_get_stats(const pw_engine *e) { return &e->stats; }
+
+/* ---- one worker against one task ---------------------------------------------------------- */
+
+static int listed(const int64_t *ids, int count, int64_t id)
+{
+    for (int i = 0; i < count; i++)
+        if (ids[i] == id)
+            return 1;
+    return 0;
+}
+
+static int has_tag(const pw_index_worker *w, int from, int count, uint32_t tag)
+{
+    for (int i = from; i < from + count; i++)
+        if (w->tags[i] == tag)
+            return 1;
+    return 0;
+}
+
+/* 0 and a scored candidate if w may take t; -1 if not. */
+static int consider(pw_engine *e, const pw_engine_task *t, int32_t slot, int64_t now_ms, pw_engine_candidate *out)
+{
+    pw_index_worker *w = pw_index_slot(e->index, slot);
+    if (!(w->flags & PW_IW_LIVE) || w->user_id == t->client_id || listed(t->excluded, t->excluded_count, w->user_id))
+        return -1;
+    pw_candidate *c = &out->c;
+    *c = (pw_candidate){.worker_id = w->user_id, .remote_task = !t->has_location, .radius_km = w->radius_km};
+    if (c->remote_task) {
+        if (!(w->flags & PW_IW_REMOTE) || w->busy_local > 0 || w->busy_remote >= e->policy.remote_cap)
+            return -1;
+    } else {
+        if (!(w->flags & PW_IW_BASE) || w->busy_local > 0 || w->busy_remote > 0)
+            return -1;
+        c->distance_km = pw_distance_km(t->lat_e6, t->lon_e6, w->lat_e6, w->lon_e6);
+        if (c->distance_km > (double)w->radius_km)
+            return -1;
+    }
+    c->skills_wanted = t->skill_count;
+    for (int i = 0; i < t->skill_count; i++)
+        c->skills_matched += t->skills[i] != 0 && has_tag(w, 0, w->skill_count, t->skills[i]);
+    c->category_match = t->category != 0 && has_tag(w, w->skill_count, w->category_count, t->category);
+    c->rating = w->rating;
+    c->acked = w->acked;
+    c->missed_acks = w->missed_acks;
+    c->releases = w->releases;
+    c->completed = w->completed;
+    c->on_time = w->on_time;
+    c->idle_s = (double)(now_ms - w->last_assigned_ms) / 1000.0;
+    c->assigned_recently = w->assigned_today;
+    c->bad_pairing = listed(t->avoid, t->avoid_count, w->user_id);
+    out->slot = slot;
+    pw_dispatch_score(&e->policy.weights, c, &out->parts);
+    return 0;
+}
+
+/* ---- top-k ------------------------------------------------------------------------------------ */
+
+typedef struct topk {
+    pw_engine_candidate *items;
+    int count, k;
+} topk;
+
+/* a is worse than b: lower score, or equal and a higher worker id (ties go to the lower id) */
+static int worse(const pw_engine_candidate *a, const pw_engine_candidate *b)
+{
+    if (a->parts.total != b->parts.total)
+        return a->parts.total < b->parts.total;
+    return a->c.worker_id > b->c.worker_id;
+}
+
+static void sift_down(topk *h, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->count && worse(&h->items[l], &h->items[m]))
+            m = l;
+        if (r < h->count && worse(&h->items[r], &h->items[m]))
+            m = r;
+        if (m == i)
+            return;
+        pw_engine_candidate tmp = h->items[i];
+        h->items[i] = h->items[m];
+        h->items[m] = tmp;
+        i = m;
+    }
+}
+
+static void topk_offer(topk *h, const pw_engine_candidate *c)
+{
+    if (h->count < h->k) {
+        int i = h->count++;
+        h->items[i] = *c;
+        while (i > 0 && worse(&h->items[i], &h->items[(i - 1) / 2])) {
+            pw_engine_candidate tmp = h->items[i];
+            h->items[i] = h->items[(i - 1) / 2];
+            h->items[(i - 1) / 2] = tmp;
+            i = (i - 1) / 2;
+        }
+    } else if (worse(&h->items[0], c)) {
+        h->items[0] = *c;
+        sift_down(h, 0);
+    }
+}
+
+static int best_first(const void *a, const void *b)
+{
+    const pw_engine_candidate *x = a, *y = b;
+    return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+}
+
+/* ---- search ------------------------------------------------------------------------------------- */
+
+typedef struct search {
+    pw_engine *e;
+    const pw_engine_task *t;
+    int64_t now_ms;
+    uint32_t visit;
+    int scanned;                  /* eligible workers scored */
+    topk heap;
+} search;
+
+static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
+{
+    size_t n;
+    const pw_index_entry *entries = pw_index_list(s->e->index, cell, tag, &n);
+    if (n == 0)
+        return;
+    size_t start = rotate ? s->e->rotation % n : 0;
+    for (size_t i = 0; i < n && s->scanned < PW_DISPATCH_SCAN_MAX; i++) {
+        pw_index_entry en = entries[(start + i) % n];
+        pw_index_worker *w = pw_index_slot(s->e->index, en.slot);
+        if (w->generation != en.generation || w->visit == s->visit)
+            continue;
+        w->visit = s->visit;
+        pw_engine_candidate c;
+        if (consider(s->e, s->t, en.slot, s->now_ms, &c) != 0)
+            continue;
+        s->scanned++;
+        topk_offer(&s->heap, &c);
+    }
+}
+
+static void scan_cell(search *s, int32_t cell)
+{
+    if (s->t->category != 0)
+        scan_list(s, cell, s->t->category, cell == PW_INDEX_REMOTE_CELL);
+    for (int i = 0; i < s->t->skill_count; i++)
+        if (s->t->skills[i] != 0)
+            scan_list(s, cell, s->t->skills[i], cell == PW_INDEX_REMOTE_CELL);
+}
+
+static void search_local(search *s)
+{
+    const double km_per_cell = 111.2 / PW_GRID_CELLS_PER_DEGREE;
+    int radius_km = pw_index_max_radius_km(s->e->index);
+    if (radius_km > PW_DISPATCH_QUERY_RADIUS_KM)
+        radius_km = PW_DISPATCH_QUERY_RADIUS_KM;
+    double lat = (double)s->t->lat_e6 / 1e6;
+    double lon_scale = 1.0 / fmax(0.05, cos(lat * M_PI / 180.0));   /* lon cells per lat cell of distance */
+    int rings = (int)ceil(radius_km / km_per_cell);
+    int lat0, lon0;
+    pw_grid_cell_coords(pw_grid_cell(s->t->lat_e6, s->t->lon_e6), &lat0, &lon0);
+    int lon_max = 180 * PW_GRID_CELLS_PER_DEGREE;
+    for (int d = 0; d <= rings && s->scanned < PW_DISPATCH_SCAN_MAX; d++) {
+        int reach = (int)fmin(lon_max, ceil(d * lon_scale)), inner = d > 0 ? (int)fmin(lon_max, ceil((d - 1) * lon_scale)) : -1;
+        for (int dy = -d; dy <= d; dy++) {
+            for (int dx = -reach; dx <= reach; dx++) {
+                if (d > 0 && abs(dy) <= d - 1 && abs(dx) <= inner)
+                    continue;               /* inside an earlier ring */
+                int32_t cell = pw_grid_cell_at(lat0 + dy, lon0 + dx);
+                if (cell >= 0)
+                    scan_cell(s, cell);
+            }
+        }
+    }
+}
+
+int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, pw_engine_candidate *out,
+                         int *considered_out)
+{
+    if (k > PW_DISPATCH_TOP_K)
+        k = PW_DISPATCH_TOP_K;
+    search s = {.e = e, .t = t, .now_ms = now_ms, .visit = pw_index_new_visit(e->index),
+                .heap = {.items = out, .k = k}};
+    e->rotation = e->rotation * 1103515245u + 12345u;
+    if (t->has_location)
+        search_local(&s);
+    else
+        scan_cell(&s, PW_INDEX_REMOTE_CELL);
+    qsort(out, (size_t)s.heap.count, sizeof(*out), best_first);
+    e->stats.searches++;
+    e->stats.scanned += (uint64_t)s.scanned;
+    if (considered_out != NULL)
+        *considered_out = s.scanned;
+    return s.heap.count;
+}
+
+/* ---- batch --------------------------------------------------------------------------------------- */
+
+int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
+                    pw_engine_candidate *cands, int *counts, int *choice)
+{
+    if (k > PW_DISPATCH_TOP_K)
+        k = PW_DISPATCH_TOP_K;
+    pw_assign_edge *edges = calloc((size_t)(n > 0 ? n : 1) * (size_t)k, sizeof(*edges));
+    int32_t *task_to_worker = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (edges == NULL || task_to_worker == NULL) {
+        free(edges);
+        free(task_to_worker);
+        return PW_ENOMEM;
+    }
+    size_t m = 0;
+    int32_t max_slot = 0;
+    for (int i = 0; i < n; i++) {
+        counts[i] = pw_engine_candidates(e, &tasks[i], now_ms, k, cands + (size_t)i * k, NULL);
+        double weight = 0.5 + 0.5 * fmin(1.0, fmax(0.0, tasks[i].client_standing));
+        for (int j = 0; j < counts[i]; j++) {
+            const pw_engine_candidate *c = &cands[(size_t)i * k + j];
+            edges[m++] = (pw_assign_edge){.task = i, .worker = c->slot, .cost = -c->parts.total * weight};
+            if (c->slot > max_slot)
+                max_slot = c->slot;
+        }
+    }
+    double total;
+    int32_t matched;
+    int rc = pw_assign_solve_sparse(n, max_slot + 1, edges, m, task_to_worker, &total, &matched);
+    for (int i = 0; i < n; i++) {
+        choice[i] = -1;
+        for (int j = 0; rc == 0 && task_to_worker[i] >= 0 && j < counts[i]; j++)
+            if (cands[(size_t)i * k + j].slot == task_to_worker[i])
+                choice[i] = j;
+    }
+    e->stats.batches++;
+    e->stats.batch_tasks += (uint64_t)n;
+    e->stats.batch_matched += rc == 0 ? (uint64_t)matched : 0;
+    free(edges);
+    free(task_to_worker);
+    return rc == 0 ? PW_OK : rc == -ENOMEM ? PW_ENOMEM : PW_EINVAL;
+}
+
+/* ---- state changes ----------------------------------------------------------------------------- */
+
+void pw_engine_touch(pw_engine *e, int64_t worker_id)
+{
+    for (int i = e->dirty_count - 1; i >= 0 && i >= e->dirty_count - 8; i--)
+        if (e->dirty[i] == worker_id)
+            return;                 /* the common repeat: the same worker twice in a job */
+    if (e->dirty_count == PW_ENGINE_DIRTY_MAX)
+        e->rebuild = 1;
+    else
+        e->dirty[e->dirty_count++] = worker_id;
+}
+
+void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t now_ms)
+{
+    int32_t slot = pw_index_find(e->index, worker_id);
+    if (slot >= 0) {
+        pw_index_worker *w = pw_index_slot(e->index, slot);
+        if (remote_task)
+            w->busy_remote++;
+        else
+            w->busy_local++;
+        w->last_assigned_ms = now_ms;
+        if (w->assigned_today < UINT8_MAX)
+            w->assigned_today++;
+    }
+    pw_engine_touch(e, worker_id);
+}
+
+void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task)
+{
+    int32_t slot = pw_index_find(e->index, worker_id);
+    if (slot >= 0) {
+        pw_index_worker *w = pw_index_slot(e->index, slot);
+        if (remote_task && w->busy_remote > 0)
+            w->busy_remote--;
+        else if (!remote_task && w->busy_local > 0)
+            w->busy_local--;
+    }
+    pw_engine_touch(e, worker_id);
+}
+
+void pw_engine_remove(pw_engine *e, int64_t worker_id)
+{
+    pw_index_remove(e->index, worker_id);
+    pw_engine_touch(e, worker_id);
+}
+
+int pw_engine_clear(pw_engine *e)
+{
+    pw_index *fresh;
+    if (pw_index_new(&fresh) != 0)
+        return -1;
+    pw_index_free(e->index);
+    e->index = fresh;
+    return 0;
+}
+
+int pw_engine_take_dirty(pw_engine *e, int64_t **ids_out, int *rebuild_out)
+{
+    int n = e->dirty_count;
+    *ids_out = e->dirty;
+    *rebuild_out = e->rebuild;
+    e->dirty_count = 0;
+    e->rebuild = 0;
+    return n;
+}

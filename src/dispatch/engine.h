@@ -1,0 +1,84 @@
+/* engine.h — the dispatch engine: candidate search over the worker index, the urgent
+ * (greedy) and batch (optimal) assignment, and keeping the index true.
+ *
+ * The in-memory part (engine.c) is pure over the index and plain task descriptors, so it
+ * is benchmarked and tested without a database. engine_db.c builds the index from the
+ * database at start, re-reads the workers that a committed batch touched, and turns a
+ * task row into a descriptor (its tried workers, its client's bad pairings and standing).
+ *
+ * Keeping the index true: the writer thread owns the engine. A change that matters to
+ * dispatch within the same batch is applied at once (an assignment makes a worker busy, a
+ * missed ack removes them) AND the worker is marked dirty; after the batch commits, every
+ * dirty worker is re-read from the database, so a rolled-back job leaves no trace. */
+#ifndef PW_DISPATCH_ENGINE_H
+#define PW_DISPATCH_ENGINE_H
+#include <stdint.h>
+
+#include "base/limits.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/index.h"
+
+typedef struct pw_engine pw_engine;
+
+typedef struct pw_engine_task {
+    int64_t id, client_id;
+    int urgent;
+    int has_location;
+    int32_t lat_e6, lon_e6;
+    uint32_t category;                          /* interned tag id, 0 if no worker has it */
+    int skill_count;
+    uint32_t skills[PW_TAGS_MAX];               /* interned; 0 entries match nobody */
+    int excluded_count;                         /* workers already tried on this task */
+    int64_t excluded[PW_DISPATCH_EXCLUDE_MAX];
+    int avoid_count;                            /* workers with whom this client's tasks went badly */
+    int64_t avoid[PW_DISPATCH_EXCLUDE_MAX];
+    double client_standing;                     /* 0..1: the client's record (1 = clean) */
+} pw_engine_task;
+
+typedef struct pw_engine_candidate {
+    int32_t slot;
+    pw_candidate c;
+    pw_score_parts parts;
+} pw_engine_candidate;
+
+typedef struct pw_engine_stats {
+    uint64_t searches, scanned, batches, batch_tasks, batch_matched; /* counters */
+} pw_engine_stats;
+
+int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out);
+void pw_engine_free(pw_engine *e);
+pw_index *pw_engine_index(pw_engine *e);
+const pw_engine_stats *pw_engine_get_stats(const pw_engine *e);
+
+/* The best candidates for t at now, best first (at most k, k <= PW_DISPATCH_TOP_K).
+ * *considered_out (may be NULL) gets how many eligible workers were scored. */
+int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, pw_engine_candidate *out,
+                         int *considered_out);
+
+/* Batch: for n tasks, top-k candidates each, then the assignment maximising the total
+ * of score x (0.5 + 0.5 x client standing) with as many tasks matched as possible.
+ * choice[i] is the index into cands[i * k ..] of task i's worker, or -1. cands must hold
+ * n * k entries; counts[i] gets task i's candidate count. */
+int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
+                    pw_engine_candidate *cands, int *counts, int *choice);
+
+/* State changes, applied at once (see above). */
+void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t now_ms);
+void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task);
+void pw_engine_remove(pw_engine *e, int64_t worker_id);
+void pw_engine_touch(pw_engine *e, int64_t worker_id);
+
+/* For engine_db.c: hands over the dirty list (and whether it overflowed) and clears it;
+ * and empties the index for a rebuild. */
+int pw_engine_take_dirty(pw_engine *e, int64_t **ids_out, int *rebuild_out);
+int pw_engine_clear(pw_engine *e);
+
+/* ---- engine_db.c ---------------------------------------------------------------------- */
+/* Builds the index from every active worker in the database. */
+int pw_engine_load(pw_engine *e, pw_db *db, int64_t now_ms);
+/* Re-reads the dirty workers (after a commit); rebuilds if too many. */
+int pw_engine_refresh(pw_engine *e, pw_db *db, int64_t now_ms);
+struct pw_task_row;
+int pw_engine_task_from_row(pw_engine *e, pw_db *db, const struct pw_task_row *row, pw_engine_task *out);
+
+#endif

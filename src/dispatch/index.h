@@ -1,0 +1,93 @@
+/* index.h — the in-memory index of active workers the dispatcher searches.
+ *
+ * Each active worker has one slot (pw_index_worker, at most 256 bytes: a static assert
+ * holds it). Skills and categories are interned to small integer tag ids. Posting lists
+ * map (cell, tag) to slots: a local-capable worker is listed under the 0.1-degree grid
+ * cell of their base for each of their tags, a remote-capable one under the REMOTE
+ * pseudo-cell. A local task looks up the cells around it ring by ring, a remote task the
+ * REMOTE lists, for the task's category and skills. Lists are append-only with lazy
+ * deletion: an entry carries the slot's generation, which moves on every re-index or
+ * removal, and a list is compacted when half of it is stale. Busy and reliability state
+ * change in place without re-indexing. Only the writer thread touches the index. */
+#ifndef PW_DISPATCH_INDEX_H
+#define PW_DISPATCH_INDEX_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/limits.h"
+
+#define PW_INDEX_TAGS_MAX 40                 /* skills + categories per worker (20 + 20, PW_TAGS_MAX each) */
+#define PW_INDEX_REMOTE_CELL INT32_MAX       /* the pseudo-cell of remote-capable workers */
+#define PW_GRID_CELLS_PER_DEGREE 10          /* 0.1-degree cells: ~11 km north-south */
+
+enum {
+    PW_IW_LIVE = 1,          /* slot in use */
+    PW_IW_REMOTE = 2,        /* takes remote tasks */
+    PW_IW_BASE = 4,          /* has a base location (takes local tasks) */
+};
+
+typedef struct pw_index_worker {
+    int64_t user_id;
+    int64_t last_assigned_ms;        /* or when they went active, for fairness */
+    int64_t last_seen_ms;            /* heartbeat */
+    int32_t lat_e6, lon_e6;          /* base (if PW_IW_BASE) */
+    int32_t cell;                    /* grid cell of the base, or -1 */
+    uint32_t generation;             /* list entries with another generation are stale */
+    uint32_t visit;                  /* query stamp: seen in the current query */
+    uint32_t acked, missed_acks, releases, completed, on_time; /* the record */
+    float rating;                    /* 1..5, < 0 unrated */
+    int32_t day;                     /* day number assigned_today counts for */
+    uint16_t radius_km;
+    uint8_t flags;                   /* PW_IW_* */
+    uint8_t busy_local, busy_remote; /* tasks held now */
+    uint8_t assigned_today;          /* assignments offered on `day` (fairness), saturating */
+    uint8_t skill_count, category_count;
+    uint32_t tags[PW_INDEX_TAGS_MAX];/* skills first, then categories */
+} pw_index_worker;
+
+typedef struct pw_index_entry {
+    int32_t slot;
+    uint32_t generation;
+} pw_index_entry;
+
+typedef struct pw_index pw_index;
+
+/* What to put in a slot; tags are strings, interned by the index. */
+typedef struct pw_index_profile {
+    int64_t user_id;
+    int remote, has_base;
+    int32_t lat_e6, lon_e6;
+    int radius_km;
+    int skill_count, category_count;
+    const char *skills[PW_INDEX_TAGS_MAX / 2];
+    const char *categories[PW_INDEX_TAGS_MAX / 2];
+} pw_index_profile;
+
+int pw_index_new(pw_index **out);
+void pw_index_free(pw_index *ix);
+/* Adds or re-indexes the worker; returns the slot or -1 (out of memory). */
+int32_t pw_index_put(pw_index *ix, const pw_index_profile *p);
+/* Removes the worker (went inactive); no-op if absent. */
+void pw_index_remove(pw_index *ix, int64_t user_id);
+/* The slot of a user, or -1. */
+int32_t pw_index_find(const pw_index *ix, int64_t user_id);
+pw_index_worker *pw_index_slot(pw_index *ix, int32_t slot);
+size_t pw_index_count(const pw_index *ix);
+/* Tag id of a string, or 0 if no worker ever had it (then nobody matches it). */
+uint32_t pw_index_tag(const pw_index *ix, const char *tag);
+/* Largest radius of any live local worker: how far a local query must look. */
+int pw_index_max_radius_km(const pw_index *ix);
+
+/* The posting list of (cell, tag); NULL count 0 if none. */
+const pw_index_entry *pw_index_list(const pw_index *ix, int32_t cell, uint32_t tag, size_t *count_out);
+/* A new query stamp for pw_index_worker.visit (so a worker met twice is scored once). */
+uint32_t pw_index_new_visit(pw_index *ix);
+
+int32_t pw_grid_cell(int32_t lat_e6, int32_t lon_e6);
+void pw_grid_cell_coords(int32_t cell, int *lat_index, int *lon_index);
+int32_t pw_grid_cell_at(int lat_index, int lon_index);   /* wraps longitude; -1 outside latitude */
+
+/* Bytes the index holds (slots, lists, maps), for the memory figure. */
+size_t pw_index_memory_bytes(const pw_index *ix);
+
+#endif
