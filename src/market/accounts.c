@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/rand.h"
 #include "base/roles.h"
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -210,8 +211,7 @@ int64_t pw_random_id(void)
 {
     uint64_t v;
     do {
-        randombytes_buf(&v, sizeof(v));
-        v &= INT64_MAX;
+        v = pw_rand_u64() & INT64_MAX;
     } while (v == 0);
     return (int64_t)v;
 }

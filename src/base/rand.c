@@ -1,0 +1,63 @@
+/* rand.c — see rand.h. xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
+#include "base/rand.h"
+
+#include <sodium.h>
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void pw_rng_seed(pw_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t pw_rng_next(pw_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint64_t pw_rng_below(pw_rng *r, uint64_t bound)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    uint64_t v;
+    do {
+        v = pw_rng_next(r);
+    } while (v >= limit);
+    return v % bound;
+}
+
+double pw_rng_unit(pw_rng *r) { return (double)(pw_rng_next(r) >> 11) * 0x1.0p-53; }
+
+static int seeded;
+static pw_rng ids;
+
+void pw_rand_seed(uint64_t seed)
+{
+    pw_rng_seed(&ids, seed);
+    seeded = 1;
+}
+
+uint64_t pw_rand_u64(void)
+{
+    if (seeded)
+        return pw_rng_next(&ids);
+    uint64_t v;
+    randombytes_buf(&v, sizeof(v));
+    return v;
+}
