@@ -136,7 +136,7 @@ static int round_alloc(round_state *r, int n)
     size_t count = (size_t)(n > 0 ? n : 1);
     r->rows = malloc(count * sizeof(*r->rows));
     r->tasks = malloc(count * sizeof(*r->tasks));
-    r->cands = malloc(count * PW_DISPATCH_TOP_K * sizeof(*r->cands));
+    r->cands = malloc(count * PW_DISPATCH_BATCH_TOP_K * sizeof(*r->cands));
     r->counts = malloc(count * sizeof(int));
     r->choice = malloc(count * sizeof(int));
     return r->rows && r->tasks && r->cands && r->counts && r->choice ? 0 : -1;
@@ -181,12 +181,12 @@ int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, in
         m++;
     }
     if (rc == PW_OK)
-        rc = pw_engine_match(p->engine, r.tasks, m, now_ms, PW_DISPATCH_TOP_K, r.cands, r.counts, r.choice);
+        rc = pw_engine_match(p->engine, r.tasks, m, now_ms, PW_DISPATCH_BATCH_TOP_K, r.cands, r.counts, r.choice);
     for (int i = 0; i < m && rc == PW_OK; i++) {
         int j = r.choice[i];
         if (j < 0)
             continue;
-        const pw_engine_candidate *c = &r.cands[(size_t)i * PW_DISPATCH_TOP_K];
+        const pw_engine_candidate *c = &r.cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K];
         json_t *why = explain(&r.tasks[i], c, r.counts[i], j, r.counts[i], "batch");
         rc = pw_tasks_assign(db, p, &r.rows[i], c[j].c.worker_id, c[j].parts.total, why, now_ms);
         json_decref(why);

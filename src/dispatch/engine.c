@@ -79,28 +79,55 @@ static int has_tag(const pw_index_worker *w, int from, int count, uint32_t tag)
     return 0;
 }
 
-/* 0 and a scored candidate if w may take t; -1 if not. */
-static int consider(pw_engine *e, const pw_engine_task *t, int32_t slot, int64_t now_ms, pw_engine_candidate *out)
+/* Distance for dispatch: equirectangular at the pair's mean latitude, whose cosine comes
+ * from the task's (cos, sin) to first order in the latitude difference. Within
+ * PW_DISPATCH_QUERY_RADIUS_KM it differs from the great circle (pw_distance_km) by less
+ * than 0.01 %, and it needs no trigonometry per worker: the search meets hundreds. */
+static double local_distance_km(const pw_engine_task *t, double cos_lat, double sin_lat, const pw_index_hot *h)
+{
+    const double km_per_degree = 6371.0088 * M_PI / 180.0;
+    double dlat = (double)(h->lat_e6 - t->lat_e6) / 1e6, dlon = (double)(h->lon_e6 - t->lon_e6) / 1e6;
+    if (dlon > 180)
+        dlon -= 360;
+    else if (dlon < -180)
+        dlon += 360;
+    double cos_mean = cos_lat - sin_lat * (dlat * M_PI / 360.0);
+    double dx = dlon * km_per_degree * cos_mean, dy = dlat * km_per_degree;
+    return sqrt(dx * dx + dy * dy);
+}
+
+/* The hot checks: live, not busy, can take this kind of task, in radius (distance_out). */
+static int hot_ok(const pw_engine *e, const pw_engine_task *t, double cos_lat, double sin_lat, const pw_index_hot *h,
+                  double *distance_out)
+{
+    if (!(h->flags & PW_IW_LIVE) || pw_hot_busy_local(h) > 0)
+        return 0;
+    if (!t->has_location)
+        return (h->flags & PW_IW_REMOTE) && pw_hot_busy_remote(h) < e->policy.remote_cap;
+    if (!(h->flags & PW_IW_BASE) || pw_hot_busy_remote(h) != 0)
+        return 0;
+    *distance_out = local_distance_km(t, cos_lat, sin_lat, h);
+    return *distance_out <= (double)h->radius_km;
+}
+
+/* 0 and a scored candidate if the worker in `slot` (past the hot checks, at
+ * distance_km for a local task) may take t; -1 if not. */
+static int consider(pw_engine *e, const pw_engine_task *t, int32_t slot, double distance_km, int64_t now_ms,
+                    pw_engine_candidate *out)
 {
     pw_index_worker *w = pw_index_slot(e->index, slot);
-    if (!(w->flags & PW_IW_LIVE) || w->user_id == t->client_id || listed(t->excluded, t->excluded_count, w->user_id))
+    const pw_index_hot *h = pw_index_hot_slot(e->index, slot);
+    if (w->user_id == t->client_id || listed(t->excluded, t->excluded_count, w->user_id))
         return -1;
     pw_candidate *c = &out->c;
-    *c = (pw_candidate){.worker_id = w->user_id, .remote_task = !t->has_location, .radius_km = w->radius_km};
-    if (c->remote_task) {
-        if (!(w->flags & PW_IW_REMOTE) || w->busy_local > 0 || w->busy_remote >= e->policy.remote_cap)
-            return -1;
-    } else {
-        if (!(w->flags & PW_IW_BASE) || w->busy_local > 0 || w->busy_remote > 0)
-            return -1;
-        c->distance_km = pw_distance_km(t->lat_e6, t->lon_e6, w->lat_e6, w->lon_e6);
-        if (c->distance_km > (double)w->radius_km)
-            return -1;
-    }
+    *c = (pw_candidate){.worker_id = w->user_id, .remote_task = !t->has_location, .radius_km = h->radius_km};
     c->skills_wanted = t->skill_count;
     for (int i = 0; i < t->skill_count; i++)
         c->skills_matched += t->skills[i] != 0 && has_tag(w, 0, w->skill_count, t->skills[i]);
     c->category_match = t->category != 0 && has_tag(w, w->skill_count, w->category_count, t->category);
+    if (c->skills_matched == 0 && !c->category_match)
+        return -1;                  /* found through a stale list entry: no longer fits */
+    c->distance_km = c->remote_task ? 0 : distance_km;
     c->rating = w->rating;
     c->acked = w->acked;
     c->missed_acks = w->missed_acks;
@@ -177,9 +204,14 @@ typedef struct search {
     const pw_engine_task *t;
     int64_t now_ms;
     uint32_t visit;
+    double cos_lat, sin_lat;      /* of the task, for local_distance_km */
+    int scan_max;                 /* eligible workers to score at most */
     int scanned;                  /* eligible workers scored */
+    int examined;                 /* list entries looked at (bounded too: 8 x scan_max) */
     topk heap;
 } search;
+
+static int search_full(const search *s) { return s->scanned >= s->scan_max || s->examined >= 8 * s->scan_max; }
 
 static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
 {
@@ -188,14 +220,18 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
     if (n == 0)
         return;
     size_t start = rotate ? s->e->rotation % n : 0;
-    for (size_t i = 0; i < n && s->scanned < PW_DISPATCH_SCAN_MAX; i++) {
-        pw_index_entry en = entries[(start + i) % n];
-        pw_index_worker *w = pw_index_slot(s->e->index, en.slot);
-        if (w->generation != en.generation || w->visit == s->visit)
+    for (size_t i = 0; i < n && !search_full(s); i++) {
+        size_t at = start + i < n ? start + i : start + i - n;
+        int32_t slot = entries[at].slot;
+        pw_index_hot *h = pw_index_hot_slot(s->e->index, slot);
+        s->examined++;
+        if (h->visit == s->visit)
             continue;
-        w->visit = s->visit;
+        h->visit = s->visit;
         pw_engine_candidate c;
-        if (consider(s->e, s->t, en.slot, s->now_ms, &c) != 0)
+        double distance_km = 0;
+        if (!hot_ok(s->e, s->t, s->cos_lat, s->sin_lat, h, &distance_km) ||
+            consider(s->e, s->t, slot, distance_km, s->now_ms, &c) != 0)
             continue;
         s->scanned++;
         topk_offer(&s->heap, &c);
@@ -223,7 +259,7 @@ static void search_local(search *s)
     int lat0, lon0;
     pw_grid_cell_coords(pw_grid_cell(s->t->lat_e6, s->t->lon_e6), &lat0, &lon0);
     int lon_max = 180 * PW_GRID_CELLS_PER_DEGREE;
-    for (int d = 0; d <= rings && s->scanned < PW_DISPATCH_SCAN_MAX; d++) {
+    for (int d = 0; d <= rings && !search_full(s); d++) {
         int reach = (int)fmin(lon_max, ceil(d * lon_scale)), inner = d > 0 ? (int)fmin(lon_max, ceil((d - 1) * lon_scale)) : -1;
         for (int dy = -d; dy <= d; dy++) {
             for (int dx = -reach; dx <= reach; dx++) {
@@ -237,13 +273,14 @@ static void search_local(search *s)
     }
 }
 
-int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, pw_engine_candidate *out,
-                         int *considered_out)
+static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, int scan_max,
+                      pw_engine_candidate *out, int *considered_out)
 {
     if (k > PW_DISPATCH_TOP_K)
         k = PW_DISPATCH_TOP_K;
-    search s = {.e = e, .t = t, .now_ms = now_ms, .visit = pw_index_new_visit(e->index),
-                .heap = {.items = out, .k = k}};
+    search s = {.e = e, .t = t, .now_ms = now_ms, .visit = pw_index_new_visit(e->index), .scan_max = scan_max,
+                .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
+                .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k}};
     e->rotation = e->rotation * 1103515245u + 12345u;
     if (t->has_location)
         search_local(&s);
@@ -255,6 +292,12 @@ int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, 
     if (considered_out != NULL)
         *considered_out = s.scanned;
     return s.heap.count;
+}
+
+int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, pw_engine_candidate *out,
+                         int *considered_out)
+{
+    return candidates(e, t, now_ms, k, PW_DISPATCH_SCAN_MAX, out, considered_out);
 }
 
 /* ---- batch --------------------------------------------------------------------------------------- */
@@ -274,7 +317,7 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
     size_t m = 0;
     int32_t max_slot = 0;
     for (int i = 0; i < n; i++) {
-        counts[i] = pw_engine_candidates(e, &tasks[i], now_ms, k, cands + (size_t)i * k, NULL);
+        counts[i] = candidates(e, &tasks[i], now_ms, k, PW_DISPATCH_BATCH_SCAN_MAX, cands + (size_t)i * k, NULL);
         double weight = 0.5 + 0.5 * fmin(1.0, fmax(0.0, tasks[i].client_standing));
         for (int j = 0; j < counts[i]; j++) {
             const pw_engine_candidate *c = &cands[(size_t)i * k + j];
@@ -318,10 +361,7 @@ void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, i
     int32_t slot = pw_index_find(e->index, worker_id);
     if (slot >= 0) {
         pw_index_worker *w = pw_index_slot(e->index, slot);
-        if (remote_task)
-            w->busy_remote++;
-        else
-            w->busy_local++;
+        pw_index_add_busy(e->index, slot, remote_task ? 0 : 1, remote_task ? 1 : 0);
         w->last_assigned_ms = now_ms;
         if (w->assigned_today < UINT8_MAX)
             w->assigned_today++;
@@ -332,13 +372,8 @@ void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, i
 void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task)
 {
     int32_t slot = pw_index_find(e->index, worker_id);
-    if (slot >= 0) {
-        pw_index_worker *w = pw_index_slot(e->index, slot);
-        if (remote_task && w->busy_remote > 0)
-            w->busy_remote--;
-        else if (!remote_task && w->busy_local > 0)
-            w->busy_local--;
-    }
+    if (slot >= 0)
+        pw_index_add_busy(e->index, slot, remote_task ? 0 : -1, remote_task ? -1 : 0);
     pw_engine_touch(e, worker_id);
 }
 

@@ -44,14 +44,13 @@ static int put_row(pw_engine *e, pw_stmt *st)
         return PW_ENOMEM;
     pw_index_worker *w = pw_index_slot(ix, slot);
     w->last_assigned_ms = pw_stmt_column_int64(st, 7);
-    w->last_seen_ms = pw_stmt_column_int64(st, 8);
     w->acked = (uint32_t)pw_stmt_column_int64(st, 9);
     w->missed_acks = (uint32_t)pw_stmt_column_int64(st, 10);
     w->releases = (uint32_t)pw_stmt_column_int64(st, 11);
     w->completed = (uint32_t)pw_stmt_column_int64(st, 12);
     w->on_time = (uint32_t)pw_stmt_column_int64(st, 13);
-    w->busy_remote = (uint8_t)pw_stmt_column_int64(st, 14);
-    w->busy_local = (uint8_t)pw_stmt_column_int64(st, 15);
+    pw_index_hot_slot(ix, slot)->busy = 0;
+    pw_index_add_busy(ix, slot, (int)pw_stmt_column_int64(st, 15), (int)pw_stmt_column_int64(st, 14));
     int64_t recent = pw_stmt_column_int64(st, 16);
     w->assigned_today = (uint8_t)(recent > UINT8_MAX ? UINT8_MAX : recent);
     return PW_OK;
@@ -80,6 +79,7 @@ int pw_engine_load(pw_engine *e, pw_db *db, int64_t now_ms)
 {
     int count = 0;
     int rc = load(e, db, 0, now_ms, &count);
+    pw_index_shrink(pw_engine_index(e));
     if (rc == PW_OK)
         pw_log_info("msg=\"dispatch index built\" active_workers=%d bytes=%zu", count,
                     pw_index_memory_bytes(pw_engine_index(e)));

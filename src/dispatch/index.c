@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(pw_index_worker) <= 256, "a worker's slot must stay within 256 bytes");
+_Static_assert(sizeof(pw_index_worker) + sizeof(pw_index_hot) <= 256, "a worker's slot must stay within 256 bytes");
+_Static_assert(sizeof(pw_index_hot) == 16, "four hot records per cache line");
 
 /* ---- u64 -> i32 map -------------------------------------------------------------------- */
 
@@ -118,6 +119,7 @@ typedef struct list {
 
 struct pw_index {
     pw_index_worker *slots;
+    pw_index_hot *hot;              /* parallel to slots */
     int32_t slot_count, slot_cap;   /* slots handed out (live or free) and allocated */
     int32_t *free_slots;
     int32_t free_count;
@@ -153,6 +155,7 @@ void pw_index_free(pw_index *ix)
     free(ix->tag_names);
     free(ix->lists);
     free(ix->slots);
+    free(ix->hot);
     free(ix->free_slots);
     u64map_free(&ix->users);
     u64map_free(&ix->list_of);
@@ -180,7 +183,7 @@ static uint32_t tag_lookup(pw_index *ix, const char *tag, int add)
             return (uint32_t)id;
         if (id > 0)
             continue;                              /* another tag has this hash: next seed */
-        if (!add)
+        if (!add || ix->tag_count >= PW_INDEX_TAG_VOCABULARY_MAX)
             return 0;
         char **names = realloc(ix->tag_names, (ix->tag_count + 2) * sizeof(*names));
         if (names == NULL)
@@ -258,7 +261,7 @@ static void list_compact(pw_index *ix, list *l)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < l->len; i++) {
         pw_index_entry e = l->entries[i];
-        if (ix->slots[e.slot].generation == e.generation && (ix->slots[e.slot].flags & PW_IW_LIVE))
+        if (ix->slots[e.slot].generation == e.generation && (ix->hot[e.slot].flags & PW_IW_LIVE))
             l->entries[kept++] = e;
     }
     l->len = kept;
@@ -288,21 +291,22 @@ static int list_add(pw_index *ix, int32_t cell, uint32_t tag, int32_t slot)
 static void unlist(pw_index *ix, int32_t slot)
 {
     pw_index_worker *w = &ix->slots[slot];
+    pw_index_hot *h = &ix->hot[slot];
     int count = w->skill_count + w->category_count;
     for (int i = 0; i < count; i++) {
-        if (w->flags & PW_IW_BASE) {
+        if (h->flags & PW_IW_BASE) {
             list *l = list_get(ix, w->cell, w->tags[i], 0);
             if (l != NULL)
                 l->stale++;
         }
-        if (w->flags & PW_IW_REMOTE) {
+        if (h->flags & PW_IW_REMOTE) {
             list *l = list_get(ix, PW_INDEX_REMOTE_CELL, w->tags[i], 0);
             if (l != NULL)
                 l->stale++;
         }
     }
-    if (w->flags & PW_IW_BASE)
-        ix->radius_counts[w->radius_km]--;
+    if (h->flags & PW_IW_BASE)
+        ix->radius_counts[h->radius_km]--;
     w->generation++;
 }
 
@@ -322,16 +326,20 @@ static int32_t new_slot(pw_index *ix)
     if (ix->slot_count == ix->slot_cap) {
         int32_t cap = ix->slot_cap ? ix->slot_cap * 2 : 1024;
         pw_index_worker *slots = realloc(ix->slots, (size_t)cap * sizeof(*slots));
-        int32_t *free_slots = realloc(ix->free_slots, (size_t)cap * sizeof(*free_slots));
         if (slots != NULL)
             ix->slots = slots;
+        pw_index_hot *hot = realloc(ix->hot, (size_t)cap * sizeof(*hot));
+        if (hot != NULL)
+            ix->hot = hot;
+        int32_t *free_slots = realloc(ix->free_slots, (size_t)cap * sizeof(*free_slots));
         if (free_slots != NULL)
             ix->free_slots = free_slots;
-        if (slots == NULL || free_slots == NULL)
+        if (slots == NULL || hot == NULL || free_slots == NULL)
             return -1;
         ix->slot_cap = cap;
     }
     memset(&ix->slots[ix->slot_count], 0, sizeof(pw_index_worker));
+    memset(&ix->hot[ix->slot_count], 0, sizeof(pw_index_hot));
     return ix->slot_count++;
 }
 
@@ -346,33 +354,40 @@ int32_t pw_index_put(pw_index *ix, const pw_index_profile *p)
             return -1;
         uint32_t generation = ix->slots[slot].generation;
         memset(&ix->slots[slot], 0, sizeof(pw_index_worker));
+        memset(&ix->hot[slot], 0, sizeof(pw_index_hot));
         ix->slots[slot].generation = generation + 1;
         ix->slots[slot].rating = -1;
         ix->live++;
     }
     pw_index_worker *w = &ix->slots[slot];
+    pw_index_hot *h = &ix->hot[slot];
     w->user_id = p->user_id;
-    w->flags = PW_IW_LIVE | (p->remote ? PW_IW_REMOTE : 0) | (p->has_base ? PW_IW_BASE : 0);
-    w->lat_e6 = p->lat_e6;
-    w->lon_e6 = p->lon_e6;
-    w->radius_km = (uint16_t)(p->radius_km < 0 ? 0 : p->radius_km > PW_RADIUS_MAX_KM ? PW_RADIUS_MAX_KM : p->radius_km);
+    h->flags = PW_IW_LIVE | (p->remote ? PW_IW_REMOTE : 0) | (p->has_base ? PW_IW_BASE : 0);
+    h->lat_e6 = p->lat_e6;
+    h->lon_e6 = p->lon_e6;
+    h->radius_km = (uint16_t)(p->radius_km < 0 ? 0 : p->radius_km > PW_RADIUS_MAX_KM ? PW_RADIUS_MAX_KM : p->radius_km);
     w->cell = p->has_base ? pw_grid_cell(p->lat_e6, p->lon_e6) : -1;
     w->skill_count = w->category_count = 0;
-    for (int i = 0; i < p->skill_count && w->skill_count < PW_INDEX_TAGS_MAX / 2; i++)
-        w->tags[w->skill_count++] = tag_lookup(ix, p->skills[i], 1);
-    for (int i = 0; i < p->category_count && w->category_count < PW_INDEX_TAGS_MAX / 2; i++)
-        w->tags[w->skill_count + w->category_count++] = tag_lookup(ix, p->categories[i], 1);
+    /* A tag past the vocabulary cap interns as 0 and is left out: it matches nobody. */
+    for (int i = 0; i < p->skill_count && w->skill_count < PW_INDEX_TAGS_MAX / 2; i++) {
+        uint32_t id = tag_lookup(ix, p->skills[i], 1);
+        if (id != 0)
+            w->tags[w->skill_count++] = (uint16_t)id;
+    }
+    for (int i = 0; i < p->category_count && w->category_count < PW_INDEX_TAGS_MAX / 2; i++) {
+        uint32_t id = tag_lookup(ix, p->categories[i], 1);
+        if (id != 0)
+            w->tags[w->skill_count + w->category_count++] = (uint16_t)id;
+    }
     int count = w->skill_count + w->category_count;
     for (int i = 0; i < count; i++) {
-        if (w->tags[i] == 0)
+        if ((h->flags & PW_IW_BASE) && list_add(ix, w->cell, w->tags[i], slot) != 0)
             return -1;
-        if ((w->flags & PW_IW_BASE) && list_add(ix, w->cell, w->tags[i], slot) != 0)
-            return -1;
-        if ((w->flags & PW_IW_REMOTE) && list_add(ix, PW_INDEX_REMOTE_CELL, w->tags[i], slot) != 0)
+        if ((h->flags & PW_IW_REMOTE) && list_add(ix, PW_INDEX_REMOTE_CELL, w->tags[i], slot) != 0)
             return -1;
     }
-    if (w->flags & PW_IW_BASE)
-        ix->radius_counts[w->radius_km]++;
+    if (h->flags & PW_IW_BASE)
+        ix->radius_counts[h->radius_km]++;
     return slot;
 }
 
@@ -382,7 +397,7 @@ void pw_index_remove(pw_index *ix, int64_t user_id)
     if (slot < 0)
         return;
     unlist(ix, slot);
-    ix->slots[slot].flags = 0;
+    ix->hot[slot].flags = 0;
     u64map_delete(&ix->users, (uint64_t)user_id);
     ix->free_slots[ix->free_count++] = slot;
     ix->live--;
@@ -390,12 +405,37 @@ void pw_index_remove(pw_index *ix, int64_t user_id)
 
 int32_t pw_index_find(const pw_index *ix, int64_t user_id) { return u64map_get(&ix->users, (uint64_t)user_id); }
 pw_index_worker *pw_index_slot(pw_index *ix, int32_t slot) { return &ix->slots[slot]; }
+pw_index_hot *pw_index_hot_slot(pw_index *ix, int32_t slot) { return &ix->hot[slot]; }
+
+void pw_index_add_busy(pw_index *ix, int32_t slot, int local_delta, int remote_delta)
+{
+    pw_index_hot *h = &ix->hot[slot];
+    int local = pw_hot_busy_local(h) + local_delta, remote = pw_hot_busy_remote(h) + remote_delta;
+    local = local < 0 ? 0 : local > 15 ? 15 : local;
+    remote = remote < 0 ? 0 : remote > 15 ? 15 : remote;
+    h->busy = (uint8_t)(local << 4 | remote);
+}
+
+void pw_index_shrink(pw_index *ix)
+{
+    for (int32_t i = 0; i < ix->list_count; i++) {
+        list *l = &ix->lists[i];
+        list_compact(ix, l);
+        if (l->len == 0 || l->len == l->cap)
+            continue;
+        pw_index_entry *e = realloc(l->entries, l->len * sizeof(*e));
+        if (e != NULL) {
+            l->entries = e;
+            l->cap = l->len;
+        }
+    }
+}
 size_t pw_index_count(const pw_index *ix) { return ix->live; }
 uint32_t pw_index_new_visit(pw_index *ix)
 {
     if (++ix->visit == 0) {          /* wrapped: old stamps could collide, clear them */
         for (int32_t i = 0; i < ix->slot_count; i++)
-            ix->slots[i].visit = 0;
+            ix->hot[i].visit = 0;
         ix->visit = 1;
     }
     return ix->visit;
@@ -411,7 +451,7 @@ int pw_index_max_radius_km(const pw_index *ix)
 
 size_t pw_index_memory_bytes(const pw_index *ix)
 {
-    size_t bytes = sizeof(*ix) + (size_t)ix->slot_cap * (sizeof(pw_index_worker) + sizeof(int32_t));
+    size_t bytes = sizeof(*ix) + (size_t)ix->slot_cap * (sizeof(pw_index_worker) + sizeof(pw_index_hot) + sizeof(int32_t));
     bytes += (ix->users.cap + ix->list_of.cap + ix->tag_ids.cap) * (sizeof(uint64_t) + sizeof(int32_t));
     bytes += (size_t)ix->list_cap * sizeof(list);
     for (int32_t i = 0; i < ix->list_count; i++)

@@ -8,7 +8,9 @@
  * REMOTE lists, for the task's category and skills. Lists are append-only with lazy
  * deletion: an entry carries the slot's generation, which moves on every re-index or
  * removal, and a list is compacted when half of it is stale. Busy and reliability state
- * change in place without re-indexing. Only the writer thread touches the index. */
+ * change in place without re-indexing. A stale entry that slips through is harmless: a
+ * worker is only ever a candidate when their current tags and place fit. Only the
+ * writer thread touches the index. */
 #ifndef PW_DISPATCH_INDEX_H
 #define PW_DISPATCH_INDEX_H
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include "base/limits.h"
 
 #define PW_INDEX_TAGS_MAX 40                 /* skills + categories per worker (20 + 20, PW_TAGS_MAX each) */
+#define PW_INDEX_TAG_VOCABULARY_MAX 65535    /* distinct tags the index interns (16-bit ids); later ones match nobody, logged */
 #define PW_INDEX_REMOTE_CELL INT32_MAX       /* the pseudo-cell of remote-capable workers */
 #define PW_GRID_CELLS_PER_DEGREE 10          /* 0.1-degree cells: ~11 km north-south */
 
@@ -26,24 +29,31 @@ enum {
     PW_IW_BASE = 4,          /* has a base location (takes local tasks) */
 };
 
+/* What the search reads for every worker it meets, kept apart and small (16 bytes) so a
+ * scan touches one cache line per four workers before it decides to score one. */
+typedef struct pw_index_hot {
+    int32_t lat_e6, lon_e6;          /* base (if PW_IW_BASE) */
+    uint32_t visit;                  /* query stamp: seen in the current query */
+    uint16_t radius_km;
+    uint8_t flags;                   /* PW_IW_* */
+    uint8_t busy;                    /* local tasks held (high 4 bits), remote (low 4 bits) */
+} pw_index_hot;
+
+/* The rest of a worker, read only for those that pass the hot checks. */
 typedef struct pw_index_worker {
     int64_t user_id;
     int64_t last_assigned_ms;        /* or when they went active, for fairness */
-    int64_t last_seen_ms;            /* heartbeat */
-    int32_t lat_e6, lon_e6;          /* base (if PW_IW_BASE) */
     int32_t cell;                    /* grid cell of the base, or -1 */
     uint32_t generation;             /* list entries with another generation are stale */
-    uint32_t visit;                  /* query stamp: seen in the current query */
     uint32_t acked, missed_acks, releases, completed, on_time; /* the record */
     float rating;                    /* 1..5, < 0 unrated */
-    int32_t day;                     /* day number assigned_today counts for */
-    uint16_t radius_km;
-    uint8_t flags;                   /* PW_IW_* */
-    uint8_t busy_local, busy_remote; /* tasks held now */
-    uint8_t assigned_today;          /* assignments offered on `day` (fairness), saturating */
+    uint8_t assigned_today;          /* assignments offered in the last 24 h (fairness), saturating */
     uint8_t skill_count, category_count;
-    uint32_t tags[PW_INDEX_TAGS_MAX];/* skills first, then categories */
+    uint16_t tags[PW_INDEX_TAGS_MAX];/* skills first, then categories */
 } pw_index_worker;
+
+static inline int pw_hot_busy_local(const pw_index_hot *h) { return h->busy >> 4; }
+static inline int pw_hot_busy_remote(const pw_index_hot *h) { return h->busy & 15; }
 
 typedef struct pw_index_entry {
     int32_t slot;
@@ -72,9 +82,14 @@ void pw_index_remove(pw_index *ix, int64_t user_id);
 /* The slot of a user, or -1. */
 int32_t pw_index_find(const pw_index *ix, int64_t user_id);
 pw_index_worker *pw_index_slot(pw_index *ix, int32_t slot);
+pw_index_hot *pw_index_hot_slot(pw_index *ix, int32_t slot);
+/* Changes a worker's held-task counts (saturating at 15 each). */
+void pw_index_add_busy(pw_index *ix, int32_t slot, int local_delta, int remote_delta);
 size_t pw_index_count(const pw_index *ix);
 /* Tag id of a string, or 0 if no worker ever had it (then nobody matches it). */
 uint32_t pw_index_tag(const pw_index *ix, const char *tag);
+/* Trims every posting list's spare capacity (after a bulk load). */
+void pw_index_shrink(pw_index *ix);
 /* Largest radius of any live local worker: how far a local query must look. */
 int pw_index_max_radius_km(const pw_index *ix);
 

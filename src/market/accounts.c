@@ -19,12 +19,17 @@ long pw_utf8_length(const char *text, size_t len)
     long count = 0;
     const unsigned char *p = (const unsigned char *)text, *end = p + len;
     while (p < end) {
-        int extra = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+        unsigned char c = *p;
+        int extra = c < 0x80 ? 0 : c < 0xc2 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : -1;
         if (extra < 0 || end - p <= extra)
-            return -1;
+            return -1;              /* a stray continuation, an overlong lead, past U+10FFFF, or cut short */
         for (int i = 1; i <= extra; i++)
             if ((p[i] & 0xc0) != 0x80)
                 return -1;
+        /* the second byte's range that rules out overlongs, surrogates and > U+10FFFF */
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+            (c == 0xf4 && p[1] > 0x8f))
+            return -1;
         p += extra + 1;
         count++;
     }

@@ -109,7 +109,9 @@ static sqlite3_stmt *prepare(sqlite_db *db, const char *sql)
 static pw_stmt *sq_stmt(pw_db *base, const char *sql)
 {
     sqlite_db *db = (sqlite_db *)base;
-    size_t h = ((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull;
+    /* Fibonacci hashing: the product's high bits depend on every bit of the address. */
+    size_t h = (size_t)(((uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15ull) >> 56);
+    _Static_assert(PW_STMT_CACHE_SLOTS == 256, "the shift above picks 8 bits");
     for (size_t probe = 0; probe < PW_STMT_CACHE_SLOTS; probe++) {
         sqlite_stmt *slot = &db->slots[(h + probe) % PW_STMT_CACHE_SLOTS];
         if (slot->sql == sql)

@@ -1,0 +1,487 @@
+/* test_http_units.c — unit tests of the pure pieces of src/http and of the route table:
+ * the router's pattern matcher match(), its JSON nesting pre-check json_depth_ok(), its
+ * path filter is_ours() and route lookup find_route() (404 / 405 + Allow / HEAD of GET);
+ * the failed sign-in throttle (limit, window, Retry-After, per-kind separation, clear);
+ * and the rows of pw_routes (well-formed patterns, known methods, a handler each, no
+ * duplicate method + pattern, every row reachable).
+ *
+ * router.c and throttle.c are included to reach their statics and the throttle's random
+ * hash key (set to a fixed one so slots, and so the test, are deterministic). Their only
+ * exported symbols (pw_router_on_req, pw_throttle_*) are then defined here, so the
+ * linker never pulls router.o / throttle.o out of pwcore: no duplicate symbols. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../../src/http/router.c"
+#include "../../src/http/throttle.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ==== match() ============================================================================ */
+
+static int matches(const char *pattern, const char *path)
+{
+    return match(pattern, path, strlen(path), NULL);
+}
+
+static void test_match_literal(void **state)
+{
+    (void)state;
+    assert_true(matches("/healthz", "/healthz"));
+    assert_true(matches("/api/v1/tasks", "/api/v1/tasks"));
+    assert_false(matches("/api/v1/tasks", "/api/v1/tasks/"));   /* trailing slash is another path */
+    assert_false(matches("/api/v1/tasks", "/api/v1/task"));
+    assert_false(matches("/api/v1/tasks", "/api/v1/tasksx"));
+    assert_false(matches("/api/v1/tasks", "/api/v1/Tasks"));     /* case-sensitive */
+    assert_false(matches("/api/v1/tasks", "/api/v1"));
+    assert_false(matches("/api/v1/tasks", "/api//v1/tasks"));
+    assert_false(matches("/api/v1/tasks", "api/v1/tasks"));
+    assert_false(matches("/api/v1/tasks", ""));
+    assert_false(matches("/healthz", "/"));
+    assert_false(matches("/me", "/me/worker"));
+    assert_false(matches("/me/worker", "/me"));
+}
+
+static void test_match_params(void **state)
+{
+    (void)state;
+    pw_req rq;
+    memset(&rq, 0, sizeof(rq));
+    const char *path = "/api/v1/tasks/12345/ack";
+    assert_true(match("/api/v1/tasks/{id}/ack", path, strlen(path), &rq));
+    assert_int_equal(rq.param_count, 1);
+    assert_string_equal(rq.params[0], "12345");
+
+    memset(&rq, 0, sizeof(rq));
+    path = "/a/first/b/second-one";
+    assert_true(match("/a/{x}/b/{y}", path, strlen(path), &rq));
+    assert_int_equal(rq.param_count, 2);
+    assert_string_equal(rq.params[0], "first");
+    assert_string_equal(rq.params[1], "second-one");
+
+    /* A capture is one whole, non-empty segment. */
+    assert_false(matches("/api/v1/tasks/{id}", "/api/v1/tasks/"));
+    assert_false(matches("/api/v1/tasks/{id}", "/api/v1/tasks//"));
+    assert_false(matches("/api/v1/tasks/{id}", "/api/v1/tasks/1/2"));
+    assert_false(matches("/api/v1/tasks/{id}", "/api/v1/tasks"));
+    assert_false(matches("/api/v1/tasks/{id}/ack", "/api/v1/tasks/1"));
+    assert_false(matches("/api/v1/tasks/{id}/ack", "/api/v1/tasks/1/acks"));
+    assert_false(matches("/api/v1/tasks/{id}/ack", "/api/v1/tasks//ack"));
+
+    /* At most PW_ROUTE_PARAM_MAX_BYTES per capture, and it is NUL-terminated. */
+    char seg[PW_ROUTE_PARAM_MAX_BYTES + 2];
+    memset(seg, '7', sizeof(seg));
+    char long_path[200];
+    seg[PW_ROUTE_PARAM_MAX_BYTES] = '\0';
+    snprintf(long_path, sizeof(long_path), "/t/%s", seg);
+    memset(&rq, 'z', sizeof(rq));
+    assert_true(match("/t/{id}", long_path, strlen(long_path), &rq));
+    assert_int_equal(strlen(rq.params[0]), PW_ROUTE_PARAM_MAX_BYTES);
+    seg[PW_ROUTE_PARAM_MAX_BYTES] = '7';
+    seg[PW_ROUTE_PARAM_MAX_BYTES + 1] = '\0';
+    snprintf(long_path, sizeof(long_path), "/t/%s", seg);
+    assert_false(match("/t/{id}", long_path, strlen(long_path), &rq));
+
+    /* At most PW_ROUTE_PARAMS_MAX captures. */
+    assert_int_equal(PW_ROUTE_PARAMS_MAX, 4);
+    memset(&rq, 0, sizeof(rq));
+    path = "/1/2/3/4";
+    assert_true(match("/{a}/{b}/{c}/{d}", path, strlen(path), &rq));
+    assert_int_equal(rq.param_count, 4);
+    assert_string_equal(rq.params[3], "4");
+    assert_false(matches("/{a}/{b}/{c}/{d}/{e}", "/1/2/3/4/5"));
+}
+
+/* The path is a (pointer, length) pair, not a C string: bytes past the length are not read. */
+static void test_match_respects_length(void **state)
+{
+    (void)state;
+    const char *text = "/api/v1/tasks/99/ackGARBAGE";
+    assert_true(match("/api/v1/tasks/{id}/ack", text, strlen("/api/v1/tasks/99/ack"), NULL));
+    assert_false(match("/api/v1/tasks/{id}/ack", text, strlen(text), NULL));
+    pw_req rq;
+    memset(&rq, 0, sizeof(rq));
+    const char *p2 = "/t/abc/x";
+    assert_true(match("/t/{id}", p2, 6, &rq)); /* "/t/abc" */
+    assert_string_equal(rq.params[0], "abc");
+}
+
+/* ==== json_depth_ok() ====================================================================== */
+
+static int depth_ok(const char *text) { return json_depth_ok(text, strlen(text)); }
+
+static void test_json_depth(void **state)
+{
+    (void)state;
+    char text[256];
+    assert_int_equal(PW_JSON_DEPTH_MAX, 16);
+    assert_true(depth_ok("{}"));
+    assert_true(depth_ok(""));
+    /* exactly the limit passes, one more fails — for arrays, objects and a mix */
+    memset(text, 0, sizeof(text));
+    memset(text, '[', 16);
+    assert_true(depth_ok(text));
+    text[16] = '[';
+    assert_false(depth_ok(text));
+    memset(text, 0, sizeof(text));
+    for (int i = 0; i < 16; i++)
+        strcat(text, i % 2 ? "[" : "{\"k\":");
+    assert_true(depth_ok(text));
+    strcat(text, "{");
+    assert_false(depth_ok(text));
+    /* closing brackets bring the depth down: 16 deep, closed, 16 deep again */
+    memset(text, 0, sizeof(text));
+    memset(text, '[', 16);
+    memset(text + 16, ']', 16);
+    memset(text + 32, '[', 16);
+    assert_true(depth_ok(text));
+    /* brackets inside strings do not count */
+    assert_true(depth_ok("{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[{{{{{{{{{{{{{{{{{{{\"}"));
+    /* an escaped quote does not end a string */
+    assert_true(depth_ok("{\"a\":\"\\\"[[[[[[[[[[[[[[[[[[[[[[[[\"}"));
+    /* an escaped backslash does: the brackets after it are counted */
+    snprintf(text, sizeof(text), "[\"\\\\\",%s", "[[[[[[[[[[[[[[[[");
+    assert_false(depth_ok(text)); /* 1 + 16 = 17 */
+    snprintf(text, sizeof(text), "[\"\\\\\",%s", "[[[[[[[[[[[[[[[");
+    assert_true(depth_ok(text)); /* 1 + 15 = 16 */
+    /* the length bounds the scan */
+    memset(text, '[', 40);
+    assert_true(json_depth_ok(text, 16));
+    assert_false(json_depth_ok(text, 17));
+    /* a trailing backslash inside a string does not read past the end */
+    assert_true(json_depth_ok("\"\\", 2));
+}
+
+/* ==== is_ours() and find_route() against the real table ==================================== */
+
+static void test_is_ours(void **state)
+{
+    (void)state;
+    static const char *const ours[] = {"/api", "/api/", "/api/v1/tasks", "/healthz", "/metrics"};
+    static const char *const theirs[] = {"/", "/index.html", "/apix", "/ap", "/healthz/", "/metricsx",
+                                         "/app.js", "/API/v1", "/health"};
+    for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+        assert_true(is_ours(h2o_iovec_init(ours[i], strlen(ours[i]))));
+    for (size_t i = 0; i < sizeof(theirs) / sizeof(theirs[0]); i++)
+        assert_false(is_ours(h2o_iovec_init(theirs[i], strlen(theirs[i]))));
+}
+
+static int route_index(const char *method, const char *pattern)
+{
+    for (int i = 0; i < pw_route_count; i++)
+        if (strcmp(pw_routes[i].method, method) == 0 && strcmp(pw_routes[i].pattern, pattern) == 0)
+            return i;
+    return -1;
+}
+
+static int lookup(const char *method, const char *path, pw_req *rq, char *allow, size_t allow_size)
+{
+    memset(rq, 0, sizeof(*rq));
+    return find_route(rq, h2o_iovec_init(method, strlen(method)), h2o_iovec_init(path, strlen(path)), allow,
+                      allow_size);
+}
+
+static void test_find_route(void **state)
+{
+    (void)state;
+    pw_req rq;
+    char allow[64];
+    int ack = route_index("POST", "/api/v1/tasks/{id}/ack");
+    assert_true(ack >= 0);
+    assert_int_equal(lookup("POST", "/api/v1/tasks/42/ack", &rq, allow, sizeof(allow)), ack);
+    assert_int_equal(rq.param_count, 1);
+    assert_string_equal(rq.params[0], "42");
+
+    /* wrong method on a known path: -2 and the Allow list in table order */
+    assert_int_equal(lookup("GET", "/api/v1/tasks/42/ack", &rq, allow, sizeof(allow)), -2);
+    assert_string_equal(allow, "POST");
+    assert_int_equal(rq.param_count, 0); /* nothing captured for a refused request */
+    assert_int_equal(lookup("DELETE", "/api/v1/tasks", &rq, allow, sizeof(allow)), -2);
+    assert_string_equal(allow, "POST, GET");
+    assert_int_equal(lookup("PATCH", "/api/v1/me/worker", &rq, allow, sizeof(allow)), -2);
+    assert_string_equal(allow, "PUT, GET");
+
+    /* HEAD is served by the GET route */
+    assert_int_equal(lookup("HEAD", "/healthz", &rq, allow, sizeof(allow)), route_index("GET", "/healthz"));
+    assert_int_equal(lookup("HEAD", "/api/v1/tasks/7", &rq, allow, sizeof(allow)), route_index("GET", "/api/v1/tasks/{id}"));
+    assert_string_equal(rq.params[0], "7");
+
+    /* method names are exact */
+    assert_int_equal(lookup("get", "/healthz", &rq, allow, sizeof(allow)), -2);
+    assert_int_equal(lookup("GETX", "/healthz", &rq, allow, sizeof(allow)), -2);
+
+    /* unknown paths: -1 */
+    assert_int_equal(lookup("GET", "/api/v1/nope", &rq, allow, sizeof(allow)), -1);
+    assert_int_equal(lookup("GET", "/api/v1/tasks/42/ack/more", &rq, allow, sizeof(allow)), -1);
+    assert_int_equal(lookup("GET", "/api/v1/tasks/", &rq, allow, sizeof(allow)), -1);
+    assert_int_equal(lookup("GET", "/api", &rq, allow, sizeof(allow)), -1);
+
+    /* /users/{id}/reputation and /users/{id} are distinct rows */
+    assert_int_equal(lookup("GET", "/api/v1/users/5/reputation", &rq, allow, sizeof(allow)),
+                     route_index("GET", "/api/v1/users/{id}/reputation"));
+    assert_int_equal(lookup("GET", "/api/v1/users/5", &rq, allow, sizeof(allow)), route_index("GET", "/api/v1/users/{id}"));
+}
+
+/* ==== the route table ===================================================================== */
+
+static int known_method(const char *m)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (strcmp(m, methods[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A pattern is "/seg/seg…": non-empty segments, each either literal (no braces) or a
+ * whole {name}; no trailing slash; at most PW_ROUTE_PARAMS_MAX captures. Writes into
+ * `example` a concrete path for it ({name} -> "1", "2", …). */
+static int pattern_well_formed(const char *pattern, char *example, size_t example_size)
+{
+    if (pattern[0] != '/')
+        return 0;
+    size_t len = strlen(pattern);
+    if (len > 1 && pattern[len - 1] == '/')
+        return 0;
+    int captures = 0;
+    example[0] = '\0';
+    const char *p = pattern;
+    while (*p == '/') {
+        p++;
+        const char *end = strchr(p, '/');
+        if (end == NULL)
+            end = p + strlen(p);
+        size_t seg = (size_t)(end - p);
+        if (seg == 0)
+            return 0;
+        if (p[0] == '{') {
+            if (seg < 3 || p[seg - 1] != '}' || memchr(p + 1, '{', seg - 1) || memchr(p + 1, '}', seg - 2))
+                return 0;
+            captures++;
+            snprintf(example + strlen(example), example_size - strlen(example), "/%d", captures);
+        } else {
+            if (memchr(p, '{', seg) || memchr(p, '}', seg))
+                return 0;
+            snprintf(example + strlen(example), example_size - strlen(example), "/%.*s", (int)seg, p);
+        }
+        p = end;
+    }
+    return *p == '\0' && captures <= PW_ROUTE_PARAMS_MAX;
+}
+
+static void test_route_table_rows(void **state)
+{
+    (void)state;
+    assert_true(pw_route_count >= 30);
+    for (int i = 0; i < pw_route_count; i++) {
+        const pw_route *r = &pw_routes[i];
+        if (!known_method(r->method) || r->handler == NULL || r->pattern == NULL)
+            print_error("route row %d (%s %s) is malformed\n", i, r->method, r->pattern ? r->pattern : "(null)");
+        assert_true(known_method(r->method));
+        assert_non_null(r->handler);
+        assert_non_null(r->pattern);
+        assert_int_equal(r->pattern[0], '/');
+        char example[256];
+        if (!pattern_well_formed(r->pattern, example, sizeof(example)))
+            print_error("route row %d: pattern \"%s\" is not well formed\n", i, r->pattern);
+        assert_true(pattern_well_formed(r->pattern, example, sizeof(example)));
+        /* the server only routes paths that is_ours() accepts */
+        assert_true(is_ours(h2o_iovec_init(r->pattern, strlen(r->pattern))));
+        assert_true(r->allow >= PW_ALLOW_ANYONE && r->allow <= PW_ALLOW_ADMIN);
+        assert_int_equal(r->flags & ~(PW_ROUTE_JSON_BODY | PW_ROUTE_IDEMPOTENT | PW_ROUTE_OPTIONAL_BODY), 0);
+        if (r->flags & PW_ROUTE_OPTIONAL_BODY)
+            assert_true(r->flags & PW_ROUTE_JSON_BODY);
+        if (r->flags & PW_ROUTE_JSON_BODY)                     /* GET bodies are not read */
+            assert_string_not_equal(r->method, "GET");
+        if (r->flags & PW_ROUTE_IDEMPOTENT)                    /* Idempotency-Key: unsafe methods only */
+            assert_string_equal(r->method, "POST");
+        assert_true(r->body_max_bytes <= PW_HTTP_ENTITY_MAX_BYTES);
+        assert_true(strlen(r->pattern) <= PW_HTTP_PATH_MAX_BYTES);
+        for (int j = 0; j < i; j++) {
+            int same = strcmp(pw_routes[j].method, r->method) == 0 && strcmp(pw_routes[j].pattern, r->pattern) == 0;
+            if (same)
+                print_error("route rows %d and %d are both %s %s\n", j, i, r->method, r->pattern);
+            assert_false(same);
+        }
+    }
+}
+
+/* Every row is reachable: its example path with its method finds that very row (no
+ * earlier row shadows it), and the captures come back in order. */
+static void test_route_table_reachable(void **state)
+{
+    (void)state;
+    for (int i = 0; i < pw_route_count; i++) {
+        const pw_route *r = &pw_routes[i];
+        char example[256], allow[64];
+        assert_true(pattern_well_formed(r->pattern, example, sizeof(example)));
+        pw_req rq;
+        int found = lookup(r->method, example, &rq, allow, sizeof(allow));
+        if (found != i)
+            print_error("%s %s (row %d) routes to row %d\n", r->method, example, i, found);
+        assert_int_equal(found, i);
+        for (int k = 0; k < rq.param_count; k++) {
+            char want[16];
+            snprintf(want, sizeof(want), "%d", k + 1);
+            assert_string_equal(rq.params[k], want);
+        }
+    }
+}
+
+/* ==== throttle ============================================================================= */
+
+/* The slot a key lands in (throttle.c's static find()). */
+static slot *find_slot_for_test(pw_throttle *t, const char *kind, const char *key)
+{
+    return find(t, kind, key, strlen(key));
+}
+
+static pw_throttle *throttle_fixed(void)
+{
+    pw_throttle *t = NULL;
+    assert_int_equal(pw_throttle_new(&t), 0);
+    assert_non_null(t);
+    for (size_t i = 0; i < sizeof(t->key); i++) /* a fixed key: deterministic slots */
+        t->key[i] = (unsigned char)(i * 29 + 7);
+    return t;
+}
+
+#define T0 1795568523000LL
+#define WINDOW_MS ((int64_t)PW_LOGIN_WINDOW_S * 1000)
+#define EMAIL "alice@example.com"
+#define CHECK_EMAIL(t, now) pw_throttle_check(t, "email:", EMAIL, strlen(EMAIL), PW_LOGIN_FAILS_PER_ACCOUNT, now)
+#define FAIL_EMAIL(t, now) pw_throttle_fail(t, "email:", EMAIL, strlen(EMAIL), now)
+
+static void test_throttle_limit_and_retry_after(void **state)
+{
+    (void)state;
+    pw_throttle *t = throttle_fixed();
+    assert_int_equal(PW_LOGIN_FAILS_PER_ACCOUNT, 5);
+    assert_int_equal(PW_LOGIN_WINDOW_S, 900);
+    assert_int_equal(CHECK_EMAIL(t, T0), 0);
+    for (int i = 0; i < 4; i++) {
+        FAIL_EMAIL(t, T0 + i * 1000);
+        assert_int_equal(CHECK_EMAIL(t, T0 + i * 1000), 0); /* 1..4 failures: may still try */
+    }
+    FAIL_EMAIL(t, T0 + 4000); /* the 5th: locked until the window (from the 1st failure) ends */
+    assert_int_equal(CHECK_EMAIL(t, T0 + 4000), 896);
+    assert_int_equal(CHECK_EMAIL(t, T0 + 4001), 896);   /* rounded up to whole seconds */
+    assert_int_equal(CHECK_EMAIL(t, T0 + 4999), 896);
+    assert_int_equal(CHECK_EMAIL(t, T0 + 5000), 895);
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS - 1000), 1);
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS - 1), 1);
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS), 0); /* the window is over */
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS + 3600000), 0);
+    /* a stricter limit on the same counter locks earlier; a looser one does not lock */
+    assert_int_equal(pw_throttle_check(t, "email:", EMAIL, strlen(EMAIL), 6, T0 + 4000), 0);
+    assert_int_equal(pw_throttle_check(t, "email:", EMAIL, strlen(EMAIL), 5, T0 + 4000), 896);
+    pw_throttle_free(t);
+}
+
+static void test_throttle_window_restarts(void **state)
+{
+    (void)state;
+    pw_throttle *t = throttle_fixed();
+    for (int i = 0; i < 4; i++)
+        FAIL_EMAIL(t, T0);
+    /* the 5th failure after the window ended starts a new window with a count of 1 */
+    FAIL_EMAIL(t, T0 + WINDOW_MS);
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS), 0);
+    for (int i = 0; i < 3; i++)
+        FAIL_EMAIL(t, T0 + WINDOW_MS + 10000);
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS + 10000), 0);
+    FAIL_EMAIL(t, T0 + WINDOW_MS + 20000); /* 5 in the new window */
+    assert_int_equal(CHECK_EMAIL(t, T0 + WINDOW_MS + 20000), 880);
+    pw_throttle_free(t);
+}
+
+static void test_throttle_clear(void **state)
+{
+    (void)state;
+    pw_throttle *t = throttle_fixed();
+    for (int i = 0; i < 5; i++)
+        FAIL_EMAIL(t, T0);
+    assert_int_equal(CHECK_EMAIL(t, T0), 900);
+    pw_throttle_clear(t, "email:", EMAIL, strlen(EMAIL)); /* a successful sign-in */
+    assert_int_equal(CHECK_EMAIL(t, T0), 0);
+    FAIL_EMAIL(t, T0 + 1000);
+    assert_int_equal(CHECK_EMAIL(t, T0 + 1000), 0);
+    pw_throttle_free(t);
+}
+
+static void test_throttle_kinds_and_keys_separate(void **state)
+{
+    (void)state;
+    pw_throttle *t = throttle_fixed();
+    const char *ip = "203.0.113.9";
+    /* With the fixed key these land in distinct slots (a collision would only be stricter;
+     * check the precondition so the test says what it means). */
+    assert_ptr_not_equal(find_slot_for_test(t, "email:", EMAIL), find_slot_for_test(t, "ip:", EMAIL));
+    assert_ptr_not_equal(find_slot_for_test(t, "email:", EMAIL), find_slot_for_test(t, "email:", "bob@example.com"));
+    assert_ptr_not_equal(find_slot_for_test(t, "ip:", ip), find_slot_for_test(t, "ip:", "203.0.113.10"));
+
+    for (int i = 0; i < 5; i++)
+        FAIL_EMAIL(t, T0);
+    assert_int_equal(CHECK_EMAIL(t, T0), 900);
+    /* the same text under another kind, and another e-mail, are not locked */
+    assert_int_equal(pw_throttle_check(t, "ip:", EMAIL, strlen(EMAIL), PW_LOGIN_FAILS_PER_IP, T0), 0);
+    assert_int_equal(pw_throttle_check(t, "ip:", EMAIL, strlen(EMAIL), 1, T0), 0);
+    assert_int_equal(pw_throttle_check(t, "email:", "bob@example.com", 15, 1, T0), 0);
+
+    /* per-IP limit: 20 */
+    assert_int_equal(PW_LOGIN_FAILS_PER_IP, 20);
+    for (int i = 0; i < 19; i++)
+        pw_throttle_fail(t, "ip:", ip, strlen(ip), T0 + 60000);
+    assert_int_equal(pw_throttle_check(t, "ip:", ip, strlen(ip), PW_LOGIN_FAILS_PER_IP, T0 + 60000), 0);
+    pw_throttle_fail(t, "ip:", ip, strlen(ip), T0 + 60000);
+    assert_int_equal(pw_throttle_check(t, "ip:", ip, strlen(ip), PW_LOGIN_FAILS_PER_IP, T0 + 60000), 900);
+    assert_int_equal(pw_throttle_check(t, "ip:", "203.0.113.10", 12, PW_LOGIN_FAILS_PER_IP, T0 + 60000), 0);
+    /* clearing the e-mail leaves the address locked */
+    pw_throttle_clear(t, "email:", EMAIL, strlen(EMAIL));
+    assert_int_equal(CHECK_EMAIL(t, T0), 0);
+    assert_int_equal(pw_throttle_check(t, "ip:", ip, strlen(ip), PW_LOGIN_FAILS_PER_IP, T0 + 60000), 900);
+    pw_throttle_free(t);
+    pw_throttle_free(NULL); /* a no-op */
+}
+
+/* Keys longer than an e-mail can be are cut to PW_EMAIL_MAX_BYTES: no overflow of the
+ * hash buffer, and (stricter, never looser) keys sharing that prefix share a counter. */
+static void test_throttle_long_keys(void **state)
+{
+    (void)state;
+    pw_throttle *t = throttle_fixed();
+    char a[1000], b[1000];
+    memset(a, 'k', sizeof(a));
+    memcpy(b, a, sizeof(b));
+    b[sizeof(b) - 1] = 'X'; /* differs only past the cut */
+    for (int i = 0; i < 5; i++)
+        pw_throttle_fail(t, "email:", a, sizeof(a), T0);
+    assert_int_equal(pw_throttle_check(t, "email:", a, sizeof(a), 5, T0), 900);
+    assert_int_equal(pw_throttle_check(t, "email:", b, sizeof(b), 5, T0), 900);
+    pw_throttle_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match_literal),
+        cmocka_unit_test(test_match_params),
+        cmocka_unit_test(test_match_respects_length),
+        cmocka_unit_test(test_json_depth),
+        cmocka_unit_test(test_is_ours),
+        cmocka_unit_test(test_find_route),
+        cmocka_unit_test(test_route_table_rows),
+        cmocka_unit_test(test_route_table_reachable),
+        cmocka_unit_test(test_throttle_limit_and_retry_after),
+        cmocka_unit_test(test_throttle_window_restarts),
+        cmocka_unit_test(test_throttle_clear),
+        cmocka_unit_test(test_throttle_kinds_and_keys_separate),
+        cmocka_unit_test(test_throttle_long_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

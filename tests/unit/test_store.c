@@ -1,0 +1,798 @@
+/* test_store.c — unit tests of src/store on a real SQLite file in a fresh temporary
+ * directory: the connection settings (WAL, synchronous=FULL, foreign keys) read back with
+ * PRAGMAs, the statement cache (same SQL address -> same pw_stmt; a full cache falls back
+ * to one-off statements), error mapping (constraint failures -> PW_ECONSTRAINT), the
+ * migrations (all applied once, recorded, a newer database refused), and the group-commit
+ * writer: every job completes exactly once after its batch is durable, a failing job is
+ * rolled back alone inside its batch, batches really group, max_batch 1 commits per job,
+ * the queue limit answers PW_EBUSY, the after-batch hook runs once per batch before its
+ * jobs complete, and what the writer committed is there for a fresh connection after
+ * pw_writer_stop.
+ *
+ * To make batching deterministic the tests first park the writer thread inside a "gate"
+ * job that waits until the test has queued everything; the queued jobs then form batches
+ * of exactly max_batch. Only public headers are used. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/limits.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/writer.h"
+
+/* ==== helpers ========================================================================= */
+
+typedef struct fixture {
+    char dir[256];              /* the temporary directory */
+    char path[300];             /* the database file in it */
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return -1;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof(f->dir), "%s/pw_test_store_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (mkdtemp(f->dir) == NULL) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char p[320];
+        snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static pw_db *open_db(const fixture *f)
+{
+    pw_db *db = NULL;
+    assert_int_equal(pw_db_open(f->path, 0, &db), PW_OK);
+    assert_non_null(db);
+    return db;
+}
+
+/* The single integer a query returns. */
+static int64_t query_int(pw_db *db, const char *sql)
+{
+    pw_stmt *st = pw_db_stmt(db, sql);
+    assert_non_null(st);
+    assert_int_equal(pw_stmt_step(st), PW_ROW);
+    int64_t v = pw_stmt_column_int64(st, 0);
+    assert_int_equal(pw_stmt_step(st), PW_DONE);
+    pw_stmt_done(st);
+    return v;
+}
+
+static const char SQL_CREATE_ITEMS[] = "CREATE TABLE items (id INTEGER PRIMARY KEY, tag INTEGER NOT NULL)";
+static const char SQL_INSERT_ITEM[] = "INSERT INTO items (id, tag) VALUES (?, ?)";
+static const char SQL_COUNT_ITEMS[] = "SELECT count(*) FROM items";
+static const char SQL_SUM_ITEMS[] = "SELECT coalesce(sum(id), 0) FROM items";
+static const char SQL_HAS_ITEM[] = "SELECT count(*) FROM items WHERE id = ?";
+
+static int has_item(pw_db *db, int64_t id)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_HAS_ITEM);
+    pw_stmt_int64(st, 1, id);
+    assert_int_equal(pw_stmt_step(st), PW_ROW);
+    int n = (int)pw_stmt_column_int64(st, 0);
+    pw_stmt_done(st);
+    return n;
+}
+
+/* ==== connection ========================================================================== */
+
+static void test_open_sets_pragmas(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = open_db(f);
+    pw_stmt *st = pw_db_stmt(db, "PRAGMA journal_mode");
+    assert_non_null(st);
+    assert_int_equal(pw_stmt_step(st), PW_ROW);
+    assert_string_equal(pw_stmt_column_text(st, 0), "wal");
+    pw_stmt_done(st);
+    assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* 2 = FULL */
+    assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(db, "PRAGMA query_only"), 0);
+    assert_int_equal(query_int(db, "PRAGMA busy_timeout"), PW_DB_BUSY_TIMEOUT_MS);
+    pw_db_close(db);
+
+    /* A second, read-only connection to the same file: same settings, writes refused. */
+    db = open_db(f);
+    assert_int_equal(pw_db_exec(db, SQL_CREATE_ITEMS), PW_OK);
+    pw_db *ro = NULL;
+    assert_int_equal(pw_db_open(f->path, PW_DB_READONLY, &ro), PW_OK);
+    assert_int_equal(query_int(ro, "PRAGMA query_only"), 1);
+    assert_int_equal(query_int(ro, "PRAGMA synchronous"), 2);
+    pw_stmt *ins = pw_db_stmt(ro, SQL_INSERT_ITEM);
+    pw_stmt_int64(ins, 1, 1);
+    pw_stmt_int64(ins, 2, 1);
+    assert_true(pw_stmt_run(ins) < 0);
+    assert_int_equal(query_int(ro, SQL_COUNT_ITEMS), 0);
+    pw_db_close(ro);
+    pw_db_close(db);
+    pw_db_close(NULL); /* a no-op */
+}
+
+static void test_open_refuses(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = NULL;
+    assert_int_equal(pw_db_open("postgres://localhost/peerwork", 0, &db), PW_EINVAL);
+    assert_null(db);
+    char missing[400];
+    snprintf(missing, sizeof(missing), "%s/no/such/dir/x.db", f->dir);
+    assert_int_equal(pw_db_open(missing, 0, &db), PW_EDB);
+    assert_null(db);
+}
+
+/* ==== statements ============================================================================ */
+
+static const char SQL_SELECT_ONE_A[] = "SELECT 1";
+static const char SQL_SELECT_ONE_B[] = "SELECT 1"; /* same text, another address */
+
+static void test_stmt_cache(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = open_db(f);
+    pw_stmt *a1 = pw_db_stmt(db, SQL_SELECT_ONE_A);
+    assert_non_null(a1);
+    assert_int_equal(pw_stmt_step(a1), PW_ROW);
+    assert_int_equal(pw_stmt_column_int64(a1, 0), 1);
+    pw_stmt_done(a1);
+    pw_stmt *a2 = pw_db_stmt(db, SQL_SELECT_ONE_A);
+    assert_ptr_equal(a1, a2);               /* cached by the address of the literal */
+    assert_int_equal(pw_stmt_step(a2), PW_ROW); /* done() reset it: it runs again from the top */
+    pw_stmt_done(a2);
+    pw_stmt *b = pw_db_stmt(db, SQL_SELECT_ONE_B);
+    assert_non_null(b);
+    assert_ptr_not_equal(a1, b);            /* the key is the address, not the text */
+    pw_stmt_done(b);
+    assert_null(pw_db_stmt(db, "SELEKT nonsense")); /* does not compile: NULL (logged) */
+    assert_int_equal(pw_db_exec(db, "CREATE TABLE"), PW_EDB);
+    pw_db_close(db);
+}
+
+/* More distinct statements than cache slots: the overflow ones are one-off statements
+ * (prepared, used, finalized by done()) and still answer right; ASan checks none leak. */
+static void test_stmt_cache_full(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = open_db(f);
+    enum { N = PW_STMT_CACHE_SLOTS + 44 };
+    static char sql[N][32];
+    pw_stmt *first[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(sql[i], sizeof(sql[i]), "SELECT %d", i * 7);
+        pw_stmt *st = pw_db_stmt(db, sql[i]);
+        assert_non_null(st);
+        assert_int_equal(pw_stmt_step(st), PW_ROW);
+        assert_int_equal(pw_stmt_column_int64(st, 0), i * 7);
+        first[i] = st;
+        pw_stmt_done(st);
+    }
+    /* The first PW_STMT_CACHE_SLOTS took every slot and stay cached. */
+    for (int i = 0; i < PW_STMT_CACHE_SLOTS; i++) {
+        pw_stmt *st = pw_db_stmt(db, sql[i]);
+        assert_ptr_equal(st, first[i]);
+        assert_int_equal(pw_stmt_step(st), PW_ROW);
+        assert_int_equal(pw_stmt_column_int64(st, 0), i * 7);
+        pw_stmt_done(st);
+    }
+    for (int i = PW_STMT_CACHE_SLOTS; i < N; i++) {
+        pw_stmt *st = pw_db_stmt(db, sql[i]);
+        assert_int_equal(pw_stmt_step(st), PW_ROW);
+        assert_int_equal(pw_stmt_column_int64(st, 0), i * 7);
+        pw_stmt_done(st);
+    }
+    pw_db_close(db);
+}
+
+static void test_bind_and_columns(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = open_db(f);
+    assert_int_equal(pw_db_exec(db, "CREATE TABLE v (i INTEGER, t TEXT, b BLOB, d REAL, n TEXT)"), PW_OK);
+    static const char ins_sql[] = "INSERT INTO v VALUES (?, ?, ?, ?, ?)";
+    pw_stmt *ins = pw_db_stmt(db, ins_sql);
+    pw_stmt_int64(ins, 1, INT64_MIN);
+    pw_stmt_textn(ins, 2, "héllo, wörld", strlen("héllo"));
+    pw_stmt_blob(ins, 3, "\0\1\2\377", 4);
+    pw_stmt_double(ins, 4, 0.25);
+    pw_stmt_text(ins, 5, NULL); /* NULL text binds SQL NULL */
+    assert_int_equal(pw_stmt_run(ins), PW_OK);
+    assert_int_equal(pw_db_changes(db), 1);
+
+    pw_stmt *sel = pw_db_stmt(db, "SELECT i, t, b, d, n, typeof(d) FROM v");
+    assert_int_equal(pw_stmt_step(sel), PW_ROW);
+    assert_int_equal(pw_stmt_column_int64(sel, 0), INT64_MIN);
+    assert_string_equal(pw_stmt_column_text(sel, 1), "héllo");
+    assert_int_equal(pw_stmt_column_bytes(sel, 2), 4);
+    assert_memory_equal(pw_stmt_column_blob(sel, 2), "\0\1\2\377", 4);
+    assert_string_equal(pw_stmt_column_text(sel, 5), "real");
+    assert_true(pw_stmt_column_is_null(sel, 4));
+    assert_false(pw_stmt_column_is_null(sel, 0));
+    assert_int_equal(pw_stmt_step(sel), PW_DONE);
+    pw_stmt_done(sel);
+
+    /* done() clears bindings: a reused statement does not see stale values. */
+    assert_int_equal(pw_stmt_run(ins), PW_OK);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM v WHERE i IS NULL AND t IS NULL"), 1);
+    pw_db_close(db);
+}
+
+static void test_constraint_errors(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = open_db(f);
+    assert_int_equal(pw_db_exec(db, "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+                                    "CREATE TABLE child (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, "
+                                    "n INTEGER CHECK (n >= 0), parent_id INTEGER REFERENCES parent(id));"
+                                    "INSERT INTO parent VALUES (1);"),
+                     PW_OK);
+    static const char sql[] = "INSERT INTO child (id, email, n, parent_id) VALUES (?, ?, ?, ?)";
+    struct {
+        int64_t id;
+        const char *email;
+        int64_t n, parent;
+        int want;
+    } rows[] = {
+        {1, "a@x.io", 0, 1, PW_OK},
+        {2, "a@x.io", 0, 1, PW_ECONSTRAINT},  /* UNIQUE */
+        {1, "b@x.io", 0, 1, PW_ECONSTRAINT},  /* PRIMARY KEY */
+        {3, NULL, 0, 1, PW_ECONSTRAINT},      /* NOT NULL */
+        {4, "c@x.io", -1, 1, PW_ECONSTRAINT}, /* CHECK */
+        {5, "d@x.io", 0, 99, PW_ECONSTRAINT}, /* FOREIGN KEY (foreign_keys=ON) */
+        {6, "e@x.io", 5, 1, PW_OK},           /* the statement is reusable after failures */
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        pw_stmt *st = pw_db_stmt(db, sql);
+        assert_non_null(st);
+        pw_stmt_int64(st, 1, rows[i].id);
+        pw_stmt_text(st, 2, rows[i].email);
+        pw_stmt_int64(st, 3, rows[i].n);
+        pw_stmt_int64(st, 4, rows[i].parent);
+        int rc = pw_stmt_run(st);
+        if (rc != rows[i].want)
+            print_error("row %zu: got %d, want %d\n", i, rc, rows[i].want);
+        assert_int_equal(rc, rows[i].want);
+    }
+    assert_int_equal(query_int(db, "SELECT count(*) FROM child"), 2);
+    /* exec maps the same way */
+    assert_int_equal(pw_db_exec(db, "INSERT INTO child VALUES (9, 'a@x.io', 0, 1)"), PW_ECONSTRAINT);
+    pw_db_close(db);
+}
+
+/* ==== migrations ============================================================================ */
+
+static void test_migrate(void **state)
+{
+    fixture *f = *state;
+    assert_true(pw_migration_count >= 3);
+    for (int i = 0; i < pw_migration_count; i++) {
+        assert_true(pw_migrations[i].version >= 1);
+        assert_true(i == 0 || pw_migrations[i].version > pw_migrations[i - 1].version);
+        assert_non_null(pw_migrations[i].sql);
+        assert_true(strlen(pw_migrations[i].sql) > 0);
+        char prefix[8];
+        snprintf(prefix, sizeof(prefix), "%04d_", pw_migrations[i].version);
+        assert_int_equal(strncmp(pw_migrations[i].name, prefix, 5), 0);
+    }
+    int newest = pw_migrations[pw_migration_count - 1].version;
+
+    pw_db *db = open_db(f);
+    int version = -1;
+    assert_int_equal(pw_migrate_current_version(db, &version), PW_OK);
+    assert_int_equal(version, 0);
+    int applied = -1;
+    assert_int_equal(pw_migrate(db, &applied), PW_OK);
+    assert_int_equal(applied, pw_migration_count);
+    assert_int_equal(pw_migrate_current_version(db, &version), PW_OK);
+    assert_int_equal(version, newest);
+
+    /* schema_migrations records each version with its file name, once. */
+    pw_stmt *st = pw_db_stmt(db, "SELECT version, name FROM schema_migrations ORDER BY version");
+    for (int i = 0; i < pw_migration_count; i++) {
+        assert_int_equal(pw_stmt_step(st), PW_ROW);
+        assert_int_equal(pw_stmt_column_int64(st, 0), pw_migrations[i].version);
+        assert_string_equal(pw_stmt_column_text(st, 1), pw_migrations[i].name);
+    }
+    assert_int_equal(pw_stmt_step(st), PW_DONE);
+    pw_stmt_done(st);
+    /* The schema is there. */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                                   "('users', 'sessions', 'ledger_accounts', 'tasks')"),
+                     4);
+    pw_db_close(db);
+
+    /* A second run, on a fresh connection, applies nothing; NULL out-parameter allowed. */
+    db = open_db(f);
+    assert_int_equal(pw_migrate(db, &applied), PW_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(pw_migrate(db, NULL), PW_OK);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM schema_migrations"), pw_migration_count);
+
+    /* A database newer than this binary is refused. */
+    assert_int_equal(pw_db_exec(db, "INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_future.sql')"),
+                     PW_OK);
+    assert_int_equal(pw_migrate(db, &applied), PW_EINVAL);
+    pw_db_close(db);
+}
+
+/* ==== the writer ============================================================================ */
+
+typedef struct item_job {
+    pw_job job;                 /* first: the writer sees a pw_job */
+    int64_t id;                 /* the row it inserts */
+    int rows;                   /* how many rows (id, id+1, ...) it inserts */
+    int fail;                   /* run() returns this after inserting */
+    _Atomic int runs;           /* run() calls */
+    _Atomic int completes;      /* complete() calls */
+    int64_t seen_now_ms;        /* the time run() was handed */
+    int complete_saw_committed; /* job.committed when complete() ran */
+    int complete_saw_result;    /* job.result when complete() ran */
+} item_job;
+
+/* Completion bookkeeping shared with the writer thread (no cmocka asserts there). */
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static int done_count;
+
+static void reset_done(void)
+{
+    pthread_mutex_lock(&done_lock);
+    done_count = 0;
+    pthread_mutex_unlock(&done_lock);
+}
+
+static void note_done(void)
+{
+    pthread_mutex_lock(&done_lock);
+    done_count++;
+    pthread_cond_broadcast(&done_cond);
+    pthread_mutex_unlock(&done_lock);
+}
+
+static void wait_done(int count)
+{
+    pthread_mutex_lock(&done_lock);
+    while (done_count < count)
+        pthread_cond_wait(&done_cond, &done_lock);
+    pthread_mutex_unlock(&done_lock);
+}
+
+static int item_run(pw_job *job, pw_db *db, int64_t now_ms)
+{
+    item_job *j = (item_job *)job;
+    atomic_fetch_add(&j->runs, 1);
+    j->seen_now_ms = now_ms;
+    for (int r = 0; r < j->rows; r++) {
+        pw_stmt *st = pw_db_stmt(db, SQL_INSERT_ITEM);
+        pw_stmt_int64(st, 1, j->id + r);
+        pw_stmt_int64(st, 2, j->id);
+        int rc = pw_stmt_run(st);
+        if (rc != PW_OK)
+            return rc;
+    }
+    return j->fail;
+}
+
+static void item_complete(pw_job *job)
+{
+    item_job *j = (item_job *)job;
+    j->complete_saw_committed = job->committed;
+    j->complete_saw_result = job->result;
+    atomic_fetch_add(&j->completes, 1);
+    note_done();
+}
+
+static void item_init(item_job *j, int64_t id, int rows, int fail)
+{
+    memset(j, 0, sizeof(*j));
+    j->job.run = item_run;
+    j->job.complete = item_complete;
+    j->id = id;
+    j->rows = rows;
+    j->fail = fail;
+}
+
+/* A job that holds the writer thread until released, so what is submitted meanwhile
+ * queues up and the next batches are exactly what the test says. */
+typedef struct gate {
+    pw_job job;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int started, open;
+} gate;
+
+static int gate_run(pw_job *job, pw_db *db, int64_t now_ms)
+{
+    gate *g = (gate *)job;
+    pthread_mutex_lock(&g->lock);
+    g->started = 1;
+    pthread_cond_broadcast(&g->cond);
+    while (!g->open)
+        pthread_cond_wait(&g->cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    return 0;
+}
+
+static void gate_complete(pw_job *job) { note_done(); }
+
+static void gate_start(gate *g, pw_writer *w)
+{
+    memset(g, 0, sizeof(*g));
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->cond, NULL);
+    g->job.run = gate_run;
+    g->job.complete = gate_complete;
+    assert_int_equal(pw_writer_submit(w, &g->job), PW_OK);
+    pthread_mutex_lock(&g->lock);
+    while (!g->started)
+        pthread_cond_wait(&g->cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_open(gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->open = 1;
+    pthread_cond_broadcast(&g->cond);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_destroy(gate *g)
+{
+    pthread_mutex_destroy(&g->lock);
+    pthread_cond_destroy(&g->cond);
+}
+
+/* Creates the items table and starts a writer on its own connection. */
+static pw_writer *start_writer(const fixture *f, pw_clock *clock, int max_batch)
+{
+    pw_db *setup_db = open_db(f);
+    assert_int_equal(pw_db_exec(setup_db, SQL_CREATE_ITEMS), PW_OK);
+    pw_db_close(setup_db);
+    pw_clock_init_manual(clock, 1795568523000LL);
+    pw_writer *w = NULL;
+    assert_int_equal(pw_writer_start(open_db(f), clock, max_batch, &w), PW_OK);
+    assert_non_null(w);
+    reset_done();
+    return w;
+}
+
+typedef struct submitter {
+    pw_writer *w;
+    item_job *jobs;             /* this thread's slice */
+    int count;
+    int refused;                /* submissions answered other than PW_OK */
+} submitter;
+
+static void *submit_main(void *arg)
+{
+    submitter *s = arg;
+    for (int i = 0; i < s->count; i++)
+        if (pw_writer_submit(s->w, &s->jobs[i].job) != PW_OK)
+            s->refused++;
+    return NULL;
+}
+
+/* Many threads submit at once; stop right after: every job ran once, completed once
+ * after a commit, and a fresh connection sees every row. */
+static void test_writer_many_threads_durable(void **state)
+{
+    fixture *f = *state;
+    enum { THREADS = 4, PER_THREAD = 600, JOBS = THREADS * PER_THREAD };
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    item_job *jobs = calloc(JOBS, sizeof(*jobs));
+    assert_non_null(jobs);
+    for (int i = 0; i < JOBS; i++)
+        item_init(&jobs[i], 1000 + i, 1, 0);
+    pthread_t threads[THREADS];
+    submitter subs[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        subs[t] = (submitter){.w = w, .jobs = jobs + t * PER_THREAD, .count = PER_THREAD};
+        assert_int_equal(pthread_create(&threads[t], NULL, submit_main, &subs[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(threads[t], NULL);
+        assert_int_equal(subs[t].refused, 0);
+    }
+    pw_writer_stop(w); /* drains the queue before it returns */
+    for (int i = 0; i < JOBS; i++) {
+        assert_int_equal(atomic_load(&jobs[i].runs), 1);
+        assert_int_equal(atomic_load(&jobs[i].completes), 1);
+        assert_int_equal(jobs[i].complete_saw_committed, 1);
+        assert_int_equal(jobs[i].complete_saw_result, 0);
+        assert_int_equal(jobs[i].seen_now_ms, 1795568523000LL);
+    }
+    /* Durability: a new connection to the file sees every row. */
+    pw_db *db = open_db(f);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), JOBS);
+    int64_t want_sum = 0;
+    for (int i = 0; i < JOBS; i++)
+        want_sum += 1000 + i;
+    assert_int_equal(query_int(db, SQL_SUM_ITEMS), want_sum);
+    pw_db_close(db);
+    free(jobs);
+}
+
+/* A failing job is rolled back alone: its neighbours in the same batch commit. */
+static void test_writer_failed_job_rolled_back_alone(void **state)
+{
+    fixture *f = *state;
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    gate g;
+    gate_start(&g, w);
+    item_job jobs[5];
+    item_init(&jobs[0], 100, 1, 0);
+    item_init(&jobs[1], 200, 3, 409);           /* writes three rows, then fails */
+    item_init(&jobs[2], 300, 1, 0);
+    item_init(&jobs[3], 100, 1, 0);             /* duplicate key: run() returns PW_ECONSTRAINT */
+    item_init(&jobs[4], 400, 2, 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
+    assert_int_equal(pw_writer_queue_length(w), 5);
+    gate_open(&g);
+    wait_done(6);
+    pw_writer_stats *stats = pw_writer_get_stats(w);
+    assert_int_equal(atomic_load(&stats->commits), 2);        /* the gate alone, then the five together */
+    assert_int_equal(atomic_load(&stats->jobs), 6);
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[0]), 1); /* le 1: the gate's batch */
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[3]), 1); /* le 8: the batch of five */
+    assert_int_equal(atomic_load(&stats->batch_jobs.total), 2);
+    assert_int_equal(atomic_load(&stats->commit_seconds.total), 2);
+    assert_int_equal(pw_writer_queue_length(w), 0);
+    pw_writer_stop(w);
+
+    assert_int_equal(jobs[0].complete_saw_result, 0);
+    assert_int_equal(jobs[1].complete_saw_result, 409);
+    assert_int_equal(jobs[2].complete_saw_result, 0);
+    assert_int_equal(jobs[3].complete_saw_result, PW_ECONSTRAINT);
+    assert_int_equal(jobs[4].complete_saw_result, 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(atomic_load(&jobs[i].completes), 1);
+        assert_int_equal(jobs[i].complete_saw_committed, 1); /* the batch is durable */
+    }
+
+    pw_db *db = open_db(f);
+    assert_int_equal(has_item(db, 100), 1);
+    assert_int_equal(has_item(db, 200), 0);
+    assert_int_equal(has_item(db, 201), 0);
+    assert_int_equal(has_item(db, 202), 0);
+    assert_int_equal(has_item(db, 300), 1);
+    assert_int_equal(has_item(db, 400), 1);
+    assert_int_equal(has_item(db, 401), 1);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 4);
+    assert_int_equal(query_int(db, "SELECT tag FROM items WHERE id = 100"), 100); /* the first, not the duplicate */
+    pw_db_close(db);
+    gate_destroy(&g);
+}
+
+/* 1000 jobs queued at once with max_batch 512 commit in two transactions (512 + 488). */
+static void test_writer_batches_group(void **state)
+{
+    fixture *f = *state;
+    enum { JOBS = 1000 };
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, 512);
+    gate g;
+    gate_start(&g, w);
+    item_job *jobs = calloc(JOBS, sizeof(*jobs));
+    assert_non_null(jobs);
+    for (int i = 0; i < JOBS; i++) {
+        item_init(&jobs[i], 1 + i, 1, 0);
+        assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
+    }
+    assert_int_equal(pw_writer_queue_length(w), JOBS);
+    gate_open(&g);
+    wait_done(JOBS + 1);
+    pw_writer_stats *stats = pw_writer_get_stats(w);
+    assert_true(atomic_load(&stats->commits) < JOBS);
+    assert_int_equal(atomic_load(&stats->commits), 3);   /* gate, 512, 488 */
+    assert_int_equal(atomic_load(&stats->jobs), JOBS + 1);
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[0]), 1); /* le 1 */
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[9]), 2); /* le 512: 488 and 512 */
+    assert_int_equal(atomic_load(&stats->rejected), 0);
+    pw_writer_stop(w);
+    for (int i = 0; i < JOBS; i++) {
+        assert_int_equal(atomic_load(&jobs[i].completes), 1);
+        assert_int_equal(jobs[i].complete_saw_committed, 1);
+    }
+    pw_db *db = open_db(f);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), JOBS);
+    pw_db_close(db);
+    free(jobs);
+}
+
+/* max_batch 1 turns group commit off: one transaction per job. */
+static void test_writer_max_batch_one(void **state)
+{
+    fixture *f = *state;
+    enum { JOBS = 100 };
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, 1);
+    gate g;
+    gate_start(&g, w);
+    item_job jobs[JOBS];
+    for (int i = 0; i < JOBS; i++) {
+        item_init(&jobs[i], 1 + i, 1, 0);
+        assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
+    }
+    gate_open(&g);
+    wait_done(JOBS + 1);
+    pw_writer_stats *stats = pw_writer_get_stats(w);
+    assert_int_equal(atomic_load(&stats->commits), JOBS + 1);
+    assert_int_equal(atomic_load(&stats->jobs), JOBS + 1);
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[0]), JOBS + 1);
+    pw_writer_stop(w);
+    pw_db *db = open_db(f);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), JOBS);
+    pw_db_close(db);
+    gate_destroy(&g);
+}
+
+/* PW_WRITER_QUEUE_MAX jobs may wait; the next is refused with PW_EBUSY and counted. */
+static int noop_run(pw_job *job, pw_db *db, int64_t now_ms) { return 0; }
+static void noop_complete(pw_job *job) { note_done(); }
+
+static void test_writer_queue_limit(void **state)
+{
+    fixture *f = *state;
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    gate g;
+    gate_start(&g, w);
+    pw_job *jobs = calloc(PW_WRITER_QUEUE_MAX + 2, sizeof(*jobs));
+    assert_non_null(jobs);
+    for (int i = 0; i < PW_WRITER_QUEUE_MAX + 2; i++) {
+        jobs[i].run = noop_run;
+        jobs[i].complete = noop_complete;
+    }
+    for (int i = 0; i < PW_WRITER_QUEUE_MAX; i++)
+        assert_int_equal(pw_writer_submit(w, &jobs[i]), PW_OK);
+    assert_int_equal(pw_writer_queue_length(w), PW_WRITER_QUEUE_MAX);
+    assert_int_equal(pw_writer_submit(w, &jobs[PW_WRITER_QUEUE_MAX]), PW_EBUSY);
+    assert_int_equal(pw_writer_submit(w, &jobs[PW_WRITER_QUEUE_MAX + 1]), PW_EBUSY);
+    pw_writer_stats *stats = pw_writer_get_stats(w);
+    assert_int_equal(atomic_load(&stats->rejected), 2);
+    gate_open(&g);
+    wait_done(PW_WRITER_QUEUE_MAX + 1);
+    /* gate + 8192 / 512 full batches */
+    assert_int_equal(atomic_load(&stats->commits), 1 + PW_WRITER_QUEUE_MAX / PW_WRITER_BATCH_MAX);
+    assert_int_equal(atomic_load(&stats->jobs), PW_WRITER_QUEUE_MAX + 1);
+    /* Space again: a submission is accepted. */
+    assert_int_equal(pw_writer_submit(w, &jobs[PW_WRITER_QUEUE_MAX]), PW_OK);
+    wait_done(PW_WRITER_QUEUE_MAX + 2);
+    pw_writer_stop(w);
+    assert_int_equal(jobs[PW_WRITER_QUEUE_MAX + 1].committed, 0); /* the refused one never ran */
+    free(jobs);
+    gate_destroy(&g);
+}
+
+/* pw_writer_on_batch: the hook runs on the writer thread once per batch, after the
+ * commit and before any of the batch's jobs complete, on the writer's connection (which
+ * sees the batch's rows). */
+typedef struct hook_log {
+    int calls;                  /* hook invocations */
+    int done_at_call[4];        /* done_count when each call ran */
+    int64_t rows_at_call[4];    /* rows the writer's connection saw then */
+    int64_t now_at_call[4];     /* the batch's time */
+} hook_log;
+
+static void after_batch(void *ctx, pw_db *db, int64_t now_ms)
+{
+    hook_log *log = ctx;
+    if (log->calls < 4) {
+        pthread_mutex_lock(&done_lock);
+        log->done_at_call[log->calls] = done_count;
+        pthread_mutex_unlock(&done_lock);
+        pw_stmt *st = pw_db_stmt(db, SQL_COUNT_ITEMS);
+        log->rows_at_call[log->calls] = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : -1;
+        pw_stmt_done(st);
+        log->now_at_call[log->calls] = now_ms;
+    }
+    log->calls++;
+}
+
+static void test_writer_after_batch_hook(void **state)
+{
+    fixture *f = *state;
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    hook_log log = {0};
+    pw_writer_on_batch(w, after_batch, &log);
+    gate g;
+    gate_start(&g, w);
+    item_job jobs[3];
+    item_init(&jobs[0], 1, 1, 0);
+    item_init(&jobs[1], 2, 1, 1); /* rolled back alone */
+    item_init(&jobs[2], 3, 1, 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
+    pw_clock_advance_ms(&clock, 5000);
+    gate_open(&g);
+    wait_done(4);
+    pw_writer_on_batch(w, NULL, NULL); /* unhooked: later batches call nothing */
+    item_job late;
+    item_init(&late, 9, 1, 0);
+    assert_int_equal(pw_writer_submit(w, &late.job), PW_OK);
+    wait_done(5);
+    pw_writer_stop(w);
+    assert_int_equal(log.calls, 2);                  /* the gate's batch, then the three */
+    assert_int_equal(log.done_at_call[0], 0);        /* before the gate completed */
+    assert_int_equal(log.done_at_call[1], 1);        /* before any of the three completed */
+    assert_int_equal(log.rows_at_call[0], 0);
+    assert_int_equal(log.rows_at_call[1], 2);        /* after the commit: jobs 1 and 3, not 2 */
+    assert_int_equal(log.now_at_call[0], 1795568523000LL);
+    assert_int_equal(log.now_at_call[1], 1795568523000LL + 5000);
+    gate_destroy(&g);
+}
+
+/* complete == NULL: the writer frees the job after its commit (ASan checks the free). */
+static void test_writer_detached_job(void **state)
+{
+    fixture *f = *state;
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    for (int i = 0; i < 10; i++) {
+        item_job *j = malloc(sizeof(*j));
+        assert_non_null(j);
+        item_init(j, 50 + i, 1, 0);
+        j->job.complete = NULL;
+        assert_int_equal(pw_writer_submit(w, &j->job), PW_OK);
+    }
+    pw_writer_stop(w);
+    pw_db *db = open_db(f);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 10);
+    pw_db_close(db);
+    pw_writer_stop(NULL); /* a no-op */
+}
+
+#define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        STORE_TEST(test_open_sets_pragmas),
+        STORE_TEST(test_open_refuses),
+        STORE_TEST(test_stmt_cache),
+        STORE_TEST(test_stmt_cache_full),
+        STORE_TEST(test_bind_and_columns),
+        STORE_TEST(test_constraint_errors),
+        STORE_TEST(test_migrate),
+        STORE_TEST(test_writer_many_threads_durable),
+        STORE_TEST(test_writer_failed_job_rolled_back_alone),
+        STORE_TEST(test_writer_batches_group),
+        STORE_TEST(test_writer_max_batch_one),
+        STORE_TEST(test_writer_queue_limit),
+        STORE_TEST(test_writer_after_batch_hook),
+        STORE_TEST(test_writer_detached_job),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
