@@ -30,37 +30,20 @@ void pw_api_wallet_get(pw_req *rq)
 
 /* ---- GET /wallet/entries ---------------------------------------------------------------------- */
 
-/* ?limit=: absent -> PW_PAGE_DEFAULT; otherwise 1..PW_PAGE_MAX. */
-static int parse_limit(pw_req *rq, int *limit_out, pw_error *err)
-{
-    char text[8];
-    int found = pw_req_query(rq, "limit", text, sizeof(text));
-    *limit_out = PW_PAGE_DEFAULT;
-    if (found == 0)
-        return 0;
-    size_t n = strlen(text);
-    if (found < 0 || n == 0 || strspn(text, "0123456789") != n)
-        return pw_error_set(err, 400, "wrong_type", "limit", "limit must be an integer");
-    long v = strtol(text, NULL, 10);
-    if (v < 1 || v > PW_PAGE_MAX)
-        return pw_error_set(err, 422, "validation_failed", "limit", "limit must be 1 to %d", PW_PAGE_MAX);
-    *limit_out = (int)v;
-    return 0;
-}
-
 void pw_api_wallet_entries(pw_req *rq)
 {
     pw_error err;
-    int limit = 0;
-    if (parse_limit(rq, &limit, &err) != 0)
+    int limit;
+    int64_t cursor_id;
+    if (pw_api_page(rq, &limit, &cursor_id, &err) != 0)
         return pw_reply_error(rq, &err);
     char cursor[PW_CURSOR_MAX_BYTES + 1] = "";
-    if (pw_req_query(rq, "cursor", cursor, sizeof(cursor)) < 0)
-        return pw_reply_errorf(rq, 400, "invalid_cursor", "cursor", "cursor is not one this server gave out");
+    if (cursor_id > 0)
+        snprintf(cursor, sizeof(cursor), "%lld", (long long)cursor_id);
     json_t *out = NULL;
     int rc = pw_ledger_entries_json(pw_loop_db(rq->loop), rq->auth.user_id, limit, cursor, &out);
     if (rc == PW_EINVAL)
-        return pw_reply_errorf(rq, 400, "invalid_cursor", "cursor", "cursor is not one this server gave out");
+        return pw_reply_errorf(rq, 422, "validation_failed", "cursor", "cursor is not one this server gave");
     if (rc != PW_OK)
         return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
     pw_reply_json(rq, 200, out);

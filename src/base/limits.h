@@ -24,7 +24,6 @@
 
 /* ---- JSON ---------------------------------------------------------------------------- */
 #define PW_JSON_DEPTH_MAX 16                    /* nesting deeper than any form needs; stops stack-hungry inputs */
-#define PW_JSON_ARRAY_MAX 64                    /* items in any array field (skills, roles, categories) */
 
 /* ---- strings in requests (bytes of UTF-8 unless the name says chars) ------------------ */
 #define PW_EMAIL_MAX_BYTES 254                  /* RFC 5321 path limit */

@@ -45,7 +45,8 @@ double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t
 int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err);
 /* Writer: inserts or replaces the profile (needs the worker role; checked by the route). */
 int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *p, int64_t now_ms);
-/* Writer: sets active; returns the row's active_since in *since_out. 404 if no profile. */
+/* Writer: sets active; returns the row's active_since in *since_out. 409
+ * profile_required if the worker has no profile yet. */
 int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms, int64_t *since_out, pw_error *err);
 /* The private view (for the worker): everything, location included. NULL if no profile. */
 json_t *pw_worker_profile_json(pw_db *db, int64_t user_id);

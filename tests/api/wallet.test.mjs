@@ -198,11 +198,11 @@ describe('entries', () => {
     const get = (q) => api(base, 'GET', `${V1}/wallet/entries${q}`, { token });
     assertError(await get('?limit=0'), 422, 'validation_failed', 'limit');
     assertError(await get('?limit=101'), 422, 'validation_failed', 'limit');
-    assertError(await get('?limit=abc'), 400, 'wrong_type', 'limit');
-    assertError(await get('?limit=-1'), 400, 'wrong_type', 'limit');
-    assertError(await get('?cursor=abc'), 400, 'invalid_cursor', 'cursor');
-    assertError(await get('?cursor=0'), 400, 'invalid_cursor', 'cursor');
-    assertError(await get(`?cursor=${'9'.repeat(200)}`), 400, 'invalid_cursor', 'cursor');
+    assertError(await get('?limit=abc'), 422, 'validation_failed', 'limit');
+    assertError(await get('?limit=-1'), 422, 'validation_failed', 'limit');
+    assertError(await get('?cursor=abc'), 422, 'validation_failed', 'cursor');
+    assertError(await get('?cursor=0'), 422, 'validation_failed', 'cursor');
+    assertError(await get(`?cursor=${'9'.repeat(200)}`), 422, 'validation_failed', 'cursor');
   });
 });
 
