@@ -217,6 +217,7 @@ static int cmd_serve(int argc, char **argv)
     }
     pw_writer_on_batch(app.writer, refresh_engine, policy.dispatch.engine);
     pw_scheduler *scheduler = NULL;
+    /* Timers are checked at least every second; batch rounds run every batch window. */
     int tick_ms = app.cfg.batch_window_ms < 1000 ? app.cfg.batch_window_ms : 1000;
     if (pw_scheduler_start(app.writer, &policy, tick_ms, &scheduler) != 0) {
         pw_log_error("msg=\"cannot start the scheduler\"");

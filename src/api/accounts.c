@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "http/throttle.h"
 #include "market/accounts.h"
+#include "dispatch/engine.h"
 #include "market/tasks.h"
 #include "store/writer.h"
 
@@ -200,18 +201,20 @@ void pw_api_me_get(pw_req *rq)
 
 /* ---- POST /dev/clock (only with --dev-clock) ------------------------------------------------------ */
 
-/* Runs the market's timers at the new time and answers after every write queued before
- * it has committed, so a test sees the world as it is at the new time. */
+/* Runs the market's timers and a batch round at the new time, and answers after every
+ * write queued before it has committed, so a test sees the world as it is then. */
 static int dev_clock_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     pw_tick_report r;
+    pw_engine_round_now(call->app->policy->dispatch.engine);
     if (pw_tasks_tick(db, call->app->policy, now_ms, &r) != PW_OK)
         return -1;
     char now[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(now_ms, now);
     call->status = 200;
-    call->output = json_pack("{s:s, s:{s:i, s:i, s:i, s:i}}", "now", now, "tick", "acks_missed", r.acks_missed,
-                             "auto_approved", r.auto_approved, "expired", r.expired, "assigned", r.assigned);
+    call->output = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i}}", "now", now, "tick", "acks_missed", r.acks_missed,
+                             "auto_approved", r.auto_approved, "expired", r.expired, "assigned", r.assigned,
+                             "silenced", r.silenced);
     return 0;
 }
 

@@ -18,6 +18,7 @@ void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
     p->ack_window_s = 120;
     p->remote_cap = 3;
     p->heartbeat_timeout_s = 15 * 60;
+    p->batch_window_ms = 2000;
     p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.20, .reliability = 0.15,
                                        .fairness = 0.10, .bad_pairing = 0.5};
     p->engine = NULL;

@@ -32,6 +32,7 @@ typedef struct pw_dispatch_policy {
     int ack_window_s;        /* ack deadline = now + this */
     int remote_cap;          /* remote tasks a worker may hold at once */
     int heartbeat_timeout_s; /* an active worker silent this long becomes inactive */
+    int batch_window_ms;     /* batch rounds run this often */
     pw_dispatch_weights weights;
     struct pw_engine *engine;/* the worker index (owned by the writer thread) */
 } pw_dispatch_policy;

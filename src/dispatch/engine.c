@@ -30,6 +30,7 @@ struct pw_engine {
     int64_t *dirty;                             /* workers to re-read after the commit */
     int dirty_count;
     int rebuild;                                /* too many dirty: rebuild the index */
+    int64_t next_round_ms;                      /* when the next batch round is due */
     pw_engine_stats stats;
 };
 
@@ -344,6 +345,16 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
 }
 
 /* ---- state changes ----------------------------------------------------------------------------- */
+
+int pw_engine_round_due(pw_engine *e, int64_t now_ms)
+{
+    if (now_ms < e->next_round_ms)
+        return 0;
+    e->next_round_ms = now_ms + e->policy.batch_window_ms;
+    return 1;
+}
+
+void pw_engine_round_now(pw_engine *e) { e->next_round_ms = 0; }
 
 void pw_engine_touch(pw_engine *e, int64_t worker_id)
 {

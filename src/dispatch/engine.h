@@ -62,6 +62,11 @@ int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, 
 int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
                     pw_engine_candidate *cands, int *counts, int *choice);
 
+/* Batch rounds run every policy.batch_window_ms: 1 (and the next one scheduled) when one
+ * is due at now; pw_engine_round_now makes the next check due at once. */
+int pw_engine_round_due(pw_engine *e, int64_t now_ms);
+void pw_engine_round_now(pw_engine *e);
+
 /* State changes, applied at once (see above). */
 void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t now_ms);
 void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task);

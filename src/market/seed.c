@@ -232,6 +232,7 @@ static int seed(seed_ctx *s, int64_t real_now_ms)
     if (pw_stmt_run(st) != PW_OK)
         return -1;
     pw_tick_report r;
+    pw_engine_round_now(s->policy.dispatch.engine);
     return pw_tasks_tick(s->db, &s->policy, s->now_ms > real_now_ms ? s->now_ms : real_now_ms, &r);
 }
 

@@ -334,7 +334,7 @@ int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_
                         "LIMIT ?", PW_EV_EXPIRE, now_ms, &r->expired);
     if (rc == PW_OK)
         rc = pw_dispatch_sweep_silent(db, &p->dispatch, now_ms, &r->silenced);
-    if (rc == PW_OK)
+    if (rc == PW_OK && pw_engine_round_due(p->dispatch.engine, now_ms))
         rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned);
     return rc;
 }

@@ -35,6 +35,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     p->dispatch.ack_window_s = cfg->ack_window_s;
     p->dispatch.remote_cap = cfg->remote_cap;
     p->dispatch.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
+    p->dispatch.batch_window_ms = cfg->batch_window_ms;
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
     p->pool_share_bps = cfg->pool_share_bps;

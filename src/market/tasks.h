@@ -89,7 +89,7 @@ typedef struct pw_tick_report {
     int acks_missed, auto_approved, expired, assigned, silenced; /* what this tick did */
 } pw_tick_report;
 /* Timers due at now (missed acks, auto-approvals, expiries, silent workers), then a
- * dispatch round. */
+ * batch dispatch round if one is due (every batch window). */
 int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
 
 /* The stored explanation(s) of a task's assignment(s). */

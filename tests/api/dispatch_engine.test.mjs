@@ -1,0 +1,127 @@
+// The dispatch engine through the API: batch rounds assign optimally as a whole, urgent
+// tasks are assigned while posted, heartbeats make silent workers inactive, the
+// explanation carries every score part, and the index follows profile and availability
+// changes made through the API.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  startMarket, uniqueTag, ok, advance, serverNow, makeClient, makeWorker, setActive,
+  taskBody, postTask, getTask, V1, api,
+} from './lifecycle_helpers.mjs';
+
+describe('dispatch engine', () => {
+  let srv;
+  let base;
+  before(async () => {
+    // Rounds only when the test asks (dev clock), so several tasks meet in one round.
+    srv = await startMarket({ args: ['--batch-window-ms', '3600000'] });
+    base = srv.base;
+  });
+  after(async () => { await srv.stop(); });
+
+  test('a batch round matches every task that can be matched, where greedy would strand one', async () => {
+    const software = uniqueTag('software'), data = uniqueTag('data'), python = uniqueTag('python');
+    const client = await makeClient(base);
+    // A fits both tasks best; B fits only the first, by category.
+    const a = await makeWorker(base, { skills: [python], categories: [software], remote: false,
+      location: { lat: 52.37, lon: 4.89 }, radius_km: 20 }, { name: 'A' });
+    const b = await makeWorker(base, { skills: [uniqueTag('design')], categories: [software], remote: false,
+      location: { lat: 52.37, lon: 4.90 }, radius_km: 20 }, { name: 'B' });
+    const now = await serverNow(base);
+    const place = { lat: 52.371, lon: 4.893 };
+    const first = await postTask(base, client.token, taskBody(now, { category: software, skills: [python], location: place }));
+    const second = await postTask(base, client.token, taskBody(now, { category: data, skills: [python], location: place }));
+    assert.equal(first.status, 'dispatching');
+    assert.equal(second.status, 'dispatching');
+    const tick = await advance(base, 0);
+    assert.equal(tick.tick.assigned, 2);
+    const t1 = await getTask(base, client.token, first.id), t2 = await getTask(base, client.token, second.id);
+    assert.equal(t1.assignment.worker_id, b.user.id);
+    assert.equal(t2.assignment.worker_id, a.user.id);
+    const why = ok(await api(base, 'GET', `${V1}/tasks/${first.id}/dispatch`, { token: client.token }));
+    const exp = why.assignments[0].explanation;
+    assert.equal(exp.policy, 'batch');
+    assert.equal(exp.candidates_considered, 2);
+    assert.match(exp.why, /optimal assignment/);
+    for (const c of exp.candidates) {
+      assert.deepEqual(Object.keys(c.parts).sort(), ['distance', 'fairness', 'fit', 'pairing', 'reliability', 'reputation']);
+      assert.equal(typeof c.distance_km, 'number');
+    }
+    assert.equal(exp.client_standing, 1);
+  });
+
+  test('an urgent task is assigned while it is posted, greedily', async () => {
+    const cat = uniqueTag('urgent');
+    const client = await makeClient(base);
+    const w = await makeWorker(base, { categories: [cat] });
+    const now = await serverNow(base);
+    const t = await postTask(base, client.token, taskBody(now, { category: cat, urgent: true }));
+    assert.equal(t.status, 'assigned');
+    assert.equal(t.assignment.worker_id, w.user.id);
+    const why = ok(await api(base, 'GET', `${V1}/tasks/${t.id}/dispatch`, { token: w.token }));
+    assert.equal(why.assignments[0].explanation.policy, 'greedy');
+    assert.equal(why.assignments[0].explanation.candidates.length, 1);   // the worker sees only their own entry
+  });
+
+  test('a profile change through the API moves the worker in the index', async () => {
+    const before = uniqueTag('before'), afterTag = uniqueTag('after');
+    const client = await makeClient(base);
+    const w = await makeWorker(base, { categories: [before] });
+    ok(await api(base, 'PUT', `${V1}/me/worker`, { token: w.token, body: { skills: ['x'], categories: [afterTag], remote: true } }));
+    const now = await serverNow(base);
+    const old = await postTask(base, client.token, taskBody(now, { category: before }));
+    const fresh = await postTask(base, client.token, taskBody(now, { category: afterTag }));
+    await advance(base, 0);
+    assert.equal((await getTask(base, client.token, old.id)).status, 'dispatching');
+    assert.equal((await getTask(base, client.token, fresh.id)).assignment.worker_id, w.user.id);
+  });
+
+  test('going inactive takes the worker out at once; coming back puts them in', async () => {
+    const cat = uniqueTag('avail');
+    const client = await makeClient(base);
+    const w = await makeWorker(base, { categories: [cat] });
+    await setActive(base, w.token, false);
+    const now = await serverNow(base);
+    const t = await postTask(base, client.token, taskBody(now, { category: cat, urgent: true }));
+    assert.equal(t.status, 'dispatching');
+    await setActive(base, w.token, true);
+    await advance(base, 0);
+    assert.equal((await getTask(base, client.token, t.id)).assignment.worker_id, w.user.id);
+  });
+});
+
+describe('heartbeats', () => {
+  let srv;
+  let base;
+  before(async () => {
+    srv = await startMarket({ args: ['--heartbeat-timeout-s', '600', '--batch-window-ms', '3600000'] });
+    base = srv.base;
+  });
+  after(async () => { await srv.stop(); });
+
+  test('an active worker not heard from within the timeout becomes inactive and gets nothing', async () => {
+    const cat = uniqueTag('silent');
+    const client = await makeClient(base);
+    const w = await makeWorker(base, { categories: [cat] });
+    const tick = await advance(base, 601);
+    assert.ok(tick.tick.silenced >= 1, JSON.stringify(tick));
+    const me = ok(await api(base, 'GET', `${V1}/me/worker`, { token: w.token }));
+    assert.equal(me.active, false);
+    const now = await serverNow(base);
+    const t = await postTask(base, client.token, taskBody(now, { category: cat, urgent: true }));
+    assert.equal(t.status, 'dispatching');
+  });
+
+  test('a worker who keeps using the API stays active', async () => {
+    const cat = uniqueTag('alive');
+    const w = await makeWorker(base, { categories: [cat] });
+    for (let i = 0; i < 4; i++) {
+      await advance(base, 300);       // 20 minutes in all, a request every 5 minutes
+      ok(await api(base, 'GET', `${V1}/me`, { token: w.token }));
+      await advance(base, 0);         // let the heartbeat write land before the next step
+    }
+    const me = ok(await api(base, 'GET', `${V1}/me/worker`, { token: w.token }));
+    assert.equal(me.active, true);
+  });
+});

@@ -1,0 +1,309 @@
+/* test_engine.c — the dispatch engine's index and search against brute force, its state
+ * changes, and the batch matching rules (optimal total, client standing). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/rand.h"
+#include "dispatch/engine.h"
+#include "market/workers.h"
+
+#define NOW_MS 1795000000000LL
+
+static const char *const tags[] = {"plumbing", "garden", "python", "design", "cleaning", "moving"};
+
+static pw_engine *engine(void)
+{
+    pw_dispatch_policy p;
+    pw_dispatch_policy_defaults(&p);
+    pw_engine *e = NULL;
+    assert_int_equal(pw_engine_new(&p, &e), 0);
+    return e;
+}
+
+static int32_t put(pw_engine *e, int64_t id, double lat, double lon, int radius, int remote, const char *skill,
+                   const char *category)
+{
+    pw_index_profile p = {.user_id = id, .has_base = lat != 0, .remote = remote, .radius_km = radius,
+                          .lat_e6 = (int32_t)lrint(lat * 1e6), .lon_e6 = (int32_t)lrint(lon * 1e6),
+                          .skill_count = 1, .category_count = 1};
+    p.skills[0] = skill;
+    p.categories[0] = category;
+    int32_t slot = pw_index_put(pw_engine_index(e), &p);
+    assert_true(slot >= 0);
+    pw_index_slot(pw_engine_index(e), slot)->last_assigned_ms = NOW_MS - 3600 * 1000;
+    return slot;
+}
+
+static pw_engine_task task(pw_engine *e, int64_t id, double lat, double lon, const char *category, const char *skill)
+{
+    pw_engine_task t = {.id = id, .client_id = -1, .client_standing = 1, .has_location = lat != 0,
+                        .lat_e6 = (int32_t)lrint(lat * 1e6), .lon_e6 = (int32_t)lrint(lon * 1e6)};
+    t.category = pw_index_tag(pw_engine_index(e), category);
+    if (skill != NULL)
+        t.skills[t.skill_count++] = pw_index_tag(pw_engine_index(e), skill);
+    return t;
+}
+
+/* ---- index ------------------------------------------------------------------------------ */
+
+static void test_index_put_find_remove(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    pw_index *ix = pw_engine_index(e);
+    put(e, 7, 52.37, 4.89, 10, 0, "plumbing", "home");
+    assert_int_equal(pw_index_count(ix), 1);
+    assert_true(pw_index_find(ix, 7) >= 0);
+    assert_int_equal(pw_index_find(ix, 8), -1);
+    assert_int_not_equal(pw_index_tag(ix, "plumbing"), 0);
+    assert_int_equal(pw_index_tag(ix, "astronomy"), 0);
+    pw_index_remove(ix, 7);
+    assert_int_equal(pw_index_count(ix), 0);
+    assert_int_equal(pw_index_find(ix, 7), -1);
+    pw_index_remove(ix, 7);    /* absent: no-op */
+    assert_int_equal(pw_index_count(ix), 0);
+    pw_engine_free(e);
+}
+
+static void test_reindex_moves_worker(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    put(e, 1, 52.37, 4.89, 10, 0, "plumbing", "home");
+    pw_engine_task t = task(e, 1, 52.37, 4.89, "home", NULL);
+    pw_engine_candidate c[PW_DISPATCH_TOP_K];
+    assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, 10, c, NULL), 1);
+    /* the same worker moves to Paris and changes trade: no longer found in Amsterdam */
+    put(e, 1, 48.86, 2.35, 10, 0, "python", "software");
+    assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, 10, c, NULL), 0);
+    pw_engine_task paris = task(e, 2, 48.86, 2.35, "software", NULL);
+    assert_int_equal(pw_engine_candidates(e, &paris, NOW_MS, 10, c, NULL), 1);
+    assert_int_equal(c[0].c.worker_id, 1);
+    pw_engine_free(e);
+}
+
+static void test_many_reindexes_compact_lists(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    pw_index *ix = pw_engine_index(e);
+    for (int round = 0; round < 200; round++)
+        for (int64_t id = 1; id <= 50; id++)
+            put(e, id, 52.37, 4.89, 10, 1, "plumbing", "home");
+    size_t n = 0;
+    pw_index_list(ix, PW_INDEX_REMOTE_CELL, pw_index_tag(ix, "home"), &n);
+    assert_true(n <= 150);     /* 10,000 puts, but stale entries are compacted away */
+    pw_engine_task t = task(e, 1, 0, 0, "home", NULL);
+    pw_engine_candidate c[PW_DISPATCH_TOP_K];
+    assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, PW_DISPATCH_TOP_K, c, NULL), 50);
+    pw_engine_free(e);
+}
+
+static void test_grid_wraps_longitude(void **state)
+{
+    (void)state;
+    assert_int_equal(pw_grid_cell_at(0, -1), pw_grid_cell_at(0, 360 * PW_GRID_CELLS_PER_DEGREE - 1));
+    assert_int_equal(pw_grid_cell_at(-1, 0), -1);
+    assert_int_equal(pw_grid_cell_at(180 * PW_GRID_CELLS_PER_DEGREE, 0), -1);
+    pw_engine *e = engine();
+    put(e, 1, 0.5, 179.95, 30, 0, "fishing", "sea");   /* just east of the antimeridian's west side */
+    pw_engine_task t = task(e, 1, 0.5, -179.95, "sea", NULL);
+    pw_engine_candidate c[4];
+    assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, 4, c, NULL), 1);
+    assert_true(c[0].c.distance_km < 12);
+    pw_engine_free(e);
+}
+
+/* ---- search against brute force ------------------------------------------------------------- */
+
+typedef struct world {
+    pw_engine *e;
+    int n;
+    int64_t ids[400];
+    double lat[400], lon[400];
+    int radius[400], remote[400], skill[400], category[400];
+} world;
+
+static void build_world(world *w, uint64_t seed)
+{
+    pw_rng r;
+    pw_rng_seed(&r, seed);
+    w->e = engine();
+    w->n = 400;
+    for (int i = 0; i < w->n; i++) {
+        int city = (int)pw_rng_below(&r, 2);
+        w->ids[i] = 1000 + i;
+        w->lat[i] = (city ? 52.37 : 51.92) + (pw_rng_unit(&r) - 0.5) * 0.6;
+        w->lon[i] = (city ? 4.89 : 4.48) + (pw_rng_unit(&r) - 0.5) * 0.9;
+        w->radius[i] = 3 + (int)pw_rng_below(&r, 25);
+        w->remote[i] = pw_rng_unit(&r) < 0.3;
+        w->skill[i] = (int)pw_rng_below(&r, 6);
+        w->category[i] = (int)pw_rng_below(&r, 6);
+        put(w->e, w->ids[i], w->lat[i], w->lon[i], w->radius[i], w->remote[i], tags[w->skill[i]], tags[w->category[i]]);
+    }
+}
+
+static void test_search_finds_exactly_the_eligible(void **state)
+{
+    (void)state;
+    world w;
+    build_world(&w, 11);
+    pw_rng r;
+    pw_rng_seed(&r, 12);
+    int checked = 0;
+    for (int q = 0; q < 400; q++) {
+        int remote = pw_rng_unit(&r) < 0.3, cat = (int)pw_rng_below(&r, 6), skill = (int)pw_rng_below(&r, 6);
+        double lat = 52.1 + pw_rng_unit(&r) * 0.5, lon = 4.4 + pw_rng_unit(&r) * 0.7;
+        pw_engine_task t = task(w.e, q + 1, remote ? 0 : lat, remote ? 0 : lon, tags[cat], tags[skill]);
+        int expected = 0, boundary = 0;
+        char want[400] = {0};
+        for (int i = 0; i < w.n; i++) {
+            int fits = w.category[i] == cat || w.skill[i] == skill;
+            double d = remote ? 0 : pw_distance_km(t.lat_e6, t.lon_e6, (int64_t)lrint(w.lat[i] * 1e6),
+                                                   (int64_t)lrint(w.lon[i] * 1e6));
+            boundary |= !remote && fits && fabs(d - w.radius[i]) < 0.01;
+            want[i] = fits && (remote ? w.remote[i] : d <= w.radius[i]);
+            expected += want[i];
+        }
+        if (boundary || expected > PW_DISPATCH_TOP_K)
+            continue;          /* a distance within 10 m of a radius, or more than one page: skip */
+        pw_engine_candidate c[PW_DISPATCH_TOP_K];
+        int n = pw_engine_candidates(w.e, &t, NOW_MS, PW_DISPATCH_TOP_K, c, NULL);
+        assert_int_equal(n, expected);
+        for (int j = 0; j < n; j++) {
+            assert_true(want[c[j].c.worker_id - 1000]);
+            if (j > 0)
+                assert_true(c[j - 1].parts.total >= c[j].parts.total);
+            if (!remote) {
+                int i = (int)(c[j].c.worker_id - 1000);
+                double exact = pw_distance_km(t.lat_e6, t.lon_e6, (int64_t)lrint(w.lat[i] * 1e6),
+                                              (int64_t)lrint(w.lon[i] * 1e6));
+                assert_true(fabs(c[j].c.distance_km - exact) <= exact * 1e-4 + 1e-6);
+            }
+        }
+        checked++;
+    }
+    assert_true(checked > 300);
+    pw_engine_free(w.e);
+}
+
+/* ---- state changes ----------------------------------------------------------------------------- */
+
+static void test_busy_excluded_and_self(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    put(e, 1, 52.37, 4.89, 10, 1, "plumbing", "home");
+    put(e, 2, 52.37, 4.90, 10, 1, "plumbing", "home");
+    pw_engine_task local = task(e, 1, 52.37, 4.895, "home", NULL), remote = task(e, 2, 0, 0, "home", NULL);
+    pw_engine_candidate c[8];
+    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 2);
+    pw_engine_note_assigned(e, 1, 0, NOW_MS);                  /* worker 1 busy with a local task */
+    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1);
+    assert_int_equal(c[0].c.worker_id, 2);
+    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);   /* busy locally: no remote either */
+    pw_engine_note_freed(e, 1, 0);
+    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 2);
+    for (int i = 0; i < 3; i++)                                /* remote cap (default 3) */
+        pw_engine_note_assigned(e, 2, 1, NOW_MS);
+    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);
+    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1);   /* remote work blocks local */
+    local.excluded[local.excluded_count++] = 1;                /* already tried on this task */
+    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 0);
+    pw_engine_note_freed(e, 2, 1);                             /* 2 of 3 remote: may take one more */
+    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 2);
+    remote.client_id = 2;                                      /* nobody works for themselves */
+    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);
+    assert_int_equal(c[0].c.worker_id, 1);
+    pw_engine_remove(e, 1);
+    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 0);
+    int64_t *dirty;
+    int rebuild;
+    assert_true(pw_engine_take_dirty(e, &dirty, &rebuild) >= 2);
+    assert_int_equal(rebuild, 0);
+    pw_engine_free(e);
+}
+
+static void test_bad_pairing_halves_score(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    put(e, 1, 0, 0, 0, 1, "python", "software");
+    pw_engine_task t = task(e, 1, 0, 0, "software", "python");
+    pw_engine_candidate good[2], bad[2];
+    assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, 2, good, NULL), 1);
+    t.avoid[t.avoid_count++] = 1;
+    assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, 2, bad, NULL), 1);
+    assert_true(fabs(bad[0].parts.total - good[0].parts.total * 0.5) < 1e-12);
+    pw_engine_free(e);
+}
+
+/* ---- batch ---------------------------------------------------------------------------------------- */
+
+/* Two tasks, two workers. Worker A is best for task 1 and the only one for task 2; B fits
+ * task 1 by category only. Greedy in task order gives A to task 1 and leaves task 2
+ * unmatched; the round matches both. */
+static void test_batch_matches_more_than_greedy(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    put(e, 1, 0, 0, 0, 1, "python", "software");   /* A: skill python, category software */
+    put(e, 2, 0, 0, 0, 1, "design", "software");   /* B: skill design, category software */
+    pw_engine_task tasks[2] = {task(e, 1, 0, 0, "software", "python"), task(e, 2, 0, 0, "data", "python")};
+    pw_engine_candidate first[4];
+    assert_int_equal(pw_engine_candidates(e, &tasks[0], NOW_MS, 4, first, NULL), 2);
+    assert_int_equal(first[0].c.worker_id, 1);     /* greedy would take A for task 1 */
+    pw_engine_candidate cands[2 * PW_DISPATCH_BATCH_TOP_K];
+    int counts[2], choice[2];
+    assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
+    assert_int_equal(cands[0 * PW_DISPATCH_BATCH_TOP_K + choice[0]].c.worker_id, 2);
+    assert_int_equal(cands[1 * PW_DISPATCH_BATCH_TOP_K + choice[1]].c.worker_id, 1);
+    pw_engine_free(e);
+}
+
+/* One worker, two equal tasks: the client with the better standing gets the worker. */
+static void test_batch_prefers_better_standing(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    put(e, 1, 0, 0, 0, 1, "python", "software");
+    pw_engine_task tasks[2] = {task(e, 1, 0, 0, "software", "python"), task(e, 2, 0, 0, "software", "python")};
+    tasks[0].client_id = -10;
+    tasks[0].client_standing = 0.2;
+    tasks[1].client_id = -11;
+    tasks[1].client_standing = 1.0;
+    pw_engine_candidate cands[2 * PW_DISPATCH_BATCH_TOP_K];
+    int counts[2], choice[2];
+    assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
+    assert_int_equal(choice[0], -1);
+    assert_int_equal(choice[1], 0);
+    tasks[0].client_standing = 1.0;              /* with equal standing the order is no longer forced */
+    tasks[1].client_standing = 0.2;
+    assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
+    assert_int_equal(choice[0], 0);
+    assert_int_equal(choice[1], -1);
+    pw_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index_put_find_remove),
+        cmocka_unit_test(test_reindex_moves_worker),
+        cmocka_unit_test(test_many_reindexes_compact_lists),
+        cmocka_unit_test(test_grid_wraps_longitude),
+        cmocka_unit_test(test_search_finds_exactly_the_eligible),
+        cmocka_unit_test(test_busy_excluded_and_self),
+        cmocka_unit_test(test_bad_pairing_halves_score),
+        cmocka_unit_test(test_batch_matches_more_than_greedy),
+        cmocka_unit_test(test_batch_prefers_better_standing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
