@@ -2,7 +2,8 @@
 # this file only strings the steps together.
 #   make            build build/peerwork
 #   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
-#   make test       unit tests (CTest + cmocka), the same under ASan+UBSan, API tests against the real server
+#   make test       unit tests (CTest + cmocka), the same under ASan+UBSan, then API tests against the
+#                   real server and browser tests in Debian's chromium (one node --test run)
 #   make bench      the benchmarks (results go in docs/BENCHMARKS.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -10,11 +11,11 @@ DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all build run test unit-test asan-test api-test bench setup clean
+.PHONY: all build run test unit-test asan-test api-test browser-test node-test bench setup clean
 
 all: build
 
-$(SETUP_STAMP): scripts/setup.sh package.json
+$(SETUP_STAMP): scripts/setup.sh package.json package-lock.json
 	@bash scripts/setup.sh
 	@mkdir -p $(BUILD) && touch $@
 
@@ -41,7 +42,13 @@ asan-test: $(SETUP_STAMP)
 api-test: build
 	@node --test --test-concurrency=2 tests/api/
 
-test: unit-test asan-test api-test
+browser-test: build
+	@node --test tests/browser/
+
+node-test: build
+	@node --test --test-concurrency=2 tests/api/ tests/browser/
+
+test: unit-test asan-test node-test
 
 bench: $(SETUP_STAMP)
 	@bash bench/run.sh
