@@ -6,9 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPW_BENCH_ROUTES=ON >/dev/null
-cmake --build build-bench --target peerwork bench_assign >/dev/null
+cmake --build build-bench --target peerwork bench_assign bench_dispatch >/dev/null
 echo "== HTTP: trivial JSON vs nginx, group commit vs one commit per request"
 bench/http_bench.sh "${BENCH_DURATION_S:-10}" | tee bench/out/http.txt
 echo
 echo "== assignment solver vs scipy"
 bench/bench_assign.sh build-bench/bench_assign 9 | tee bench/out/assign.txt
+echo
+echo "== dispatch engine: urgent search among 1M workers, a batch round, index size"
+build-bench/bench_dispatch | tee bench/out/dispatch.txt
