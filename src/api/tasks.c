@@ -6,15 +6,10 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/json_util.h"
 #include "market/accounts.h"
 #include "market/tasks.h"
 
-static json_t *id_string(int64_t id)
-{
-    char text[24];
-    snprintf(text, sizeof(text), "%lld", (long long)id);
-    return json_string(text);
-}
 
 /* ---- POST /tasks ------------------------------------------------------------------------------- */
 
@@ -113,7 +108,7 @@ static int action_run(pw_call *call, pw_db *db, int64_t now_ms)
     call->status = 200;
     pw_task_view view = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles);
     /* A worker who released the task no longer sees it: answer with the status only. */
-    call->output = view == PW_VIEW_NONE ? json_pack("{s:o, s:s}", "id", id_string(t.id), "status",
+    call->output = view == PW_VIEW_NONE ? json_pack("{s:o, s:s}", "id", pw_json_id(t.id), "status",
                                                     pw_task_state_name(t.status))
                                         : pw_tasks_json(db, &t, view);
     return 0;
@@ -226,14 +221,14 @@ void pw_api_disputes_list(pw_req *rq)
         char at[PW_RFC3339_BYTES];
         last = pw_stmt_column_int64(st, 0);
         pw_time_format_rfc3339(pw_stmt_column_int64(st, 4), at);
-        json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:s, s:s, s:s}", "id", id_string(last), "task_id",
-                                               id_string(pw_stmt_column_int64(st, 1)), "opened_by",
-                                               id_string(pw_stmt_column_int64(st, 2)), "reason",
+        json_array_append_new(items, json_pack("{s:o, s:o, s:o, s:s, s:s, s:s}", "id", pw_json_id(last), "task_id",
+                                               pw_json_id(pw_stmt_column_int64(st, 1)), "opened_by",
+                                               pw_json_id(pw_stmt_column_int64(st, 2)), "reason",
                                                pw_stmt_column_text(st, 3), "status", "open", "created_at", at));
     }
     pw_stmt_done(st);
     pw_reply_json(rq, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                                     n > limit ? id_string(last) : json_null()));
+                                     n > limit ? pw_json_id(last) : json_null()));
 }
 
 typedef struct resolution {

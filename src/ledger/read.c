@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/limits.h"
+#include "base/json_util.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
 
@@ -164,21 +165,15 @@ static int wallet_accounts(pw_db *db, int64_t user_id, wallet_account *out, int 
     return rc == PW_DONE || rc == PW_ROW ? PW_OK : rc;
 }
 
-static json_t *id_json(int64_t id)
-{
-    char text[24];
-    snprintf(text, sizeof(text), "%lld", (long long)id);
-    return json_string(text);
-}
 
 static json_t *entry_json(const entry *e)
 {
     char created[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(e->created_at_ms, created);
-    return json_pack("{s:o, s:o, s:s, s:o, s:I, s:o, s:s}", "id", id_json(e->id), "transfer_id",
-                     id_json(e->transfer_id), "kind", e->kind, "amount", pw_amount_json(e->amount, e->asset),
+    return json_pack("{s:o, s:o, s:s, s:o, s:I, s:o, s:s}", "id", pw_json_id(e->id), "transfer_id",
+                     pw_json_id(e->transfer_id), "kind", e->kind, "amount", pw_amount_json(e->amount, e->asset),
                      "balance_after", (json_int_t)e->balance_after, "task_id",
-                     e->task_id != 0 ? id_json(e->task_id) : json_null(), "created_at", created);
+                     pw_json_id(e->task_id), "created_at", created);
 }
 
 int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cursor, json_t **out)
@@ -201,7 +196,7 @@ int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cu
     int shown = p.count < limit ? p.count : limit;
     for (int i = 0; i < shown; i++)
         json_array_append_new(items, entry_json(&p.rows[i]));
-    json_t *next = p.count > limit ? id_json(p.rows[limit - 1].id) : json_null();
+    json_t *next = p.count > limit ? pw_json_id(p.rows[limit - 1].id) : json_null();
     *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
     return PW_OK;
 }

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/rand.h"
 #include "base/config.h"
+#include "base/json_util.h"
 #include "base/roles.h"
 #include "market/accounts.h"
 
@@ -292,23 +293,6 @@ pw_task_view pw_tasks_viewer(const pw_task_row *t, int64_t user_id, int roles)
     return PW_VIEW_NONE;
 }
 
-static json_t *id_json(int64_t id)
-{
-    if (id == 0)
-        return json_null();
-    char text[24];
-    snprintf(text, sizeof(text), "%lld", (long long)id);
-    return json_string(text);
-}
-
-static json_t *time_json(int64_t ms)
-{
-    if (ms == 0)
-        return json_null();
-    char text[PW_RFC3339_BYTES];
-    pw_time_format_rfc3339(ms, text);
-    return json_string(text);
-}
 
 static json_t *comp_json(const pw_compensation *c)
 {
@@ -329,12 +313,12 @@ static json_t *timeline_json(pw_db *db, int64_t task_id)
     pw_stmt_int64(st, 1, task_id);
     pw_stmt_int64(st, 2, PW_TIMELINE_MAX);
     while (pw_stmt_step(st) == PW_ROW) {
-        json_t *e = json_pack("{s:o, s:s, s:o, s:s, s:o}", "at", time_json(pw_stmt_column_int64(st, 0)), "event",
+        json_t *e = json_pack("{s:o, s:s, s:o, s:s, s:o}", "at", pw_json_time(pw_stmt_column_int64(st, 0)), "event",
                               pw_stmt_column_text(st, 1), "from",
                               pw_stmt_column_is_null(st, 2) ? json_null() : json_string(pw_stmt_column_text(st, 2)),
-                              "to", pw_stmt_column_text(st, 3), "actor_id", id_json(col_or_zero(st, 4)));
+                              "to", pw_stmt_column_text(st, 3), "actor_id", pw_json_id(col_or_zero(st, 4)));
         if (!pw_stmt_column_is_null(st, 5))
-            json_object_set_new(e, "worker_id", id_json(pw_stmt_column_int64(st, 5)));
+            json_object_set_new(e, "worker_id", pw_json_id(pw_stmt_column_int64(st, 5)));
         json_array_append_new(out, e);
     }
     pw_stmt_done(st);
@@ -352,16 +336,16 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
     if (t->worker_id != 0 && (t->status == PW_TASK_ASSIGNED || t->status == PW_TASK_IN_PROGRESS ||
                               t->status == PW_TASK_SUBMITTED || t->status == PW_TASK_COMPLETED ||
                               t->status == PW_TASK_DISPUTED || t->status == PW_TASK_RESOLVED))
-        assignment = json_pack("{s:o, s:o}", "worker_id", id_json(t->worker_id), "ack_deadline",
-                               time_json(t->status == PW_TASK_ASSIGNED ? t->ack_deadline_ms : 0));
+        assignment = json_pack("{s:o, s:o}", "worker_id", pw_json_id(t->worker_id), "ack_deadline",
+                               pw_json_time(t->status == PW_TASK_ASSIGNED ? t->ack_deadline_ms : 0));
     json_t *out = json_pack(
-        "{s:o, s:o, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o}", "id", id_json(t->id),
-        "client_id", id_json(t->client_id), "title", t->title, "category", t->category, "skills",
+        "{s:o, s:o, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o}", "id", pw_json_id(t->id),
+        "client_id", pw_json_id(t->client_id), "title", t->title, "category", t->category, "skills",
         pw_tags_json(&t->skills), "location", loc, "remote", !t->location.present, "compensation", comp_json(&t->comp),
-        "deadline", time_json(t->deadline_ms), "urgent", t->urgent, "status", pw_task_state_name(t->status),
+        "deadline", pw_json_time(t->deadline_ms), "urgent", t->urgent, "status", pw_task_state_name(t->status),
         "assignment", assignment, "review_deadline",
-        time_json(t->status == PW_TASK_SUBMITTED ? t->review_deadline_ms : 0), "created_at", time_json(t->created_ms),
-        "updated_at", time_json(t->updated_ms));
+        pw_json_time(t->status == PW_TASK_SUBMITTED ? t->review_deadline_ms : 0), "created_at", pw_json_time(t->created_ms),
+        "updated_at", pw_json_time(t->updated_ms));
     pw_stmt *st = pw_db_stmt(db, SQL_DETAIL);
     pw_stmt_int64(st, 1, t->id);
     if (pw_stmt_step(st) == PW_ROW) {
@@ -397,7 +381,7 @@ int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit,
         if (pw_tasks_load(db, ids[i], &t) == 1)
             json_array_append_new(items, pw_tasks_json(db, &t, role));
     }
-    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? id_json(ids[limit - 1]) : json_null());
+    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(ids[limit - 1]) : json_null());
     return PW_OK;
 }
 
@@ -405,8 +389,8 @@ int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit,
 
 static json_t *message_json(int64_t id, int64_t sender, const char *body, int64_t at)
 {
-    return json_pack("{s:o, s:o, s:s, s:o}", "id", id_json(id), "sender_id", id_json(sender), "body", body,
-                     "created_at", time_json(at));
+    return json_pack("{s:o, s:o, s:s, s:o}", "id", pw_json_id(id), "sender_id", pw_json_id(sender), "body", body,
+                     "created_at", pw_json_time(at));
 }
 
 int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms, json_t **out)
@@ -442,6 +426,6 @@ int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor
                                                   pw_stmt_column_int64(st, 3)));
     }
     pw_stmt_done(st);
-    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? id_json(last) : json_null());
+    *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(last) : json_null());
     return PW_OK;
 }
