@@ -11,7 +11,7 @@ DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all build run test unit-test asan-test api-test browser-test node-test bench setup clean
+.PHONY: all configure build run test unit-test asan-test api-test browser-test node-test bench setup clean
 
 all: build
 
@@ -21,9 +21,11 @@ $(SETUP_STAMP): scripts/setup.sh package.json package-lock.json
 
 setup: $(SETUP_STAMP)
 
-build: $(SETUP_STAMP)
+configure: $(SETUP_STAMP)
 	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD)
+
+build: configure
+	@cmake --build $(BUILD) --target peerwork
 
 run: build
 	@mkdir -p $(dir $(DB))
@@ -31,7 +33,8 @@ run: build
 	  if $(BUILD)/peerwork --help | grep -q '^  seed '; then $(BUILD)/peerwork seed --demo --db $(DB); fi; fi
 	$(BUILD)/peerwork serve --listen $(LISTEN) --db $(DB)
 
-unit-test: build
+unit-test: configure
+	@cmake --build $(BUILD)
 	@cd $(BUILD) && ctest --output-on-failure
 
 asan-test: $(SETUP_STAMP)
