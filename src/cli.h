@@ -18,11 +18,13 @@ int pw_cli_open_migrated(const char *db_path, pw_db **out);
 int pw_cli_admin_create(const char *db_path, pw_new_user *user);
 
 int pw_cmd_seed(int argc, char **argv);      /* market/seed.c */
+int pw_cmd_simulate(int argc, char **argv);  /* sim/simulate.c */
 
 /* Commands provided by subsystems (filled in as they land). */
 #define PW_CLI_EXTRA_COMMANDS \
     {"ledger", pw_cmd_ledger, "check the ledger's invariants (ledger verify)"}, \
     {"solve-assignment", pw_cmd_solve_assignment, "solve a sparse assignment instance (see --help)"}, \
-    {"seed", pw_cmd_seed, "fill a new database with a demo marketplace (seed --demo)"},
+    {"seed", pw_cmd_seed, "fill a new database with a demo marketplace (seed --demo)"}, \
+    {"simulate", pw_cmd_simulate, "run the deterministic marketplace simulation"},
 
 #endif

@@ -204,7 +204,7 @@ int pw_dispatch_sweep_silent(pw_db *db, const pw_dispatch_policy *p, int64_t now
 {
     *count_out = 0;
     pw_stmt *st = pw_db_stmt(db, "UPDATE worker_profiles SET active = 0, active_since = NULL, updated_at = ?1 "
-                                 "WHERE active = 1 AND coalesce(last_seen_at, 0) < ?2 RETURNING user_id");
+                                 "WHERE active = 1 AND last_seen_at < ?2 RETURNING user_id");
     pw_stmt_int64(st, 1, now_ms);
     pw_stmt_int64(st, 2, now_ms - (int64_t)p->heartbeat_timeout_s * 1000);
     int rc;

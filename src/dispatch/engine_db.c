@@ -11,17 +11,20 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-static const char SQL_WORKERS[] =
-    "SELECT w.user_id, w.remote, w.lat_e6, w.lon_e6, w.radius_km, w.skills, w.categories, "
-    "coalesce(w.last_assigned_at, w.active_since, 0), coalesce(w.last_seen_at, 0), w.acked_count, w.missed_acks, "
-    "w.releases, w.completed_count, w.on_time_count, "
-    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') "
-    "   AND b.lat_e6 IS NULL), "
-    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') "
-    "   AND b.lat_e6 IS NOT NULL), "
-    "(SELECT count(*) FROM task_assignments a WHERE a.worker_id = w.user_id AND a.assigned_at > ?2) "
+#define SQL_WORKER_COLUMNS \
+    "SELECT w.user_id, w.remote, w.lat_e6, w.lon_e6, w.radius_km, w.skills, w.categories, " \
+    "coalesce(w.last_assigned_at, w.active_since, 0), coalesce(w.last_seen_at, 0), w.acked_count, w.missed_acks, " \
+    "w.releases, w.completed_count, w.on_time_count, " \
+    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') " \
+    "   AND b.lat_e6 IS NULL), " \
+    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') " \
+    "   AND b.lat_e6 IS NOT NULL), " \
+    "(SELECT count(*) FROM task_assignments a WHERE a.worker_id = w.user_id AND a.assigned_at > ?2) " \
     "FROM worker_profiles w JOIN users u ON u.id = w.user_id "
-    "WHERE w.active = 1 AND (u.roles & 2) != 0 AND (?1 = 0 OR w.user_id = ?1)";
+
+/* Every active worker (start, rebuild) / one (refresh: a primary-key lookup). */
+static const char SQL_WORKERS[] = SQL_WORKER_COLUMNS "WHERE w.active = 1 AND (u.roles & 2) != 0 AND ?1 = 0";
+static const char SQL_WORKER[] = SQL_WORKER_COLUMNS "WHERE w.user_id = ?1 AND w.active = 1 AND (u.roles & 2) != 0";
 
 /* Puts the row's worker into the index. */
 static int put_row(pw_engine *e, pw_stmt *st)
@@ -59,7 +62,7 @@ static int put_row(pw_engine *e, pw_stmt *st)
 /* Loads one worker (user_id) or all active ones (0). */
 static int load(pw_engine *e, pw_db *db, int64_t user_id, int64_t now_ms, int *found)
 {
-    pw_stmt *st = pw_db_stmt(db, SQL_WORKERS);
+    pw_stmt *st = pw_db_stmt(db, user_id != 0 ? SQL_WORKER : SQL_WORKERS);
     pw_stmt_int64(st, 1, user_id);
     pw_stmt_int64(st, 2, now_ms - DAY_MS);
     int rc, count = 0;

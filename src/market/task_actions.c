@@ -321,7 +321,7 @@ static int due(pw_db *db, const pw_market_policy *p, const char *sql, pw_task_ev
     return PW_OK;
 }
 
-int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *r)
+int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *r)
 {
     memset(r, 0, sizeof(*r));
     int rc = due(db, p, "SELECT id FROM tasks WHERE status = 'assigned' AND ack_deadline_at <= ? ORDER BY "
@@ -334,6 +334,12 @@ int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_
                         "LIMIT ?", PW_EV_EXPIRE, now_ms, &r->expired);
     if (rc == PW_OK)
         rc = pw_dispatch_sweep_silent(db, &p->dispatch, now_ms, &r->silenced);
+    return rc;
+}
+
+int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *r)
+{
+    int rc = pw_tasks_timers(db, p, now_ms, r);
     if (rc == PW_OK && pw_engine_round_due(p->dispatch.engine, now_ms))
         rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned);
     return rc;

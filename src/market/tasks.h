@@ -91,6 +91,8 @@ typedef struct pw_tick_report {
 /* Timers due at now (missed acks, auto-approvals, expiries, silent workers), then a
  * batch dispatch round if one is due (every batch window). */
 int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
+/* The timers alone (no dispatch round): what pw_tasks_tick runs first. */
+int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
 
 /* The stored explanation(s) of a task's assignment(s). */
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view);
