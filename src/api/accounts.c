@@ -203,8 +203,12 @@ void pw_api_me_get(pw_req *rq)
 
 /* Runs the market's timers and a batch round at the new time, and answers after every
  * write queued before it has committed, so a test sees the world as it is then. */
-static int dev_clock_run(pw_call *call, pw_db *db, int64_t now_ms)
+static int dev_clock_run(pw_call *call, pw_db *db, int64_t batch_now_ms)
 {
+    /* The clock moves here, on the writer, so no scheduler tick slips in between the
+     * move and this tick: whatever falls due at the new time is this answer's. */
+    pw_clock_advance_ms(&call->app->clock, *(int64_t *)pw_call_data(call));
+    int64_t now_ms = pw_clock_now_ms(&call->app->clock);
     pw_tick_report r;
     pw_engine_round_now(call->app->policy->dispatch.engine);
     if (pw_tasks_tick(db, call->app->policy, now_ms, &r) != PW_OK)
@@ -230,9 +234,9 @@ void pw_api_dev_clock(pw_req *rq)
     json_int_t s = json_integer_value(v);
     if (s < 0 || s > 366 * 24 * 3600)
         return pw_reply_errorf(rq, 422, "validation_failed", "advance_s", "advance_s must be 0 to one year");
-    pw_clock_advance_ms(&rq->app->clock, (int64_t)s * 1000);
-    pw_call *call = pw_call_new(rq, 0);
+    pw_call *call = pw_call_new(rq, sizeof(int64_t));
     if (call == NULL)
         return pw_api_reply_nomem(rq);
+    *(int64_t *)pw_call_data(call) = (int64_t)s * 1000;
     pw_call_write(call, dev_clock_run, NULL);
 }

@@ -19,8 +19,8 @@ void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
     p->remote_cap = 3;
     p->heartbeat_timeout_s = 15 * 60;
     p->batch_window_ms = 2000;
-    p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.20, .reliability = 0.15,
-                                       .fairness = 0.10, .bad_pairing = 0.5};
+    p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.15, .reliability = 0.10,
+                                       .fairness = 0.2, .bad_pairing = 0.5};
     p->engine = NULL;
 }
 
@@ -85,6 +85,12 @@ static json_t *explain(const pw_engine_task *t, const pw_engine_candidate *cands
                  "workers to other waiting tasks", w->total, chosen + 1, considered);
     return json_pack("{s:i, s:o, s:s, s:s, s:f}", "candidates_considered", considered, "candidates", list, "policy",
                      policy, "why", why, "client_standing", t->client_standing);
+}
+
+/* The round's weight of the task, shown with a batch explanation. */
+static void explain_weight(json_t *why, const pw_engine_task *t, int64_t now_ms)
+{
+    json_object_set_new(why, "round_weight", json_real(pw_engine_task_weight(t, now_ms)));
 }
 
 /* ---- urgent: greedy ------------------------------------------------------------------------- */
@@ -189,6 +195,7 @@ int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, in
             continue;
         const pw_engine_candidate *c = &r.cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K];
         json_t *why = explain(&r.tasks[i], c, r.counts[i], j, r.counts[i], "batch");
+        explain_weight(why, &r.tasks[i], now_ms);
         rc = pw_tasks_assign(db, p, &r.rows[i], c[j].c.worker_id, c[j].parts.total, why, now_ms);
         json_decref(why);
         *assigned_out += rc == PW_OK;

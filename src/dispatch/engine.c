@@ -2,17 +2,19 @@
  *
  * Search. A remote task reads the REMOTE posting lists of its category and skills,
  * starting each list at a rotating offset so that, past the scan bound, no worker is
- * always first. A local task reads the (cell, tag) lists of the grid cells around it, ring
- * by ring outwards to the farthest radius any worker has (at most
- * PW_DISPATCH_QUERY_RADIUS_KM), finishing the ring in which the scan bound is reached, so
- * nearer workers are always seen. Each eligible worker (see dispatch.h) is scored once
- * (a visit stamp dedupes workers listed under several tags) and kept in a top-k heap.
+ * always first; each eligible worker is scored as met. A local task reads the (cell, tag)
+ * lists of the grid cells around it, ring by ring outwards to the farthest radius any
+ * worker has (at most PW_DISPATCH_QUERY_RADIUS_KM), keeping the scan_max nearest workers
+ * that pass the hot checks in a distance heap, and stops when the next ring cannot hold
+ * anyone nearer; only those nearest are then scored. A visit stamp makes a worker listed
+ * under several tags count once; the best k scores are kept in a top-k heap.
  *
  * Batch. Every task's top-k become edges of a sparse assignment whose cost is the negated
  * weighted score; the solver (assign.c) matches as many tasks as possible and, among
- * those, maximises the total. A task of a client with a poor record counts for less
- * (factor 0.5 + 0.5 x standing), so when two tasks want the same worker the better
- * client's task wins; it is still served when there is no contest. */
+ * those, maximises the total. The weight (pw_engine_task_weight) grows with the time a
+ * task has waited and near its deadline, so a task that keeps losing its contested
+ * workers wins in the end, and shrinks with a poor client record, so when two tasks want
+ * the same worker the better client's task wins; it is still served without a contest. */
 #include "dispatch/engine.h"
 
 #include <errno.h>
@@ -200,6 +202,11 @@ static int best_first(const void *a, const void *b)
 
 /* ---- search ------------------------------------------------------------------------------------- */
 
+typedef struct near_entry {
+    double distance_km;
+    int32_t slot;
+} near_entry;
+
 typedef struct search {
     pw_engine *e;
     const pw_engine_task *t;
@@ -208,11 +215,51 @@ typedef struct search {
     double cos_lat, sin_lat;      /* of the task, for local_distance_km */
     int scan_max;                 /* eligible workers to score at most */
     int scanned;                  /* eligible workers scored */
-    int examined;                 /* list entries looked at (bounded too: 8 x scan_max) */
+    int examined;                 /* list entries looked at (at most PW_DISPATCH_EXAMINE_MAX) */
     topk heap;
+    near_entry *near;             /* local tasks: the nearest hot-eligible workers, a max-heap by distance */
+    int near_count;
+    int near_seen;                /* hot-eligible workers met (local); the search stops at 4 x scan_max */
 } search;
 
-static int search_full(const search *s) { return s->scanned >= s->scan_max || s->examined >= 8 * s->scan_max; }
+static int search_full(const search *s)
+{
+    return s->scanned >= s->scan_max || s->examined >= PW_DISPATCH_EXAMINE_MAX ||
+           s->near_seen >= PW_DISPATCH_NEAR_FACTOR * s->scan_max;
+}
+
+/* Keeps the scan_max nearest: a max-heap on distance, the farthest at the root. */
+static void near_offer(search *s, int32_t slot, double distance_km)
+{
+    near_entry *h = s->near;
+    int i;
+    if (s->near_count < s->scan_max) {
+        i = s->near_count++;
+    } else if (distance_km < h[0].distance_km) {
+        i = 0;
+        for (;;) {                           /* sift the hole at the root down */
+            int l = 2 * i + 1, r = l + 1, m = i;
+            double far = distance_km;
+            if (l < s->near_count && h[l].distance_km > far)
+                m = l, far = h[l].distance_km;
+            if (r < s->near_count && h[r].distance_km > far)
+                m = r;
+            if (m == i)
+                break;
+            h[i] = h[m];
+            i = m;
+        }
+        h[i] = (near_entry){distance_km, slot};
+        return;
+    } else {
+        return;
+    }
+    while (i > 0 && h[(i - 1) / 2].distance_km < distance_km) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = (near_entry){distance_km, slot};
+}
 
 static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
 {
@@ -222,17 +269,23 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
         return;
     size_t start = rotate ? s->e->rotation % n : 0;
     for (size_t i = 0; i < n && !search_full(s); i++) {
-        size_t at = start + i < n ? start + i : start + i - n;
+        size_t at = start + i < n ? start + i : start + i - n;   /* rotate: wraps once */
         int32_t slot = entries[at].slot;
         pw_index_hot *h = pw_index_hot_slot(s->e->index, slot);
         s->examined++;
         if (h->visit == s->visit)
             continue;
         h->visit = s->visit;
-        pw_engine_candidate c;
         double distance_km = 0;
-        if (!hot_ok(s->e, s->t, s->cos_lat, s->sin_lat, h, &distance_km) ||
-            consider(s->e, s->t, slot, distance_km, s->now_ms, &c) != 0)
+        if (!hot_ok(s->e, s->t, s->cos_lat, s->sin_lat, h, &distance_km))
+            continue;
+        if (s->near != NULL) {               /* local: collect by distance, score later */
+            near_offer(s, slot, distance_km);
+            s->near_seen++;
+            continue;
+        }
+        pw_engine_candidate c;
+        if (consider(s->e, s->t, slot, distance_km, s->now_ms, &c) != 0)
             continue;
         s->scanned++;
         topk_offer(&s->heap, &c);
@@ -261,6 +314,9 @@ static void search_local(search *s)
     pw_grid_cell_coords(pw_grid_cell(s->t->lat_e6, s->t->lon_e6), &lat0, &lon0);
     int lon_max = 180 * PW_GRID_CELLS_PER_DEGREE;
     for (int d = 0; d <= rings && !search_full(s); d++) {
+        /* ring d is at least (d - 1) cells away: with scan_max nearer ones in hand, stop */
+        if (s->near_count == s->scan_max && s->near[0].distance_km <= (d - 1) * km_per_cell * 0.99)
+            break;
         int reach = (int)fmin(lon_max, ceil(d * lon_scale)), inner = d > 0 ? (int)fmin(lon_max, ceil((d - 1) * lon_scale)) : -1;
         for (int dy = -d; dy <= d; dy++) {
             for (int dx = -reach; dx <= reach; dx++) {
@@ -271,6 +327,13 @@ static void search_local(search *s)
                     scan_cell(s, cell);
             }
         }
+    }
+    for (int i = 0; i < s->near_count; i++) {   /* score the nearest, keep the best */
+        pw_engine_candidate c;
+        if (consider(s->e, s->t, s->near[i].slot, s->near[i].distance_km, s->now_ms, &c) != 0)
+            continue;
+        s->scanned++;
+        topk_offer(&s->heap, &c);
     }
 }
 
@@ -283,10 +346,15 @@ static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int
                 .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
                 .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k}};
     e->rotation = e->rotation * 1103515245u + 12345u;
-    if (t->has_location)
+    near_entry near[PW_DISPATCH_SCAN_MAX];
+    if (scan_max > PW_DISPATCH_SCAN_MAX)
+        s.scan_max = PW_DISPATCH_SCAN_MAX;
+    if (t->has_location) {
+        s.near = near;
         search_local(&s);
-    else
+    } else {
         scan_cell(&s, PW_INDEX_REMOTE_CELL);
+    }
     qsort(out, (size_t)s.heap.count, sizeof(*out), best_first);
     e->stats.searches++;
     e->stats.scanned += (uint64_t)s.scanned;
@@ -303,23 +371,29 @@ int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, 
 
 /* ---- batch --------------------------------------------------------------------------------------- */
 
-int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
-                    pw_engine_candidate *cands, int *counts, int *choice)
+double pw_engine_task_weight(const pw_engine_task *t, int64_t now_ms)
 {
-    if (k > PW_DISPATCH_TOP_K)
-        k = PW_DISPATCH_TOP_K;
-    pw_assign_edge *edges = calloc((size_t)(n > 0 ? n : 1) * (size_t)k, sizeof(*edges));
-    int32_t *task_to_worker = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-    if (edges == NULL || task_to_worker == NULL) {
-        free(edges);
-        free(task_to_worker);
-        return PW_ENOMEM;
-    }
+    double standing = 0.5 + 0.5 * fmin(1.0, fmax(0.0, t->client_standing));
+    double waited_min = t->created_ms > 0 ? (double)(now_ms - t->created_ms) / 60000.0 : 0.0;
+    double age = fmin(1.0, fmax(0.0, waited_min / 30.0));
+    double closing = t->deadline_ms > 0 && t->deadline_ms - now_ms < 3600 * 1000 ? 1.0 : 0.0;
+    return standing * (1.0 + age + closing);
+}
+
+/* One pass: candidates for the tasks still open (choice -1 and not exhausted), one solve,
+ * their choices set. Returns the number matched, or a negative error. */
+static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
+                      pw_engine_candidate *cands, int *counts, int *choice, char *open,
+                      pw_assign_edge *edges, int32_t *task_to_worker)
+{
     size_t m = 0;
     int32_t max_slot = 0;
     for (int i = 0; i < n; i++) {
+        if (!open[i])
+            continue;
         counts[i] = candidates(e, &tasks[i], now_ms, k, PW_DISPATCH_BATCH_SCAN_MAX, cands + (size_t)i * k, NULL);
-        double weight = 0.5 + 0.5 * fmin(1.0, fmax(0.0, tasks[i].client_standing));
+        open[i] = counts[i] > 0;            /* nobody left who fits: no later pass can help */
+        double weight = pw_engine_task_weight(&tasks[i], now_ms);
         for (int j = 0; j < counts[i]; j++) {
             const pw_engine_candidate *c = &cands[(size_t)i * k + j];
             edges[m++] = (pw_assign_edge){.task = i, .worker = c->slot, .cost = -c->parts.total * weight};
@@ -327,21 +401,67 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
                 max_slot = c->slot;
         }
     }
+    if (m == 0)
+        return 0;
     double total;
     int32_t matched;
     int rc = pw_assign_solve_sparse(n, max_slot + 1, edges, m, task_to_worker, &total, &matched);
+    if (rc != 0)
+        return rc == -ENOMEM ? PW_ENOMEM : PW_EINVAL;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; open[i] && task_to_worker[i] >= 0 && j < counts[i]; j++) {
+            if (cands[(size_t)i * k + j].slot != task_to_worker[i])
+                continue;
+            choice[i] = j;
+            open[i] = 0;
+            /* held for the rest of the round, so a later pass looks past this worker */
+            pw_index_add_busy(e->index, task_to_worker[i], tasks[i].has_location, !tasks[i].has_location);
+        }
+    }
+    return matched;
+}
+
+int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
+                    pw_engine_candidate *cands, int *counts, int *choice)
+{
+    if (k > PW_DISPATCH_TOP_K)
+        k = PW_DISPATCH_TOP_K;
+    size_t count = (size_t)(n > 0 ? n : 1);
+    pw_assign_edge *edges = calloc(count * (size_t)k, sizeof(*edges));
+    int32_t *task_to_worker = malloc(sizeof(int32_t) * count);
+    char *open = malloc(count);
+    if (edges == NULL || task_to_worker == NULL || open == NULL) {
+        free(edges);
+        free(task_to_worker);
+        free(open);
+        return PW_ENOMEM;
+    }
     for (int i = 0; i < n; i++) {
         choice[i] = -1;
-        for (int j = 0; rc == 0 && task_to_worker[i] >= 0 && j < counts[i]; j++)
-            if (cands[(size_t)i * k + j].slot == task_to_worker[i])
-                choice[i] = j;
+        counts[i] = 0;
+        open[i] = 1;
     }
+    /* Nearby tasks share their nearest candidates, so one solve can leave a task without a
+     * worker while others further out are free: each further pass searches again for the
+     * tasks left open, past the workers already matched in this round. */
+    int rc = 0, matched_total = 0;
+    for (int pass = 0; pass < PW_DISPATCH_MATCH_PASSES; pass++) {
+        rc = match_pass(e, tasks, n, now_ms, k, cands, counts, choice, open, edges, task_to_worker);
+        if (rc <= 0)
+            break;
+        matched_total += rc;
+    }
+    for (int i = 0; i < n; i++)           /* the held marks were for this round only */
+        if (choice[i] >= 0)
+            pw_index_add_busy(e->index, cands[(size_t)i * k + choice[i]].slot, -tasks[i].has_location,
+                              -!tasks[i].has_location);
     e->stats.batches++;
     e->stats.batch_tasks += (uint64_t)n;
-    e->stats.batch_matched += rc == 0 ? (uint64_t)matched : 0;
+    e->stats.batch_matched += (uint64_t)matched_total;
     free(edges);
     free(task_to_worker);
-    return rc == 0 ? PW_OK : rc == -ENOMEM ? PW_ENOMEM : PW_EINVAL;
+    free(open);
+    return rc < 0 ? rc : PW_OK;
 }
 
 /* ---- state changes ----------------------------------------------------------------------------- */

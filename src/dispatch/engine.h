@@ -33,7 +33,14 @@ typedef struct pw_engine_task {
     int avoid_count;                            /* workers with whom this client's tasks went badly */
     int64_t avoid[PW_DISPATCH_EXCLUDE_MAX];
     double client_standing;                     /* 0..1: the client's record (1 = clean) */
+    int64_t created_ms, deadline_ms;            /* for the round's priority: age and time left */
 } pw_engine_task;
+
+/* A task's weight in a batch round: (0.5 + 0.5 x standing) x (1 + min(1, waited / 30 min)
+ * + 1 if under an hour is left before its deadline). The round first matches as many
+ * tasks as it can; the weight decides who wins a contested worker, so a task that keeps
+ * losing gains until it wins (no starvation), and a client with a poor record yields. */
+double pw_engine_task_weight(const pw_engine_task *t, int64_t now_ms);
 
 typedef struct pw_engine_candidate {
     int32_t slot;
@@ -56,7 +63,7 @@ int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, 
                          int *considered_out);
 
 /* Batch: for n tasks, top-k candidates each, then the assignment maximising the total
- * of score x (0.5 + 0.5 x client standing) with as many tasks matched as possible.
+ * of score x pw_engine_task_weight with as many tasks matched as possible.
  * choice[i] is the index into cands[i * k ..] of task i's worker, or -1. cands must hold
  * n * k entries; counts[i] gets task i's candidate count. */
 int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,

@@ -161,6 +161,8 @@ int pw_engine_task_from_row(pw_engine *e, pw_db *db, const pw_task_row *row, pw_
     t->id = row->id;
     t->client_id = row->client_id;
     t->urgent = row->urgent;
+    t->created_ms = row->created_ms;
+    t->deadline_ms = row->deadline_ms;
     t->has_location = row->location.present;
     t->lat_e6 = (int32_t)row->location.lat_e6;
     t->lon_e6 = (int32_t)row->location.lon_e6;

@@ -151,6 +151,29 @@ static int64_t platform_balance(sim *s, const char *kind)
     return balance;
 }
 
+/* Fairness among equally rated workers: the population comes in cohorts of SIM_COHORT
+ * workers who are alike on every ground the dispatcher looks at (trades, skills, radius,
+ * remote, shift, habits; bases within about a kilometre; nobody is rated yet). The figure
+ * is the mean over cohorts of the Gini of their members' earnings: 0 when equally good
+ * workers earned alike, whatever the differences between trades and cities. */
+static void gini_alike(sim *s, const int64_t *earned, pw_sim_report *r)
+{
+    int n = s->cfg->workers;
+    double sum = 0;
+    int64_t cohorts = 0;
+    for (int first = 0; first + SIM_COHORT <= n; first += SIM_COHORT) {
+        int64_t values[SIM_COHORT], total = 0;
+        for (int k = 0; k < SIM_COHORT; k++)
+            total += values[k] = earned[first + k];
+        if (total == 0)
+            continue;                     /* a cohort nobody asked for: nothing to share */
+        sum += pw_sim_gini(values, SIM_COHORT);
+        cohorts++;
+    }
+    r->alike_groups = cohorts;
+    r->gini_alike = cohorts > 0 ? sum / (double)cohorts : 0.0;
+}
+
 static int earnings(sim *s)
 {
     pw_sim_report *r = s->report;
@@ -175,6 +198,7 @@ static int earnings(sim *s)
             earning[m++] = all[i];
     }
     r->workers_earning = m;
+    gini_alike(s, all, r);
     r->gini_all = pw_sim_gini(all, n);
     r->gini_earning = pw_sim_gini(earning, m);
     r->fees = platform_balance(s, "fees");

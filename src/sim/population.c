@@ -169,7 +169,8 @@ static void one_worker(pw_rng *r, sim_worker *w)
         for (int j = 0; j < k; j++)
             add_skill(w, w->category[c], zipf(r, skills_in(w->category[c]), 1.0));
     }
-    const city *home = &cities[pick_city(r)];
+    w->city = (uint8_t)pick_city(r);
+    const city *home = &cities[w->city];
     scatter(r, home->lat, home->lon, 6.0, &w->lat_e6, &w->lon_e6);
     w->radius_km = (uint16_t)(5 + pw_rng_below(r, 26));
     w->remote = pw_rng_unit(r) < 0.08 + 0.6 * sim_catalogue[w->category[0]].remote_share;
@@ -179,10 +180,21 @@ static void one_worker(pw_rng *r, sim_worker *w)
     worker_shift(r, w);
 }
 
+/* Workers come in cohorts of SIM_COHORT: the same trades, skills, radius, remote
+ * capability, shift and acknowledgement habits, bases within about a kilometre of each
+ * other. Within a cohort the workers are equally good on every ground the dispatcher
+ * looks at, which is what "equally rated workers share the work" is measured on. */
 void sim_population_workers(pw_rng *r, sim_worker *w, int n)
 {
-    for (int i = 0; i < n; i++)
-        one_worker(r, &w[i]);
+    for (int i = 0; i < n; i++) {
+        if (i % SIM_COHORT == 0) {
+            one_worker(r, &w[i]);
+            continue;
+        }
+        sim_worker *first = &w[i - i % SIM_COHORT];
+        w[i] = *first;
+        scatter(r, (double)first->lat_e6 / 1e6, (double)first->lon_e6 / 1e6, 0.5, &w[i].lat_e6, &w[i].lon_e6);
+    }
 }
 
 void sim_population_clients(pw_rng *r, sim_client *c, int n)

@@ -69,6 +69,8 @@ static void money_part(FILE *f, const pw_sim_report *r)
     fprintf(f, "  %-32s %" PRId64 " (after a hold was refused %" PRId64 ")\n", "client deposits", r->deposits,
             r->insufficient_funds);
     fprintf(f, "  %-32s %" PRId64 " / %" PRId64 "\n", "disputes opened / resolved", r->disputes, r->resolutions);
+    fprintf(f, "  %-32s %.4f (mean over %" PRId64 " cohorts of %d equally good workers)\n",
+            "earnings Gini, equal workers", r->gini_alike, r->alike_groups, SIM_COHORT);
     fprintf(f, "  %-32s %.4f\n", "earnings Gini, all workers", r->gini_all);
     fprintf(f, "  %-32s %.4f (%" PRId64 " workers)\n", "earnings Gini, earning workers", r->gini_earning,
             r->workers_earning);

@@ -255,27 +255,6 @@ static int loop(sim *s)
     return rc;
 }
 
-static int temp_path(char *out, size_t size)
-{
-    const char *dir = getenv("TMPDIR");
-    snprintf(out, size, "%s/peerwork-sim-XXXXXX", dir != NULL && *dir ? dir : "/tmp");
-    int fd = mkstemp(out);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    return 0;
-}
-
-static void remove_db(const char *path)
-{
-    char side[PW_SIM_PATH_MAX_BYTES + 8];
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-}
-
 static int run(sim *s, const char *path)
 {
     if (alloc_state(s) != 0 || make_policy(s) != 0 || open_db(s, path) != 0) {
@@ -304,9 +283,8 @@ int pw_sim_run(const pw_sim_config *c, pw_sim_report *out)
             fprintf(stderr, "peerwork simulate: %s exists; the simulation needs a new database\n", path);
             return -1;
         }
-    } else if (temp_path(path, sizeof(path)) != 0) {
-        fprintf(stderr, "peerwork simulate: cannot make a temporary database: %s\n", strerror(errno));
-        return -1;
+    } else {
+        snprintf(path, sizeof(path), ":memory:");   /* nothing to keep: the whole run in memory */
     }
     pw_rand_seed(c->seed);   /* user, task and transfer ids */
     int64_t start_ms = SIM_EPOCH_MS + SIM_START_HOUR * SIM_HOUR_MS;
@@ -317,7 +295,5 @@ int pw_sim_run(const pw_sim_config *c, pw_sim_report *out)
     int rc = run(&s, path);
     out->virtual_ms = s.end_ms - s.start_ms;
     free_state(&s);
-    if (c->db_path == NULL)
-        remove_db(path);
     return rc;
 }

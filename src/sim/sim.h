@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define SIM_COHORT 5            /* workers per cohort of equally good workers (population.c, measure.c) */
+
 /* ---- limits: each bounds memory or run time of one simulation -------------------------- */
 #define PW_SIM_WORKERS_MAX 1000000         /* ~200 bytes of state each plus their database rows */
 #define PW_SIM_CLIENTS_MAX 1000000         /* ~40 bytes each plus their rows */
@@ -62,6 +64,8 @@ typedef struct pw_sim_report {
     int64_t worker_earnings, fees, pool;   /* worker wallets, fee account, pool account */
     int64_t workers_earning;               /* workers with a positive wallet */
     double gini_all, gini_earning;         /* over all workers; over earning workers */
+    double gini_alike;                     /* mean over cohorts of equally good workers (measure.c) */
+    int64_t alike_groups;                  /* cohorts with any earnings */
     /* ledger verify */
     int64_t ledger_accounts, ledger_transfers, ledger_pending, ledger_failures;
     /* population */

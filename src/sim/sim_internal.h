@@ -40,6 +40,7 @@ typedef struct sim_worker {
     int32_t lat_e6, lon_e6;                /* base */
     uint16_t radius_km;
     uint8_t remote, flaky;
+    uint8_t city;                          /* the home city (index into the population's cities) */
     uint8_t category[2], category_count;   /* catalogue indexes */
     uint8_t skill_count;
     uint8_t skill[6][2];                   /* (category, skill) pairs */

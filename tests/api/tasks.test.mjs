@@ -549,8 +549,8 @@ describe('GET /tasks/{id}/dispatch', () => {
     assert.ok(cn.score > cf.score, `${cn.score} > ${cf.score}`);
     for (const c of [cn, cf]) {
       assert.deepEqual(Object.keys(c.parts).sort(), ['distance', 'fairness', 'fit', 'pairing', 'reliability', 'reputation']);
-      const w = { fit: 0.35, distance: 0.2, reputation: 0.2, reliability: 0.15, fairness: 0.1 };
-      const sum = Object.entries(w).reduce((s, [k, v]) => s + v * c.parts[k], 0);
+      const w = { fit: 0.35, distance: 0.2, reputation: 0.15, reliability: 0.1, fairness: 0.2 };
+      const sum = Object.entries(w).reduce((s, [k, v]) => s + v * c.parts[k], 0) * c.parts.pairing;
       assert.ok(Math.abs(sum - c.score) < 1e-6, `score ${c.score} is the weighted sum ${sum}`);
       assert.equal(c.parts.fit, 1);
     }

@@ -107,9 +107,9 @@ static void test_default_weights(void **state)
     pw_dispatch_weights w = default_weights();
     assert_near(w.fit, 0.35, 1e-15);
     assert_near(w.distance, 0.20, 1e-15);
-    assert_near(w.reputation, 0.20, 1e-15);
-    assert_near(w.reliability, 0.15, 1e-15);
-    assert_near(w.fairness, 0.10, 1e-15);
+    assert_near(w.reputation, 0.15, 1e-15);
+    assert_near(w.reliability, 0.10, 1e-15);
+    assert_near(w.fairness, 0.20, 1e-15);
     assert_near(w.bad_pairing, 0.5, 1e-15);
     /* the weights sum to 1, so the total is itself in [0, 1] */
     assert_near(w.fit + w.distance + w.reputation + w.reliability + w.fairness, 1.0, 1e-12);
@@ -353,8 +353,8 @@ static void test_bad_pairing(void **state)
     assert_near(bad.reliability, good.reliability, 0);
 }
 
-/* Worked example with the default weights (fit .35, distance .20, reputation .20,
- * reliability .15, fairness .10), computed by hand:
+/* Worked example with the default weights (fit .35, distance .20, reputation .15,
+ * reliability .10, fairness .20), computed by hand:
  *   fit         = 0.4 x category(1) + 0.6 x 3/4 matched skills      = 0.85
  *   distance    = 1 - 2.5 km / 10 km radius                         = 0.75
  *   reputation  = (4.2 - 1) / 4                                     = 0.8
@@ -365,9 +365,9 @@ static void test_bad_pairing(void **state)
  *       0.5 x 5/6 + 0.3 x 4/5 + 0.2 x 6/7 = 5/12 + 6/25 + 6/35      = 1739/2100 = 0.828095238095...
  *   fairness, idle 3600 x ln 2 s (so 1 - e^(-idle/3600) = 1/2), 1 assignment in the last day:
  *       0.7 x 1/2 + 0.3 / (1 + 1)                                   = 0.5
- *   total = .35 x .85 + .20 x .75 + .20 x .8 + .15 x 1739/2100 + .10 x .5
- *         = 0.2975 + 0.15 + 0.16 + 0.124214285714... + 0.05         = 0.781714285714...
- *   with a bad pairing (factor 0.5)                                 = 0.390857142857... */
+ *   total = .35 x .85 + .20 x .75 + .15 x .8 + .10 x 1739/2100 + .20 x .5
+ *         = 0.2975 + 0.15 + 0.12 + 0.0828095238095... + 0.1         = 0.750309523809...
+ *   with a bad pairing (factor 0.5)                                 = 0.375154761904... */
 static void test_worked_example(void **state)
 {
     (void)state;
@@ -396,9 +396,9 @@ static void test_worked_example(void **state)
     assert_near(p.reliability, 1739.0 / 2100.0, 1e-12);
     assert_near(p.fairness, 0.5, 1e-12);
     assert_near(p.pairing, 1.0, 0);
-    assert_near(p.total, 0.781714285714286, 1e-12);
+    assert_near(p.total, 0.750309523809524, 1e-12);
     c.bad_pairing = 1;
-    assert_near(score(&c).total, 0.390857142857143, 1e-12);
+    assert_near(score(&c).total, 0.375154761904762, 1e-12);
 }
 
 /* The explanation JSON carries the same numbers, and distance only for local tasks. */

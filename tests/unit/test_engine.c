@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -268,13 +269,15 @@ static void test_batch_matches_more_than_greedy(void **state)
     pw_engine_free(e);
 }
 
-/* One worker, two equal tasks: the client with the better standing gets the worker. */
+/* One local worker, two equal local tasks: the client with the better standing gets the
+ * worker (a local worker holds one task at a time, so later passes cannot help). */
 static void test_batch_prefers_better_standing(void **state)
 {
     (void)state;
     pw_engine *e = engine();
-    put(e, 1, 0, 0, 0, 1, "python", "software");
-    pw_engine_task tasks[2] = {task(e, 1, 0, 0, "software", "python"), task(e, 2, 0, 0, "software", "python")};
+    put(e, 1, 52.37, 4.89, 10, 0, "python", "software");
+    pw_engine_task tasks[2] = {task(e, 1, 52.37, 4.89, "software", "python"),
+                               task(e, 2, 52.37, 4.89, "software", "python")};
     tasks[0].client_id = -10;
     tasks[0].client_standing = 0.2;
     tasks[1].client_id = -11;
@@ -292,6 +295,57 @@ static void test_batch_prefers_better_standing(void **state)
     pw_engine_free(e);
 }
 
+/* A task that keeps losing its contested worker gains weight as it waits, until it wins. */
+static void test_batch_waiting_task_wins_in_the_end(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    put(e, 1, 52.37, 4.89, 10, 0, "python", "software");
+    pw_engine_task tasks[2] = {task(e, 1, 52.37, 4.89, "software", "python"),
+                               task(e, 2, 52.37, 4.89, "software", NULL)};   /* fits worse: category only */
+    tasks[0].created_ms = tasks[1].created_ms = NOW_MS;
+    tasks[0].deadline_ms = tasks[1].deadline_ms = NOW_MS + 48 * 3600 * 1000LL;
+    pw_engine_candidate cands[2 * PW_DISPATCH_BATCH_TOP_K];
+    int counts[2], choice[2];
+    assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
+    assert_int_equal(choice[0], 0);          /* the better fit wins while both are fresh */
+    assert_int_equal(choice[1], -1);
+    tasks[1].created_ms = NOW_MS - 40 * 60 * 1000;   /* the other has now waited 40 minutes */
+    assert_true(pw_engine_task_weight(&tasks[1], NOW_MS) > pw_engine_task_weight(&tasks[0], NOW_MS) * 1.9);
+    assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
+    assert_int_equal(choice[0], -1);
+    assert_int_equal(choice[1], 0);
+    pw_engine_free(e);
+}
+
+/* Nearby tasks share their nearest workers; a later pass finds the ones further out. */
+static void test_batch_later_passes_reach_further(void **state)
+{
+    (void)state;
+    pw_engine *e = engine();
+    int n = PW_DISPATCH_BATCH_TOP_K + 8;        /* more tasks than any one task's candidate list */
+    for (int i = 0; i < n; i++)
+        put(e, 100 + i, 52.37 + 0.002 * i, 4.89, 30, 0, "moving", "moving");
+    pw_engine_task tasks[PW_DISPATCH_BATCH_TOP_K + 8];
+    for (int i = 0; i < n; i++)
+        tasks[i] = task(e, i + 1, 52.37, 4.89, "moving", NULL);
+    pw_engine_candidate *cands = calloc((size_t)n * PW_DISPATCH_BATCH_TOP_K, sizeof(*cands));
+    int counts[PW_DISPATCH_BATCH_TOP_K + 8], choice[PW_DISPATCH_BATCH_TOP_K + 8];
+    assert_int_equal(pw_engine_match(e, tasks, n, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
+    char used[PW_DISPATCH_BATCH_TOP_K + 8] = {0};
+    for (int i = 0; i < n; i++) {
+        assert_true(choice[i] >= 0);            /* every task got a worker */
+        int64_t w = cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K + choice[i]].c.worker_id;
+        assert_false(used[w - 100]);            /* and no worker twice */
+        used[w - 100] = 1;
+    }
+    /* the round's holds are undone: every worker is free again afterwards */
+    pw_engine_candidate one[PW_DISPATCH_TOP_K];
+    assert_int_equal(pw_engine_candidates(e, &tasks[0], NOW_MS, PW_DISPATCH_TOP_K, one, NULL), n);
+    free(cands);
+    pw_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +358,8 @@ int main(void)
         cmocka_unit_test(test_bad_pairing_halves_score),
         cmocka_unit_test(test_batch_matches_more_than_greedy),
         cmocka_unit_test(test_batch_prefers_better_standing),
+        cmocka_unit_test(test_batch_waiting_task_wins_in_the_end),
+        cmocka_unit_test(test_batch_later_passes_reach_further),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
