@@ -125,17 +125,9 @@ static int load_ids(pw_db *db, const char *sql, int64_t a, int64_t *out, int max
 }
 
 static const char SQL_TRIED[] = "SELECT worker_id FROM task_assignments WHERE task_id = ?";
-static const char SQL_AVOID[] =
-    "SELECT a.worker_id FROM task_assignments a JOIN tasks t ON t.id = a.task_id "
-    "WHERE t.client_id = ?1 AND a.outcome IN ('missed', 'released') "
-    "UNION SELECT t.worker_id FROM tasks t JOIN disputes d ON d.task_id = t.id "
-    "WHERE t.client_id = ?1 AND t.worker_id IS NOT NULL";
+static const char SQL_AVOID[] = "SELECT worker_id FROM bad_pairings WHERE client_id = ?";
 static const char SQL_STANDING[] =
-    "SELECT (SELECT count(*) FROM tasks WHERE client_id = ?1 AND status IN ('completed', 'resolved')), "
-    "(SELECT count(*) FROM disputes d JOIN tasks t ON t.id = d.task_id WHERE t.client_id = ?1 "
-    "   AND d.opened_by = ?1 AND d.outcome = 'release'), "
-    "(SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id WHERE t.client_id = ?1 "
-    "   AND e.event = 'cancelled' AND e.from_status = 'assigned')";
+    "SELECT completed, disputes_lost, late_cancels FROM client_records WHERE user_id = ?";
 
 /* Standing: (done + 2) / (done + 2 + 2 x disputes the client opened and lost + cancels
  * after a worker was assigned). A new client is 1; a client who disputes good work or

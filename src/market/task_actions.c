@@ -57,6 +57,32 @@ static const char SQL_W_COMPLETED[] = "UPDATE worker_profiles SET completed_coun
 static const char SQL_W_ON_TIME[] = "UPDATE worker_profiles SET on_time_count = on_time_count + 1, updated_at = ? "
                                     "WHERE user_id = ?";
 
+/* The client's record (client_records) and the pairs that went badly (bad_pairings),
+ * which dispatch reads for every waiting task of the client. */
+static int client_record(pw_db *db, int64_t client_id, const char *column_sql)
+{
+    pw_stmt *st = pw_db_stmt(db, column_sql);
+    pw_stmt_int64(st, 1, client_id);
+    return pw_stmt_run(st);
+}
+
+static const char SQL_CLIENT_COMPLETED[] = "INSERT INTO client_records (user_id, completed) VALUES (?, 1) "
+                                           "ON CONFLICT (user_id) DO UPDATE SET completed = completed + 1";
+static const char SQL_CLIENT_LOST[] = "INSERT INTO client_records (user_id, disputes_lost) VALUES (?, 1) "
+                                      "ON CONFLICT (user_id) DO UPDATE SET disputes_lost = disputes_lost + 1";
+static const char SQL_CLIENT_LATE_CANCEL[] = "INSERT INTO client_records (user_id, late_cancels) VALUES (?, 1) "
+                                             "ON CONFLICT (user_id) DO UPDATE SET late_cancels = late_cancels + 1";
+
+static int bad_pairing(pw_db *db, const pw_task_row *t, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, "INSERT INTO bad_pairings (client_id, worker_id, at) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (client_id, worker_id) DO UPDATE SET at = excluded.at");
+    pw_stmt_int64(st, 1, t->client_id);
+    pw_stmt_int64(st, 2, t->worker_id);
+    pw_stmt_int64(st, 3, now_ms);
+    return pw_stmt_run(st);
+}
+
 static int close_assignment(pw_db *db, int64_t assignment_id, const char *outcome, int64_t now_ms)
 {
     if (assignment_id == 0)
@@ -126,6 +152,8 @@ static int complete(pw_db *db, const pw_market_policy *p, const pw_task_row *t, 
     if (settle(db, p, t, t->comp.amount.amount, now_ms, err) != 0)
         return -1;
     int rc = worker_counter(db, t->worker_id, SQL_W_COMPLETED, now_ms);
+    if (rc == PW_OK)
+        rc = client_record(db, t->client_id, SQL_CLIENT_COMPLETED);
     if (rc == PW_OK && now_ms <= t->deadline_ms)
         rc = worker_counter(db, t->worker_id, SQL_W_ON_TIME, now_ms);
     return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not record the completion");
@@ -180,6 +208,8 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         if (rc == PW_OK)
             rc = worker_counter(db, t->worker_id, event == PW_EV_RELEASE ? SQL_W_RELEASED : SQL_W_MISSED, now_ms);
         if (rc == PW_OK)
+            rc = bad_pairing(db, t, now_ms);
+        if (rc == PW_OK)
             rc = set_status(db, t, to, 0, 0, 0, 0, now_ms);
         break;
     case PW_EV_SUBMIT:
@@ -201,6 +231,8 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
     case PW_EV_DISPUTE:
         rc = open_dispute(db, t, user_id, note, now_ms);
         if (rc == PW_OK)
+            rc = bad_pairing(db, t, now_ms);
+        if (rc == PW_OK)
             rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
         break;
     case PW_EV_CANCEL:
@@ -208,6 +240,8 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         if (void_hold(db, t, now_ms, err) != 0)
             return -1;
         rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
+        if (rc == PW_OK && event == PW_EV_CANCEL && t->status == PW_TASK_ASSIGNED)
+            rc = client_record(db, t->client_id, SQL_CLIENT_LATE_CANCEL);
         if (rc == PW_OK)   /* the worker who was assigned loses sight of a withdrawn task */
             rc = set_status(db, t, to, 0, 0, 0, 0, now_ms);
         break;
@@ -258,6 +292,15 @@ int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t 
     return 0;
 }
 
+static int64_t dispute_opened_by(pw_db *db, int64_t task_id)
+{
+    pw_stmt *st = pw_db_stmt(db, "SELECT opened_by FROM disputes WHERE task_id = ?");
+    pw_stmt_int64(st, 1, task_id);
+    int64_t who = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
+    pw_stmt_done(st);
+    return who;
+}
+
 int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t admin_id, const char *outcome,
                      int worker_share_pct, int64_t now_ms, pw_error *err)
 {
@@ -276,6 +319,10 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
     if (settle(db, p, &t, gross, now_ms, err) != 0)
         return -1;
     if (strcmp(outcome, "refund") != 0 && worker_counter(db, t.worker_id, SQL_W_COMPLETED, now_ms) != PW_OK)
+        return pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+    if (client_record(db, t.client_id, SQL_CLIENT_COMPLETED) != PW_OK ||
+        (strcmp(outcome, "release") == 0 && dispute_opened_by(db, t.id) == t.client_id &&
+         client_record(db, t.client_id, SQL_CLIENT_LOST) != PW_OK))
         return pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
     pw_stmt *st = pw_db_stmt(db, "UPDATE disputes SET status = 'resolved', outcome = ?, worker_share_pct = ?, "
                                  "resolved_at = ? WHERE task_id = ? AND status = 'open'");
