@@ -8,13 +8,13 @@
 # policies are compared on (goals: batch fills at least as many tasks as greedy, with a
 # lower mean travel, a higher total score, and an earnings Gini <= 0.25).
 # Both reports are kept in $OUT (default build-bench/bench_sim) for a closer look.
-# Environment: SEED (1), WORKERS (100000), CLIENTS (40000: ~60k tasks a day), BUILD, OUT.
+# Environment: SEED (1), WORKERS (100000), CLIENTS (100000: ~150k tasks a day), BUILD, OUT.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 seed=${SEED:-1}
 workers=${WORKERS:-100000}
-clients=${CLIENTS:-40000}
+clients=${CLIENTS:-100000}
 build=${BUILD:-$here/build-bench}
 out=${OUT:-$build/bench_sim}
 
@@ -45,7 +45,7 @@ row "wall seconds" "$(wall "$out/greedy.err")" "$(wall "$out/batch.err")"
 row "speed-up (goal > 1000x)" "$(speed "$out/greedy.err")x" "$(speed "$out/batch.err")x"
 for label in "posted" "assigned (at least once)" "completed" "expired" "fill rate (assigned / posted)" \
              "time to assign p50 / p99" "missed acks" "mean travel, local tasks" "total score (first assignments)" \
-             "score / optimum" "earnings Gini, all workers" "earnings Gini, earning workers"; do
+             "score / optimum" "earnings Gini, equal workers" "earnings Gini, all workers"; do
     g=$(field "$out/greedy.txt" "$label" | cut -c1-26)
     b=$(field "$out/batch.txt" "$label" | cut -c1-26)
     row "$label" "$g" "$b"

@@ -15,3 +15,7 @@ bench/bench_assign.sh build-bench/bench_assign 9 | tee bench/out/assign.txt
 echo
 echo "== dispatch engine: urgent search among 1M workers, a batch round, index size"
 build-bench/bench_dispatch | tee bench/out/dispatch.txt
+echo
+echo "== simulator: 100k workers, a busy day, greedy vs batch (and 20k workers under contention)"
+BUILD=build-bench bench/bench_sim.sh | tee bench/out/sim.txt
+BUILD=build-bench WORKERS=20000 CLIENTS=30000 OUT=build-bench/bench_sim_20k bench/bench_sim.sh | tee bench/out/sim_20k.txt

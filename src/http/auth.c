@@ -16,7 +16,7 @@
 #include "market/accounts.h"
 
 static const char SQL_SESSION[] =
-    "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.roles, u.display_name "
+    "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.roles "
     "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL";
 
 /* Finds the token: bearer first, then the cookie. Returns its length, 0 if none. */
@@ -86,7 +86,6 @@ int pw_auth_load(pw_req *rq, pw_error *err)
             rq->auth.user_id = pw_stmt_column_int64(st, 1);
             snprintf(rq->auth.csrf_token, sizeof(rq->auth.csrf_token), "%s", pw_stmt_column_text(st, 2));
             rq->auth.roles = (int)pw_stmt_column_int64(st, 5);
-            snprintf(rq->auth.display_name, sizeof(rq->auth.display_name), "%s", pw_stmt_column_text(st, 6));
             rq->auth.via_cookie = via_cookie;
             if (now_ms - last_seen >= (int64_t)PW_SESSION_TOUCH_INTERVAL_S * 1000) {
                 touch_job *t = calloc(1, sizeof(*t));

@@ -69,7 +69,6 @@ typedef struct pw_auth {
     int roles;                    /* PW_ROLE_* bits */
     int via_cookie;               /* 1: cookie session (CSRF applies), 0: bearer */
     char csrf_token[48];          /* the session's CSRF token */
-    char display_name[4 * PW_DISPLAY_NAME_MAX_CHARS + 1];
 } pw_auth;
 
 /* Process-wide state shared by every loop. */

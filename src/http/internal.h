@@ -19,6 +19,8 @@ struct pw_loop {
     long inflight;                          /* calls not yet finished (loop thread only) */
     uint64_t request_counter;               /* for request ids */
     pw_buf log;                             /* request log lines, flushed each loop turn */
+    long log_second;                        /* the second log_stamp shows */
+    char log_stamp[24];                     /* "YYYY-MM-DDTHH:MM:SS" for the request log */
     pthread_t thread;
 };
 

@@ -129,11 +129,14 @@ void pw_reply_finish_log(pw_req *rq, int status)
     h2o_req_t *req = rq->req;
     pw_loop *loop = rq->loop;
     struct timeval tv;
-    struct tm tm;
-    char ts[32];
     gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (tv.tv_sec != loop->log_second) {   /* the date part changes once a second */
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        strftime(loop->log_stamp, sizeof(loop->log_stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        loop->log_second = tv.tv_sec;
+    }
+    const char *ts = loop->log_stamp;
     pw_buf_printf(&loop->log, "ts=%s.%03dZ level=info msg=request id=%s method=%.*s route=%s status=%d dur_us=%lld user=%lld\n",
                   ts, (int)(tv.tv_usec / 1000), rq->request_id, (int)req->method.len, req->method.base,
                   rq->route ? rq->route->pattern : "-", status, (long long)(seconds * 1e6),
