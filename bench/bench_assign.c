@@ -14,6 +14,7 @@
  * `NAME ms MEDIAN cost COST matched N`.
  *
  * usage: bench_assign [--reps N] [--dir DIR] [--only NAME] */
+#include "base/rand.h"
 #include "dispatch/assign.h"
 
 #include "base/clock.h"
@@ -40,27 +41,11 @@ static const spec specs[] = {
     {"sparse_20000x20000_k10", 0, 20000, 20000, 10, 15},
 };
 
-typedef struct {
-    uint64_t state; /* splitmix64 state */
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int32_t rng_below(rng *r, int32_t n)
-{
-    return (int32_t)(rng_next(r) % (uint64_t)n);
-}
-
 /* K distinct workers per task, the first one reserved for the task. */
 static pw_assign_edge *make_sparse(const spec *s, size_t *n_edges)
 {
-    rng r = {s->seed};
+    pw_rng r;
+    pw_rng_seed(&r, s->seed);
     int32_t *reserved = malloc((size_t)s->n_workers * sizeof(*reserved));
     pw_assign_edge *edges = malloc((size_t)s->n_tasks * (size_t)s->k * sizeof(*edges));
     if (!reserved || !edges) {
@@ -71,7 +56,7 @@ static pw_assign_edge *make_sparse(const spec *s, size_t *n_edges)
     for (int32_t w = 0; w < s->n_workers; w++)
         reserved[w] = w;
     for (int32_t t = 0; t < s->n_tasks; t++) { /* partial Fisher-Yates */
-        int32_t pick = t + rng_below(&r, s->n_workers - t);
+        int32_t pick = t + (int32_t)pw_rng_below(&r, (uint64_t)(s->n_workers - t));
         int32_t tmp = reserved[t];
         reserved[t] = reserved[pick];
         reserved[pick] = tmp;
@@ -82,12 +67,12 @@ static pw_assign_edge *make_sparse(const spec *s, size_t *n_edges)
         for (int32_t c = 0; c < s->k; c++) {
             int32_t w = reserved[t];
             for (int again = c > 0; again;) {
-                w = rng_below(&r, s->n_workers);
+                w = (int32_t)pw_rng_below(&r, (uint64_t)(s->n_workers));
                 again = 0;
                 for (size_t e = first; e < n; e++)
                     again |= edges[e].worker == w;
             }
-            edges[n++] = (pw_assign_edge){t, w, (double)(1 + rng_below(&r, 1000000))};
+            edges[n++] = (pw_assign_edge){t, w, (double)(1 + (int32_t)pw_rng_below(&r, (uint64_t)(1000000)))};
         }
     }
     free(reserved);
@@ -97,11 +82,12 @@ static pw_assign_edge *make_sparse(const spec *s, size_t *n_edges)
 
 static double *make_dense(const spec *s)
 {
-    rng r = {s->seed};
+    pw_rng r;
+    pw_rng_seed(&r, s->seed);
     size_t n = (size_t)s->n_tasks * (size_t)s->n_tasks;
     double *cost = malloc(n * sizeof(*cost));
     for (size_t k = 0; cost && k < n; k++)
-        cost[k] = (double)rng_below(&r, 1000000);
+        cost[k] = (double)(int32_t)pw_rng_below(&r, (uint64_t)(1000000));
     return cost;
 }
 

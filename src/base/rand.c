@@ -44,6 +44,11 @@ uint64_t pw_rng_below(pw_rng *r, uint64_t bound)
 
 double pw_rng_unit(pw_rng *r) { return (double)(pw_rng_next(r) >> 11) * 0x1.0p-53; }
 
+int64_t pw_rng_range(pw_rng *r, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)pw_rng_below(r, (uint64_t)(hi - lo) + 1);
+}
+
 static int seeded;
 static pw_rng ids;
 

@@ -16,6 +16,8 @@ uint64_t pw_rng_next(pw_rng *r);
 uint64_t pw_rng_below(pw_rng *r, uint64_t bound);
 /* Uniform in [0, 1). */
 double pw_rng_unit(pw_rng *r);
+/* Uniform in [lo, hi], both included; lo <= hi. */
+int64_t pw_rng_range(pw_rng *r, int64_t lo, int64_t hi);
 
 /* The process's id stream: CSPRNG unless seeded. Not thread-safe once seeded (the
  * simulator is single-threaded); the CSPRNG path is. */

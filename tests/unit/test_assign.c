@@ -38,6 +38,7 @@ static void *failing_calloc(size_t count, size_t size)
 #define malloc(size) failing_malloc(size)
 #define calloc(count, size) failing_calloc(count, size)
 #include "../../src/dispatch/assign.c"
+#include "base/rand.h"
 #undef malloc
 #undef calloc
 
@@ -45,24 +46,7 @@ static void *failing_calloc(size_t count, size_t size)
 
 /* ==== helpers ========================================================================= */
 
-typedef struct {
-    uint64_t state; /* splitmix64 state */
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Uniform integer in [lo, hi]. */
-static int64_t rng_range(rng *r, int64_t lo, int64_t hi)
-{
-    return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
-}
-
 #define SMALL_TASKS_MAX 7
 #define SMALL_WORKERS_MAX 8
 
@@ -136,17 +120,17 @@ static void check_matching(const pw_assign_edge *edges, size_t n_edges, int32_t 
 }
 
 /* Draws a random small instance; style picks the cost distribution. */
-static void make_small(rng *r, small_instance *in, int style)
+static void make_small(pw_rng *r, small_instance *in, int style)
 {
-    in->n_tasks = (int32_t)rng_range(r, 0, SMALL_TASKS_MAX);
-    in->n_local = (int32_t)rng_range(r, 0, SMALL_WORKERS_MAX);
+    in->n_tasks = (int32_t)pw_rng_range(r, 0, SMALL_TASKS_MAX);
+    in->n_local = (int32_t)pw_rng_range(r, 0, SMALL_WORKERS_MAX);
     static const int64_t id_ranges[4] = {12, 12, 1000000, PW_ASSIGN_WORKERS_MAX};
-    int64_t id_range = id_ranges[rng_next(r) % 4]; /* 1, 2 and 3 radix passes */
+    int64_t id_range = id_ranges[pw_rng_next(r) % 4]; /* 1, 2 and 3 radix passes */
     in->n_workers = (int32_t)(id_range > in->n_local ? id_range : in->n_local);
     for (int32_t w = 0; w < in->n_local; w++) { /* distinct ids, not necessarily sorted */
         int32_t id, clash;
         do {
-            id = (int32_t)rng_range(r, 0, in->n_workers - 1);
+            id = (int32_t)pw_rng_range(r, 0, in->n_workers - 1);
             clash = 0;
             for (int32_t u = 0; u < w; u++)
                 clash |= in->worker_id[u] == id;
@@ -159,20 +143,20 @@ static void make_small(rng *r, small_instance *in, int style)
     in->n_edges = 0;
     if (in->n_tasks == 0 || in->n_local == 0)
         return;
-    size_t want = (size_t)rng_range(r, 0, in->n_tasks * in->n_local + 8);
+    size_t want = (size_t)pw_rng_range(r, 0, in->n_tasks * in->n_local + 8);
     if (want > 64)
         want = 64;
     for (size_t e = 0; e < want; e++) {
-        int32_t t = (int32_t)rng_range(r, 0, in->n_tasks - 1);
-        int32_t w = (int32_t)rng_range(r, 0, in->n_local - 1);
+        int32_t t = (int32_t)pw_rng_range(r, 0, in->n_tasks - 1);
+        int32_t w = (int32_t)pw_rng_range(r, 0, in->n_local - 1);
         if (style == 1 && t == in->n_tasks - 1) /* the last task stays without edges */
             continue;
         double c;
         switch (style) {
-        case 0: c = (double)rng_range(r, -20, 20); break;          /* mixed signs */
-        case 1: c = (double)rng_range(r, 0, 2); break;             /* heavy ties */
-        case 2: c = (double)rng_range(r, -1000000, -999990); break; /* all negative */
-        default: c = (double)rng_range(r, 0, 1000000); break;      /* spread out */
+        case 0: c = (double)pw_rng_range(r, -20, 20); break;          /* mixed signs */
+        case 1: c = (double)pw_rng_range(r, 0, 2); break;             /* heavy ties */
+        case 2: c = (double)pw_rng_range(r, -1000000, -999990); break; /* all negative */
+        default: c = (double)pw_rng_range(r, 0, 1000000); break;      /* spread out */
         }
         in->edges[in->n_edges++] = (pw_assign_edge){t, in->worker_id[w], c};
         if (c < in->best[t][w])
@@ -184,7 +168,8 @@ static void make_small(rng *r, small_instance *in, int style)
 
 static void run_small_random(uint64_t seed, int style, int rounds)
 {
-    rng r = {seed};
+    pw_rng r;
+    pw_rng_seed(&r, seed);
     small_instance in;
     int32_t task_to_worker[SMALL_TASKS_MAX];
     for (int round = 0; round < rounds; round++) {
@@ -233,7 +218,8 @@ static void test_small_spread(void **state)
 static void test_small_more_tasks_than_workers(void **state)
 {
     (void)state;
-    rng r = {5};
+    pw_rng r;
+    pw_rng_seed(&r, 5);
     small_instance in;
     int32_t task_to_worker[SMALL_TASKS_MAX];
     for (int round = 0; round < 3000; round++) {
@@ -255,14 +241,15 @@ static void test_small_more_tasks_than_workers(void **state)
 static void test_small_fractional(void **state)
 {
     (void)state;
-    rng r = {6};
+    pw_rng r;
+    pw_rng_seed(&r, 6);
     small_instance in;
     int32_t task_to_worker[SMALL_TASKS_MAX];
     for (int round = 0; round < 3000; round++) {
         make_small(&r, &in, 0);
         for (size_t e = 0; e < in.n_edges; e++) {
             pw_assign_edge *edge = &in.edges[e];
-            edge->cost = (double)rng_range(&r, -1000000, 1000000) / 7919.0;
+            edge->cost = (double)pw_rng_range(&r, -1000000, 1000000) / 7919.0;
         }
         for (int32_t t = 0; t < SMALL_TASKS_MAX; t++)
             for (int32_t w = 0; w < SMALL_WORKERS_MAX; w++)
@@ -437,14 +424,15 @@ static void check_permutation(int32_t n, const int32_t *row_to_col, const double
 static void test_dense_vs_oracle(void **state)
 {
     (void)state;
-    rng r = {7};
+    pw_rng r;
+    pw_rng_seed(&r, 7);
     double cost[SMALL_WORKERS_MAX * SMALL_WORKERS_MAX];
     int32_t row_to_col[SMALL_WORKERS_MAX];
     for (int round = 0; round < 6000; round++) {
-        int32_t n = (int32_t)rng_range(&r, 1, SMALL_WORKERS_MAX);
+        int32_t n = (int32_t)pw_rng_range(&r, 1, SMALL_WORKERS_MAX);
         int64_t lo = round % 3 == 0 ? 0 : -50, hi = round % 3 == 0 ? 2 : 50;
         for (int32_t k = 0; k < n * n; k++)
-            cost[k] = (double)rng_range(&r, lo, hi);
+            cost[k] = (double)pw_rng_range(&r, lo, hi);
         double total = NAN;
         assert_int_equal(pw_assign_solve_dense(n, cost, row_to_col, &total), 0);
         check_permutation(n, row_to_col, cost, total);
@@ -456,7 +444,8 @@ static void test_dense_vs_oracle(void **state)
 static void test_dense_vs_sparse(void **state)
 {
     (void)state;
-    rng r = {8};
+    pw_rng r;
+    pw_rng_seed(&r, 8);
     enum { N_MAX = 150 };
     double *cost = malloc(N_MAX * N_MAX * sizeof(*cost));
     pw_assign_edge *edges = malloc(N_MAX * N_MAX * sizeof(*edges));
@@ -464,11 +453,11 @@ static void test_dense_vs_sparse(void **state)
     assert_non_null(cost);
     assert_non_null(edges);
     for (int round = 0; round < 60; round++) {
-        int32_t n = (int32_t)rng_range(&r, 1, N_MAX);
+        int32_t n = (int32_t)pw_rng_range(&r, 1, N_MAX);
         int64_t hi = round % 2 ? 10 : 100000;
         for (int32_t i = 0; i < n; i++)
             for (int32_t j = 0; j < n; j++) {
-                double c = (double)rng_range(&r, -hi, hi);
+                double c = (double)pw_rng_range(&r, -hi, hi);
                 cost[i * n + j] = c;
                 edges[i * n + j] = (pw_assign_edge){i, j, c};
             }
@@ -493,27 +482,28 @@ static void test_dense_vs_sparse(void **state)
 static void test_medium_vs_big_m(void **state)
 {
     (void)state;
-    rng r = {9};
+    pw_rng r;
+    pw_rng_seed(&r, 9);
     enum { N_MAX = 40, E_MAX = 800 };
     pw_assign_edge edges[E_MAX];
     double dense[N_MAX * N_MAX];
     int32_t task_to_worker[N_MAX], row_to_col[N_MAX];
     for (int round = 0; round < 1500; round++) {
-        int32_t n_tasks = (int32_t)rng_range(&r, 1, N_MAX);
-        int32_t n_workers = (int32_t)rng_range(&r, 1, N_MAX);
+        int32_t n_tasks = (int32_t)pw_rng_range(&r, 1, N_MAX);
+        int32_t n_workers = (int32_t)pw_rng_range(&r, 1, N_MAX);
         int32_t n = n_tasks > n_workers ? n_tasks : n_workers;
         double big_m = 100.0 * n + 1;
-        size_t n_edges = (size_t)rng_range(&r, 0, (int64_t)n_tasks * n_workers / (1 + round % 4));
+        size_t n_edges = (size_t)pw_rng_range(&r, 0, (int64_t)n_tasks * n_workers / (1 + round % 4));
         if (n_edges > E_MAX)
             n_edges = E_MAX;
         for (int32_t k = 0; k < n * n; k++)
             dense[k] = big_m;
         for (size_t e = 0; e < n_edges; e++) {
-            int32_t t = (int32_t)rng_range(&r, 0, n_tasks - 1);
-            int32_t w = (int32_t)rng_range(&r, 0, n_workers - 1);
+            int32_t t = (int32_t)pw_rng_range(&r, 0, n_tasks - 1);
+            int32_t w = (int32_t)pw_rng_range(&r, 0, n_workers - 1);
             if (round % 5 == 0 && t < n_tasks / 3) /* a third of the tasks get no edges */
                 t = n_tasks - 1 - t % (n_tasks - n_tasks / 3);
-            double c = (double)rng_range(&r, -50, 50);
+            double c = (double)pw_rng_range(&r, -50, 50);
             edges[e] = (pw_assign_edge){t, w, c};
             if (c + 50 < dense[t * n + w])
                 dense[t * n + w] = c + 50;
@@ -541,7 +531,8 @@ static void test_medium_vs_big_m(void **state)
 static void test_square_sparse_vs_dense(void **state)
 {
     (void)state;
-    rng r = {11};
+    pw_rng r;
+    pw_rng_seed(&r, 11);
     enum { N_MAX = 300, K = 6 };
     double *dense = malloc(N_MAX * N_MAX * sizeof(*dense));
     pw_assign_edge *edges = malloc(N_MAX * (K + 1) * sizeof(*edges));
@@ -549,15 +540,15 @@ static void test_square_sparse_vs_dense(void **state)
     assert_non_null(dense);
     assert_non_null(edges);
     for (int round = 0; round < 40; round++) {
-        int32_t n = (int32_t)rng_range(&r, 2, N_MAX);
+        int32_t n = (int32_t)pw_rng_range(&r, 2, N_MAX);
         double big_m = 2001.0 * n;
         size_t n_edges = 0;
         for (int32_t k = 0; k < n * n; k++)
             dense[k] = big_m;
         for (int32_t t = 0; t < n; t++)
             for (int k = 0; k <= K; k++) {
-                int32_t w = k == 0 ? (t + round) % n : (int32_t)rng_range(&r, 0, n - 1);
-                double c = (double)rng_range(&r, round % 2 ? -3 : -1000, round % 2 ? 3 : 1000);
+                int32_t w = k == 0 ? (t + round) % n : (int32_t)pw_rng_range(&r, 0, n - 1);
+                double c = (double)pw_rng_range(&r, round % 2 ? -3 : -1000, round % 2 ? 3 : 1000);
                 edges[n_edges++] = (pw_assign_edge){t, w, c};
                 if (c + 1000 < dense[t * n + w])
                     dense[t * n + w] = c + 1000;
@@ -579,7 +570,8 @@ static void test_square_sparse_vs_dense(void **state)
 static void test_large_edge_order(void **state)
 {
     (void)state;
-    rng r = {10};
+    pw_rng r;
+    pw_rng_seed(&r, 10);
     enum { TASKS = 3000, WORKERS = 100000, K = 12 };
     pw_assign_edge *edges = malloc(TASKS * K * sizeof(*edges));
     int32_t *map = malloc(TASKS * sizeof(*map));
@@ -588,17 +580,17 @@ static void test_large_edge_order(void **state)
     for (int round = 0; round < 4; round++) {
         size_t n = 0;
         for (int32_t t = 0; t < TASKS; t++) {
-            edges[n++] = (pw_assign_edge){t, t * 31, (double)rng_range(&r, 0, 1000)};
+            edges[n++] = (pw_assign_edge){t, t * 31, (double)pw_rng_range(&r, 0, 1000)};
             for (int k = 1; k < K; k++)
-                edges[n++] = (pw_assign_edge){t, (int32_t)rng_range(&r, 0, round ? 5000 : WORKERS - 1),
-                                              (double)rng_range(&r, 0, round > 1 ? 3 : 1000)};
+                edges[n++] = (pw_assign_edge){t, (int32_t)pw_rng_range(&r, 0, round ? 5000 : WORKERS - 1),
+                                              (double)pw_rng_range(&r, 0, round > 1 ? 3 : 1000)};
         }
         int32_t matched, matched2;
         double total, total2;
         assert_int_equal(pw_assign_solve_sparse(TASKS, WORKERS, edges, n, map, &total, &matched), 0);
         assert_int_equal(matched, TASKS);
         for (size_t e = n - 1; e > 0; e--) { /* Fisher-Yates shuffle */
-            size_t k = (size_t)rng_range(&r, 0, (int64_t)e);
+            size_t k = (size_t)pw_rng_range(&r, 0, (int64_t)e);
             pw_assign_edge tmp = edges[e];
             edges[e] = edges[k];
             edges[k] = tmp;

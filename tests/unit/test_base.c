@@ -5,7 +5,7 @@
  *
  * Everything here is reached through the public headers: base/ has no statics worth
  * testing alone, and linking the library's objects keeps the test honest about the
- * exported behaviour. Randomised round trips use a fixed-seed splitmix64, so a failure
+ * exported behaviour. Randomised round trips use a fixed-seed pw_rng, so a failure
  * replays exactly. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,21 +25,10 @@
 #include "base/error.h"
 #include "base/histogram.h"
 #include "base/job.h"
+#include "base/rand.h"
 #include "base/workpool.h"
 
 /* ==== helpers ========================================================================= */
-
-typedef struct {
-    uint64_t state; /* splitmix64 state */
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* Parses and returns the result; fails the test if parsing is refused. */
 static int64_t parse_ok(const char *text)
@@ -201,10 +190,11 @@ static void test_time_format(void **state)
 static void test_time_round_trip(void **state)
 {
     (void)state;
-    rng r = {20261125};
+    pw_rng r;
+    pw_rng_seed(&r, 20261125);
     for (int i = 0; i < 20000; i++) {
-        int64_t seconds = (int64_t)(rng_next(&r) % 253402300800ull);
-        int64_t ms = seconds * 1000 + (int64_t)(rng_next(&r) % 1000);
+        int64_t seconds = (int64_t)(pw_rng_next(&r) % 253402300800ull);
+        int64_t ms = seconds * 1000 + (int64_t)(pw_rng_next(&r) % 1000);
         char text[PW_RFC3339_BYTES];
         pw_time_format_rfc3339(ms, text);
         assert_int_equal(strlen(text), 20);

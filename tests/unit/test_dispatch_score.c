@@ -20,28 +20,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/rand.h"
 #include "dispatch/dispatch.h"
 
 /* ==== helpers ========================================================================= */
-
-typedef struct {
-    uint64_t state; /* splitmix64 state */
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int64_t rng_range(rng *r, int64_t lo, int64_t hi)
-{
-    return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
-}
-
-static double rng_unit(rng *r) { return (double)(rng_next(r) >> 11) / 9007199254740992.0; }
 
 static void assert_near(double got, double want, double tolerance)
 {
@@ -120,26 +102,27 @@ static void test_default_weights(void **state)
 static void test_parts_in_range_and_total_is_weighted_sum(void **state)
 {
     (void)state;
-    rng r = {0x5c0de};
+    pw_rng r;
+    pw_rng_seed(&r, 0x5c0de);
     pw_dispatch_weights w = default_weights();
     for (int i = 0; i < 100000; i++) {
         pw_candidate c = {0};
         c.worker_id = i + 1;
-        c.skills_wanted = (int)rng_range(&r, 0, 20);
-        c.skills_matched = (int)rng_range(&r, 0, c.skills_wanted);
-        c.category_match = (int)rng_range(&r, 0, 1);
-        c.remote_task = (int)rng_range(&r, 0, 1);
-        c.radius_km = (int)rng_range(&r, 0, 500);
-        c.distance_km = rng_unit(&r) * 700.0;
-        c.rating = rng_range(&r, 0, 3) == 0 ? -1.0 : 1.0 + 4.0 * rng_unit(&r);
-        c.acked = rng_range(&r, 0, 1000);
-        c.missed_acks = rng_range(&r, 0, 1000);
-        c.releases = rng_range(&r, 0, c.acked);
-        c.completed = rng_range(&r, 0, c.acked);
-        c.on_time = rng_range(&r, 0, c.completed);
-        c.idle_s = rng_range(&r, 0, 9) == 0 ? -rng_unit(&r) * 100 : rng_unit(&r) * 30 * 86400.0;
-        c.assigned_recently = (int)rng_range(&r, 0, 50);
-        c.bad_pairing = rng_range(&r, 0, 4) == 0;
+        c.skills_wanted = (int)pw_rng_range(&r, 0, 20);
+        c.skills_matched = (int)pw_rng_range(&r, 0, c.skills_wanted);
+        c.category_match = (int)pw_rng_range(&r, 0, 1);
+        c.remote_task = (int)pw_rng_range(&r, 0, 1);
+        c.radius_km = (int)pw_rng_range(&r, 0, 500);
+        c.distance_km = pw_rng_unit(&r) * 700.0;
+        c.rating = pw_rng_range(&r, 0, 3) == 0 ? -1.0 : 1.0 + 4.0 * pw_rng_unit(&r);
+        c.acked = pw_rng_range(&r, 0, 1000);
+        c.missed_acks = pw_rng_range(&r, 0, 1000);
+        c.releases = pw_rng_range(&r, 0, c.acked);
+        c.completed = pw_rng_range(&r, 0, c.acked);
+        c.on_time = pw_rng_range(&r, 0, c.completed);
+        c.idle_s = pw_rng_range(&r, 0, 9) == 0 ? -pw_rng_unit(&r) * 100 : pw_rng_unit(&r) * 30 * 86400.0;
+        c.assigned_recently = (int)pw_rng_range(&r, 0, 50);
+        c.bad_pairing = pw_rng_range(&r, 0, 4) == 0;
         pw_score_parts p;
         double total = pw_dispatch_score(&w, &c, &p);
         assert_parts_in_unit_range(&p);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/rand.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
 #include "store/db.h"
@@ -162,23 +163,6 @@ static void assert_error(const pw_error *err, int status, const char *code)
     assert_string_equal(err->code, code);
 }
 
-typedef struct {
-    uint64_t state;                     /* splitmix64 */
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int64_t rng_range(rng *r, int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
-}
-
 /* ==== pure rules ======================================================================= */
 
 static void test_fee_split_table(void **state)
@@ -216,10 +200,11 @@ __extension__ typedef __int128 wide; /* the oracle's exact arithmetic */
 
 static void test_fee_split_oracle(void **state)
 {
-    rng r = {42};
+    pw_rng r;
+    pw_rng_seed(&r, 42);
     for (int i = 0; i < 200000; i++) {
-        int64_t amount = i % 3 == 0 ? rng_range(&r, 0, 100000) : (int64_t)(rng_next(&r) >> (1 + rng_next(&r) % 63));
-        int fee_bps = (int)rng_range(&r, 0, 10000), pool_bps = (int)rng_range(&r, 0, 10000);
+        int64_t amount = i % 3 == 0 ? pw_rng_range(&r, 0, 100000) : (int64_t)(pw_rng_next(&r) >> (1 + pw_rng_next(&r) % 63));
+        int fee_bps = (int)pw_rng_range(&r, 0, 10000), pool_bps = (int)pw_rng_range(&r, 0, 10000);
         int64_t worker, fee, pool;
         pw_ledger_fee_split(amount, fee_bps, pool_bps, &worker, &fee, &pool);
         wide wide_fee = (wide)amount * fee_bps / 10000;
@@ -647,12 +632,12 @@ static int available_ok(const model *m, int64_t account, int64_t amount)
     return m->balance[account] - m->held[account] >= amount;
 }
 
-static void walk_move(pw_db *db, model *m, rng *r, const char *asset)
+static void walk_move(pw_db *db, model *m, pw_rng *r, const char *asset)
 {
-    int64_t from = wallet(db, rng_range(r, 1, USERS), asset), to = wallet(db, rng_range(r, 1, USERS), asset);
+    int64_t from = wallet(db, pw_rng_range(r, 1, USERS), asset), to = wallet(db, pw_rng_range(r, 1, USERS), asset);
     if (from == to)
         return;
-    int64_t amount = rng_range(r, 1, 3000);
+    int64_t amount = pw_rng_range(r, 1, 3000);
     pw_transfer t = {.debit_account = from, .credit_account = to, .amount = amount, .asset = asset, .kind = "gift"};
     pw_error err;
     int expect_ok = available_ok(m, from, amount);
@@ -666,10 +651,10 @@ static void walk_move(pw_db *db, model *m, rng *r, const char *asset)
     }
 }
 
-static void walk_cash(pw_db *db, model *m, rng *r, const char *asset, int is_payout)
+static void walk_cash(pw_db *db, model *m, pw_rng *r, const char *asset, int is_payout)
 {
-    int64_t user = rng_range(r, 1, USERS);
-    pw_amount a = {.amount = rng_range(r, 0, 50) == 0 ? 40002 : rng_range(r, 1, 5000)};
+    int64_t user = pw_rng_range(r, 1, USERS);
+    pw_amount a = {.amount = pw_rng_range(r, 0, 50) == 0 ? 40002 : pw_rng_range(r, 1, 5000)};
     snprintf(a.asset, sizeof(a.asset), "%s", asset);
     int64_t w = wallet(db, user, asset), ext = platform(db, PW_ACCOUNT_EXTERNAL, asset);
     int expect_ok = a.amount != 40002 && (!is_payout || available_ok(m, w, a.amount));
@@ -685,11 +670,11 @@ static void walk_cash(pw_db *db, model *m, rng *r, const char *asset, int is_pay
     m->balance[is_payout ? ext : w] += a.amount;
 }
 
-static void walk_hold(pw_db *db, model *m, rng *r, const char *asset)
+static void walk_hold(pw_db *db, model *m, pw_rng *r, const char *asset)
 {
-    int64_t user = rng_range(r, 1, USERS);
+    int64_t user = pw_rng_range(r, 1, USERS);
     int64_t from = wallet(db, user, asset), escrow = platform(db, PW_ACCOUNT_ESCROW, asset);
-    int64_t amount = rng_range(r, 1, 4000);
+    int64_t amount = pw_rng_range(r, 1, 4000);
     pw_transfer t = {.debit_account = from, .credit_account = escrow, .amount = amount, .asset = asset,
                      .kind = "escrow", .task_id = m->pending_count + 1};
     pw_error err;
@@ -711,11 +696,11 @@ static void walk_hold(pw_db *db, model *m, rng *r, const char *asset)
 }
 
 /* Settles hold i with a random outcome, updating the model by the fee rule. */
-static void walk_settle(pw_db *db, model *m, rng *r, int i, const char *asset)
+static void walk_settle(pw_db *db, model *m, pw_rng *r, int i, const char *asset)
 {
-    int64_t amount = m->pending_amount[i], worker_id = rng_range(r, 1, USERS);
-    int64_t gross = rng_range(r, 0, 2) == 0 ? amount : rng_range(r, 0, amount);
-    int fee_bps = (int)rng_range(r, 0, 3000), pool_bps = (int)rng_range(r, 0, 10000);
+    int64_t amount = m->pending_amount[i], worker_id = pw_rng_range(r, 1, USERS);
+    int64_t gross = pw_rng_range(r, 0, 2) == 0 ? amount : pw_rng_range(r, 0, amount);
+    int fee_bps = (int)pw_rng_range(r, 0, 3000), pool_bps = (int)pw_rng_range(r, 0, 10000);
     pw_error err;
     int rc = pw_ledger_settle_task(db, m->pending_id[i], i + 1, m->pending_client[i], worker_id, gross, fee_bps,
                                    pool_bps, NOW_MS, &err);
@@ -731,14 +716,14 @@ static void walk_settle(pw_db *db, model *m, rng *r, int i, const char *asset)
     m->balance[platform(db, PW_ACCOUNT_POOL, asset)] += pool;
 }
 
-static void walk_resolve(pw_db *db, model *m, rng *r)
+static void walk_resolve(pw_db *db, model *m, pw_rng *r)
 {
     if (m->pending_count == 0)
         return;
-    int i = (int)rng_range(r, 0, m->pending_count - 1);
+    int i = (int)pw_rng_range(r, 0, m->pending_count - 1);
     int64_t debit = m->pending_account[i];
     pw_ledger_account_row a = account(db, debit);
-    int choice = (int)rng_range(r, 0, 2);
+    int choice = (int)pw_rng_range(r, 0, 2);
     pw_error err;
     if (!m->pending_open[i]) {   /* exactly once: any second resolution is refused */
         int rc = choice == 0 ? pw_ledger_post_pending(db, m->pending_id[i], NOW_MS, &err)
@@ -762,14 +747,14 @@ static void walk_resolve(pw_db *db, model *m, rng *r)
     }
 }
 
-static void walk_step(pw_db *db, model *m, rng *r)
+static void walk_step(pw_db *db, model *m, pw_rng *r)
 {
-    const char *asset = WALK_ASSETS[rng_range(r, 0, 2)];
+    const char *asset = WALK_ASSETS[pw_rng_range(r, 0, 2)];
     int is_time = strcmp(asset, "TIME") == 0;
-    switch (rng_range(r, 0, 9)) {
+    switch (pw_rng_range(r, 0, 9)) {
     case 0: case 1: case 2:
         if (is_time) {   /* credits come in as grants, never deposits */
-            int64_t w = wallet(db, rng_range(r, 1, USERS), asset), minutes = rng_range(r, 1, 600);
+            int64_t w = wallet(db, pw_rng_range(r, 1, USERS), asset), minutes = pw_rng_range(r, 1, 600);
             grant_credits(db, account(db, w).owner_user_id, minutes);
             m->balance[w] += minutes;
             m->balance[platform(db, PW_ACCOUNT_EXTERNAL, asset)] -= minutes;
@@ -803,7 +788,8 @@ static void test_random_walk(void **state)
 {
     pw_db *db = ((fixture *)*state)->db;
     model *m = calloc(1, sizeof(*m));
-    rng r = {20260101};
+    pw_rng r;
+    pw_rng_seed(&r, 20260101);
     for (int step = 0; step < 20000; step++) {
         walk_step(db, m, &r);
         if (step % 2500 == 2499) {
