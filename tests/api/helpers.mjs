@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BINARY = join(ROOT, 'build', 'peerwork');
+export const BINARY = process.env.PEERWORK_BINARY || join(ROOT, 'build', 'peerwork');
 export const V1 = '/api/v1';
 export const PASSWORD = 'correct horse battery';
 
