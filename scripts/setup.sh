@@ -13,7 +13,7 @@ packages=(
   libcmocka-dev                                  # unit tests
   nodejs npm                                     # API and browser tests
   chromium fonts-dejavu-core                     # browser tests
-  wrk nginx-light python3-scipy                  # benchmarks (nginx and scipy are the anchors)
+  wrk nginx-light python3-scipy bc curl          # benchmarks (nginx and scipy are the anchors)
 )
 
 missing=()
