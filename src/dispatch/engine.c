@@ -219,7 +219,7 @@ typedef struct search {
     topk heap;
     near_entry *near;             /* local tasks: the nearest hot-eligible workers, a max-heap by distance */
     int near_count;
-    int near_seen;                /* hot-eligible workers met (local); the search stops at 4 x scan_max */
+    int near_seen;                /* hot-eligible workers met (local); the search stops at PW_DISPATCH_NEAR_FACTOR x scan_max */
 } search;
 
 static int search_full(const search *s)
