@@ -16,9 +16,9 @@
 #include "cli.h"
 #include "http/http.h"
 #include "http/throttle.h"
+#include "dispatch/engine.h"
 #include "market/accounts.h"
 #include "market/scheduler.h"
-#include "dispatch/engine.h"
 #include "store/migrate.h"
 #include "store/writer.h"
 
