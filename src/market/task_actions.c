@@ -103,7 +103,7 @@ int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t
     if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
         return PW_EINVAL;
     int64_t ack_deadline = now_ms + (int64_t)ack_window_s * 1000;
-    char *why = json_dumps(explanation, JSON_COMPACT);
+    char *why = json_dumps(explanation, JSON_COMPACT | JSON_REAL_PRECISION(9));   /* 9 digits say all a reader needs */
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_assignments (task_id, worker_id, assigned_at, ack_deadline_at, "
                                  "score, explanation) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     pw_stmt_int64(st, 1, t->id);
