@@ -11,16 +11,15 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-#define ASSIGN_SAMPLE_MAX 10000   /* newest first-assignments sampled for the percentiles */
 
 static json_t *time_to_assign(pw_db *db)
 {
-    int64_t *ms = malloc(sizeof(int64_t) * ASSIGN_SAMPLE_MAX);
+    int64_t *ms = malloc(sizeof(int64_t) * PW_ADMIN_ASSIGN_SAMPLE_MAX);
     int n = 0;
     pw_stmt *st = pw_db_stmt(db, "SELECT min(a.assigned_at) - t.created_at FROM tasks t JOIN task_assignments a "
                                  "ON a.task_id = t.id GROUP BY t.id ORDER BY t.id DESC LIMIT ?");
-    pw_stmt_int64(st, 1, ASSIGN_SAMPLE_MAX);
-    while (ms != NULL && n < ASSIGN_SAMPLE_MAX && pw_stmt_step(st) == PW_ROW)
+    pw_stmt_int64(st, 1, PW_ADMIN_ASSIGN_SAMPLE_MAX);
+    while (ms != NULL && n < PW_ADMIN_ASSIGN_SAMPLE_MAX && pw_stmt_step(st) == PW_ROW)
         ms[n++] = pw_stmt_column_int64(st, 0);
     pw_stmt_done(st);
     json_t *out = json_pack("{s:n, s:n, s:i}", "p50_s", "p99_s", "sample", n);

@@ -94,4 +94,31 @@
 #define PW_LEDGER_FIELD_PREFIX_MAX_BYTES 48     /* such a name's length; a longer one is reported as the bare prefix */
 #define PW_LEDGER_WALLET_ASSETS_MAX 256         /* assets one wallet lists or pages over: more than every ISO 4217 code plus TIME */
 
+/* ---- money (ledger) ---------------------------------------------------------------- */
+#define PW_MONEY_MAX_MINOR 100000000000LL     /* 1e11 minor units (1e9 EUR) per amount: far above any task, far below overflow */
+#define PW_CREDITS_MAX_MINUTES 100000LL       /* per amount of service credits */
+
+/* ---- the assignment solver (solve-assignment reads instances from files) ------------ */
+#define PW_ASSIGN_TASKS_MAX 4000000          /* tasks in one instance */
+#define PW_ASSIGN_WORKERS_MAX 1000000000     /* worker ids are below this (int32_t, untouched workers are free) */
+#define PW_ASSIGN_EDGES_MAX 10000000         /* candidate edges in one instance: ~0.5 GB of working memory */
+#define PW_ASSIGN_DENSE_N_MAX 32768          /* side of a dense matrix: n * n stays below 2^30 entries */
+#define PW_ASSIGN_LINE_MAX_BYTES 256         /* solve-assignment: one input line, newline included */
+
+/* ---- the dispatch index ------------------------------------------------------------- */
+#define PW_INDEX_TAG_VOCABULARY_MAX 65535    /* distinct tags the index interns (16-bit ids); later ones match nobody, logged */
+
+/* ---- the simulator (peerwork simulate flags) ------------------------------------------ */
+#define PW_SIM_WORKERS_MAX 1000000         /* ~200 bytes of state each plus their database rows */
+#define PW_SIM_CLIENTS_MAX 1000000         /* ~40 bytes each plus their rows */
+#define PW_SIM_HOURS_MAX (14 * 24)         /* two weeks of virtual time */
+#define PW_SIM_WINDOW_S_MAX 3600           /* --batch-window-s: at most one round an hour */
+#define PW_SIM_ACK_WINDOW_S_MAX 3600       /* --ack-window-s: an hour at most, as a person would */
+#define PW_SIM_PATH_MAX_BYTES 4096         /* --db path */
+
+/* ---- operations ---------------------------------------------------------------------- */
+#define PW_ROUTES_MAX 128                       /* route table rows the request counters have room for */
+#define PW_LOG_LINE_MAX_BYTES 2048              /* one log line; a longer one is cut and marked */
+#define PW_ADMIN_ASSIGN_SAMPLE_MAX 10000        /* newest first assignments sampled for the time-to-assign percentiles */
+
 #endif

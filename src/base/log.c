@@ -1,6 +1,7 @@
 /* log.c — see log.h. The line is formatted into a stack buffer (bounded: an overlong line
  * is cut, marked with "…") and written at once. */
 #include "base/log.h"
+#include "base/limits.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -10,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LINE_MAX_BYTES 2048
 
 static _Atomic int min_level = PW_LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -21,7 +21,7 @@ void pw_log(pw_log_level level, const char *fmt, ...)
 {
     if ((int)level < atomic_load(&min_level))
         return;
-    char line[LOG_LINE_MAX_BYTES];
+    char line[PW_LOG_LINE_MAX_BYTES];
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;

@@ -23,16 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+
 /* ---- limits (to move to base/limits.h) -------------------------------------------------
  * They bound the memory one solve may take: about 48 bytes per edge and 40 per task,
  * so the largest accepted instance needs about 0.7 GB; a batch from the dispatcher is
  * orders of magnitude smaller. Workers cost nothing unless they appear in an edge, so
  * their cap only keeps ids well inside int32_t. */
-#define PW_ASSIGN_TASKS_MAX 4000000          /* tasks in one instance */
-#define PW_ASSIGN_WORKERS_MAX 1000000000     /* worker ids are below this (int32_t, untouched workers are free) */
-#define PW_ASSIGN_EDGES_MAX 10000000         /* candidate edges in one instance: ~0.5 GB of working memory */
-#define PW_ASSIGN_DENSE_N_MAX 32768          /* side of a dense matrix: n * n stays below 2^30 entries */
-#define PW_ASSIGN_LINE_MAX_BYTES 256         /* solve-assignment: one input line, newline included */
 
 typedef struct {
     int32_t task;   /* 0 <= task < n_tasks */

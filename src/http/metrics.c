@@ -14,7 +14,7 @@
 #include "http/metrics.h"
 #include "store/writer.h"
 
-#define ROUTES_MAX 128        /* route table rows counted; the table is smaller */
+#define ROUTES_MAX PW_ROUTES_MAX
 
 static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503};
 #define STATUS_SLOTS ((int)(sizeof(statuses) / sizeof(statuses[0])) + 1)

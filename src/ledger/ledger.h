@@ -23,11 +23,10 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "store/db.h"
 
 #define PW_ASSET_CODE_BYTES 8                 /* "EUR", "TIME" + NUL, padded */
-#define PW_MONEY_MAX_MINOR 100000000000LL     /* 1e11 minor units (1e9 EUR) per amount: far above any task, far below overflow */
-#define PW_CREDITS_MAX_MINUTES 100000LL       /* per amount of service credits */
 
 typedef struct pw_amount {
     int64_t amount;                           /* minor units or minutes; > 0 */

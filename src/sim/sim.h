@@ -13,16 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/limits.h"
+
 #define SIM_COHORT 5            /* workers per cohort of equally good workers (population.c, measure.c) */
 
 /* ---- limits: each bounds memory or run time of one simulation -------------------------- */
-#define PW_SIM_WORKERS_MAX 1000000         /* ~200 bytes of state each plus their database rows */
-#define PW_SIM_CLIENTS_MAX 1000000         /* ~40 bytes each plus their rows */
-#define PW_SIM_HOURS_MAX (14 * 24)         /* two weeks of virtual time */
-#define PW_SIM_WINDOW_S_MAX 3600           /* --batch-window-s: at most one round an hour */
 #define PW_SIM_ACK_WINDOW_S_MIN 10         /* shorter than any reaction time we model */
-#define PW_SIM_ACK_WINDOW_S_MAX 3600
-#define PW_SIM_PATH_MAX_BYTES 4096         /* --db path */
 
 typedef enum { PW_SIM_GREEDY, PW_SIM_BATCH } pw_sim_policy;
 
