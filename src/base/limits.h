@@ -80,7 +80,7 @@
 #define PW_DISPATCH_BATCH_SCAN_MAX 48           /* and per task in a batch round (nearest first), where the solver ... */
 #define PW_DISPATCH_BATCH_TOP_K 16              /* ... picks among each task's best 16: ample alternatives when tasks compete */
 #define PW_DISPATCH_MATCH_PASSES 4              /* solves per round: later ones look past workers the earlier matched */
-#define PW_DISPATCH_NEAR_FACTOR 3               /* a local search meets up to 3 x its scan bound and scores the nearest */
+#define PW_DISPATCH_NEAR_FACTOR 4               /* a local search meets up to 4 x its scan bound and scores the nearest */
 #define PW_DISPATCH_EXAMINE_MAX 4096            /* list entries one search looks at, eligible or not (busy workers cost little) */
 #define PW_DISPATCH_QUERY_RADIUS_KM 100         /* a local task looks this far at most (worker radii may be larger) */
 #define PW_DISPATCH_EXCLUDE_MAX 64              /* workers remembered per task as tried or as a bad pairing */
