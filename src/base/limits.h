@@ -87,7 +87,7 @@
 #define PW_ENGINE_DIRTY_MAX 65536               /* workers re-read after one commit; past it the index is rebuilt */
 #define PW_DISPATCH_EXPLAIN_MAX 10              /* candidates kept in a task's explanation */
 #define PW_TIMELINE_MAX 200                     /* timeline events returned with a task */
-#define PW_REMOTE_CONCURRENT_MAX 20             /* cap on --remote-cap: remote tasks one worker may hold at once */
+#define PW_REMOTE_CONCURRENT_MAX 15             /* cap on --remote-cap: the index counts held tasks in 4 bits */
 
 /* ---- ledger -------------------------------------------------------------------------- */
 #define PW_LEDGER_FIELD_PREFIXES_MAX 32         /* distinct object names ("compensation") amount errors are interned for; the code uses a handful */
