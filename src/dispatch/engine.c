@@ -33,7 +33,6 @@ struct pw_engine {
     int dirty_count;
     int rebuild;                                /* too many dirty: rebuild the index */
     int64_t next_round_ms;                      /* when the next batch round is due */
-    pw_engine_stats stats;
 };
 
 int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
@@ -62,7 +61,6 @@ void pw_engine_free(pw_engine *e)
 }
 
 pw_index *pw_engine_index(pw_engine *e) { return e->index; }
-const pw_engine_stats *pw_engine_get_stats(const pw_engine *e) { return &e->stats; }
 
 /* ---- one worker against one task ---------------------------------------------------------- */
 
@@ -356,8 +354,6 @@ static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int
         scan_cell(&s, PW_INDEX_REMOTE_CELL);
     }
     qsort(out, (size_t)s.heap.count, sizeof(*out), best_first);
-    e->stats.searches++;
-    e->stats.scanned += (uint64_t)s.scanned;
     if (considered_out != NULL)
         *considered_out = s.scanned;
     return s.heap.count;
@@ -444,20 +440,16 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
     /* Nearby tasks share their nearest candidates, so one solve can leave a task without a
      * worker while others further out are free: each further pass searches again for the
      * tasks left open, past the workers already matched in this round. */
-    int rc = 0, matched_total = 0;
+    int rc = 0;
     for (int pass = 0; pass < PW_DISPATCH_MATCH_PASSES; pass++) {
         rc = match_pass(e, tasks, n, now_ms, k, cands, counts, choice, open, edges, task_to_worker);
         if (rc <= 0)
             break;
-        matched_total += rc;
     }
     for (int i = 0; i < n; i++)           /* the held marks were for this round only */
         if (choice[i] >= 0)
             pw_index_add_busy(e->index, cands[(size_t)i * k + choice[i]].slot, -tasks[i].has_location,
                               -!tasks[i].has_location);
-    e->stats.batches++;
-    e->stats.batch_tasks += (uint64_t)n;
-    e->stats.batch_matched += (uint64_t)matched_total;
     free(edges);
     free(task_to_worker);
     free(open);

@@ -48,14 +48,9 @@ typedef struct pw_engine_candidate {
     pw_score_parts parts;
 } pw_engine_candidate;
 
-typedef struct pw_engine_stats {
-    uint64_t searches, scanned, batches, batch_tasks, batch_matched; /* counters */
-} pw_engine_stats;
-
 int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out);
 void pw_engine_free(pw_engine *e);
 pw_index *pw_engine_index(pw_engine *e);
-const pw_engine_stats *pw_engine_get_stats(const pw_engine *e);
 
 /* The best candidates for t at now, best first (at most k, k <= PW_DISPATCH_TOP_K).
  * *considered_out (may be NULL) gets how many eligible workers were scored. */

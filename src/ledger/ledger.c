@@ -125,12 +125,6 @@ static int find_account(pw_db *db, int64_t owner, const char *kind, const char *
     return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
 }
 
-int pw_ledger_find_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset,
-                           int64_t *account_id_out)
-{
-    return find_account(db, owner_user_id, kind, asset, account_id_out);
-}
-
 int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset, int64_t *account_id_out)
 {
     int is_user = strcmp(kind, PW_ACCOUNT_USER) == 0;

@@ -34,9 +34,6 @@ typedef struct pw_ledger_transfer_row {
 /* 1 found, 0 not found, negative PW_E* on error. */
 int pw_ledger_load_account(pw_db *db, int64_t id, pw_ledger_account_row *out);
 int pw_ledger_load_transfer(pw_db *db, int64_t id, pw_ledger_transfer_row *out);
-/* 1 found (id in *account_id_out), 0 not found, negative on error; never creates. */
-int pw_ledger_find_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset,
-                           int64_t *account_id_out);
 
 /* A posted movement without a savepoint of its own. */
 int pw_ledger_move(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *transfer_id_out, pw_error *err);
