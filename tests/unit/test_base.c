@@ -27,6 +27,7 @@
 #include "base/job.h"
 #include "base/rand.h"
 #include "base/workpool.h"
+#include "gate.h"
 
 /* ==== helpers ========================================================================= */
 
@@ -513,59 +514,8 @@ static void test_workpool_runs_each_job_once(void **state)
     free(jobs);
 }
 
-/* A job whose run() waits until the test lets it go: holds the only pool thread. */
-typedef struct gate {
-    pw_job job;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int started;                /* run() has begun */
-    int open;                   /* run() may return */
-} gate;
-
-static int gate_run(pw_job *job, struct pw_db *db, int64_t now_ms)
-{
-    gate *g = (gate *)job;
-    pthread_mutex_lock(&g->lock);
-    g->started = 1;
-    pthread_cond_broadcast(&g->cond);
-    while (!g->open)
-        pthread_cond_wait(&g->cond, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-    return 0;
-}
-
+/* The gate (gate.h) holds the only pool thread; its completion needs nothing. */
 static void gate_complete(pw_job *job) { (void)job; }
-
-static void gate_init(gate *g)
-{
-    memset(g, 0, sizeof(*g));
-    pthread_mutex_init(&g->lock, NULL);
-    pthread_cond_init(&g->cond, NULL);
-    g->job.run = gate_run;
-    g->job.complete = gate_complete;
-}
-
-static void gate_wait_started(gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    while (!g->started)
-        pthread_cond_wait(&g->cond, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_release(gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->open = 1;
-    pthread_cond_broadcast(&g->cond);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_destroy(gate *g)
-{
-    pthread_mutex_destroy(&g->lock);
-    pthread_cond_destroy(&g->cond);
-}
 
 static void test_workpool_queue_max(void **state)
 {
@@ -575,7 +525,7 @@ static void test_workpool_queue_max(void **state)
     pw_workpool *pool = NULL;
     assert_int_equal(pw_workpool_start(1, 3, &clock, &pool), 0);
     gate g;
-    gate_init(&g);
+    gate_init(&g, gate_complete);
     assert_int_equal(pw_workpool_submit(pool, &g.job), 0);
     gate_wait_started(&g); /* the only thread is busy: the queue itself is empty */
 

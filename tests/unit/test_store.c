@@ -29,6 +29,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/writer.h"
+#include "gate.h"
 
 /* ==== helpers ========================================================================= */
 
@@ -419,55 +420,15 @@ static void item_init(item_job *j, int64_t id, int rows, int fail)
     j->fail = fail;
 }
 
-/* A job that holds the writer thread until released, so what is submitted meanwhile
+/* A gate (gate.h) holds the writer thread until released, so what is submitted meanwhile
  * queues up and the next batches are exactly what the test says. */
-typedef struct gate {
-    pw_job job;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int started, open;
-} gate;
-
-static int gate_run(pw_job *job, pw_db *db, int64_t now_ms)
-{
-    gate *g = (gate *)job;
-    pthread_mutex_lock(&g->lock);
-    g->started = 1;
-    pthread_cond_broadcast(&g->cond);
-    while (!g->open)
-        pthread_cond_wait(&g->cond, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-    return 0;
-}
-
 static void gate_complete(pw_job *job) { note_done(); }
 
 static void gate_start(gate *g, pw_writer *w)
 {
-    memset(g, 0, sizeof(*g));
-    pthread_mutex_init(&g->lock, NULL);
-    pthread_cond_init(&g->cond, NULL);
-    g->job.run = gate_run;
-    g->job.complete = gate_complete;
+    gate_init(g, gate_complete);
     assert_int_equal(pw_writer_submit(w, &g->job), PW_OK);
-    pthread_mutex_lock(&g->lock);
-    while (!g->started)
-        pthread_cond_wait(&g->cond, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_open(gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->open = 1;
-    pthread_cond_broadcast(&g->cond);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_destroy(gate *g)
-{
-    pthread_mutex_destroy(&g->lock);
-    pthread_cond_destroy(&g->cond);
+    gate_wait_started(g);
 }
 
 /* Creates the items table and starts a writer on its own connection. */
@@ -558,7 +519,7 @@ static void test_writer_failed_job_rolled_back_alone(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
     assert_int_equal(pw_writer_queue_length(w), 5);
-    gate_open(&g);
+    gate_release(&g);
     wait_done(6);
     pw_writer_stats *stats = pw_writer_get_stats(w);
     assert_int_equal(atomic_load(&stats->commits), 2);        /* the gate alone, then the five together */
@@ -610,7 +571,7 @@ static void test_writer_batches_group(void **state)
         assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
     }
     assert_int_equal(pw_writer_queue_length(w), JOBS);
-    gate_open(&g);
+    gate_release(&g);
     wait_done(JOBS + 1);
     pw_writer_stats *stats = pw_writer_get_stats(w);
     assert_true(atomic_load(&stats->commits) < JOBS);
@@ -644,7 +605,7 @@ static void test_writer_max_batch_one(void **state)
         item_init(&jobs[i], 1 + i, 1, 0);
         assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
     }
-    gate_open(&g);
+    gate_release(&g);
     wait_done(JOBS + 1);
     pw_writer_stats *stats = pw_writer_get_stats(w);
     assert_int_equal(atomic_load(&stats->commits), JOBS + 1);
@@ -681,7 +642,7 @@ static void test_writer_queue_limit(void **state)
     assert_int_equal(pw_writer_submit(w, &jobs[PW_WRITER_QUEUE_MAX + 1]), PW_EBUSY);
     pw_writer_stats *stats = pw_writer_get_stats(w);
     assert_int_equal(atomic_load(&stats->rejected), 2);
-    gate_open(&g);
+    gate_release(&g);
     wait_done(PW_WRITER_QUEUE_MAX + 1);
     /* gate + 8192 / 512 full batches */
     assert_int_equal(atomic_load(&stats->commits), 1 + PW_WRITER_QUEUE_MAX / PW_WRITER_BATCH_MAX);
@@ -736,7 +697,7 @@ static void test_writer_after_batch_hook(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
     pw_clock_advance_ms(&clock, 5000);
-    gate_open(&g);
+    gate_release(&g);
     wait_done(4);
     pw_writer_on_batch(w, NULL, NULL); /* unhooked: later batches call nothing */
     item_job late;
