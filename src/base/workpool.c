@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "base/limits.h"
@@ -58,6 +59,9 @@ int pw_workpool_start(int threads, int queue_max, const pw_clock *clock, pw_work
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&pool->threads[i], NULL, pool_main, pool) != 0)
             break;
+        char name[16];
+        snprintf(name, sizeof(name), "pw-pool-%d", i % 100);
+        pthread_setname_np(pool->threads[i], name);
         pool->thread_count++;
     }
     if (pool->thread_count == 0) {

@@ -170,6 +170,9 @@ int pw_server_run(pw_app *app)
             rc = -1;
             break;
         }
+        char name[16];
+        snprintf(name, sizeof(name), "pw-loop-%d", i % 100);
+        pthread_setname_np(loops[i].thread, name);
     }
     if (rc == 0) {
         pw_log_info("msg=listening addr=%s:%d loops=%d db=\"%s\"", app->cfg.listen_host, port, loop_count,

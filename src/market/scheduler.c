@@ -76,6 +76,7 @@ int pw_scheduler_start(pw_writer *writer, const pw_market_policy *policy, int ti
         free(s);
         return -1;
     }
+    pthread_setname_np(s->thread, "pw-scheduler");
     *out = s;
     return 0;
 }

@@ -130,6 +130,7 @@ int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer *
         free(w);
         return PW_EDB;
     }
+    pthread_setname_np(w->thread, "pw-writer");
     *out = w;
     return PW_OK;
 }
