@@ -66,6 +66,23 @@ static int parse_int(const char *flag, const char *text, long min, long max, int
 }
 
 /* Applies PEERWORK_LISTEN / PEERWORK_DB / PEERWORK_WEB over the defaults. */
+/* Validates a weights text and keeps it for pw_market_policy_from_config. */
+static int check_weights(const char *what, const char *text, pw_config *cfg)
+{
+    pw_dispatch_weights w;
+    pw_dispatch_policy p;
+    pw_dispatch_policy_defaults(&p);
+    w = p.weights;
+    char err[160];
+    if (strlen(text) >= sizeof(cfg->dispatch_weights) || pw_dispatch_weights_parse(text, &w, err, sizeof(err)) != 0) {
+        fprintf(stderr, "peerwork: %s: %s\n", what,
+                strlen(text) >= sizeof(cfg->dispatch_weights) ? "too long" : err);
+        return -1;
+    }
+    snprintf(cfg->dispatch_weights, sizeof(cfg->dispatch_weights), "%s", text);
+    return 0;
+}
+
 static int config_from_env(pw_config *cfg)
 {
     const char *v = getenv("PEERWORK_LISTEN");
@@ -79,6 +96,9 @@ static int config_from_env(pw_config *cfg)
     v = getenv("PEERWORK_WEB");
     if (v != NULL && *v)
         snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", v);
+    v = getenv("PEERWORK_DISPATCH_WEIGHTS");
+    if (v != NULL && *v && check_weights("PEERWORK_DISPATCH_WEIGHTS", v, cfg) != 0)
+        return -1;
     return 0;
 }
 
@@ -126,6 +146,9 @@ static const char SERVE_USAGE[] =
     "  --pool-share-bps BPS    share of fees paid into the workers' profit-sharing pool (default 2000 = 20%)\n"
     "  --remote-cap N          remote tasks one worker may hold at once (default 3; local tasks: 1)\n"
     "  --heartbeat-timeout-s S an active worker not heard from in S seconds becomes inactive (default 900)\n"
+    "  --dispatch-weights W    scoring weights over the defaults, e.g. fit=0.35,distance=0.2,reputation=0.15,\n"
+    "                          reliability=0.1,fairness=0.2,bad_pairing=0.5,earned_half=5000\n"
+    "                          (env PEERWORK_DISPATCH_WEIGHTS; see docs/ARCHITECTURE.md, The score)\n"
     "  --cookie-secure         mark the session cookie Secure (set this behind a TLS proxy)\n"
     "  --dev-clock             enable POST /api/v1/dev/clock to move time forward (tests and demos only)\n"
     "  --no-group-commit       commit every request on its own (for benchmarks)\n"
@@ -134,7 +157,7 @@ static const char SERVE_USAGE[] =
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
     enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
-           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_HELP };
+           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_HELP };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
         {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
@@ -144,6 +167,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         {"dev-clock", no_argument, NULL, O_DEVCLOCK}, {"no-group-commit", no_argument, NULL, O_NOGROUP},
         {"remote-cap", required_argument, NULL, O_REMOTE_CAP},
         {"heartbeat-timeout-s", required_argument, NULL, O_HEARTBEAT},
+        {"dispatch-weights", required_argument, NULL, O_WEIGHTS},
         {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int opt, rc = 0;
     optind = 1;
@@ -165,6 +189,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_POOL: rc = parse_int("--pool-share-bps", optarg, 0, 10000, &cfg->pool_share_bps); break;
         case O_REMOTE_CAP: rc = parse_int("--remote-cap", optarg, 1, PW_REMOTE_CONCURRENT_MAX, &cfg->remote_cap); break;
         case O_HEARTBEAT: rc = parse_int("--heartbeat-timeout-s", optarg, 30, 7 * 24 * 3600, &cfg->heartbeat_timeout_s); break;
+        case O_WEIGHTS: rc = check_weights("--dispatch-weights", optarg, cfg); break;
         case O_SECURE: cfg->cookie_secure = 1; break;
         case O_DEVCLOCK: cfg->dev_clock = 1; break;
         case O_NOGROUP: cfg->group_commit = 0; break;

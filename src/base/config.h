@@ -21,6 +21,7 @@ typedef struct pw_config {
     int remote_cap;               /* --remote-cap: remote tasks one worker may hold at once */
     int heartbeat_timeout_s;      /* --heartbeat-timeout-s: silence after which an active worker goes inactive */
     int group_commit;             /* --no-group-commit sets 0: one commit per request (benchmarks) */
+    char dispatch_weights[256];   /* --dispatch-weights, PEERWORK_DISPATCH_WEIGHTS: "fit=0.35,..." over the defaults */
 } pw_config;
 
 void pw_config_defaults(pw_config *cfg);

@@ -4,6 +4,7 @@
 #include "dispatch/dispatch.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,71 @@ void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
     p->heartbeat_timeout_s = 15 * 60;
     p->batch_window_ms = 2000;
     p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.15, .reliability = 0.10,
-                                       .fairness = 0.2, .bad_pairing = 0.5};
+                                       .fairness = 0.2, .bad_pairing = 0.5, .earned_half = 5000};
     p->engine = NULL;
+}
+
+/* ---- weights from configuration ---------------------------------------------------------- */
+
+/* The keys of --dispatch-weights, their fields and their allowed ranges. */
+static const struct weight_key {
+    const char *name;
+    size_t offset;
+    double min, max;
+} weight_keys[] = {
+    {"fit", offsetof(pw_dispatch_weights, fit), 0, 10},
+    {"distance", offsetof(pw_dispatch_weights, distance), 0, 10},
+    {"reputation", offsetof(pw_dispatch_weights, reputation), 0, 10},
+    {"reliability", offsetof(pw_dispatch_weights, reliability), 0, 10},
+    {"fairness", offsetof(pw_dispatch_weights, fairness), 0, 10},
+    {"bad_pairing", offsetof(pw_dispatch_weights, bad_pairing), 0, 1},
+    {"earned_half", offsetof(pw_dispatch_weights, earned_half), 1, 1e12},
+};
+
+int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *err, size_t err_len)
+{
+    pw_dispatch_weights out = *w;
+    size_t len = strlen(spec);
+    if (len > PW_DISPATCH_WEIGHTS_MAX_CHARS) {
+        snprintf(err, err_len, "at most %d characters", PW_DISPATCH_WEIGHTS_MAX_CHARS);
+        return -1;
+    }
+    const char *at = spec;
+    while (*at != '\0') {
+        const char *end = strchr(at, ',');
+        size_t item = end != NULL ? (size_t)(end - at) : strlen(at);
+        const char *eq = memchr(at, '=', item);
+        const struct weight_key *key = NULL;
+        for (size_t i = 0; eq != NULL && i < sizeof(weight_keys) / sizeof(weight_keys[0]); i++)
+            if (strlen(weight_keys[i].name) == (size_t)(eq - at) && memcmp(weight_keys[i].name, at, (size_t)(eq - at)) == 0)
+                key = &weight_keys[i];
+        if (key == NULL) {
+            snprintf(err, err_len, "'%.*s' is not KEY=VALUE with KEY one of fit, distance, reputation, reliability, "
+                     "fairness, bad_pairing, earned_half", (int)(item > 40 ? 40 : item), at);
+            return -1;
+        }
+        char number[48];
+        size_t n = item - (size_t)(eq + 1 - at);
+        char *stop = NULL;
+        double v = 0;
+        if (n > 0 && n < sizeof(number)) {
+            memcpy(number, eq + 1, n);
+            number[n] = '\0';
+            v = strtod(number, &stop);
+        }
+        if (n == 0 || n >= sizeof(number) || *stop != '\0' || !isfinite(v) || v < key->min || v > key->max) {
+            snprintf(err, err_len, "%s must be a number from %g to %g", key->name, key->min, key->max);
+            return -1;
+        }
+        *(double *)((char *)&out + key->offset) = v;
+        at = end != NULL ? end + 1 : at + item;
+    }
+    if (out.fit + out.distance + out.reputation + out.reliability + out.fairness <= 0) {
+        snprintf(err, err_len, "at least one of fit, distance, reputation, reliability, fairness must be above 0");
+        return -1;
+    }
+    *w = out;
+    return 0;
 }
 
 /* ---- scoring (pure) --------------------------------------------------------------------- */
@@ -43,8 +107,12 @@ double pw_dispatch_score(const pw_dispatch_weights *w, const pw_candidate *c, pw
     double on_time = (double)(c->on_time + 1) / (double)(c->completed + 1);
     completion = fmin(1.0, completion * (double)(c->acked + 2) / (double)(c->acked + c->releases + 2));
     p->reliability = 0.5 * ack_rate + 0.3 * completion + 0.2 * on_time;
-    /* Idle time counts most; the load of the last day breaks ties between equally idle workers. */
-    p->fairness = 0.7 * (1.0 - exp(-fmax(0.0, c->idle_s) / 3600.0)) + 0.3 / (1.0 + c->assigned_recently);
+    /* Earnings in the last day count most (money taken; earned_half of it halves that
+     * part), then idle time, then the number of tasks taken: among equally good workers the
+     * one who has earned least lately comes first, and credits or goods tasks still count. */
+    double earned = w->earned_half > 0 ? (double)(c->earned_recent > 0 ? c->earned_recent : 0) / w->earned_half : 0.0;
+    p->fairness = 0.6 / (1.0 + earned) + 0.3 * (1.0 - exp(-fmax(0.0, c->idle_s) / 3600.0)) +
+                  0.1 / (1.0 + c->assigned_recently);
     p->pairing = c->bad_pairing ? w->bad_pairing : 1.0;
     p->total = (w->fit * p->fit + w->distance * p->distance + w->reputation * p->reputation +
                 w->reliability * p->reliability + w->fairness * p->fairness) * p->pairing;

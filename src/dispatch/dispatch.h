@@ -11,6 +11,7 @@
 #ifndef PW_DISPATCH_H
 #define PW_DISPATCH_H
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -24,7 +25,12 @@ typedef struct pw_dispatch_weights {
     double reliability;      /* ack/completion/on-time record, 0..1 */
     double fairness;         /* time since the last assignment and recent load, 0..1 */
     double bad_pairing;      /* factor on the total when this client's tasks went badly with this worker */
+    double earned_half;      /* fairness: money taken in the last 24 h (minor units) that halves its earnings part */
 } pw_dispatch_weights;
+
+/* Applies "key=value,key=value" (keys: fit, distance, reputation, reliability, fairness,
+ * bad_pairing, earned_half; any subset) over *w. 0, or -1 with err set and *w unchanged. */
+int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *err, size_t err_len);
 
 struct pw_engine;
 
@@ -52,6 +58,7 @@ typedef struct pw_candidate {
     int64_t acked, missed_acks, releases, completed, on_time; /* the record */
     double idle_s;           /* since the last assignment (or since active) */
     int assigned_recently;   /* assignments offered in the last 24 h */
+    int64_t earned_recent;   /* money value of the tasks taken in the last 24 h, minor units */
     int bad_pairing;         /* this client's tasks went badly with this worker before */
 } pw_candidate;
 

@@ -137,6 +137,7 @@ static int consider(pw_engine *e, const pw_engine_task *t, int32_t slot, double 
     c->on_time = w->on_time;
     c->idle_s = (double)(now_ms - w->last_assigned_ms) / 1000.0;
     c->assigned_recently = w->assigned_today;
+    c->earned_recent = w->earned_recent;
     c->bad_pairing = listed(t->avoid, t->avoid_count, w->user_id);
     out->slot = slot;
     pw_dispatch_score(&e->policy.weights, c, &out->parts);
@@ -199,6 +200,9 @@ static int best_first(const void *a, const void *b)
 }
 
 /* ---- search ------------------------------------------------------------------------------------- */
+
+/* The larger of the two paths' scan bounds: the size of a search's nearest-workers heap. */
+#define SCAN_BOUND_MAX (PW_DISPATCH_SCAN_MAX > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_SCAN_MAX : PW_DISPATCH_BATCH_SCAN_MAX)
 
 typedef struct near_entry {
     double distance_km;
@@ -344,9 +348,9 @@ static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int
                 .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
                 .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k}};
     e->rotation = e->rotation * 1103515245u + 12345u;
-    near_entry near[PW_DISPATCH_SCAN_MAX];
-    if (scan_max > PW_DISPATCH_SCAN_MAX)
-        s.scan_max = PW_DISPATCH_SCAN_MAX;
+    near_entry near[PW_DISPATCH_SCAN_MAX > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_SCAN_MAX : PW_DISPATCH_BATCH_SCAN_MAX];
+    if (scan_max > SCAN_BOUND_MAX)
+        s.scan_max = SCAN_BOUND_MAX;
     if (t->has_location) {
         s.near = near;
         search_local(&s);
@@ -479,7 +483,7 @@ void pw_engine_touch(pw_engine *e, int64_t worker_id)
         e->dirty[e->dirty_count++] = worker_id;
 }
 
-void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t now_ms)
+void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t money_minor, int64_t now_ms)
 {
     int32_t slot = pw_index_find(e->index, worker_id);
     if (slot >= 0) {
@@ -488,6 +492,8 @@ void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, i
         w->last_assigned_ms = now_ms;
         if (w->assigned_today < UINT8_MAX)
             w->assigned_today++;
+        int64_t earned = (int64_t)w->earned_recent + (money_minor > 0 ? money_minor : 0);
+        w->earned_recent = (uint32_t)(earned > UINT32_MAX ? UINT32_MAX : earned);
     }
     pw_engine_touch(e, worker_id);
 }

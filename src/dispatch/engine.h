@@ -70,7 +70,7 @@ int pw_engine_round_due(pw_engine *e, int64_t now_ms);
 void pw_engine_round_now(pw_engine *e);
 
 /* State changes, applied at once (see above). */
-void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t now_ms);
+void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t money_minor, int64_t now_ms);
 void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task);
 void pw_engine_remove(pw_engine *e, int64_t worker_id);
 void pw_engine_touch(pw_engine *e, int64_t worker_id);

@@ -19,7 +19,10 @@
     "   AND b.lat_e6 IS NULL), " \
     "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') " \
     "   AND b.lat_e6 IS NOT NULL), " \
-    "(SELECT count(*) FROM task_assignments a WHERE a.worker_id = w.user_id AND a.assigned_at > ?2) " \
+    "(SELECT count(*) FROM task_assignments a WHERE a.worker_id = w.user_id AND a.assigned_at > ?2), " \
+    "(SELECT coalesce(sum(t.comp_amount), 0) FROM task_assignments a JOIN tasks t ON t.id = a.task_id " \
+    "   WHERE a.worker_id = w.user_id AND a.assigned_at > ?2 AND a.outcome IN ('pending', 'acked') " \
+    "   AND t.comp_kind = 'money') " \
     "FROM worker_profiles w JOIN users u ON u.id = w.user_id "
 
 /* Every active worker (start, rebuild) / one (refresh: a primary-key lookup). */
@@ -56,6 +59,8 @@ static int put_row(pw_engine *e, pw_stmt *st)
     pw_index_add_busy(ix, slot, (int)pw_stmt_column_int64(st, 15), (int)pw_stmt_column_int64(st, 14));
     int64_t recent = pw_stmt_column_int64(st, 16);
     w->assigned_today = (uint8_t)(recent > UINT8_MAX ? UINT8_MAX : recent);
+    int64_t earned = pw_stmt_column_int64(st, 17);
+    w->earned_recent = (uint32_t)(earned > UINT32_MAX ? UINT32_MAX : earned < 0 ? 0 : earned);
     return PW_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 _Static_assert(sizeof(pw_index_worker) + sizeof(pw_index_hot) <= 256, "a worker's slot must stay within 256 bytes");
+_Static_assert(sizeof(pw_index_worker) == 136, "the cold record is 136 bytes: a new field must fit the padding or be measured");
 _Static_assert(sizeof(pw_index_hot) == 16, "four hot records per cache line");
 _Static_assert(PW_REMOTE_CONCURRENT_MAX <= 15, "busy counts are 4 bits: a cap above 15 could never be reached");
 

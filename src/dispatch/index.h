@@ -45,6 +45,7 @@ typedef struct pw_index_worker {
     int32_t cell;                    /* grid cell of the base, or -1 */
     uint32_t generation;             /* list entries with another generation are stale */
     uint32_t acked, missed_acks, releases, completed, on_time; /* the record */
+    uint32_t earned_recent;          /* money value of the tasks taken in the last 24 h, minor units, saturating (fairness) */
     float rating;                    /* 1..5, < 0 unrated */
     uint8_t assigned_today;          /* assignments offered in the last 24 h (fairness), saturating */
     uint8_t skill_count, category_count;

@@ -125,7 +125,8 @@ int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t
         rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(PW_EV_ASSIGN), pw_task_state_name(t->status),
                                    pw_task_state_name(to), 0, worker_id);
     if (rc == PW_OK)
-        pw_engine_note_assigned(p->engine, worker_id, !t->location.present, now_ms);
+        pw_engine_note_assigned(p->engine, worker_id, !t->location.present,
+                                t->comp.kind == PW_COMP_MONEY ? t->comp.amount.amount : 0, now_ms);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "base/rand.h"
 #include "base/config.h"
 #include "base/json_util.h"
+#include "base/log.h"
 #include "base/roles.h"
 #include "market/accounts.h"
 
@@ -37,6 +38,10 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     p->dispatch.remote_cap = cfg->remote_cap;
     p->dispatch.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
     p->dispatch.batch_window_ms = cfg->batch_window_ms;
+    char err[160];
+    if (cfg->dispatch_weights[0] != '\0' &&   /* validated when the flag was read */
+        pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.weights, err, sizeof(err)) != 0)
+        pw_log_error("msg=\"dispatch weights ignored\" err=\"%s\"", err);
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
     p->pool_share_bps = cfg->pool_share_bps;

@@ -82,6 +82,10 @@ void pw_sim_report_print(FILE *f, const pw_sim_config *c, const pw_sim_report *r
     fprintf(f, "  seed %" PRIu64 ", policy %s, %d workers, %d clients, %d h, batch window %d s, ack window %d s\n",
             c->seed, c->policy == PW_SIM_GREEDY ? "greedy" : "batch", c->workers, c->clients, c->hours,
             c->batch_window_s, c->ack_window_s);
+    const pw_dispatch_weights *w = &c->weights;
+    fprintf(f, "  weights fit %g, distance %g, reputation %g, reliability %g, fairness %g, bad pairing %g, "
+               "earned half %g\n", w->fit, w->distance, w->reputation, w->reliability, w->fairness, w->bad_pairing,
+            w->earned_half);
     fputs("population\n", f);
     fprintf(f, "  %-32s %d (remote-capable %" PRId64 ", flaky %" PRId64 ")\n", "workers", c->workers,
             r->workers_remote, r->workers_flaky);

@@ -31,6 +31,9 @@ void pw_sim_config_defaults(pw_sim_config *c)
 {
     *c = (pw_sim_config){.seed = 1, .workers = 1000, .clients = 400, .hours = 24, .policy = PW_SIM_BATCH,
                          .batch_window_s = 30, .ack_window_s = 120};
+    pw_dispatch_policy d;
+    pw_dispatch_policy_defaults(&d);
+    c->weights = d.weights;
 }
 
 /* ---- lookups -------------------------------------------------------------------------------- */
@@ -183,6 +186,7 @@ static int make_policy(sim *s)
     memset(p, 0, sizeof(*p));
     pw_dispatch_policy_defaults(&p->dispatch);
     p->dispatch.ack_window_s = s->cfg->ack_window_s;
+    p->dispatch.weights = s->cfg->weights;
     /* Presence is modelled by shifts (explicit set_active), not heartbeats: nobody is
      * silenced by the heartbeat sweep during the run. */
     p->dispatch.heartbeat_timeout_s = s->cfg->hours * 3600 + 86400;

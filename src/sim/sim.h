@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "base/limits.h"
+#include "dispatch/dispatch.h"
 
 #define SIM_COHORT 5            /* workers per cohort of equally good workers (population.c, measure.c) */
 
@@ -28,6 +29,7 @@ typedef struct pw_sim_config {
     pw_sim_policy policy;
     int batch_window_s;                    /* timers + dispatch round period (virtual seconds) */
     int ack_window_s;                      /* the dispatch policy's ack window */
+    pw_dispatch_weights weights;           /* the score's weights (defaults: the server's) */
     const char *db_path;                   /* NULL: a new temporary file, removed at the end */
     /* Called every few thousand events with the virtual time reached; may be NULL. Only
      * for a progress display: it must not influence the run. */

@@ -24,6 +24,7 @@
 static const char USAGE[] =
     "usage: peerwork simulate [--seed N] [--workers W] [--clients C] [--hours H]\n"
     "                         [--policy greedy|batch] [--db FILE] [--batch-window-s S] [--ack-window-s S]\n"
+    "                         [--dispatch-weights W]\n"
     "\n"
     "Runs a deterministic marketplace simulation: generated workers and clients use the real\n"
     "task lifecycle, dispatch engine and ledger on a fresh database, on a virtual clock.\n"
@@ -41,6 +42,8 @@ static const char USAGE[] =
     "                      file in $TMPDIR, removed at the end)\n"
     "  --batch-window-s S  period of the timers and dispatch rounds, 1..3600 (default 30)\n"
     "  --ack-window-s S    time a worker has to acknowledge, 10..3600 (default 120)\n"
+    "  --dispatch-weights W  the score's weights over the server's defaults, as for serve:\n"
+    "                      fit=,distance=,reputation=,reliability=,fairness=,bad_pairing=,earned_half=\n"
     "  --help              this text\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -81,7 +84,7 @@ static int parse_seed(const char *text, uint64_t *out)
     return 0;
 }
 
-enum { OPT_SEED = 1, OPT_WORKERS, OPT_CLIENTS, OPT_HOURS, OPT_POLICY, OPT_DB, OPT_WINDOW, OPT_ACK, OPT_HELP };
+enum { OPT_SEED = 1, OPT_WORKERS, OPT_CLIENTS, OPT_HOURS, OPT_POLICY, OPT_DB, OPT_WINDOW, OPT_ACK, OPT_WEIGHTS, OPT_HELP };
 
 /* 0 parsed, 1 help shown, 2 usage error (message printed). */
 static int parse_args(int argc, char **argv, pw_sim_config *c)
@@ -91,7 +94,8 @@ static int parse_args(int argc, char **argv, pw_sim_config *c)
         {"clients", required_argument, NULL, OPT_CLIENTS}, {"hours", required_argument, NULL, OPT_HOURS},
         {"policy", required_argument, NULL, OPT_POLICY},  {"db", required_argument, NULL, OPT_DB},
         {"batch-window-s", required_argument, NULL, OPT_WINDOW},
-        {"ack-window-s", required_argument, NULL, OPT_ACK}, {"help", no_argument, NULL, OPT_HELP},
+        {"ack-window-s", required_argument, NULL, OPT_ACK}, {"dispatch-weights", required_argument, NULL, OPT_WEIGHTS},
+        {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     int opt;
     long long v = 0;
@@ -122,6 +126,12 @@ static int parse_args(int argc, char **argv, pw_sim_config *c)
                 return usage_error("--db needs a file name");
             c->db_path = optarg;
             break;
+        case OPT_WEIGHTS: {
+            char err[160];
+            if (pw_dispatch_weights_parse(optarg, &c->weights, err, sizeof(err)) != 0)
+                return usage_error("--dispatch-weights: %s", err);
+            break;
+        }
         case OPT_HELP: return fputs(USAGE, stdout), 1;
         case ':': return usage_error("%s needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);

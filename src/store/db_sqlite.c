@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,8 +57,15 @@ static int sq_exec(pw_db *base, const char *sql)
     return map_rc(rc);
 }
 
+/* Before the first connection: no global memory statistics. With them on (SQLite's
+ * default) every allocation SQLite makes takes a process-wide mutex, and we never read
+ * them. pthread_once: the loops, the writer and the tools all open connections. */
+static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 static int sq_open(const char *location, int flags, pw_db **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_sqlite);
     sqlite_db *db = calloc(1, sizeof(*db));
     if (db == NULL)
         return PW_ENOMEM;

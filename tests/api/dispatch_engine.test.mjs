@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import {
   startMarket, uniqueTag, ok, advance, serverNow, makeClient, makeWorker, setActive,
-  taskBody, postTask, getTask, V1, api,
+  taskBody, postTask, getTask, act, V1, api,
 } from './lifecycle_helpers.mjs';
 
 describe('dispatch engine', () => {
@@ -75,6 +75,46 @@ describe('dispatch engine', () => {
     await advance(base, 0);
     assert.equal((await getTask(base, client.token, old.id)).status, 'dispatching');
     assert.equal((await getTask(base, client.token, fresh.id)).assignment.worker_id, w.user.id);
+  });
+
+  test('of two equally good workers, the one who earned less in the last day gets the next task', async () => {
+    const shared = uniqueTag('shared'), paid = uniqueTag('paid'), bartered = uniqueTag('barter');
+    const client = await makeClient(base, { money: 50_000 });
+    const place = { lat: 52.30, lon: 4.70 };
+    // Same place, same radius, same shared category; each also does one trade only they do.
+    const m = await makeWorker(base, { categories: [shared, paid], remote: false, location: place, radius_km: 10 }, { name: 'M' });
+    const g = await makeWorker(base, { categories: [shared, bartered], remote: false, location: place, radius_km: 10 }, { name: 'G' });
+    const finish = async (w, id) => {
+      ok(await act(base, w.token, id, 'ack'));
+      ok(await act(base, w.token, id, 'submit', { note: 'done' }));
+    };
+    let now = await serverNow(base);
+    // M takes a paid task first, G a bartered one later: both have one task in the last day,
+    // G was assigned more recently (less idle), and only M has earned money.
+    const paidTask = await postTask(base, client.token, taskBody(now, { category: paid, location: place,
+      compensation: { kind: 'money', amount: 20_000, currency: 'EUR' } }));
+    await advance(base, 0);
+    assert.equal((await getTask(base, client.token, paidTask.id)).assignment.worker_id, m.user.id);
+    await finish(m, paidTask.id);
+    await advance(base, 600);
+    now = await serverNow(base);
+    const barterTask = await postTask(base, client.token, taskBody(now, { category: bartered, location: place }));
+    await advance(base, 0);
+    assert.equal((await getTask(base, client.token, barterTask.id)).assignment.worker_id, g.user.id);
+    await finish(g, barterTask.id);
+    await advance(base, 60);
+    now = await serverNow(base);
+    const next = await postTask(base, client.token, taskBody(now, { category: shared, location: place }));
+    await advance(base, 0);
+    const t = await getTask(base, client.token, next.id);
+    assert.equal(t.assignment.worker_id, g.user.id, 'the worker who has earned less lately');
+    const why = ok(await api(base, 'GET', `${V1}/tasks/${next.id}/dispatch`, { token: client.token }));
+    const [first, second] = why.assignments[0].explanation.candidates;
+    assert.equal(first.worker_id, g.user.id);
+    assert.equal(second.worker_id, m.user.id);
+    assert.ok(first.parts.fairness > second.parts.fairness);
+    assert.equal(first.parts.fit, second.parts.fit);
+    assert.equal(first.parts.distance, second.parts.distance);
   });
 
   test('going inactive takes the worker out at once; coming back puts them in', async () => {

@@ -2,12 +2,13 @@
 // 405 + Allow) and the static interface at /.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ROOT, V1, api, assertError, signupAndLogin, startServer } from './helpers.mjs';
+import { BINARY, ROOT, V1, api, assertError, signupAndLogin, startServer, tempDir } from './helpers.mjs';
 
 let server;
 let base;
@@ -194,5 +195,37 @@ describe('the interface', () => {
       assert.ok(!reply.includes('cmake_minimum_required') && !reply.includes('root:'),
         `${path} leaked a file outside web/`);
     }
+  });
+});
+
+describe('serve configuration', () => {
+  const serve = (args, extraEnv = {}) => {
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('PEERWORK_')) delete env[key];
+    const db = join(tempDir('peerwork-cfg-'), 'never.db');
+    return spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...args],
+      { cwd: ROOT, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 20_000 });
+  };
+
+  test('bad --dispatch-weights or PEERWORK_DISPATCH_WEIGHTS: exit 2 with the reason, nothing served', () => {
+    const cases = [
+      [['--dispatch-weights', 'fit=1.5.2'], {}, /--dispatch-weights: fit must be a number from 0 to 10/],
+      [['--dispatch-weights', 'bad_pairing=3'], {}, /bad_pairing must be a number from 0 to 1/],
+      [['--dispatch-weights', 'colour=1'], {}, /'colour=1' is not KEY=VALUE/],
+      [[], { PEERWORK_DISPATCH_WEIGHTS: 'earned_half=0' }, /PEERWORK_DISPATCH_WEIGHTS: earned_half must be a number from 1/],
+      [[], { PEERWORK_DISPATCH_WEIGHTS: 'fit=0,distance=0,reputation=0,reliability=0,fairness=0' },
+        /at least one of fit, distance, reputation, reliability, fairness must be above 0/],
+    ];
+    for (const [args, env, message] of cases) {
+      const run = serve(args, env);
+      assert.equal(run.status, 2, `${args.join(' ')} ${JSON.stringify(env)}: status ${run.status} ${run.stderr}`);
+      assert.match(run.stderr, message);
+    }
+  });
+
+  test('serve --help names --dispatch-weights', () => {
+    const run = spawnSync(BINARY, ['serve', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /--dispatch-weights W/);
   });
 });

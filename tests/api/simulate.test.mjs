@@ -67,6 +67,18 @@ test('--help explains every flag', () => {
   assert.equal(help.stderr, '');
 });
 
+test('--dispatch-weights changes the weights the run uses, and the report says which', () => {
+  const small = ['--seed', '3', '--workers', '300', '--clients', '150', '--hours', '4'];
+  const plain = simulate(small);
+  const weighted = simulate([...small, '--dispatch-weights', 'fairness=0.6,earned_half=1000']);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(weighted.status, 0, weighted.stderr);
+  assert.match(plain.stdout, /weights fit 0.35, distance 0.2, reputation 0.15, reliability 0.1, fairness 0.2, bad pairing 0.5, earned half 5000\n/);
+  assert.match(weighted.stdout, /weights fit 0.35, distance 0.2, reputation 0.15, reliability 0.1, fairness 0.6, bad pairing 0.5, earned half 1000\n/);
+  const score = (out) => out.match(/total score \(first assignments\) +([0-9.]+)/)[1];
+  assert.notEqual(score(plain.stdout), score(weighted.stdout));
+});
+
 test('bad flags exit 2 with a message', () => {
   const cases = [
     [['--policy', 'fastest'], /--policy must be greedy or batch/],
@@ -78,6 +90,8 @@ test('bad flags exit 2 with a message', () => {
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['--clients'], /--clients needs a value/],
     [['stray'], /unexpected argument 'stray'/],
+    [['--dispatch-weights', 'fit=2x'], /--dispatch-weights: fit must be a number from 0 to 10/],
+    [['--dispatch-weights', 'speed=1'], /--dispatch-weights: 'speed=1' is not KEY=VALUE/],
   ];
   for (const [args, message] of cases) {
     const run = simulate(args);

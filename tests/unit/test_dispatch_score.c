@@ -4,8 +4,10 @@
  *     factor), over seeded random candidates;
  *   - monotonic properties: more matched skills -> higher fit; farther -> lower distance
  *     part, 0 at and past the radius; a remote task -> distance 1; more missed acks ->
- *     lower reliability; longer idle -> higher fairness; more recent assignments -> lower
- *     fairness; a bad pairing -> lower total;
+ *     lower reliability; longer idle -> higher fairness; more recent assignments or more
+ *     money earned in the last day -> lower fairness; a bad pairing -> lower total;
+ *   - --dispatch-weights parsing: any subset of keys over the defaults, and every kind of
+ *     bad text refused with *w unchanged;
  *   - neutral reputation 0.6 until rated, and the rating scale 1..5 -> 0..1;
  *   - a worked example whose numbers are computed by hand below.
  * The default weights come from pw_dispatch_policy_defaults and are checked first, so a
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/rand.h"
 #include "dispatch/dispatch.h"
 
@@ -93,6 +96,7 @@ static void test_default_weights(void **state)
     assert_near(w.reliability, 0.10, 1e-15);
     assert_near(w.fairness, 0.20, 1e-15);
     assert_near(w.bad_pairing, 0.5, 1e-15);
+    assert_near(w.earned_half, 5000, 0);
     /* the weights sum to 1, so the total is itself in [0, 1] */
     assert_near(w.fit + w.distance + w.reputation + w.reliability + w.fairness, 1.0, 1e-12);
 }
@@ -298,13 +302,26 @@ static void test_fairness(void **state)
         prev = f;
     }
     c.idle_s = 0;
-    assert_near(score(&c).fairness, 0.3, 1e-12);            /* just assigned, no load: only the load term */
+    assert_near(score(&c).fairness, 0.7, 1e-12);            /* just assigned, nothing earned: earnings + load terms */
     c.idle_s = -500;                                        /* a clock step backwards counts as 0 */
-    assert_near(score(&c).fairness, 0.3, 1e-12);
+    assert_near(score(&c).fairness, 0.7, 1e-12);
     c.idle_s = 3600;
-    assert_near(score(&c).fairness, 0.7 * (1 - exp(-1.0)) + 0.3, 1e-12);
+    assert_near(score(&c).fairness, 0.6 + 0.3 * (1 - exp(-1.0)) + 0.1, 1e-12);
     c.idle_s = 1e9;
     assert_near(score(&c).fairness, 1.0, 1e-12);
+    /* money taken in the last day: earned_half (50.00) halves the earnings part */
+    c.earned_recent = 5000;
+    assert_near(score(&c).fairness, 0.3 + 0.3 + 0.1, 1e-12);
+    prev = 2;
+    for (int64_t cents = 0; cents <= 100000; cents += 2500) {
+        c.earned_recent = cents;
+        double f = score(&c).fairness;
+        assert_true(f < prev);
+        prev = f;
+    }
+    c.earned_recent = -100;                                 /* never negative: counts as 0 */
+    assert_near(score(&c).fairness, 1.0, 1e-12);
+    c.earned_recent = 0;
     /* more assignments in the last day: lower */
     c.idle_s = 7200;
     prev = 2;
@@ -320,6 +337,47 @@ static void test_fairness(void **state)
     double idle_total = score(&c).total;
     c.idle_s = 60;
     assert_true(idle_total > score(&c).total);
+    /* of two equally idle workers, the one who earned less lately wins, even a little farther */
+    c = base_candidate();
+    c.idle_s = 6 * 3600;
+    c.distance_km = 1.0;
+    c.radius_km = 10;
+    c.earned_recent = 0;
+    double poor = score(&c).total;
+    c.distance_km = 0.5;
+    c.earned_recent = 4000;
+    assert_true(poor > score(&c).total);
+}
+
+static void test_weights_parse(void **state)
+{
+    (void)state;
+    pw_dispatch_weights w = default_weights();
+    char err[160];
+    assert_int_equal(pw_dispatch_weights_parse("fit=0.5,fairness=0.25,earned_half=2500", &w, err, sizeof(err)), 0);
+    assert_near(w.fit, 0.5, 0);
+    assert_near(w.fairness, 0.25, 0);
+    assert_near(w.earned_half, 2500, 0);
+    assert_near(w.distance, 0.20, 0);                      /* the rest keep their defaults */
+    assert_near(w.bad_pairing, 0.5, 0);
+    assert_int_equal(pw_dispatch_weights_parse("", &w, err, sizeof(err)), 0);
+    assert_near(w.fit, 0.5, 0);
+    const char *bad[] = {"fit", "fit=", "=1", "fit=x", "fit=1x", "fit=-0.1", "fit=11", "fit=nan", "fit=inf",
+                         "bad_pairing=2", "earned_half=0", "speed=1", "fit=1,,", "fit=0.1;distance=1",
+                         "fit=0,distance=0,reputation=0,reliability=0,fairness=0",
+                         "fit=0.12345678901234567890123456789012345678901234567890"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        pw_dispatch_weights before = w;
+        err[0] = '\0';
+        if (pw_dispatch_weights_parse(bad[i], &w, err, sizeof(err)) != -1)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_true(err[0] != '\0');
+        assert_memory_equal(&before, &w, sizeof(w));
+    }
+    char longer[PW_DISPATCH_WEIGHTS_MAX_CHARS + 8];
+    memset(longer, ' ', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    assert_int_equal(pw_dispatch_weights_parse(longer, &w, err, sizeof(err)), -1);
 }
 
 static void test_bad_pairing(void **state)
@@ -346,8 +404,9 @@ static void test_bad_pairing(void **state)
  *       completion = min(1, (6 + 2) / (7 + 1 + 2))                  = 4/5
  *       on time    = (5 + 1) / (6 + 1)                              = 6/7
  *       0.5 x 5/6 + 0.3 x 4/5 + 0.2 x 6/7 = 5/12 + 6/25 + 6/35      = 1739/2100 = 0.828095238095...
- *   fairness, idle 3600 x ln 2 s (so 1 - e^(-idle/3600) = 1/2), 1 assignment in the last day:
- *       0.7 x 1/2 + 0.3 / (1 + 1)                                   = 0.5
+ *   fairness, 50.00 earned in the last day (earned_half), idle 3600 x ln 2 s (so
+ *   1 - e^(-idle/3600) = 1/2), 1 assignment in the last day:
+ *       0.6 / (1 + 1) + 0.3 x 1/2 + 0.1 / (1 + 1)                   = 0.5
  *   total = .35 x .85 + .20 x .75 + .15 x .8 + .10 x 1739/2100 + .20 x .5
  *         = 0.2975 + 0.15 + 0.12 + 0.0828095238095... + 0.1         = 0.750309523809...
  *   with a bad pairing (factor 0.5)                                 = 0.375154761904... */
@@ -370,6 +429,7 @@ static void test_worked_example(void **state)
         .on_time = 5,
         .idle_s = 3600.0 * log(2.0),
         .assigned_recently = 1,
+        .earned_recent = 5000,
         .bad_pairing = 0,
     };
     pw_score_parts p = score(&c);
@@ -420,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_reputation),
         cmocka_unit_test(test_reliability),
         cmocka_unit_test(test_fairness),
+        cmocka_unit_test(test_weights_parse),
         cmocka_unit_test(test_bad_pairing),
         cmocka_unit_test(test_worked_example),
         cmocka_unit_test(test_parts_json),

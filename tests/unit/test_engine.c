@@ -206,14 +206,14 @@ static void test_busy_excluded_and_self(void **state)
     pw_engine_task local = task(e, 1, 52.37, 4.895, "home", NULL), remote = task(e, 2, 0, 0, "home", NULL);
     pw_engine_candidate c[8];
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 2);
-    pw_engine_note_assigned(e, 1, 0, NOW_MS);                  /* worker 1 busy with a local task */
+    pw_engine_note_assigned(e, 1, 0, 0, NOW_MS);                  /* worker 1 busy with a local task */
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1);
     assert_int_equal(c[0].c.worker_id, 2);
     assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);   /* busy locally: no remote either */
     pw_engine_note_freed(e, 1, 0);
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 2);
     for (int i = 0; i < 3; i++)                                /* remote cap (default 3) */
-        pw_engine_note_assigned(e, 2, 1, NOW_MS);
+        pw_engine_note_assigned(e, 2, 1, 0, NOW_MS);
     assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1);   /* remote work blocks local */
     local.excluded[local.excluded_count++] = 1;                /* already tried on this task */
