@@ -233,7 +233,7 @@ static void bench_batch(void)
     }
     qsort(ms, rounds, sizeof(double), cmp_double);
     printf("batch round, %d tasks over %d active workers (top %d of the nearest %d eligible per task)\n", tasks,
-           workers, k, PW_DISPATCH_BATCH_SCAN_MAX);
+           workers, k, pw_engine_round_scan(tasks));
     printf("  candidates + solve: median %.1f ms (min %.1f, max %.1f over %d rounds)\n", ms[rounds / 2], ms[0],
            ms[rounds - 1], rounds);
     printf("  matched %d of %d (greedy on the same candidates: %d); total score %.1f vs greedy %.1f\n", matched, tasks,

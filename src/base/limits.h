@@ -77,15 +77,17 @@
 #define PW_DISPATCH_BATCH_MAX 5000              /* waiting tasks considered per dispatch round */
 #define PW_DISPATCH_TOP_K 50                    /* candidates per task kept for the batch solver and explanations */
 #define PW_DISPATCH_SCAN_MAX 192                /* eligible workers scored for one urgent task: nearest first (local) */
-#define PW_DISPATCH_BATCH_SCAN_MAX 192          /* and per task in a batch round (nearest first), where the solver ... */
+#define PW_DISPATCH_BATCH_SCAN_MAX 192          /* and per task in a small batch round (nearest first), where the solver ... */
+#define PW_DISPATCH_BATCH_SCAN_MIN 48           /* ... and in the largest: a round shares out ... */
+#define PW_DISPATCH_ROUND_SCAN_BUDGET 400000    /* ... this many scored candidates (5000 tasks: 80 each) ... */
 #define PW_DISPATCH_BATCH_TOP_K 16              /* ... picks among each task's best 16: ample alternatives when tasks compete */
 #define PW_DISPATCH_MATCH_PASSES 4              /* solves per round: later ones look past workers the earlier matched */
-#define PW_DISPATCH_NEAR_FACTOR 4               /* a local search meets up to 4 x its scan bound and scores the nearest */
+#define PW_DISPATCH_NEAR_FACTOR 2               /* a local search meets up to 2 x its scan bound and scores the nearest */
 #define PW_DISPATCH_EXAMINE_MAX 4096            /* list entries one search looks at, eligible or not (busy workers cost little) */
 #define PW_DISPATCH_QUERY_RADIUS_KM 100         /* a local task looks this far at most (worker radii may be larger) */
 #define PW_DISPATCH_EXCLUDE_MAX 64              /* workers remembered per task as tried or as a bad pairing */
 #define PW_ENGINE_DIRTY_MAX 65536               /* workers re-read after one commit; past it the index is rebuilt */
-#define PW_DISPATCH_WEIGHTS_MAX_CHARS 255        /* --dispatch-weights text */
+#define PW_DISPATCH_WEIGHTS_MAX_CHARS 255       /* --dispatch-weights text */
 #define PW_DISPATCH_EXPLAIN_MAX 10              /* candidates kept in a task's explanation */
 #define PW_TIMELINE_MAX 200                     /* timeline events returned with a task */
 #define PW_REMOTE_CONCURRENT_MAX 15             /* cap on --remote-cap: the index counts held tasks in 4 bits */

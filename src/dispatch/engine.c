@@ -204,6 +204,9 @@ static int best_first(const void *a, const void *b)
 /* The larger of the two paths' scan bounds: the size of a search's nearest-workers heap. */
 #define SCAN_BOUND_MAX (PW_DISPATCH_SCAN_MAX > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_SCAN_MAX : PW_DISPATCH_BATCH_SCAN_MAX)
 
+/* List entries ahead of the one being examined whose hot record is prefetched. */
+#define SCAN_PREFETCH 8
+
 typedef struct near_entry {
     double distance_km;
     int32_t slot;
@@ -214,6 +217,8 @@ typedef struct search {
     const pw_engine_task *t;
     int64_t now_ms;
     uint32_t visit;
+    pw_index_hot *hot;            /* the index's hot records and slots, by slot (fixed during a search) */
+    pw_index_worker *slots;
     double cos_lat, sin_lat;      /* of the task, for local_distance_km */
     int scan_max;                 /* eligible workers to score at most */
     int scanned;                  /* eligible workers scored */
@@ -273,7 +278,11 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
     for (size_t i = 0; i < n && !search_full(s); i++) {
         size_t at = start + i < n ? start + i : start + i - n;   /* rotate: wraps once */
         int32_t slot = entries[at].slot;
-        pw_index_hot *h = pw_index_hot_slot(s->e->index, slot);
+        if (i + SCAN_PREFETCH < n) {          /* list order is not memory order: ask for the record early */
+            size_t ahead = at + SCAN_PREFETCH < n ? at + SCAN_PREFETCH : at + SCAN_PREFETCH - n;
+            __builtin_prefetch(&s->hot[entries[ahead].slot]);
+        }
+        pw_index_hot *h = &s->hot[slot];
         s->examined++;
         if (h->visit == s->visit)
             continue;
@@ -330,6 +339,12 @@ static void search_local(search *s)
             }
         }
     }
+    for (int i = 0; i < s->near_count; i++) {   /* their slots are scattered: fetch them all at once */
+        const char *w = (const char *)&s->slots[s->near[i].slot];
+        __builtin_prefetch(w);
+        __builtin_prefetch(w + 64);
+        __builtin_prefetch(w + 128);
+    }
     for (int i = 0; i < s->near_count; i++) {   /* score the nearest, keep the best */
         pw_engine_candidate c;
         if (consider(s->e, s->t, s->near[i].slot, s->near[i].distance_km, s->now_ms, &c) != 0)
@@ -346,9 +361,10 @@ static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int
         k = PW_DISPATCH_TOP_K;
     search s = {.e = e, .t = t, .now_ms = now_ms, .visit = pw_index_new_visit(e->index), .scan_max = scan_max,
                 .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
-                .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k}};
+                .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k},
+                .hot = pw_index_hots(e->index), .slots = pw_index_slots(e->index)};
     e->rotation = e->rotation * 1103515245u + 12345u;
-    near_entry near[PW_DISPATCH_SCAN_MAX > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_SCAN_MAX : PW_DISPATCH_BATCH_SCAN_MAX];
+    near_entry near[SCAN_BOUND_MAX];
     if (scan_max > SCAN_BOUND_MAX)
         s.scan_max = SCAN_BOUND_MAX;
     if (t->has_location) {
@@ -380,9 +396,18 @@ double pw_engine_task_weight(const pw_engine_task *t, int64_t now_ms)
     return standing * (1.0 + age + closing);
 }
 
+/* How deep a round searches per task: as deep as an urgent search while the round is small,
+ * shallower as it grows, so a round of PW_DISPATCH_BATCH_MAX tasks still fits its slot. */
+int pw_engine_round_scan(int tasks)
+{
+    long scan = tasks > 0 ? PW_DISPATCH_ROUND_SCAN_BUDGET / tasks : PW_DISPATCH_BATCH_SCAN_MAX;
+    return (int)(scan < PW_DISPATCH_BATCH_SCAN_MIN ? PW_DISPATCH_BATCH_SCAN_MIN
+                 : scan > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_BATCH_SCAN_MAX : scan);
+}
+
 /* One pass: candidates for the tasks still open (choice -1 and not exhausted), one solve,
  * their choices set. Returns the number matched, or a negative error. */
-static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
+static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k, int scan,
                       pw_engine_candidate *cands, int *counts, int *choice, char *open,
                       pw_assign_edge *edges, int32_t *task_to_worker)
 {
@@ -391,7 +416,7 @@ static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t 
     for (int i = 0; i < n; i++) {
         if (!open[i])
             continue;
-        counts[i] = candidates(e, &tasks[i], now_ms, k, PW_DISPATCH_BATCH_SCAN_MAX, cands + (size_t)i * k, NULL);
+        counts[i] = candidates(e, &tasks[i], now_ms, k, scan, cands + (size_t)i * k, NULL);
         open[i] = counts[i] > 0;            /* nobody left who fits: no later pass can help */
         double weight = pw_engine_task_weight(&tasks[i], now_ms);
         for (int j = 0; j < counts[i]; j++) {
@@ -444,9 +469,9 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
     /* Nearby tasks share their nearest candidates, so one solve can leave a task without a
      * worker while others further out are free: each further pass searches again for the
      * tasks left open, past the workers already matched in this round. */
-    int rc = 0;
+    int rc = 0, scan = pw_engine_round_scan(n);
     for (int pass = 0; pass < PW_DISPATCH_MATCH_PASSES; pass++) {
-        rc = match_pass(e, tasks, n, now_ms, k, cands, counts, choice, open, edges, task_to_worker);
+        rc = match_pass(e, tasks, n, now_ms, k, scan, cands, counts, choice, open, edges, task_to_worker);
         if (rc <= 0)
             break;
     }

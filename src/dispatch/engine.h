@@ -70,6 +70,8 @@ int pw_engine_round_due(pw_engine *e, int64_t now_ms);
 void pw_engine_round_now(pw_engine *e);
 
 /* State changes, applied at once (see above). */
+/* The scan bound per task of a round of `tasks` tasks (PW_DISPATCH_ROUND_SCAN_BUDGET). */
+int pw_engine_round_scan(int tasks);
 void pw_engine_note_assigned(pw_engine *e, int64_t worker_id, int remote_task, int64_t money_minor, int64_t now_ms);
 void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task);
 void pw_engine_remove(pw_engine *e, int64_t worker_id);

@@ -408,6 +408,8 @@ void pw_index_remove(pw_index *ix, int64_t user_id)
 int32_t pw_index_find(const pw_index *ix, int64_t user_id) { return u64map_get(&ix->users, (uint64_t)user_id); }
 pw_index_worker *pw_index_slot(pw_index *ix, int32_t slot) { return &ix->slots[slot]; }
 pw_index_hot *pw_index_hot_slot(pw_index *ix, int32_t slot) { return &ix->hot[slot]; }
+pw_index_worker *pw_index_slots(pw_index *ix) { return ix->slots; }
+pw_index_hot *pw_index_hots(pw_index *ix) { return ix->hot; }
 
 void pw_index_add_busy(pw_index *ix, int32_t slot, int local_delta, int remote_delta)
 {

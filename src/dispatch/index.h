@@ -83,6 +83,9 @@ void pw_index_remove(pw_index *ix, int64_t user_id);
 int32_t pw_index_find(const pw_index *ix, int64_t user_id);
 pw_index_worker *pw_index_slot(pw_index *ix, int32_t slot);
 pw_index_hot *pw_index_hot_slot(pw_index *ix, int32_t slot);
+/* The arrays themselves, indexed by slot (NULL when empty); valid until the next put. */
+pw_index_worker *pw_index_slots(pw_index *ix);
+pw_index_hot *pw_index_hots(pw_index *ix);
 /* Changes a worker's held-task counts (saturating at 15 each). */
 void pw_index_add_busy(pw_index *ix, int32_t slot, int local_delta, int remote_delta);
 size_t pw_index_count(const pw_index *ix);

@@ -197,6 +197,25 @@ static void test_search_finds_exactly_the_eligible(void **state)
 
 /* ---- state changes ----------------------------------------------------------------------------- */
 
+/* A round searches as deep as an urgent search while it is small, and shares a fixed
+ * budget of scored candidates once it is large, never below the floor. */
+static void test_round_scan_depth(void **state)
+{
+    (void)state;
+    assert_int_equal(pw_engine_round_scan(0), PW_DISPATCH_BATCH_SCAN_MAX);
+    assert_int_equal(pw_engine_round_scan(1), PW_DISPATCH_BATCH_SCAN_MAX);
+    assert_int_equal(pw_engine_round_scan(PW_DISPATCH_ROUND_SCAN_BUDGET / PW_DISPATCH_BATCH_SCAN_MAX),
+                     PW_DISPATCH_BATCH_SCAN_MAX);
+    assert_int_equal(pw_engine_round_scan(5000), PW_DISPATCH_ROUND_SCAN_BUDGET / 5000);
+    assert_int_equal(pw_engine_round_scan(1000000), PW_DISPATCH_BATCH_SCAN_MIN);
+    int prev = PW_DISPATCH_BATCH_SCAN_MAX;
+    for (int n = 1; n <= 20000; n += 97) {      /* never deeper as the round grows */
+        int scan = pw_engine_round_scan(n);
+        assert_true(scan <= prev && scan >= PW_DISPATCH_BATCH_SCAN_MIN);
+        prev = scan;
+    }
+}
+
 static void test_busy_excluded_and_self(void **state)
 {
     (void)state;
@@ -354,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_many_reindexes_compact_lists),
         cmocka_unit_test(test_grid_wraps_longitude),
         cmocka_unit_test(test_search_finds_exactly_the_eligible),
+        cmocka_unit_test(test_round_scan_depth),
         cmocka_unit_test(test_busy_excluded_and_self),
         cmocka_unit_test(test_bad_pairing_halves_score),
         cmocka_unit_test(test_batch_matches_more_than_greedy),
