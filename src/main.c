@@ -69,14 +69,11 @@ static int parse_int(const char *flag, const char *text, long min, long max, int
 /* Validates a weights text and keeps it for pw_market_policy_from_config. */
 static int check_weights(const char *what, const char *text, pw_config *cfg)
 {
-    pw_dispatch_weights w;
     pw_dispatch_policy p;
     pw_dispatch_policy_defaults(&p);
-    w = p.weights;
     char err[160];
-    if (strlen(text) >= sizeof(cfg->dispatch_weights) || pw_dispatch_weights_parse(text, &w, err, sizeof(err)) != 0) {
-        fprintf(stderr, "peerwork: %s: %s\n", what,
-                strlen(text) >= sizeof(cfg->dispatch_weights) ? "too long" : err);
+    if (pw_dispatch_weights_parse(text, &p.weights, err, sizeof(err)) != 0) {   /* bounds the length too */
+        fprintf(stderr, "peerwork: %s: %s\n", what, err);
         return -1;
     }
     snprintf(cfg->dispatch_weights, sizeof(cfg->dispatch_weights), "%s", text);

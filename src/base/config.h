@@ -5,6 +5,8 @@
 #define PW_CONFIG_H
 #include <stdint.h>
 
+#include "base/limits.h"
+
 typedef struct pw_config {
     char listen_host[64];         /* --listen HOST:PORT, PEERWORK_LISTEN; default 127.0.0.1:8080 */
     int listen_port;
@@ -21,7 +23,7 @@ typedef struct pw_config {
     int remote_cap;               /* --remote-cap: remote tasks one worker may hold at once */
     int heartbeat_timeout_s;      /* --heartbeat-timeout-s: silence after which an active worker goes inactive */
     int group_commit;             /* --no-group-commit sets 0: one commit per request (benchmarks) */
-    char dispatch_weights[256];   /* --dispatch-weights, PEERWORK_DISPATCH_WEIGHTS: "fit=0.35,..." over the defaults */
+    char dispatch_weights[PW_DISPATCH_WEIGHTS_MAX_CHARS + 1]; /* --dispatch-weights, PEERWORK_DISPATCH_WEIGHTS: "fit=0.35,..." over the defaults */
 } pw_config;
 
 void pw_config_defaults(pw_config *cfg);

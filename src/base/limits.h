@@ -88,6 +88,7 @@
 #define PW_DISPATCH_EXCLUDE_MAX 64              /* workers remembered per task as tried or as a bad pairing */
 #define PW_ENGINE_DIRTY_MAX 65536               /* workers re-read after one commit; past it the index is rebuilt */
 #define PW_DISPATCH_WEIGHTS_MAX_CHARS 255       /* --dispatch-weights text */
+#define PW_DISPATCH_WEIGHT_NUMBER_MAX_CHARS 47  /* one value in it */
 #define PW_DISPATCH_EXPLAIN_MAX 10              /* candidates kept in a task's explanation */
 #define PW_TIMELINE_MAX 200                     /* timeline events returned with a task */
 #define PW_REMOTE_CONCURRENT_MAX 15             /* cap on --remote-cap: the index counts held tasks in 4 bits */

@@ -64,7 +64,7 @@ int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *er
                      "fairness, bad_pairing, earned_half", (int)(item > 40 ? 40 : item), at);
             return -1;
         }
-        char number[48];
+        char number[PW_DISPATCH_WEIGHT_NUMBER_MAX_CHARS + 1];
         size_t n = item - (size_t)(eq + 1 - at);
         char *stop = NULL;
         double v = 0;

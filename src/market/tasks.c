@@ -2,6 +2,7 @@
  * actions and timers are in task_actions.c. */
 #include "market/tasks.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include "base/rand.h"
 #include "base/config.h"
 #include "base/json_util.h"
-#include "base/log.h"
 #include "base/roles.h"
 #include "market/accounts.h"
 
@@ -39,9 +39,9 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     p->dispatch.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
     p->dispatch.batch_window_ms = cfg->batch_window_ms;
     char err[160];
-    if (cfg->dispatch_weights[0] != '\0' &&   /* validated when the flag was read */
-        pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.weights, err, sizeof(err)) != 0)
-        pw_log_error("msg=\"dispatch weights ignored\" err=\"%s\"", err);
+    int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.weights, err, sizeof(err));
+    assert(parsed == 0);   /* validated when the flag or variable was read */
+    (void)parsed;
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
     p->pool_share_bps = cfg->pool_share_bps;
