@@ -94,6 +94,7 @@ struct pw_req {
     char params[PW_ROUTE_PARAMS_MAX][PW_ROUTE_PARAM_MAX_BYTES + 1]; /* {captures}, in pattern order */
     int64_t started_ns;                     /* monotonic, for the log line and the histogram */
     struct pw_call *pending;                /* the outstanding call, whose rq is cleared if we go */
+    int held;                               /* its connection is held registered while it waits (call.c) */
     char request_id[24];
     char idempotency_key[PW_IDEMPOTENCY_KEY_MAX_BYTES + 1]; /* "" when absent */
 };
