@@ -41,15 +41,44 @@ int pw_buf_append(pw_buf *b, const void *data, size_t len)
 
 int pw_buf_printf(pw_buf *b, const char *fmt, ...)
 {
+    /* Formats straight into the free space; only a line that does not fit is formatted a
+     * second time, after growing. */
+    if (b->cap == 0 && reserve(b, 0) != 0)
+        return -1;
+    size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
+    int need = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (need < 0 || reserve(b, (size_t)need) != 0)
+    if (need < 0) {
+        b->data[b->len] = '\0';
         return -1;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)need >= room) {
+        if (reserve(b, (size_t)need) != 0) {
+            b->data[b->len] = '\0';
+            return -1;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)need;
     return 0;
+}
+
+int pw_buf_append_str(pw_buf *b, const char *s) { return pw_buf_append(b, s, strlen(s)); }
+
+int pw_buf_append_i64(pw_buf *b, int64_t v)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        digits[--n] = '-';
+    return pw_buf_append(b, digits + n, sizeof(digits) - n);
 }

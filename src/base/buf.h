@@ -1,7 +1,8 @@
-/* buf.h — a growable byte buffer with printf-style appends; the one string builder. */
+/* buf.h — a growable byte buffer with printf-style and plain appends; the one string builder. */
 #ifndef PW_BUF_H
 #define PW_BUF_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct pw_buf {
     char *data;               /* NUL-terminated while len < cap */
@@ -13,5 +14,8 @@ void pw_buf_init(pw_buf *b);
 void pw_buf_cleanup(pw_buf *b);
 int pw_buf_append(pw_buf *b, const void *data, size_t len);
 int pw_buf_printf(pw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For hot paths (the request log line): no format parsing. */
+int pw_buf_append_str(pw_buf *b, const char *s);
+int pw_buf_append_i64(pw_buf *b, int64_t v);
 
 #endif

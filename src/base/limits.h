@@ -20,6 +20,7 @@
 #define PW_HTTP_QUERY_PARAMS_MAX 32             /* query parameters parsed per request */
 #define PW_ROUTE_PARAMS_MAX 4                   /* {id}-style captures in one route pattern */
 #define PW_ROUTE_PARAM_MAX_BYTES 64             /* an id in a path is at most this long */
+#define PW_ROUTE_SEGMENTS_MAX 8                 /* /-separated segments in a route pattern; a longer path matches no route */
 #define PW_SHUTDOWN_DRAIN_MS 10000              /* on SIGTERM in-flight requests get this long to finish */
 
 /* ---- JSON ---------------------------------------------------------------------------- */

@@ -25,6 +25,7 @@ struct pw_loop {
 };
 
 /* router.c */
+void pw_router_init(void);                  /* once, before the loops start */
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req);
 
 /* reply.c */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/log.h"
 #include "http/internal.h"
 
@@ -35,54 +36,112 @@ static int is_ours(h2o_iovec_t path)
            (path.len == 8 && memcmp(path.base, "/metrics", 8) == 0);
 }
 
-/* Matches `path` against `pattern` segment by segment; captures {params} into rq. */
-static int match(const char *pattern, const char *path, size_t path_len, pw_req *rq)
+/* The route table, split once into segments: a request's path is split once too, and a
+ * route is compared only if it has as many segments (most are ruled out there). */
+typedef struct segment {
+    const char *text;
+    size_t len;
+    int param;                              /* a {capture} */
+} segment;
+
+typedef struct compiled_route {
+    int count;
+    segment seg[PW_ROUTE_SEGMENTS_MAX];
+} compiled_route;
+
+static compiled_route compiled[PW_ROUTES_MAX];
+
+/* Splits "/a/b/c" into its segments; -1 if it does not start with '/' or has too many. */
+static int split(const char *path, size_t len, segment *out)
 {
-    const char *p = pattern, *s = path, *end = path + path_len;
-    int captured = 0;
-    while (*p != '\0' && s < end) {
-        if (*p != '/' || *s != '/')
-            return 0;
-        p++, s++;
-        const char *p_end = strchr(p, '/');
-        if (p_end == NULL)
-            p_end = p + strlen(p);
-        const char *s_end = memchr(s, '/', (size_t)(end - s));
-        if (s_end == NULL)
-            s_end = end;
-        size_t seg_len = (size_t)(s_end - s);
-        if (*p == '{') {
-            if (seg_len == 0 || seg_len > PW_ROUTE_PARAM_MAX_BYTES || captured == PW_ROUTE_PARAMS_MAX)
+    if (len == 0 || path[0] != '/')
+        return -1;
+    const char *s = path + 1, *end = path + len;
+    int count = 0;
+    for (;;) {
+        if (count == PW_ROUTE_SEGMENTS_MAX)
+            return -1;
+        const char *slash = memchr(s, '/', (size_t)(end - s));
+        const char *seg_end = slash ? slash : end;
+        out[count++] = (segment){.text = s, .len = (size_t)(seg_end - s)};
+        if (slash == NULL)
+            return count;
+        s = slash + 1;
+    }
+}
+
+/* Splits a pattern; -1 if it has too many segments or captures. */
+static int compile(const char *pattern, compiled_route *c)
+{
+    c->count = split(pattern, strlen(pattern), c->seg);
+    if (c->count < 0)
+        return -1;
+    int params = 0;
+    for (int k = 0; k < c->count; k++) {
+        c->seg[k].param = c->seg[k].len > 0 && c->seg[k].text[0] == '{';
+        params += c->seg[k].param;
+    }
+    return params <= PW_ROUTE_PARAMS_MAX ? 0 : -1;
+}
+
+void pw_router_init(void)
+{
+    assert(pw_route_count <= PW_ROUTES_MAX);
+    for (int i = 0; i < pw_route_count; i++) {
+        int rc = compile(pw_routes[i].pattern, &compiled[i]);
+        assert(rc == 0);   /* the route-table unit test holds every row to this */
+        (void)rc;
+    }
+}
+
+static int match(const compiled_route *c, const segment *path, int count)
+{
+    if (c->count != count)
+        return 0;
+    for (int k = 0; k < count; k++) {
+        const segment *want = &c->seg[k], *got = &path[k];
+        if (want->param) {
+            if (got->len == 0 || got->len > PW_ROUTE_PARAM_MAX_BYTES)
                 return 0;
-            if (rq != NULL) {
-                memcpy(rq->params[captured], s, seg_len);
-                rq->params[captured][seg_len] = '\0';
-            }
-            captured++;
-        } else if ((size_t)(p_end - p) != seg_len || memcmp(p, s, seg_len) != 0) {
+        } else if (want->len != got->len || memcmp(want->text, got->text, got->len) != 0) {
             return 0;
         }
-        p = p_end, s = s_end;
     }
-    if (*p != '\0' || s != end)
-        return 0;
-    if (rq != NULL)
-        rq->param_count = captured;
     return 1;
 }
 
+/* Copies the {captures} of a matched path into rq (match() has bounded their lengths). */
+static void capture(const compiled_route *c, const segment *path, int count, pw_req *rq)
+{
+    int captured = 0;
+    for (int k = 0; k < count; k++) {
+        if (!c->seg[k].param)
+            continue;
+        memcpy(rq->params[captured], path[k].text, path[k].len);
+        rq->params[captured][path[k].len] = '\0';
+        captured++;
+    }
+    rq->param_count = captured;
+}
+
+/* The route for (method, path): its index with rq's params filled; -1 no such path; -2 the
+ * path exists with other methods (listed in `allow`). */
 static int find_route(pw_req *rq, h2o_iovec_t method, h2o_iovec_t path, char *allow, size_t allow_size)
 {
     int path_matched = 0;
     allow[0] = '\0';
+    segment segs[PW_ROUTE_SEGMENTS_MAX];
+    int count = split(path.base, path.len, segs);
+    if (count < 0)
+        return -1;
     for (int i = 0; i < pw_route_count; i++) {
         const pw_route *r = &pw_routes[i];
-        if (!match(r->pattern, path.base, path.len, NULL))
+        if (!match(&compiled[i], segs, count))
             continue;
         int same = strlen(r->method) == method.len && memcmp(r->method, method.base, method.len) == 0;
         int head_of_get = strcmp(r->method, "GET") == 0 && method.len == 4 && memcmp(method.base, "HEAD", 4) == 0;
         if (same || head_of_get) {
-            match(r->pattern, path.base, path.len, rq);
+            capture(&compiled[i], segs, count, rq);
             return i;
         }
         if (path_matched++)
@@ -189,6 +248,27 @@ static int read_idempotency_key(pw_req *rq, pw_error *err)
     return 0;
 }
 
+_Static_assert(PW_HTTP_LOOPS_MAX <= 100, "request ids give the loop index two digits");
+
+/* "<loop>-<counter>": at most 2 + 1 + 20 digits, so it fits the 24 bytes of request_id. */
+static void request_id(char out[24], int loop_index, uint64_t counter)
+{
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + counter % 10);
+        counter /= 10;
+    } while (counter != 0);
+    char *p = out;
+    if (loop_index >= 10)
+        *p++ = (char)('0' + loop_index / 10);
+    *p++ = (char)('0' + loop_index % 10);
+    *p++ = '-';
+    while (n > 0)
+        *p++ = digits[--n];
+    *p = '\0';
+}
+
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     h2o_iovec_t path = req->path_normalized;
@@ -202,8 +282,7 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
     rq->app = loop->app;
     rq->route_index = -1;
     rq->started_ns = pw_monotonic_ns();
-    snprintf(rq->request_id, sizeof(rq->request_id), "%d-%llu", loop->index,
-             (unsigned long long)++loop->request_counter);
+    request_id(rq->request_id, loop->index, ++loop->request_counter);
 
     pw_error err;
     char allow[64];

@@ -154,6 +154,7 @@ int pw_server_run(pw_app *app)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread started from here inherits the block */
     pw_metrics_init();
+    pw_router_init();
     configure(app);
     signal_app = app;
     int loop_count = app->cfg.loops;

@@ -274,6 +274,46 @@ static void test_buf_growth(void **state)
     pw_buf_cleanup(&b); /* cleanup of a cleaned buffer is harmless */
 }
 
+static void test_buf_append_numbers(void **state)
+{
+    (void)state;
+    pw_buf b;
+    pw_buf_init(&b);
+    const int64_t values[] = {0, 7, -7, 10, 999, -1000, 1234567890123LL, INT64_MAX, INT64_MIN};
+    char want[512] = "";
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        assert_int_equal(pw_buf_append_i64(&b, values[i]), 0);
+        assert_int_equal(pw_buf_append_str(&b, i + 1 < sizeof(values) / sizeof(values[0]) ? "," : ""), 0);
+        char one[32];
+        snprintf(one, sizeof(one), "%lld%s", (long long)values[i], i + 1 < sizeof(values) / sizeof(values[0]) ? "," : "");
+        strcat(want, one);
+    }
+    assert_string_equal(b.data, want);
+    assert_int_equal(b.len, strlen(want));
+    pw_buf_cleanup(&b);
+}
+
+/* printf into the free space: a line that fills it exactly, and one a byte longer. */
+static void test_buf_printf_edges(void **state)
+{
+    (void)state;
+    pw_buf b;
+    pw_buf_init(&b);
+    char text[256];
+    memset(text, 'a', 254);
+    text[254] = '\0';
+    assert_int_equal(pw_buf_printf(&b, "%s!", text), 0); /* 255 + NUL = 256: fits */
+    assert_int_equal(b.len, 255);
+    assert_int_equal(b.cap, 256);
+    assert_int_equal(b.data[254], '!');
+    assert_int_equal(b.data[255], '\0');
+    assert_int_equal(pw_buf_printf(&b, "%s", "bc"), 0); /* no room at all: grows, formats again */
+    assert_int_equal(b.len, 257);
+    assert_int_equal(b.cap, 512);
+    assert_string_equal(b.data + 254, "!bc");
+    pw_buf_cleanup(&b);
+}
+
 static void test_buf_printf(void **state)
 {
     (void)state;
@@ -597,6 +637,8 @@ int main(void)
         cmocka_unit_test(test_time_round_trip),
         cmocka_unit_test(test_buf_growth),
         cmocka_unit_test(test_buf_printf),
+        cmocka_unit_test(test_buf_printf_edges),
+        cmocka_unit_test(test_buf_append_numbers),
         cmocka_unit_test(test_histogram_bucket_edges),
         cmocka_unit_test(test_histogram_render_exact),
         cmocka_unit_test(test_error_set),

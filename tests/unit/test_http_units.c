@@ -24,10 +24,21 @@
 
 /* ==== match() ============================================================================ */
 
-static int matches(const char *pattern, const char *path)
+/* The matcher as find_route() uses it: pattern and path split into segments, then compared;
+ * a matched path's captures go to rq when given. */
+static int match_text(const char *pattern, const char *path, size_t len, pw_req *rq)
 {
-    return match(pattern, path, strlen(path), NULL);
+    compiled_route c;
+    segment segs[PW_ROUTE_SEGMENTS_MAX];
+    int count = split(path, len, segs);
+    if (compile(pattern, &c) != 0 || count < 0 || !match(&c, segs, count))
+        return 0;
+    if (rq != NULL)
+        capture(&c, segs, count, rq);
+    return 1;
 }
+
+static int matches(const char *pattern, const char *path) { return match_text(pattern, path, strlen(path), NULL); }
 
 static void test_match_literal(void **state)
 {
@@ -45,6 +56,10 @@ static void test_match_literal(void **state)
     assert_false(matches("/healthz", "/"));
     assert_false(matches("/me", "/me/worker"));
     assert_false(matches("/me/worker", "/me"));
+    /* past PW_ROUTE_SEGMENTS_MAX segments nothing matches, not even the same text */
+    assert_int_equal(PW_ROUTE_SEGMENTS_MAX, 8);
+    assert_true(matches("/a/b/c/d/e/f/g/h", "/a/b/c/d/e/f/g/h"));
+    assert_false(matches("/a/b/c/d/e/f/g/h/i", "/a/b/c/d/e/f/g/h/i"));
 }
 
 static void test_match_params(void **state)
@@ -53,13 +68,13 @@ static void test_match_params(void **state)
     pw_req rq;
     memset(&rq, 0, sizeof(rq));
     const char *path = "/api/v1/tasks/12345/ack";
-    assert_true(match("/api/v1/tasks/{id}/ack", path, strlen(path), &rq));
+    assert_true(match_text("/api/v1/tasks/{id}/ack", path, strlen(path), &rq));
     assert_int_equal(rq.param_count, 1);
     assert_string_equal(rq.params[0], "12345");
 
     memset(&rq, 0, sizeof(rq));
     path = "/a/first/b/second-one";
-    assert_true(match("/a/{x}/b/{y}", path, strlen(path), &rq));
+    assert_true(match_text("/a/{x}/b/{y}", path, strlen(path), &rq));
     assert_int_equal(rq.param_count, 2);
     assert_string_equal(rq.params[0], "first");
     assert_string_equal(rq.params[1], "second-one");
@@ -80,18 +95,18 @@ static void test_match_params(void **state)
     seg[PW_ROUTE_PARAM_MAX_BYTES] = '\0';
     snprintf(long_path, sizeof(long_path), "/t/%s", seg);
     memset(&rq, 'z', sizeof(rq));
-    assert_true(match("/t/{id}", long_path, strlen(long_path), &rq));
+    assert_true(match_text("/t/{id}", long_path, strlen(long_path), &rq));
     assert_int_equal(strlen(rq.params[0]), PW_ROUTE_PARAM_MAX_BYTES);
     seg[PW_ROUTE_PARAM_MAX_BYTES] = '7';
     seg[PW_ROUTE_PARAM_MAX_BYTES + 1] = '\0';
     snprintf(long_path, sizeof(long_path), "/t/%s", seg);
-    assert_false(match("/t/{id}", long_path, strlen(long_path), &rq));
+    assert_false(match_text("/t/{id}", long_path, strlen(long_path), &rq));
 
     /* At most PW_ROUTE_PARAMS_MAX captures. */
     assert_int_equal(PW_ROUTE_PARAMS_MAX, 4);
     memset(&rq, 0, sizeof(rq));
     path = "/1/2/3/4";
-    assert_true(match("/{a}/{b}/{c}/{d}", path, strlen(path), &rq));
+    assert_true(match_text("/{a}/{b}/{c}/{d}", path, strlen(path), &rq));
     assert_int_equal(rq.param_count, 4);
     assert_string_equal(rq.params[3], "4");
     assert_false(matches("/{a}/{b}/{c}/{d}/{e}", "/1/2/3/4/5"));
@@ -102,12 +117,12 @@ static void test_match_respects_length(void **state)
 {
     (void)state;
     const char *text = "/api/v1/tasks/99/ackGARBAGE";
-    assert_true(match("/api/v1/tasks/{id}/ack", text, strlen("/api/v1/tasks/99/ack"), NULL));
-    assert_false(match("/api/v1/tasks/{id}/ack", text, strlen(text), NULL));
+    assert_true(match_text("/api/v1/tasks/{id}/ack", text, strlen("/api/v1/tasks/99/ack"), NULL));
+    assert_false(match_text("/api/v1/tasks/{id}/ack", text, strlen(text), NULL));
     pw_req rq;
     memset(&rq, 0, sizeof(rq));
     const char *p2 = "/t/abc/x";
-    assert_true(match("/t/{id}", p2, 6, &rq)); /* "/t/abc" */
+    assert_true(match_text("/t/{id}", p2, 6, &rq)); /* "/t/abc" */
     assert_string_equal(rq.params[0], "abc");
 }
 
@@ -181,6 +196,7 @@ static int route_index(const char *method, const char *pattern)
 
 static int lookup(const char *method, const char *path, pw_req *rq, char *allow, size_t allow_size)
 {
+    pw_router_init();   /* as the server does before its loops start (idempotent) */
     memset(rq, 0, sizeof(*rq));
     return find_route(rq, h2o_iovec_init(method, strlen(method)), h2o_iovec_init(path, strlen(path)), allow,
                       allow_size);
@@ -290,6 +306,8 @@ static void test_route_table_rows(void **state)
         if (!pattern_well_formed(r->pattern, example, sizeof(example)))
             print_error("route row %d: pattern \"%s\" is not well formed\n", i, r->pattern);
         assert_true(pattern_well_formed(r->pattern, example, sizeof(example)));
+        compiled_route c;   /* the router can split it: segments and captures within bounds */
+        assert_int_equal(compile(r->pattern, &c), 0);
         /* the server only routes paths that is_ours() accepts */
         assert_true(is_ours(h2o_iovec_init(r->pattern, strlen(r->pattern))));
         assert_true(r->allow >= PW_ALLOW_ANYONE && r->allow <= PW_ALLOW_ADMIN);
