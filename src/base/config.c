@@ -1,5 +1,6 @@
 /* config.c — defaults for pw_config (see config.h). */
 #include "base/config.h"
+#include "base/limits.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ void pw_config_defaults(pw_config *cfg)
     snprintf(cfg->db_path, sizeof(cfg->db_path), "data/peerwork.db");
     snprintf(cfg->web_root, sizeof(cfg->web_root), "web");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->loops = cores > 0 ? (int)cores : 1;
+    cfg->loops = cores < 1 ? 1 : cores > PW_HTTP_LOOPS_MAX ? PW_HTTP_LOOPS_MAX : (int)cores;
     cfg->ack_window_s = 120;
     cfg->review_window_s = 3 * 24 * 3600;
     cfg->batch_window_ms = 2000;

@@ -15,7 +15,7 @@ struct pw_loop {
     pw_db *read_db;                         /* this loop's read connection */
     pw_app *app;
     int index;                              /* 0..loops-1 */
-    int listen_fd;                          /* the shared listening socket (dup'd per loop) */
+    int listen_fd;                          /* this loop's listening socket (SO_REUSEPORT, one per loop) */
     long inflight;                          /* calls not yet finished (loop thread only) */
     uint64_t request_counter;               /* for request ids */
     pw_buf log;                             /* request log lines, flushed each loop turn */

@@ -42,9 +42,14 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     }
 }
 
-static int listen_socket(pw_app *app, int *fd_out, int *port_out)
+/* One listening socket per loop, all bound to the same address with SO_REUSEPORT: the
+ * kernel spreads new connections over them by address hash. (With one socket shared by
+ * every loop, whichever loop woke first took a whole burst of connections: a benchmark's
+ * 64 connections could all land on one loop and leave the others idle.) `port` 0 asks the
+ * kernel for a free port on the first socket; the others then bind that port. */
+static int listen_socket(pw_app *app, int port, int *fd_out, int *port_out)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)app->cfg.listen_port)};
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, app->cfg.listen_host, &addr.sin_addr) != 1) {
         pw_log_error("msg=\"--listen host must be an IPv4 address\" host=\"%s\"", app->cfg.listen_host);
         return -1;
@@ -52,9 +57,9 @@ static int listen_socket(pw_app *app, int *fd_out, int *port_out)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
         bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, PW_HTTP_LISTEN_BACKLOG) != 0) {
-        pw_log_error("msg=\"cannot listen\" addr=%s:%d err=\"%s\"", app->cfg.listen_host, app->cfg.listen_port,
-                     strerror(errno));
+        pw_log_error("msg=\"cannot listen\" addr=%s:%d err=\"%s\"", app->cfg.listen_host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -144,9 +149,15 @@ static pw_app *signal_app;
 
 int pw_server_run(pw_app *app)
 {
-    int fd, port, rc = 0;
-    if (listen_socket(app, &fd, &port) != 0)
-        return -1;
+    int loop_count = app->cfg.loops, port = app->cfg.listen_port, rc = 0;
+    int fds[PW_HTTP_LOOPS_MAX];
+    for (int i = 0; i < loop_count; i++) {
+        if (listen_socket(app, port, &fds[i], &port) != 0) {
+            while (i > 0)
+                close(fds[--i]);
+            return -1;
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
@@ -157,15 +168,21 @@ int pw_server_run(pw_app *app)
     pw_router_init();
     configure(app);
     signal_app = app;
-    int loop_count = app->cfg.loops;
     pw_loop *loops = calloc((size_t)loop_count, sizeof(*loops));
+    if (loops == NULL) {
+        for (int i = 0; i < loop_count; i++)
+            close(fds[i]);
+        return -1;
+    }
     for (int i = 0; i < loop_count; i++) {
         loops[i].app = app;
         loops[i].index = i;
-        loops[i].listen_fd = i == 0 ? fd : dup(fd);
+        loops[i].listen_fd = fds[i];
         if (pw_db_open(app->cfg.db_path, PW_DB_READONLY, &loops[i].read_db) != PW_OK ||
             pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
             pw_log_error("msg=\"cannot start event loop\" loop=%d", i);
+            for (int j = i; j < loop_count; j++)
+                close(fds[j]);
             atomic_store(&stopping, 1);
             loop_count = i;
             rc = -1;

@@ -182,3 +182,28 @@ function leave(bytes) {
     socket.on('error', rej);
   });
 }
+
+describe('connections are spread over the event loops', () => {
+  test('32 simultaneous connections to a 2-loop server are served by both loops', async () => {
+    // Each loop has its own SO_REUSEPORT listening socket; a request id names its loop
+    // ("<loop>-<n>"). With one shared socket a burst of connections could all go to one loop.
+    const two = await startServer({ args: ['--loops', '2'] });
+    try {
+      const ids = await Promise.all(Array.from({ length: 32 }, () => new Promise((res, rej) => {
+        const socket = connect(two.port, '127.0.0.1', () => {
+          socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+        });
+        let raw = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d) => { raw += d; });
+        socket.on('end', () => res(/\r\nx-request-id: (\d+)-\d+/i.exec(raw)?.[1]));
+        socket.on('error', rej);
+      })));
+      assert.ok(ids.every((id) => id === '0' || id === '1'), `request ids: ${ids.join(' ')}`);
+      assert.ok(ids.includes('0') && ids.includes('1'), `loops seen: ${[...new Set(ids)].join(', ')}`);
+    } finally {
+      await two.stop();
+    }
+  });
+});
+
