@@ -2,7 +2,8 @@
 # http_bench.sh — the foundation's two benchmarks, each against its anchor in the same run:
 #   1. trivial JSON (GET /healthz) req/s beside nginx serving a file of the same bytes;
 #   2. durable writes (POST /api/v1/bench/write, one row each, synchronous=FULL) at 64
-#      clients with group commit vs one commit per request (--no-group-commit).
+#      clients with group commit vs one commit per request (--no-group-commit), alternated
+#      ROUNDS times (default 3) and compared by median.
 # Uses wrk on loopback. Builds its own Release binary with the bench-only route.
 # Usage: bench/http_bench.sh [DURATION_S]   (default 10)
 set -euo pipefail
@@ -68,14 +69,23 @@ ng_rps=$(wrk -t$threads -c$conns -d${duration}s "http://127.0.0.1:$ng_port/healt
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 LUA
+# Both servers run side by side and the two cases alternate, $rounds times each: on a shared
+# machine a single run of each can differ by 10 % from the next; the medians are compared.
+rounds=${ROUNDS:-3}
 gc_port=$(free_port)
 start_peerwork "$gc_port" "$work/gc.db"
-gc_rps=$(wrk -t$threads -c$conns -d${duration}s -s "$work/post.lua" "http://127.0.0.1:$gc_port/api/v1/bench/write" | rps)
-gc_rows=$(sqlite3 "$work/gc.db" 'SELECT count(*) FROM bench_writes')
-batch=$(curl -s "http://127.0.0.1:$gc_port/metrics" | awk '/^pw_db_commit_batch_jobs_sum/ {s=$2} /^pw_db_commit_batch_jobs_count/ {c=$2} END {if (c>0) printf "%.1f", s/c; else print "n/a"}')
 one_port=$(free_port)
 start_peerwork "$one_port" "$work/one.db" --no-group-commit
-one_rps=$(wrk -t$threads -c$conns -d${duration}s -s "$work/post.lua" "http://127.0.0.1:$one_port/api/v1/bench/write" | rps)
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+gc_all=""; one_all=""
+for _ in $(seq "$rounds"); do
+  gc_all="$gc_all $(wrk -t$threads -c$conns -d${duration}s -s "$work/post.lua" "http://127.0.0.1:$gc_port/api/v1/bench/write" | rps)"
+  one_all="$one_all $(wrk -t$threads -c$conns -d${duration}s -s "$work/post.lua" "http://127.0.0.1:$one_port/api/v1/bench/write" | rps)"
+done
+gc_rps=$(echo "$gc_all" | median)
+one_rps=$(echo "$one_all" | median)
+gc_rows=$(sqlite3 "$work/gc.db" 'SELECT count(*) FROM bench_writes')
+batch=$(curl -s "http://127.0.0.1:$gc_port/metrics" | awk '/^pw_db_commit_batch_jobs_sum/ {s=$2} /^pw_db_commit_batch_jobs_count/ {c=$2} END {if (c>0) printf "%.1f", s/c; else print "n/a"}')
 
 echo "machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores; date: $(date -u +%Y-%m-%d)"
 echo "wrk -t$threads -c$conns -d${duration}s on loopback, server and wrk sharing the cores"
@@ -83,8 +93,8 @@ printf '%-44s %12s\n' "case" "req/s"
 printf '%-44s %12.0f\n' "peerwork GET /healthz (${#body} bytes JSON)" "$pw_rps"
 printf '%-44s %12.0f\n' "nginx static file, same bytes" "$ng_rps"
 printf '%-44s %12.2f\n' "ratio peerwork / nginx (goal >= 1)" "$(echo "$pw_rps / $ng_rps" | bc -l)"
-printf '%-44s %12.0f\n' "durable writes, group commit" "$gc_rps"
-printf '%-44s %12.0f\n' "durable writes, one commit per request" "$one_rps"
+printf '%-44s %12.0f   (runs:%s)\n' "durable writes, group commit (median)" "$gc_rps" "$gc_all"
+printf '%-44s %12.0f   (runs:%s)\n' "durable writes, one commit per request" "$one_rps" "$one_all"
 printf '%-44s %12.1f\n' "ratio group / single (goal >= 10)" "$(echo "$gc_rps / $one_rps" | bc -l)"
 printf '%-44s %12s\n' "mean jobs per group commit" "$batch"
 printf '%-44s %12s\n' "rows written (group commit run)" "$gc_rows"
