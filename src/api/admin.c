@@ -11,7 +11,6 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-
 static json_t *time_to_assign(pw_db *db)
 {
     int64_t *ms = malloc(sizeof(int64_t) * PW_ADMIN_ASSIGN_SAMPLE_MAX);

@@ -25,8 +25,7 @@
 
 #include "base/limits.h"
 
-/* ---- limits (to move to base/limits.h) -------------------------------------------------
- * They bound the memory one solve may take: about 48 bytes per edge and 40 per task,
+/* Limits: PW_ASSIGN_* in base/limits.h. They bound the memory one solve may take: about 48 bytes per edge and 40 per task,
  * so the largest accepted instance needs about 0.7 GB; a batch from the dispatcher is
  * orders of magnitude smaller. Workers cost nothing unless they appear in an edge, so
  * their cap only keeps ids well inside int32_t. */
