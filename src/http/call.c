@@ -256,6 +256,50 @@ static int run_on_pool(pw_job *job, pw_db *db, int64_t now_ms)
     return call->run(call, db, now_ms);
 }
 
+/* A write is not handed to the writer at once: the loop gathers the writes of one turn
+ * (every request that epoll reported ready together) and hands them over as one list when
+ * the turn ends. Handed over one by one, the first of them woke the writer, which began a
+ * transaction with just that one while the rest of the turn's requests were still being
+ * parsed; they then waited a whole commit (an fsync) for the next. Measured on a disk with
+ * a 0.5 ms fsync: a twelfth of all commits held a single job. The place in the writer's
+ * queue is reserved at once, so a full queue is still answered 503 right here. */
+static int queue_write(pw_call *call)
+{
+    pw_loop *loop = call->loop;
+    int rc = pw_writer_reserve(call->app->writer);
+    if (rc != PW_OK)
+        return rc;
+    pw_job *job = &call->job;
+    job->next = NULL;
+    if (loop->writes_last != NULL)
+        loop->writes_last->next = job;
+    else
+        loop->writes_first = job;
+    loop->writes_last = job;
+    loop->writes_count++;
+    return PW_OK;
+}
+
+void pw_loop_flush_writes(pw_loop *loop)
+{
+    if (loop->writes_first == NULL)
+        return;
+    pw_job *first = loop->writes_first;
+    int count = loop->writes_count;
+    if (pw_writer_enqueue(loop->app->writer, first, loop->writes_last, count) != PW_OK) {
+        /* The writer has stopped (cannot happen while loops run: they are joined first). */
+        for (pw_job *job = first, *next; job != NULL; job = next) {
+            next = job->next;
+            job->next = NULL;
+            job->result = PW_EDB;
+            pw_call_failf((pw_call *)job, 503, "unavailable", NULL, "the server is stopping; try again");
+            job->complete(job);
+        }
+    }
+    loop->writes_first = loop->writes_last = NULL;
+    loop->writes_count = 0;
+}
+
 /* Hands the call to the writer (to_writer) or the hash pool; on refusal answers `err`. */
 static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_writer)
 {
@@ -265,8 +309,7 @@ static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_
     call->job = (pw_job){.run = to_writer ? run_on_writer : run_on_pool, .complete = post_back, .ctx = call};
     if (call->rq != NULL)
         call->rq->pending = call;
-    int rc = to_writer ? pw_writer_submit(call->app->writer, &call->job)
-                       : pw_workpool_submit(call->app->hash_pool, &call->job);
+    int rc = to_writer ? queue_write(call) : pw_workpool_submit(call->app->hash_pool, &call->job);
     if (rc == 0) {
         if (call->rq != NULL)
             hold_connection(call->rq);

@@ -17,6 +17,8 @@ struct pw_loop {
     int index;                              /* 0..loops-1 */
     int listen_fd;                          /* this loop's listening socket (SO_REUSEPORT, one per loop) */
     long inflight;                          /* calls not yet finished (loop thread only) */
+    pw_job *writes_first, *writes_last;     /* writes reserved this loop turn, handed over at its end */
+    int writes_count;
     uint64_t request_counter;               /* for request ids */
     pw_buf log;                             /* request log lines, flushed each loop turn */
     long log_second;                        /* the second log_stamp shows */
@@ -34,6 +36,7 @@ void pw_loop_flush_log(pw_loop *loop);
 
 /* call.c */
 void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+void pw_loop_flush_writes(pw_loop *loop);   /* after every loop turn */
 
 /* auth.c */
 int pw_auth_load(pw_req *rq, pw_error *err);

@@ -83,6 +83,7 @@ static void drain(pw_loop *loop)
     int quiet_turns = 0;
     while (quiet_turns < FLUSH_TURNS && pw_monotonic_ns() < deadline_ns) {
         h2o_evloop_run(loop->ctx.loop, 10);
+        pw_loop_flush_writes(loop);
         pw_loop_flush_log(loop);
         quiet_turns = loop->inflight == 0 ? quiet_turns + 1 : 0;
     }
@@ -103,6 +104,7 @@ static void *loop_main(void *arg)
     h2o_socket_read_start(loop->listener, on_accept);
     while (!atomic_load(&stopping)) {
         h2o_evloop_run(loop->ctx.loop, LOOP_TICK_MS);
+        pw_loop_flush_writes(loop);
         pw_loop_flush_log(loop);
     }
     drain(loop);

@@ -11,11 +11,12 @@
 
 struct pw_writer {
     pthread_t thread;                 /* the writer thread */
-    pthread_mutex_t lock;             /* guards the queue and `stopping` */
+    pthread_mutex_t lock;             /* guards the FIFO, `exited` and the stop signal */
     pthread_cond_t wake;              /* signalled on submit and stop */
     pw_job *head, *tail;              /* FIFO of waiting jobs */
-    int length;                       /* jobs in the FIFO */
-    int stopping;                     /* no more submissions; drain and exit */
+    _Atomic int admitted;             /* jobs reserved or in the FIFO, not yet taken by the writer */
+    _Atomic int stopping;             /* no more reservations; drain and exit */
+    int exited;                       /* the thread has drained the FIFO and left (guarded by lock) */
     int max_batch;                    /* jobs per transaction */
     pw_db *db;                        /* the writer's own connection */
     const pw_clock *clock;            /* time handed to each job */
@@ -95,6 +96,7 @@ static void *writer_main(void *arg)
         while (w->head == NULL && !w->stopping)
             pthread_cond_wait(&w->wake, &w->lock);
         if (w->head == NULL) {
+            w->exited = 1;
             pthread_mutex_unlock(&w->lock);
             break;
         }
@@ -105,9 +107,9 @@ static void *writer_main(void *arg)
         w->head = last->next;
         if (w->head == NULL)
             w->tail = NULL;
-        w->length -= count;
         last->next = NULL;
         pthread_mutex_unlock(&w->lock);
+        atomic_fetch_sub(&w->admitted, count);
         run_batch(w, batch, count);
     }
     return NULL;
@@ -135,26 +137,48 @@ int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer *
     return PW_OK;
 }
 
-int pw_writer_submit(pw_writer *w, pw_job *job)
+int pw_writer_reserve(pw_writer *w)
 {
-    assert(job->run != NULL);
-    job->next = NULL;
-    job->committed = 0;
-    pthread_mutex_lock(&w->lock);
-    if (w->stopping || w->length >= PW_WRITER_QUEUE_MAX) {
-        pthread_mutex_unlock(&w->lock);
+    if (atomic_load(&w->stopping)) {
         atomic_fetch_add(&w->stats.rejected, 1);
         return PW_EBUSY;
     }
+    if (atomic_fetch_add(&w->admitted, 1) >= PW_WRITER_QUEUE_MAX) {
+        atomic_fetch_sub(&w->admitted, 1);
+        atomic_fetch_add(&w->stats.rejected, 1);
+        return PW_EBUSY;
+    }
+    return PW_OK;
+}
+
+int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count)
+{
+    assert(first != NULL && last != NULL && last->next == NULL && count >= 1);
+    pthread_mutex_lock(&w->lock);
+    if (w->exited) {   /* stopped and drained: nothing would ever run these */
+        pthread_mutex_unlock(&w->lock);
+        atomic_fetch_sub(&w->admitted, count);
+        return PW_EBUSY;
+    }
     if (w->tail != NULL)
-        w->tail->next = job;
+        w->tail->next = first;
     else
-        w->head = job;
-    w->tail = job;
-    w->length++;
+        w->head = first;
+    w->tail = last;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     return PW_OK;
+}
+
+int pw_writer_submit(pw_writer *w, pw_job *job)
+{
+    assert(job->run != NULL);
+    int rc = pw_writer_reserve(w);
+    if (rc != PW_OK)
+        return rc;
+    job->next = NULL;
+    job->committed = 0;
+    return pw_writer_enqueue(w, job, job, 1);
 }
 
 void pw_writer_stop(pw_writer *w)
@@ -162,7 +186,7 @@ void pw_writer_stop(pw_writer *w)
     if (w == NULL)
         return;
     pthread_mutex_lock(&w->lock);
-    w->stopping = 1;
+    atomic_store(&w->stopping, 1);
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
@@ -182,10 +206,4 @@ void pw_writer_on_batch(pw_writer *w, pw_writer_after_batch fn, void *ctx)
 
 pw_writer_stats *pw_writer_get_stats(pw_writer *w) { return &w->stats; }
 
-int pw_writer_queue_length(pw_writer *w)
-{
-    pthread_mutex_lock(&w->lock);
-    int n = w->length;
-    pthread_mutex_unlock(&w->lock);
-    return n;
-}
+int pw_writer_queue_length(pw_writer *w) { return atomic_load(&w->admitted); }

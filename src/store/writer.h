@@ -38,8 +38,17 @@ int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer *
  * complete), e.g. to bring an in-memory index in step with what is now in the database. */
 typedef void (*pw_writer_after_batch)(void *ctx, pw_db *db, int64_t now_ms);
 void pw_writer_on_batch(pw_writer *w, pw_writer_after_batch fn, void *ctx);
-/* Queues a job. PW_EBUSY: queue full or the writer stopping (the caller answers 503). */
+/* Queues a job: pw_writer_reserve() then pw_writer_enqueue() of that one job.
+ * PW_EBUSY: queue full or the writer stopping (the caller answers 503). */
 int pw_writer_submit(pw_writer *w, pw_job *job);
+/* Submission in two steps, so an event loop can hand over everything one loop turn
+ * produced as one list (one lock, one wake-up; the writer then sees a turn's requests
+ * together instead of starting a commit with the first of them). reserve() takes one
+ * place in the queue (PW_WRITER_QUEUE_MAX) or answers PW_EBUSY (full, or stopping);
+ * enqueue() appends `count` reserved jobs linked first..last (last->next == NULL). It
+ * fails (PW_EBUSY, places returned) only once the writer has stopped and drained. */
+int pw_writer_reserve(pw_writer *w);
+int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count);
 /* Runs every queued job, then stops the thread and closes its connection. */
 void pw_writer_stop(pw_writer *w);
 pw_writer_stats *pw_writer_get_stats(pw_writer *w);

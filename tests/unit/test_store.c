@@ -656,6 +656,53 @@ static void test_writer_queue_limit(void **state)
     gate_destroy(&g);
 }
 
+/* An event loop hands over a turn's writes as one list: the places are reserved one by
+ * one (they count against PW_WRITER_QUEUE_MAX before the list is handed over), the list is
+ * enqueued with one call, and its jobs commit together, in order. */
+static void test_writer_reserve_then_enqueue_list(void **state)
+{
+    fixture *f = *state;
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    gate g;
+    gate_start(&g, w);
+    item_job list[3];
+    for (int i = 0; i < 3; i++) {
+        item_init(&list[i], 1 + i, 1, 0);
+        assert_int_equal(pw_writer_reserve(w), PW_OK);
+        list[i].job.next = i < 2 ? &list[i + 1].job : NULL;
+    }
+    assert_int_equal(pw_writer_queue_length(w), 3);
+    /* The reserved places fill the queue like queued jobs do. */
+    pw_job *rest = calloc(PW_WRITER_QUEUE_MAX, sizeof(*rest));
+    assert_non_null(rest);
+    for (int i = 0; i < PW_WRITER_QUEUE_MAX - 3; i++) {
+        rest[i].run = noop_run;
+        rest[i].complete = noop_complete;
+        assert_int_equal(pw_writer_submit(w, &rest[i]), PW_OK);
+    }
+    assert_int_equal(pw_writer_reserve(w), PW_EBUSY);
+    assert_int_equal(pw_writer_queue_length(w), PW_WRITER_QUEUE_MAX);
+    /* What was reserved is accepted although the queue is full. */
+    assert_int_equal(pw_writer_enqueue(w, &list[0].job, &list[2].job, 3), PW_OK);
+    gate_release(&g);
+    wait_done(PW_WRITER_QUEUE_MAX + 1);
+    assert_int_equal(pw_writer_queue_length(w), 0);
+    pw_writer_stats *stats = pw_writer_get_stats(w);
+    assert_int_equal(atomic_load(&stats->jobs), PW_WRITER_QUEUE_MAX + 1);
+    assert_int_equal(atomic_load(&stats->rejected), 1);
+    pw_writer_stop(w);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(atomic_load(&list[i].completes), 1);
+        assert_int_equal(list[i].complete_saw_committed, 1);
+    }
+    pw_db *db = open_db(f);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 3);
+    pw_db_close(db);
+    free(rest);
+    gate_destroy(&g);
+}
+
 /* pw_writer_on_batch: the hook runs on the writer thread once per batch, after the
  * commit and before any of the batch's jobs complete, on the writer's connection (which
  * sees the batch's rows). */
@@ -751,6 +798,7 @@ int main(void)
         STORE_TEST(test_writer_failed_job_rolled_back_alone),
         STORE_TEST(test_writer_batches_group),
         STORE_TEST(test_writer_max_batch_one),
+        STORE_TEST(test_writer_reserve_then_enqueue_list),
         STORE_TEST(test_writer_queue_limit),
         STORE_TEST(test_writer_after_batch_hook),
         STORE_TEST(test_writer_detached_job),
