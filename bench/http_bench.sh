@@ -3,7 +3,8 @@
 #   1. trivial JSON (GET /healthz) req/s beside nginx serving a file of the same bytes;
 #   2. durable writes (POST /api/v1/bench/write, one row each, synchronous=FULL) at 64
 #      clients with group commit vs one commit per request (--no-group-commit), alternated
-#      ROUNDS times (default 3) and compared by median.
+#      ROUNDS times (default 3) and compared by median; the disk's fdatasync latency
+#      (bench/fsync_probe.c) is printed beside them, since the anchor runs at about its rate.
 # Uses wrk on loopback. Builds its own Release binary with the bench-only route.
 # Usage: bench/http_bench.sh [DURATION_S]   (default 10)
 set -euo pipefail
@@ -13,7 +14,7 @@ threads=2
 conns=64
 build=build-bench
 cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPW_BENCH_ROUTES=ON >/dev/null
-cmake --build $build --target peerwork >/dev/null
+cmake --build $build --target peerwork fsync_probe >/dev/null
 work=$(mktemp -d)
 chmod 755 "$work"   # nginx workers run as www-data
 pids=()
@@ -82,12 +83,15 @@ for _ in $(seq "$rounds"); do
   gc_all="$gc_all $(wrk -t$threads -c$conns -d${duration}s -s "$work/post.lua" "http://127.0.0.1:$gc_port/api/v1/bench/write" | rps)"
   one_all="$one_all $(wrk -t$threads -c$conns -d${duration}s -s "$work/post.lua" "http://127.0.0.1:$one_port/api/v1/bench/write" | rps)"
 done
+# The anchor runs at about the disk's fsync rate: measure it on the same file system.
+disk=$($build/fsync_probe "$work" 2000)
 gc_rps=$(echo "$gc_all" | median)
 one_rps=$(echo "$one_all" | median)
 gc_rows=$(sqlite3 "$work/gc.db" 'SELECT count(*) FROM bench_writes')
 batch=$(curl -s "http://127.0.0.1:$gc_port/metrics" | awk '/^pw_db_commit_batch_jobs_sum/ {s=$2} /^pw_db_commit_batch_jobs_count/ {c=$2} END {if (c>0) printf "%.1f", s/c; else print "n/a"}')
 
 echo "machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores; date: $(date -u +%Y-%m-%d)"
+echo "disk ($(df --output=source "$work" | tail -1)): $disk"
 echo "wrk -t$threads -c$conns -d${duration}s on loopback, server and wrk sharing the cores"
 printf '%-44s %12s\n' "case" "req/s"
 printf '%-44s %12.0f\n' "peerwork GET /healthz (${#body} bytes JSON)" "$pw_rps"
