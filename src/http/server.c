@@ -131,6 +131,58 @@ static h2o_headers_command_t *security_headers(void)
     return cmds;
 }
 
+/* ---- h2o's own error answers in the API's shape -----------------------------------------------
+ *
+ * A few bad requests never reach the router: h2o answers them itself while reading — a body
+ * past PW_HTTP_ENTITY_MAX_BYTES (413), a broken Content-Length or chunked encoding (400).
+ * Those answers go out through the host's fallback path, as plain text. This filter, on
+ * that path only, swaps the body for the API's error object (API.md: every error is
+ * {"error": {code, message}}), and the security headers are registered there too.
+ * (A request line or headers too broken to parse get a fixed "400 Bad Request" that h2o
+ * writes to the socket directly, with no request and no filters: not an API request.) */
+
+typedef struct {
+    h2o_ostream_t super;
+    h2o_iovec_t body;   /* the JSON that replaces h2o's text */
+} api_error_ostream;
+
+static void api_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                           h2o_send_state_t state)
+{
+    (void)bufs;
+    (void)bufcnt;
+    api_error_ostream *o = (api_error_ostream *)self;
+    if (h2o_send_state_is_in_progress(state)) {   /* h2o's text comes in one final piece; drop any other */
+        h2o_ostream_send_next(&o->super, req, NULL, 0, state);
+        return;
+    }
+    h2o_ostream_send_next(&o->super, req, &o->body, 1, state);
+}
+
+static void api_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    (void)self;
+    if (req->res.status >= 400) {
+        static const char too_large[] =
+            "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"the request body is larger than 1 MiB, the most "
+            "the server reads\"}}";
+        _Static_assert(PW_HTTP_ENTITY_MAX_BYTES == 1024 * 1024, "the message above names the limit");
+        static const char malformed[] =
+            "{\"error\":{\"code\":\"malformed_request\",\"message\":\"the request could not be read: broken "
+            "Content-Length or chunked encoding\"}}";
+        static const char unavailable[] =
+            "{\"error\":{\"code\":\"unavailable\",\"message\":\"the server could not answer; try again\"}}";
+        const char *json = req->res.status == 413 ? too_large : req->res.status < 500 ? malformed : unavailable;
+        api_error_ostream *o = (api_error_ostream *)h2o_add_ostream(req, sizeof(*o), slot);
+        o->super.do_send = api_error_send;
+        o->body = h2o_iovec_init(json, strlen(json));
+        req->res.content_length = o->body.len;
+        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, H2O_STRLIT("application/json"), 1);
+        slot = &o->super.next;
+    }
+    h2o_setup_next_ostream(req, slot);
+}
+
 static void configure(pw_app *app)
 {
     h2o_config_init(&globalconf);
@@ -145,6 +197,9 @@ static void configure(pw_app *app)
     static const char *index_files[] = {"index.html", NULL};
     h2o_file_register(root, app->cfg.web_root, index_files, NULL, 0);
     h2o_headers_register(root, security_headers());
+    h2o_filter_t *errors = h2o_create_filter(&host->fallback_path, sizeof(*errors));
+    errors->on_setup_ostream = api_error_setup;
+    h2o_headers_register(&host->fallback_path, security_headers());
 }
 
 static pw_app *signal_app;

@@ -5,6 +5,7 @@
 // scenario gets its own server.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -12,6 +13,40 @@ import {
 } from './helpers.mjs';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** Writes `bytes` on a fresh connection and reads until the server closes it:
+ * { status, headers (lower-case names), body }. For requests fetch cannot send. */
+function rawExchange(port, bytes) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const sock = net.connect(port, '127.0.0.1', () => sock.end(bytes));
+    sock.setTimeout(5000, () => sock.destroy(new Error('no answer within 5 s')));
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const [head, ...rest] = text.split('\r\n\r\n');
+      const lines = head.split('\r\n');
+      const headers = {};
+      for (const line of lines.slice(1)) {
+        const i = line.indexOf(':');
+        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      resolve({ status: Number(lines[0].split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+/** An answer h2o gives while reading the request, before any route: still the API's shape. */
+function assertTransportError(res, status, code) {
+  assert.equal(res.status, status, `status; ${JSON.stringify(res)}`);
+  assert.equal(res.headers['content-type'], 'application/json', JSON.stringify(res));
+  assert.equal(res.headers['x-content-type-options'], 'nosniff', JSON.stringify(res));
+  assert.match(res.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/, JSON.stringify(res));
+  const json = JSON.parse(res.body);
+  assert.equal(json.error.code, code, res.body);
+  assert.ok(json.error.message.length > 0, res.body);
+}
 const BODY_CAP = 16 * 1024;
 
 describe('request bodies', () => {
@@ -161,13 +196,32 @@ describe('request bodies', () => {
 
     test('2 MiB (past the transport cap) -> 413, server still up', async () => {
       const raw = `{"x":"${'y'.repeat(2 * 1024 * 1024)}"}`;
-      let status;
+      let res;
       try {
-        status = (await postRaw('/users', raw)).status;
+        res = await postRaw('/users', raw);
       } catch {
-        status = 'connection closed';   // closing the connection after a 413 may cut the upload
+        res = 'connection closed';   // closing the connection after a 413 may cut the upload
       }
-      assert.ok(status === 413 || status === 'connection closed', `got ${status}`);
+      if (res !== 'connection closed') assertError(res, 413, 'payload_too_large');
+      assert.equal((await api(base, 'GET', '/healthz')).status, 200);
+    });
+
+    test('a Content-Length past the transport cap is answered before the body: 413 in the API shape', async () => {
+      const res = await rawExchange(server.port, 'POST /api/v1/users HTTP/1.1\r\nHost: t\r\n'
+        + `Content-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n{"x":`);
+      assertTransportError(res, 413, 'payload_too_large');
+    });
+
+    test('broken chunked encoding -> 400 malformed_request in the API shape', async () => {
+      const res = await rawExchange(server.port, 'POST /api/v1/users HTTP/1.1\r\nHost: t\r\n'
+        + 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n');
+      assertTransportError(res, 400, 'malformed_request');
+    });
+
+    test('a Content-Length that is not a number -> 400 malformed_request in the API shape', async () => {
+      const res = await rawExchange(server.port, 'POST /api/v1/sessions HTTP/1.1\r\nHost: t\r\n'
+        + 'Content-Type: application/json\r\nContent-Length: 12abc\r\n\r\n{}');
+      assertTransportError(res, 400, 'malformed_request');
       assert.equal((await api(base, 'GET', '/healthz')).status, 200);
     });
   });
