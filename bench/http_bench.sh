@@ -3,7 +3,7 @@
 #   1. trivial JSON (GET /healthz) req/s beside nginx serving a file of the same bytes;
 #   2. durable writes (POST /api/v1/bench/write, one row each, synchronous=FULL) at 64
 #      clients with group commit vs one commit per request (--no-group-commit), alternated
-#      ROUNDS times (default 3) and compared by median; the disk's fdatasync latency
+#      ROUNDS times (default 5) and compared by median; the disk's fdatasync latency
 #      (bench/fsync_probe.c) is printed beside them, since the anchor runs at about its rate.
 # Uses wrk on loopback. Builds its own Release binary with the bench-only route.
 # Usage: bench/http_bench.sh [DURATION_S]   (default 10)
@@ -72,7 +72,7 @@ wrk.method = "POST"
 LUA
 # Both servers run side by side and the two cases alternate, $rounds times each: on a shared
 # machine a single run of each can differ by 10 % from the next; the medians are compared.
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 gc_port=$(free_port)
 start_peerwork "$gc_port" "$work/gc.db"
 one_port=$(free_port)
