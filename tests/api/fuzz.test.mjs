@@ -301,7 +301,7 @@ function finish(g, method, path, opts) {
     const spare = g.chance(0.7) ? ctx.spareTokens.pop() : undefined;
     return { method, path, opts: { ...opts, headers: spare ? { authorization: `Bearer ${spare}` } : {} } };
   }
-  const who = g.pick(['none', 'client', 'client', 'worker', 'worker1', 'worker2', 'other', 'admin', 'garbage', 'cookie', 'cookie-csrf']);
+  const who = g.pick(['none', 'client', 'client', 'worker', 'worker1', 'worker2', 'other', 'stranger', 'admin', 'garbage', 'cookie', 'cookie-csrf']);
   const headers = {};
   if (who === 'garbage') headers.authorization = g.pick(['Bearer ', 'Bearer x', `Bearer ${'A'.repeat(2000)}`, 'Basic abc', 'bearer', `Bearer ${ctx.users.client.token}x`]);
   else if (who === 'cookie' || who === 'cookie-csrf') {
@@ -312,7 +312,7 @@ function finish(g, method, path, opts) {
   if (g.chance(0.15)) headers['idempotency-key'] = g.pick(['k1', 'k2', '', 'x'.repeat(300), Buffer.from('ключ').toString('latin1'), g.str(16)]);
   if (opts.body !== undefined && g.chance(0.1)) headers['content-type'] = g.pick(['text/plain', 'application/json; charset=latin1', 'application/jsonx', 'multipart/form-data']);
   if (opts.rawBody !== undefined && g.chance(0.8)) headers['content-type'] = 'application/json';
-  return { method, path, opts: { ...opts, headers } };
+  return { method, path, who, opts: { ...opts, headers } };
 }
 
 function describeRequest(i, req) {
@@ -323,6 +323,13 @@ function describeRequest(i, req) {
 function checkAnswer(i, req, res) {
   const where = () => `${describeRequest(i, req)}\n  answer: ${res.status} ${res.text.slice(0, 400)}`;
   assert.ok(res.status < 500, `5xx: ${where()}`);
+  // Another user's task is a 404, whatever is asked of it: never done, never "not now"
+  // (409), never "not you" (403) — any of those would tell a stranger that it exists.
+  const taskId = /^\/api\/v1\/tasks\/([^/?]+)/.exec(req.path)?.[1];
+  if (req.who === 'stranger' && ctx.ids.task.includes(taskId)) {
+    ctx.strangerChecks = (ctx.strangerChecks ?? 0) + 1;
+    assert.ok(![200, 201, 204, 403, 409].includes(res.status), `a stranger learnt of a task: ${where()}`);
+  }
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `nosniff missing: ${where()}`);
   assert.ok(res.headers.get('content-security-policy'), `CSP missing: ${where()}`);
   if (res.status >= 400 && req.method !== 'HEAD' && (req.path.startsWith('/api/') || req.path.startsWith('/healthz'))) {
@@ -377,6 +384,8 @@ describe(`fuzzing every route (seed ${SEED}, ${REQUESTS} requests)`, () => {
     ok(await act(base, tasks[3].w.token, tasks[3].t.id, 'ack'));
     ok(await act(base, client.token, tasks[3].t.id, 'dispute', { reason: 'not done' }));
     await waitStatus(base, client.token, tasks[3].t.id, 'disputed');
+    // a client with no part in any of the tasks above, and no way to get one (not a worker)
+    ctx.users.stranger = { token: (await makeClient(base, { name: 'Fuzz Stranger' })).token };
     ctx.spareTokens = [];
     for (let i = 0; i < 30; i++) ctx.spareTokens.push((await login(base, other.email, other.password)).token);
     ctx.users.worker1 = { token: tasks[1].w.token };
@@ -418,6 +427,8 @@ describe(`fuzzing every route (seed ${SEED}, ${REQUESTS} requests)`, () => {
     // The generator must reach past validation, not only bounce off it.
     const success = [...counts].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
     assert.ok(success >= REQUESTS / 20, `only ${success} of ${REQUESTS} requests succeeded: ${JSON.stringify([...counts])}`);
+    t.diagnostic(`a stranger asked about real tasks ${ctx.strangerChecks} times`);
+    assert.ok(ctx.strangerChecks > 0, 'the stranger property was never exercised');
     for (const s of [400, 401, 404, 422]) assert.ok(counts.get(s) > 0, `no ${s} among the answers: ${JSON.stringify([...counts])}`);
     ok(await api(server.base, 'GET', '/healthz'), 200, 'healthz after the run');
   });
