@@ -217,6 +217,7 @@ static int cmd_serve(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     pw_clock_init_real(&app.clock);
+    pw_server_block_signals();   /* before the writer, hash pool and scheduler threads start */
     pw_db *writer_db = NULL;
     if (pw_cli_open_migrated(app.cfg.db_path, &writer_db) != 0)
         return 1;

@@ -170,6 +170,7 @@ int pw_call_failf(pw_call *call, int status, const char *code, const char *field
 int pw_app_write_detached(pw_app *app, pw_job *job);
 
 /* ---- server ------------------------------------------------------------------------- */
+void pw_server_block_signals(void);         /* call before starting any thread: SIGTERM/SIGINT go to pw_server_run */
 int pw_server_run(pw_app *app);             /* serves until SIGTERM/SIGINT; 0 on a clean stop */
 
 #endif

@@ -1,8 +1,11 @@
-/* server.c — threads and sockets: one h2o event loop per core, one shared listening
- * socket, graceful shutdown.
+/* server.c — threads and sockets: one h2o event loop per core, each with its own
+ * listening socket, graceful shutdown.
  *
- * main thread: binds the socket, starts the loops, then waits in sigwait() for SIGTERM or
- * SIGINT. On a signal it sets `stopping`; each loop notices within LOOP_TICK_MS, closes
+ * SIGTERM and SIGINT are blocked in every thread (pw_server_block_signals, called before
+ * the first thread starts) and taken only by the main thread: it binds the sockets,
+ * starts the loops, then waits in sigwait() for SIGTERM or SIGINT. (A thread that did not
+ * block them would take a signal sent before the main thread reached sigwait() and die
+ * of it, the whole process with it.) On a signal it sets `stopping`; each loop notices within LOOP_TICK_MS, closes
  * its listener, asks h2o to close idle connections, and keeps turning until its
  * in-flight calls (writes waiting for their commit) are finished or PW_SHUTDOWN_DRAIN_MS
  * has passed. Then the writer drains its queue and commits, and the process exits: every
@@ -202,6 +205,20 @@ static void configure(pw_app *app)
     h2o_headers_register(&host->fallback_path, security_headers());
 }
 
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
+void pw_server_block_signals(void)
+{
+    sigset_t set;
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread started after this inherits the block */
+}
+
 static pw_app *signal_app;
 
 int pw_server_run(pw_app *app)
@@ -217,10 +234,8 @@ int pw_server_run(pw_app *app)
     }
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread started from here inherits the block */
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* already, if the caller started threads (see above) */
     pw_metrics_init();
     pw_router_init();
     configure(app);

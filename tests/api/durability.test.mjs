@@ -2,6 +2,7 @@
 // requests in flight, not on kill -9 right after the acknowledgements.
 
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 
 import { PASSWORD, V1, api, login, signupAndLogin, signupBody, startServer } from './helpers.mjs';
@@ -108,6 +109,22 @@ describe('graceful shutdown', () => {
     const second = await start({ db: first.db });
     await assertAllCanSignIn(second.base, acknowledged.map((o) => o.body.email));
     await second.stop();
+  });
+
+  test('only the main thread takes SIGTERM and SIGINT: every other thread blocks them', async () => {
+    // A thread that does not block them takes a signal that arrives before the main
+    // thread waits for it, and the process dies of it instead of stopping cleanly.
+    const s = await start();
+    const tasks = readdirSync(`/proc/${s.pid}/task`).filter((tid) => Number(tid) !== s.pid);
+    assert.ok(tasks.length >= 4, `threads: ${tasks}`);   // loops, writer, hash pool, scheduler
+    const stopSignals = (1n << BigInt(2 - 1)) | (1n << BigInt(15 - 1));   // SIGINT, SIGTERM
+    for (const tid of tasks) {
+      const status = readFileSync(`/proc/${s.pid}/task/${tid}/status`, 'utf8');
+      const name = /^Name:\s*(.*)$/m.exec(status)[1];
+      const blocked = BigInt(`0x${/^SigBlk:\s*([0-9a-f]+)$/m.exec(status)[1]}`);
+      assert.equal(blocked & stopSignals, stopSignals, `thread ${name} does not block SIGINT and SIGTERM`);
+    }
+    await s.stop();
   });
 
   test('SIGINT stops cleanly too', async () => {

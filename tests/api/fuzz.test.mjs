@@ -18,9 +18,8 @@
 //
 // Deterministic per seed: PW_FUZZ_SEED (default below) and PW_FUZZ_REQUESTS pick the run;
 // a failure prints the seed, the request's number and the request, to reproduce it.
-// `make test` runs it twice: here with the release build, and against the ASan+UBSan build
-// (Makefile, asan-test: PEERWORK_BINARY=build-asan/peerwork, ASAN_OPTIONS=detect_leaks=0,
-// since h2o's per-loop contexts are not freed at exit). A longer hunt:
+// `make test` runs it twice, as the whole API suite: with the release build, and against
+// the ASan+UBSan build (Makefile, asan-test). A longer hunt:
 //   PW_FUZZ_SEED=7 PW_FUZZ_REQUESTS=20000 node --test tests/api/fuzz.test.mjs
 
 import assert from 'node:assert/strict';
