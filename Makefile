@@ -2,17 +2,18 @@
 # this file only strings the steps together.
 #   make            build build/peerwork
 #   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
-#   make test       unit tests (CTest + cmocka), the same under ASan+UBSan (and the API tests against
-#                   the ASan+UBSan server), then API tests against the
+#   make test       unit tests (CTest + cmocka), the same under ASan+UBSan and under ThreadSanitizer
+#                   (each with the API tests against that server), then API tests against the
 #                   real server and browser tests in Debian's chromium (one node --test run)
 #   make bench      the benchmarks (results go in docs/BENCHMARKS.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all configure build run test unit-test asan-test api-test browser-test node-test bench setup clean
+.PHONY: all configure build run test unit-test asan-test tsan-test api-test browser-test node-test bench setup clean
 
 all: build
 
@@ -47,6 +48,18 @@ asan-test: $(SETUP_STAMP)
 	@# connections are never freed at exit, and it has no call to free them
 	@ASAN_OPTIONS=detect_leaks=0 PEERWORK_BINARY=$(ASAN_BUILD)/peerwork node --test --test-concurrency=2 tests/api/
 
+# ThreadSanitizer: the unit tests, then the API suite against a TSan server. Every server
+# process writes its reports under $(TSAN_BUILD)/reports; any report fails the target.
+tsan-test: $(SETUP_STAMP)
+	@test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPW_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD)
+	@rm -rf $(TSAN_BUILD)/reports && mkdir -p $(TSAN_BUILD)/reports
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS="log_path=$(abspath $(TSAN_BUILD))/reports/ctest" ctest --output-on-failure
+	@TSAN_OPTIONS="log_path=$(abspath $(TSAN_BUILD))/reports/serve" PEERWORK_BINARY=$(TSAN_BUILD)/peerwork \
+	  node --test --test-concurrency=2 tests/api/
+	@if ls $(TSAN_BUILD)/reports/* >/dev/null 2>&1; then cat $(TSAN_BUILD)/reports/*; \
+	  echo "tsan-test: ThreadSanitizer reported the races above"; exit 1; fi
+
 api-test: build
 	@node --test --test-concurrency=2 tests/api/
 
@@ -56,10 +69,10 @@ browser-test: build
 node-test: build
 	@node --test --test-concurrency=2 tests/api/ tests/browser/
 
-test: unit-test asan-test node-test
+test: unit-test asan-test tsan-test node-test
 
 bench: $(SETUP_STAMP)
 	@bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-bench
