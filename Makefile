@@ -6,14 +6,17 @@
 #                   (each with the API tests against that server), then API tests against the
 #                   real server and browser tests in Debian's chromium (one node --test run)
 #   make bench      the benchmarks (results go in docs/BENCHMARKS.md)
+#   make fuzz       libFuzzer over the input parsers (FUZZ_SECONDS each; installs clang)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all configure build run test unit-test asan-test tsan-test api-test browser-test node-test bench setup clean
+.PHONY: all configure build run test unit-test asan-test tsan-test api-test browser-test node-test bench fuzz setup clean
 
 all: build
 
@@ -60,6 +63,17 @@ tsan-test: $(SETUP_STAMP)
 	@if ls $(TSAN_BUILD)/reports/* >/dev/null 2>&1; then cat $(TSAN_BUILD)/reports/*; \
 	  echo "tsan-test: ThreadSanitizer reported the races above"; exit 1; fi
 
+# libFuzzer (clang, ASan+UBSan): each tests/fuzz/*.c for FUZZ_SECONDS, starting from
+# tests/fuzz/corpus and keeping what it learns in $(FUZZ_BUILD)/corpus. Not part of `make
+# test` (it explores for as long as it is given); a crash leaves its input as crash-*.
+fuzz:
+	@bash scripts/setup.sh clang
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_FUZZ=ON >/dev/null
+	@for src in tests/fuzz/*.c; do name=$$(basename $$src .c); \
+	  cmake --build $(FUZZ_BUILD) --target $$name && mkdir -p $(FUZZ_BUILD)/corpus/$$name && \
+	  $(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    $(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus || exit 1; done
+
 api-test: build
 	@node --test --test-concurrency=2 tests/api/
 
@@ -75,4 +89,4 @@ bench: $(SETUP_STAMP)
 	@bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) build-bench

@@ -2,6 +2,7 @@
 # setup.sh — installs what peerwork needs to build, test and benchmark, from Debian's
 # packages and npm (package.json + package-lock.json), and nothing else. Idempotent: it
 # installs only what is missing and says what it installs. Needs root (or sudo) for apt.
+# Arguments name more Debian packages for an optional step (`make fuzz` passes clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ packages=(
   nodejs npm                                     # API and browser tests
   chromium fonts-dejavu-core                     # browser tests
   wrk nginx-light python3-scipy bc curl          # benchmarks (nginx and scipy are the anchors)
+  "$@"
 )
 
 missing=()

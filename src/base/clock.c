@@ -4,7 +4,6 @@
 #include "base/clock.h"
 
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -113,6 +112,9 @@ int pw_time_parse_rfc3339(const char *text, int64_t *ms_out)
     struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
                     .tm_hour = hour, .tm_min = minute, .tm_sec = second > 59 ? 59 : second};
     int64_t seconds = (int64_t)timegm(&tm) - (int64_t)offset_min * 60;
-    *ms_out = seconds * 1000 + millis;
+    int64_t ms = seconds * 1000 + millis;
+    if (ms < 0 || ms > PW_TIME_MAX_MS)   /* an offset can carry it out of the years above */
+        return -1;
+    *ms_out = ms;
     return 0;
 }

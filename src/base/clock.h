@@ -21,9 +21,13 @@ void pw_clock_advance_ms(pw_clock *clock, int64_t delta_ms);
 int64_t pw_monotonic_ns(void);                       /* for durations only, never for rules */
 
 #define PW_RFC3339_BYTES 32
+#define PW_TIME_MAX_MS 253402300799999LL   /* 9999-12-31T23:59:59.999Z: the last instant a time may be */
 /* Formats ms-since-epoch as "2026-11-25T01:02:03Z" (second precision, UTC). */
 void pw_time_format_rfc3339(int64_t ms, char out[PW_RFC3339_BYTES]);
-/* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)"; 0 on success, -1 if malformed. */
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)" (digits past milliseconds are dropped);
+ * the instant must lie from 1970 to the end of 9999 in UTC — an offset can carry a local
+ * time out of that range, and pw_time_format_rfc3339 could not say it back. 0 on success,
+ * -1 if malformed or out of range. */
 int pw_time_parse_rfc3339(const char *text, int64_t *ms_out);
 
 #endif
