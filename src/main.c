@@ -136,6 +136,8 @@ static const char SERVE_USAGE[] =
     "  --db FILE               SQLite database (env PEERWORK_DB; default data/peerwork.db)\n"
     "  --web DIR               static interface files (env PEERWORK_WEB; default web)\n"
     "  --loops N               event loop threads (default: one per core)\n"
+    "  --max-connections N     open connections at most, shared out among the loops (default 10000;\n"
+    "                          lowered to fit the open-files limit); past it new ones wait to be accepted\n"
     "  --ack-window-s S        time a worker has to acknowledge an assignment (default 120)\n"
     "  --review-window-s S     time a client has to approve or dispute submitted work (default 259200)\n"
     "  --batch-window-ms MS    batch dispatch period (default 2000)\n"
@@ -154,7 +156,7 @@ static const char SERVE_USAGE[] =
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
     enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
-           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_HELP };
+           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_MAXCONN, O_HELP };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
         {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
@@ -165,6 +167,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         {"remote-cap", required_argument, NULL, O_REMOTE_CAP},
         {"heartbeat-timeout-s", required_argument, NULL, O_HEARTBEAT},
         {"dispatch-weights", required_argument, NULL, O_WEIGHTS},
+        {"max-connections", required_argument, NULL, O_MAXCONN},
         {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int opt, rc = 0;
     optind = 1;
@@ -179,6 +182,9 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_DB: snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg); break;
         case O_WEB: snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", optarg); break;
         case O_LOOPS: rc = parse_int("--loops", optarg, 1, PW_HTTP_LOOPS_MAX, &cfg->loops); break;
+        case O_MAXCONN:
+            rc = parse_int("--max-connections", optarg, 1, PW_HTTP_CONNECTIONS_CEILING, &cfg->max_connections);
+            break;
         case O_ACK: rc = parse_int("--ack-window-s", optarg, 1, 7 * 24 * 3600, &cfg->ack_window_s); break;
         case O_REVIEW: rc = parse_int("--review-window-s", optarg, 1, 90 * 24 * 3600, &cfg->review_window_s); break;
         case O_BATCH: rc = parse_int("--batch-window-ms", optarg, 10, 3600 * 1000, &cfg->batch_window_ms); break;

@@ -15,6 +15,7 @@ void pw_config_defaults(pw_config *cfg)
     snprintf(cfg->web_root, sizeof(cfg->web_root), "web");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->loops = cores < 1 ? 1 : cores > PW_HTTP_LOOPS_MAX ? PW_HTTP_LOOPS_MAX : (int)cores;
+    cfg->max_connections = PW_HTTP_CONNECTIONS_MAX;
     cfg->ack_window_s = 120;
     cfg->review_window_s = 3 * 24 * 3600;
     cfg->batch_window_ms = 2000;

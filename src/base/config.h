@@ -13,6 +13,7 @@ typedef struct pw_config {
     char db_path[1024];           /* --db, PEERWORK_DB; default data/peerwork.db */
     char web_root[1024];          /* --web, PEERWORK_WEB; the static interface; default ./web */
     int loops;                    /* --loops: event loop threads; default: one per core */
+    int max_connections;          /* --max-connections: open connections in all; default PW_HTTP_CONNECTIONS_MAX */
     int ack_window_s;             /* --ack-window-s: time a worker has to acknowledge an assignment */
     int review_window_s;          /* --review-window-s: time a client has to review submitted work */
     int batch_window_ms;          /* --batch-window-ms: batch dispatch period */

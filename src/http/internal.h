@@ -16,6 +16,9 @@ struct pw_loop {
     pw_app *app;
     int index;                              /* 0..loops-1 */
     int listen_fd;                          /* this loop's listening socket (SO_REUSEPORT, one per loop) */
+    long connections;                       /* open connections accepted by this loop */
+    long connection_cap;                    /* this loop's share of --max-connections */
+    int accept_paused;                      /* the listener stopped reading: connections at the cap */
     long inflight;                          /* calls not yet finished (loop thread only) */
     pw_job *writes_first, *writes_last;     /* writes reserved this loop turn, handed over at its end */
     int writes_count;

@@ -30,6 +30,12 @@ static _Thread_local block *mine;
 static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 #define LATENCY_BUCKETS ((int)(sizeof(latency_bounds) / sizeof(latency_bounds[0])))
 
+static _Atomic long open_connections;
+static _Atomic uint64_t accept_pauses;
+
+void pw_metrics_connections(int delta) { atomic_fetch_add_explicit(&open_connections, delta, memory_order_relaxed); }
+void pw_metrics_accept_paused(void) { atomic_fetch_add_explicit(&accept_pauses, 1, memory_order_relaxed); }
+
 void pw_metrics_init(void) { _Static_assert(ROUTES_MAX >= 64, "room for the route table"); }
 
 static block *my_block(void)
@@ -129,8 +135,13 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
     rc |= pw_buf_printf(out,
                         "# TYPE pw_db_commits_total counter\npw_db_commits_total %llu\n"
                         "# TYPE pw_db_writer_rejected_total counter\npw_db_writer_rejected_total %llu\n"
-                        "# TYPE pw_db_writer_queue_length gauge\npw_db_writer_queue_length %d\n",
+                        "# TYPE pw_db_writer_queue_length gauge\npw_db_writer_queue_length %d\n"
+                        "# HELP pw_http_connections Open client connections.\n"
+                        "# TYPE pw_http_connections gauge\npw_http_connections %ld\n"
+                        "# HELP pw_http_accept_paused_total Times a loop stopped accepting at its connection cap.\n"
+                        "# TYPE pw_http_accept_paused_total counter\npw_http_accept_paused_total %llu\n",
                         (unsigned long long)atomic_load(&ws->commits), (unsigned long long)atomic_load(&ws->rejected),
-                        pw_writer_queue_length(app->writer));
+                        pw_writer_queue_length(app->writer), atomic_load(&open_connections),
+                        (unsigned long long)atomic_load(&accept_pauses));
     return rc ? -1 : 0;
 }

@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/log.h"
 #include "http/internal.h"
+#include "http/metrics.h"
 #include "store/writer.h"
 
 #define LOOP_TICK_MS 100     /* how often an idle loop looks at the stop flag */
@@ -32,15 +34,43 @@
 static atomic_int stopping;
 static h2o_globalconf_t globalconf;
 
+/* ---- accepting, up to the loop's share of --max-connections --------------------------------
+ *
+ * Each accepted socket is counted and its close un-counted (h2o calls on_close when it
+ * disposes of the socket). At the cap the listener stops reading: new connections wait in
+ * the kernel's backlog, and the first close lets the loop accept again. */
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void on_connection_closed(void *data)
+{
+    pw_loop *loop = data;
+    loop->connections--;
+    pw_metrics_connections(-1);
+    if (loop->accept_paused && loop->listener != NULL && loop->connections < loop->connection_cap) {
+        loop->accept_paused = 0;
+        h2o_socket_read_start(loop->listener, on_accept);
+    }
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     pw_loop *loop = listener->data;
     if (err != NULL)
         return;
     for (int i = 0; i < 16; i++) {   /* accept a few at once, as h2o's own server does */
+        if (loop->connections >= loop->connection_cap) {
+            h2o_socket_read_stop(listener);
+            loop->accept_paused = 1;
+            pw_metrics_accept_paused();
+            return;
+        }
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             return;
+        loop->connections++;
+        pw_metrics_connections(1);
+        sock->on_close.cb = on_connection_closed;
+        sock->on_close.data = loop;
         h2o_accept(&loop->accept_ctx, sock);
     }
 }
@@ -219,6 +249,31 @@ void pw_server_block_signals(void)
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread started after this inherits the block */
 }
 
+/* The connection cap, fitted under the open-files limit: raised to its hard limit first,
+ * then PW_FD_RESERVE kept back, so that the cap — not EMFILE, on which a listener would
+ * stay readable and the loop spin — is what stops accepting. Returns each loop's share. */
+static long connection_share(const pw_app *app, int loop_count)
+{
+    long cap = app->cfg.max_connections;
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        if (nofile.rlim_cur < nofile.rlim_max) {
+            nofile.rlim_cur = nofile.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &nofile);
+            getrlimit(RLIMIT_NOFILE, &nofile);
+        }
+        if (nofile.rlim_cur != RLIM_INFINITY && (rlim_t)cap + PW_FD_RESERVE > nofile.rlim_cur) {
+            long fitted = nofile.rlim_cur > PW_FD_RESERVE + (rlim_t)loop_count ? (long)(nofile.rlim_cur - PW_FD_RESERVE)
+                                                                               : loop_count;
+            pw_log_warn("msg=\"connection cap lowered to fit the open-files limit\" max_connections=%ld nofile=%llu",
+                        fitted, (unsigned long long)nofile.rlim_cur);
+            cap = fitted;
+        }
+    }
+    long share = cap / loop_count;
+    return share < 1 ? 1 : share;
+}
+
 static pw_app *signal_app;
 
 int pw_server_run(pw_app *app)
@@ -246,10 +301,12 @@ int pw_server_run(pw_app *app)
             close(fds[i]);
         return -1;
     }
+    long share = connection_share(app, loop_count);
     for (int i = 0; i < loop_count; i++) {
         loops[i].app = app;
         loops[i].index = i;
         loops[i].listen_fd = fds[i];
+        loops[i].connection_cap = share;
         if (pw_db_open(app->cfg.db_path, PW_DB_READONLY, &loops[i].read_db) != PW_OK ||
             pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
             pw_log_error("msg=\"cannot start event loop\" loop=%d", i);
@@ -265,8 +322,8 @@ int pw_server_run(pw_app *app)
         pthread_setname_np(loops[i].thread, name);
     }
     if (rc == 0) {
-        pw_log_info("msg=listening addr=%s:%d loops=%d db=\"%s\"", app->cfg.listen_host, port, loop_count,
-                    app->cfg.db_path);
+        pw_log_info("msg=listening addr=%s:%d loops=%d max_connections=%ld db=\"%s\"", app->cfg.listen_host, port,
+                    loop_count, share * loop_count, app->cfg.db_path);
         int sig = 0;
         sigwait(&set, &sig);
         pw_log_info("msg=\"stopping\" signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");

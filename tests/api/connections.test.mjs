@@ -4,13 +4,16 @@
 // registered"); these tests hold it to what h2o does without that: pipelined requests are
 // answered in order, bytes that arrive while a request waits are kept for the next
 // request, a client that leaves does not undo a committed write, and the server goes on.
+// Also: connections are spread over the loops, and their number is capped.
 
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { PASSWORD, V1, api, signupAndLogin, startServer, uniqueEmail } from './helpers.mjs';
+import { BINARY, PASSWORD, ROOT, V1, api, signupAndLogin, startServer, tempDir, uniqueEmail } from './helpers.mjs';
 
 let server;
 let base;
@@ -220,3 +223,97 @@ describe('connections are spread over the event loops', () => {
   });
 });
 
+
+describe('the connection cap (--max-connections)', () => {
+  /** A connection that is open and says nothing; resolves once connected. */
+  const idle = (port) => new Promise((res, rej) => {
+    const socket = connect(port, '127.0.0.1', () => res(socket));
+    socket.on('error', rej);
+  });
+  /** GET /healthz on a new connection: the status, or 'no answer' after `ms`. */
+  const healthz = (port, ms) => new Promise((res, rej) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    });
+    let raw = '';
+    const timer = setTimeout(() => { socket.destroy(); res('no answer'); }, ms);
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => { raw += d; });
+    socket.on('end', () => { clearTimeout(timer); res(Number(/^HTTP\/1\.1 (\d+)/.exec(raw)?.[1])); });
+    socket.on('error', (e) => { clearTimeout(timer); rej(e); });
+  });
+  /** A /metrics value, read on a connection of its own (closed after the answer). */
+  const metric = (port, name) => new Promise((res, rej) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    });
+    let raw = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => { raw += d; });
+    socket.on('end', () => res(Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(raw)?.[1])));
+    socket.on('error', rej);
+  });
+
+  test('at the cap a new connection waits in the backlog; it is served once one closes', async () => {
+    const capped = await startServer({ args: ['--loops', '1', '--max-connections', '3'] });
+    const held = [];
+    try {
+      assert.match(capped.stderrText(), /msg=listening .* max_connections=3 /);
+      for (let i = 0; i < 3; i++) held.push(await idle(capped.port));
+      await sleep(100);   // let the loop accept them
+      assert.equal(await healthz(capped.port, 700), 'no answer', 'a fourth connection was served');
+      held.shift().destroy();
+      assert.equal(await healthz(capped.port, 5000), 200, 'served once a connection closed');
+      for (const s of held) s.destroy();
+      assert.ok(await metric(capped.port, 'pw_http_accept_paused_total') >= 1, 'pauses counted');
+      // every connection but the one asking is closed, soon (the server reads their EOF)
+      let open;
+      for (let i = 0; i < 40 && open !== 1; i++) {
+        open = await metric(capped.port, 'pw_http_connections');
+        if (open !== 1) await sleep(50);
+      }
+      assert.equal(open, 1, 'open connections counted down as they closed');
+    } finally {
+      for (const s of held) s.destroy();
+      await capped.stop();
+    }
+  });
+
+  test('--max-connections out of range is refused', () => {
+    for (const bad of ['0', '-1', '1000001', 'many']) {
+      const run = spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--max-connections', bad],
+        { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+      assert.equal(run.status, 2, `--max-connections ${bad}: ${run.status} ${run.stderr}`);
+      assert.match(run.stderr, /--max-connections must be an integer from 1 to 1000000/);
+    }
+  });
+
+  test('the cap is fitted under the open-files limit instead of running out of descriptors', async () => {
+    const db = join(tempDir(), 'nofile.db');
+    const child = spawn('prlimit', ['--nofile=200', BINARY, 'serve', '--listen', '127.0.0.1:0', '--db', db,
+      '--loops', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const port = await new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no listening line: ${stderr}`)), 10_000);
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /msg=listening addr=\S+:(\d+)/.exec(stderr);
+        if (m) { clearTimeout(timer); res(Number(m[1])); }
+      });
+    });
+    const held = [];
+    try {
+      assert.match(stderr, /connection cap lowered to fit the open-files limit.* max_connections=136 nofile=200/);
+      assert.match(stderr, /msg=listening .* max_connections=136 /);
+      for (let i = 0; i < 150; i++) held.push(await idle(port));   // more than the cap
+      await sleep(200);
+      for (const s of held.splice(0, 20)) s.destroy();
+      assert.equal(await healthz(port, 5000), 200, 'served again after some closed');
+    } finally {
+      for (const s of held) s.destroy();
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
+  });
+});
