@@ -41,7 +41,6 @@
 #define PW_MESSAGE_MAX_CHARS 2000
 #define PW_NOTE_MAX_CHARS 2000                  /* submit notes, dispute reasons, review comments */
 #define PW_IDEMPOTENCY_KEY_MAX_BYTES 128
-#define PW_CSRF_HEADER_MAX_BYTES 128
 
 /* ---- lists ------------------------------------------------------------------------- */
 #define PW_PAGE_DEFAULT 20                      /* API.md: ?limit= default */

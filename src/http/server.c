@@ -216,6 +216,8 @@ static void api_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **
     h2o_setup_next_ostream(req, slot);
 }
 
+_Static_assert(PW_HTTP_HEADERS_MAX == H2O_MAX_HEADERS, "limits.h names h2o's own cap on request headers");
+
 static void configure(pw_app *app)
 {
     h2o_config_init(&globalconf);
