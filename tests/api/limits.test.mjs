@@ -282,6 +282,38 @@ describe('request bodies', () => {
   });
 });
 
+describe('a client that trickles its request (slowloris)', () => {
+  test('is cut off before it has sent it, with no answer (PW_HTTP_REQUEST_TIMEOUT_MS, 10 s)', async () => {
+    const server = await startServer();
+    try {
+      // 150 bytes of headers, one every 150 ms: 22 s to send it all, never a whole request
+      const head = `GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: ${'a'.repeat(120)}`;
+      const outcome = await new Promise((resolve, reject) => {
+        const sock = net.connect(server.port, '127.0.0.1');
+        let sent = 0;
+        let answer = '';
+        const timer = setInterval(() => {
+          if (sent >= head.length) {
+            clearInterval(timer);
+            sock.destroy();
+            resolve({ cut: false, sent, answer });
+            return;
+          }
+          sock.write(head[sent++]);
+        }, 150);
+        sock.on('data', (d) => { answer += d.toString('latin1'); });
+        sock.on('close', () => { clearInterval(timer); resolve({ cut: sent < head.length, sent, answer }); });
+        sock.on('error', (e) => { if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') reject(e); });
+      });
+      assert.ok(outcome.cut, `the server let a trickling client go on (${outcome.sent} bytes sent)`);
+      assert.equal(outcome.answer, '', 'no answer to a request that never arrived');
+      assert.equal((await api(server.base, 'GET', '/healthz')).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('sign-in throttling per e-mail', () => {
   let server;
   before(async () => {
