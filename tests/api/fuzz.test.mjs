@@ -439,5 +439,10 @@ describe(`fuzzing every route (seed ${SEED}, ${REQUESTS} requests)`, () => {
     const errors = server.stderrText().split('\n')
       .filter((l) => /level=error|runtime error:|AddressSanitizer|LeakSanitizer/.test(l));
     assert.deepEqual(errors, [], 'errors logged during the run');
+    // and whatever was sent, no session token, e-mail address or password reached the log
+    const log = server.stderrText();
+    const secrets = [...Object.values(ctx.users).map((u) => u.token), ...ctx.spareTokens, ...ctx.emails,
+      'correct horse battery'];
+    for (const secret of secrets) assert.ok(!log.includes(secret), `the log holds a secret: ${secret}`);
   });
 });
