@@ -12,6 +12,8 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# a test that hangs fails after 3 minutes instead of holding CI until its limit
+NODE_TEST_FLAGS ?= --test-timeout=180000
 DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
@@ -49,7 +51,7 @@ asan-test: $(SETUP_STAMP)
 	@# the API suite (the fuzz test included) against the server built with ASan+UBSan; leak
 	@# checks off there: h2o 2.2's per-loop contexts, event loops and idle keep-alive
 	@# connections are never freed at exit, and it has no call to free them
-	@ASAN_OPTIONS=detect_leaks=0 PEERWORK_BINARY=$(ASAN_BUILD)/peerwork node --test --test-concurrency=2 tests/api/
+	@ASAN_OPTIONS=detect_leaks=0 PEERWORK_BINARY=$(ASAN_BUILD)/peerwork node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/
 
 # ThreadSanitizer: the unit tests, then the API suite against a TSan server. Every server
 # process writes its reports under $(TSAN_BUILD)/reports; any report fails the target.
@@ -59,7 +61,7 @@ tsan-test: $(SETUP_STAMP)
 	@rm -rf $(TSAN_BUILD)/reports && mkdir -p $(TSAN_BUILD)/reports
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS="log_path=$(abspath $(TSAN_BUILD))/reports/ctest" ctest --output-on-failure
 	@TSAN_OPTIONS="log_path=$(abspath $(TSAN_BUILD))/reports/serve" PEERWORK_BINARY=$(TSAN_BUILD)/peerwork \
-	  node --test --test-concurrency=2 tests/api/
+	  node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/
 	@if ls $(TSAN_BUILD)/reports/* >/dev/null 2>&1; then cat $(TSAN_BUILD)/reports/*; \
 	  echo "tsan-test: ThreadSanitizer reported the races above"; exit 1; fi
 
@@ -75,13 +77,13 @@ fuzz:
 	    $(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus || exit 1; done
 
 api-test: build
-	@node --test --test-concurrency=2 tests/api/
+	@node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/
 
 browser-test: build
-	@node --test tests/browser/
+	@node --test $(NODE_TEST_FLAGS) tests/browser/
 
 node-test: build
-	@node --test --test-concurrency=2 tests/api/ tests/browser/
+	@node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/ tests/browser/
 
 test: unit-test asan-test tsan-test node-test
 
