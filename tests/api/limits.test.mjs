@@ -282,6 +282,29 @@ describe('request bodies', () => {
   });
 });
 
+describe('a flood of sign-ups (the password-hash queue, PW_HASH_QUEUE_MAX 64)', () => {
+  test('past the queue: 429 rate_limited with Retry-After, nothing half-written; the rest succeed', async () => {
+    const server = await startServer();
+    try {
+      const bodies = Array.from({ length: 160 }, () => signupBody());
+      const answers = await Promise.all(bodies.map((body) => api(server.base, 'POST', `${V1}/users`, { body })));
+      const by = (status) => answers.filter((a) => a.status === status);
+      assert.deepEqual([...new Set(answers.map((a) => a.status))].sort(), [201, 429],
+        `statuses: ${JSON.stringify(answers.map((a) => a.status))}`);
+      assert.ok(by(201).length >= 64, `${by(201).length} sign-ups got through`);
+      for (const a of by(429)) {
+        assertError(a, 429, 'rate_limited');
+        assert.ok(Number(a.headers.get('retry-after')) >= 1, 'Retry-After');
+      }
+      // a refused sign-up left nothing behind: the same e-mail signs up now
+      const refused = bodies[answers.findIndex((a) => a.status === 429)];
+      assert.equal((await api(server.base, 'POST', `${V1}/users`, { body: refused })).status, 201);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('a client that trickles its request (slowloris)', () => {
   test('is cut off before it has sent it, with no answer (PW_HTTP_REQUEST_TIMEOUT_MS, 10 s)', async () => {
     const server = await startServer();
