@@ -13,9 +13,13 @@
 #define PW_HTTP_HEADERS_MAX 100                 /* h2o's own cap (H2O_MAX_HEADERS) on request headers; past it the request is a 400 */
 #define PW_HTTP_REQUEST_TIMEOUT_MS 10000        /* a client that has not sent its whole request in 10 s is cut off (slowloris) */
 #define PW_HTTP_IDLE_TIMEOUT_MS 30000           /* HTTP/2 idle connections are closed after this */
-#define PW_HTTP_CONNECTIONS_MAX 10000           /* open connections in all (the default of --max-connections), shared out evenly among the loops: a loop at its share stops accepting, the kernel backlog holds the rest */
+/* Open connections in all (the default of --max-connections), shared out evenly among the
+ * loops: a loop at its share stops accepting, the kernel backlog holds the rest. */
+#define PW_HTTP_CONNECTIONS_MAX 10000
 #define PW_HTTP_CONNECTIONS_CEILING 1000000     /* the most --max-connections may ask for */
-#define PW_FD_RESERVE 64                        /* descriptors kept back for the database, pipes and logs when the connection cap is fitted under RLIMIT_NOFILE */
+/* Descriptors kept back for the database, pipes and logs when the connection cap is
+ * fitted under RLIMIT_NOFILE. */
+#define PW_FD_RESERVE 64
 #define PW_HTTP_LISTEN_BACKLOG 1024             /* listen(2) backlog */
 #define PW_HTTP_LOOPS_MAX 64                    /* event loop threads: one per core, at most this many */
 #define PW_HTTP_PATH_MAX_BYTES 2048             /* a longer request path is a 414-class 400 */

@@ -5,10 +5,10 @@
  * the first thread starts) and taken only by the main thread: it binds the sockets,
  * starts the loops, then waits in sigwait() for SIGTERM or SIGINT. (A thread that did not
  * block them would take a signal sent before the main thread reached sigwait() and die
- * of it, the whole process with it.) On a signal it sets `stopping`; each loop notices within LOOP_TICK_MS, closes
- * its listener, asks h2o to close idle connections, and keeps turning until its
- * in-flight calls (writes waiting for their commit) are finished or PW_SHUTDOWN_DRAIN_MS
- * has passed. Then the writer drains its queue and commits, and the process exits: every
+ * of it, the whole process with it.) On a signal it sets `stopping`; each loop notices
+ * within LOOP_TICK_MS, closes its listener, asks h2o to close idle connections, and
+ * keeps turning until its in-flight calls (writes waiting for their commit) are finished
+ * or PW_SHUTDOWN_DRAIN_MS has passed. Then the writer drains its queue and commits, and the process exits: every
  * acknowledged write is on disk, and every write that was accepted is committed. */
 #include <arpa/inet.h>
 #include <errno.h>
