@@ -3,11 +3,13 @@
  * takes --help. Configuration comes from flags, then PEERWORK_* environment variables,
  * then defaults (config.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -213,6 +215,32 @@ static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
         pw_log_error("msg=\"dispatch index refresh failed\"");
 }
 
+/* One server per SQLite database: each keeps the dispatch index and the timers of its own
+ * database in memory, so a second server on the same file would dispatch from a stale
+ * index and fire the same timers twice. An exclusive flock on FILE.lock, held for the life
+ * of the process (the kernel drops it when the process ends, kill -9 included), makes the
+ * second one refuse to start. The tools (migrate, admin, ledger verify) do not take it:
+ * they may run beside a server. */
+static int lock_database(const char *db_path)
+{
+    char path[sizeof(((pw_config *)0)->db_path) + 8];
+    snprintf(path, sizeof(path), "%s.lock", db_path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "peerwork serve: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            fprintf(stderr, "peerwork serve: another peerwork serve is using %s (%s is locked)\n", db_path, path);
+        else
+            fprintf(stderr, "peerwork serve: cannot lock %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;   /* kept open, and locked, until the process ends */
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     pw_app app = {0};
@@ -222,6 +250,8 @@ static int cmd_serve(int argc, char **argv)
     int rc = parse_serve(argc, argv, &app.cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    if (lock_database(app.cfg.db_path) < 0)
+        return 1;
     pw_clock_init_real(&app.clock);
     pw_server_block_signals();   /* before the writer, hash pool and scheduler threads start */
     pw_db *writer_db = NULL;

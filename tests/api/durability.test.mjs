@@ -2,10 +2,11 @@
 // requests in flight, not on kill -9 right after the acknowledgements.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 
-import { PASSWORD, V1, api, login, signupAndLogin, signupBody, startServer } from './helpers.mjs';
+import { BINARY, PASSWORD, ROOT, V1, api, login, signupAndLogin, signupBody, startServer } from './helpers.mjs';
 
 const servers = [];
 const start = async (opts) => {
@@ -142,5 +143,21 @@ describe('graceful shutdown', () => {
     const session = await login(second.base, account.email);
     assert.equal(session.user.id, account.user.id);
     await second.stop();
+  });
+});
+
+describe('one server per database', () => {
+  test('a second serve on the same database file refuses to start; after a kill -9 one can', async () => {
+    const first = await start();
+    const account = await signupAndLogin(first.base);
+    const second = spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', first.db],
+      { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    assert.equal(second.status, 1, `second server: ${second.status} ${second.stderr}`);
+    assert.match(second.stderr, /another peerwork serve is using .*t\.db \(.*t\.db\.lock is locked\)/);
+    assert.equal((await api(first.base, 'GET', '/healthz')).status, 200, 'the first one serves on');
+    await first.kill9();   // the kernel drops the lock with the process
+    const third = await start({ db: first.db });
+    assert.equal((await login(third.base, account.email)).user.id, account.user.id);
+    await third.stop();
   });
 });
