@@ -54,6 +54,7 @@ describe(`a random walk through the money flows (seed ${SEED}, ${STEPS} steps)`,
   const clients = [];
   const workers = [];
   let admin;
+  let category;
   const model = new Map();   // user id -> { available, held } in EUR minor units
   const platform = { gmv: 0, fees: 0, pool: 0 };
   const tasks = new Map();   // task id -> { client, amount, status, worker }
@@ -103,7 +104,7 @@ describe(`a random walk through the money flows (seed ${SEED}, ${STEPS} steps)`,
     server = await startMarket();
     base = server.base;
     now = await serverNow(base);
-    const category = uniqueTag('walk');
+    category = uniqueTag('walk');
     for (let i = 0; i < 4; i++) {
       const c = await makeClient(base, { money: 20_000, name: `Walk Client ${i}` });
       clients.push({ ...c, name: `client ${i}` });
@@ -117,8 +118,6 @@ describe(`a random walk through the money flows (seed ${SEED}, ${STEPS} steps)`,
     const email = uniqueEmail('walkadmin');
     adminCreate(server.db, email, 'correct horse battery');
     admin = await login(base, email, 'correct horse battery');
-    base = server.base;
-    clients.category = category;
   });
 
   after(async () => { await server?.dispose(); });
@@ -130,7 +129,7 @@ describe(`a random walk through the money flows (seed ${SEED}, ${STEPS} steps)`,
     list.push(['post', 6, async () => {
       const c = pick(clients);
       const amount = pick([1, 99, 1000, 2500, 4999, 10_000, 30_000]);
-      const body = taskBody(now, { category: clients.category, compensation: { kind: 'money', amount, currency: 'EUR' },
+      const body = taskBody(now, { category, compensation: { kind: 'money', amount, currency: 'EUR' },
         urgent: rand() < 0.5 });
       const res = await api(base, 'POST', `${V1}/tasks`, { token: c.token, body });
       if (wallet(c.user.id).available < amount) {
