@@ -13,7 +13,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BINARY, PASSWORD, ROOT, V1, api, signupAndLogin, startServer, tempDir, uniqueEmail } from './helpers.mjs';
+import {
+  BINARY, PASSWORD, ROOT, V1, api, rawExchange, signupAndLogin, startServer, tempDir, uniqueEmail,
+} from './helpers.mjs';
 
 let server;
 let base;
@@ -223,36 +225,18 @@ describe('connections are spread over the event loops', () => {
   });
 });
 
-
 describe('the connection cap (--max-connections)', () => {
   /** A connection that is open and says nothing; resolves once connected. */
   const idle = (port) => new Promise((res, rej) => {
     const socket = connect(port, '127.0.0.1', () => res(socket));
     socket.on('error', rej);
   });
-  /** GET /healthz on a new connection: the status, or 'no answer' after `ms`. */
-  const healthz = (port, ms) => new Promise((res, rej) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-    });
-    let raw = '';
-    const timer = setTimeout(() => { socket.destroy(); res('no answer'); }, ms);
-    socket.setEncoding('latin1');
-    socket.on('data', (d) => { raw += d; });
-    socket.on('end', () => { clearTimeout(timer); res(Number(/^HTTP\/1\.1 (\d+)/.exec(raw)?.[1])); });
-    socket.on('error', (e) => { clearTimeout(timer); rej(e); });
-  });
-  /** A /metrics value, read on a connection of its own (closed after the answer). */
-  const metric = (port, name) => new Promise((res, rej) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-    });
-    let raw = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d) => { raw += d; });
-    socket.on('end', () => res(Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(raw)?.[1])));
-    socket.on('error', rej);
-  });
+  /** GET `path` on a connection of its own (closed after the answer); null if no answer in `ms`. */
+  const get = (port, path, ms = 5000) => rawExchange(port,
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, { timeoutMs: ms });
+  const healthz = async (port, ms) => (await get(port, '/healthz', ms))?.status ?? 'no answer';
+  const metric = async (port, name) =>
+    Number(new RegExp(`^${name} (\\d+)$`, 'm').exec((await get(port, '/metrics')).body)?.[1]);
 
   test('at the cap a new connection waits in the backlog; it is served once one closes', async () => {
     const capped = await startServer({ args: ['--loops', '1', '--max-connections', '3'] });

@@ -28,12 +28,11 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ROOT, V1, api, login, uniqueEmail } from './helpers.mjs';
+import { ROOT, SeededRandom, V1, api, login, uniqueEmail } from './helpers.mjs';
 import {
-  act, adminCreate, assertLedgerOk, deadlineIn, makeClient, makeWorker, ok, postTask, taskBody, uniqueTag,
-  waitStatus,
+  act, adminCreate, assertLedgerOk, deadlineIn, makeClient, makeWorker, ok, postTask, startMarket, taskBody,
+  uniqueTag, waitStatus,
 } from './lifecycle_helpers.mjs';
-import { startMarket } from './lifecycle_helpers.mjs';
 
 const SEED = Number(process.env.PW_FUZZ_SEED ?? 20261202);
 const REQUESTS = Number(process.env.PW_FUZZ_REQUESTS ?? 2500);
@@ -75,31 +74,6 @@ function send(base, req) {
     r.on('error', reject);
     r.end(payload);
   });
-}
-
-// ---- a seeded generator ---------------------------------------------------------------------
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(seed) { this.next = mulberry32(seed); }
-  int(n) { return Math.floor(this.next() * n); }
-  chance(p) { return this.next() < p; }
-  pick(list) { return list[this.int(list.length)]; }
-  str(n, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 ') {
-    let s = '';
-    for (let i = 0; i < n; i++) s += alphabet[this.int(alphabet.length)];
-    return s;
-  }
 }
 
 // ---- the route table ------------------------------------------------------------------------
@@ -404,7 +378,7 @@ describe(`fuzzing every route (seed ${SEED}, ${REQUESTS} requests)`, () => {
   test('no 5xx, the error shape and the security headers on every answer; the server lives on', async (t) => {
     const routes = routeTable();
     assert.ok(routes.length >= 20, `route table read: ${routes.length} rows`);
-    const g = new Gen(SEED);
+    const g = new SeededRandom(SEED);
     const counts = new Map();
     const reached = new Map();   // route -> requests it answered with 2xx
     for (let i = 0; i < REQUESTS; i += IN_FLIGHT) {

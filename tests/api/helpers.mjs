@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,3 +221,55 @@ export async function csrfToken(base, token) {
 }
 
 export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * A seeded pseudo-random generator (mulberry32), for tests that must replay the same run
+ * from a seed: next() in [0, 1), int(n), chance(p), pick(list), str(n).
+ */
+export class SeededRandom {
+  constructor(seed) { this.state = seed >>> 0; }
+  next() {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n) { return Math.floor(this.next() * n); }
+  chance(p) { return this.next() < p; }
+  pick(list) { return list[this.int(list.length)]; }
+  str(n, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 ') {
+    let s = '';
+    for (let i = 0; i < n; i++) s += alphabet[this.int(alphabet.length)];
+    return s;
+  }
+}
+
+/**
+ * Writes `bytes` on a new connection to 127.0.0.1:`port` and reads until the server closes
+ * it — for requests fetch cannot send, or must not send yet. Resolves to
+ * { status, headers (lower-case names), body }, or to null if nothing came back within
+ * `timeoutMs` (the connection is then dropped).
+ */
+export function rawExchange(port, bytes, { timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const sock = connect(port, '127.0.0.1', () => sock.write(bytes));
+    const timer = setTimeout(() => { sock.destroy(); resolve(null); }, timeoutMs);
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('latin1');
+      if (text === '') return resolve(null);
+      const [head, ...rest] = text.split('\r\n\r\n');
+      const lines = head.split('\r\n');
+      const headers = {};
+      for (const line of lines.slice(1)) {
+        const i = line.indexOf(':');
+        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      resolve({ status: Number(lines[0].split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+  });
+}

@@ -5,37 +5,14 @@
 // scenario gets its own server.
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  PASSWORD, V1, api, assertError, login, signup, signupBody, startServer, uniqueEmail,
+  PASSWORD, V1, api, assertError, login, rawExchange, signup, signupBody, startServer, uniqueEmail,
 } from './helpers.mjs';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-
-/** Writes `bytes` on a fresh connection and reads until the server closes it:
- * { status, headers (lower-case names), body }. For requests fetch cannot send. */
-function rawExchange(port, bytes) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    const sock = net.connect(port, '127.0.0.1', () => sock.end(bytes));
-    sock.setTimeout(5000, () => sock.destroy(new Error('no answer within 5 s')));
-    sock.on('data', (c) => chunks.push(c));
-    sock.on('error', reject);
-    sock.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const [head, ...rest] = text.split('\r\n\r\n');
-      const lines = head.split('\r\n');
-      const headers = {};
-      for (const line of lines.slice(1)) {
-        const i = line.indexOf(':');
-        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-      }
-      resolve({ status: Number(lines[0].split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
-    });
-  });
-}
 
 /** An answer h2o gives while reading the request, before any route: still the API's shape. */
 function assertTransportError(res, status, code) {
@@ -312,7 +289,7 @@ describe('a client that trickles its request (slowloris)', () => {
       // 150 bytes of headers, one every 150 ms: 22 s to send it all, never a whole request
       const head = `GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: ${'a'.repeat(120)}`;
       const outcome = await new Promise((resolve, reject) => {
-        const sock = net.connect(server.port, '127.0.0.1');
+        const sock = connect(server.port, '127.0.0.1');
         let sent = 0;
         let answer = '';
         const timer = setInterval(() => {

@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { login, uniqueEmail } from './helpers.mjs';
+import { SeededRandom, login, uniqueEmail } from './helpers.mjs';
 import {
   V1, act, adminCreate, api, assertLedgerOk, balance, makeClient, makeWorker, ok, serverNow, startMarket, taskBody,
   uniqueTag,
@@ -29,24 +29,13 @@ const FEE_BPS = 1000;        // serve's default --fee-bps
 const POOL_SHARE_BPS = 2000; // serve's default --pool-share-bps
 const CHECK_EVERY = 20;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** floor(amount * bps / 10000) for amount >= 0, as the server computes it (no overflow). */
 const bpsOf = (amount, bps) => Math.floor(amount / 10000) * bps + Math.floor(((amount % 10000) * bps) / 10000);
 
 describe(`a random walk through the money flows (seed ${SEED}, ${STEPS} steps)`, () => {
-  const rand = mulberry32(SEED);
-  const int = (n) => Math.floor(rand() * n);
-  const pick = (list) => list[int(list.length)];
+  const g = new SeededRandom(SEED);
+  const rand = () => g.next();
+  const pick = (list) => g.pick(list);
 
   let server;
   let base;
