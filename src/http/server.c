@@ -195,17 +195,16 @@ static void api_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *buf
 static void api_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 {
     (void)self;
-    if (req->res.status >= 400) {
-        static const char too_large[] =
-            "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"the request body is larger than 1 MiB, the most "
-            "the server reads\"}}";
-        _Static_assert(PW_HTTP_ENTITY_MAX_BYTES == 1024 * 1024, "the message above names the limit");
-        static const char malformed[] =
-            "{\"error\":{\"code\":\"malformed_request\",\"message\":\"the request could not be read: broken "
-            "Content-Length or chunked encoding\"}}";
-        static const char unavailable[] =
-            "{\"error\":{\"code\":\"unavailable\",\"message\":\"the server could not answer; try again\"}}";
-        const char *json = req->res.status == 413 ? too_large : req->res.status < 500 ? malformed : unavailable;
+    static const char too_large[] =
+        "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"the request body is larger than 1 MiB, the most "
+        "the server reads\"}}";
+    _Static_assert(PW_HTTP_ENTITY_MAX_BYTES == 1024 * 1024, "the message above names the limit");
+    static const char malformed[] =
+        "{\"error\":{\"code\":\"malformed_request\",\"message\":\"the request could not be read: broken "
+        "Content-Length or chunked encoding\"}}";
+    /* the two answers h2o gives here while reading; anything else goes out as h2o made it */
+    const char *json = req->res.status == 413 ? too_large : req->res.status == 400 ? malformed : NULL;
+    if (json != NULL) {
         api_error_ostream *o = (api_error_ostream *)h2o_add_ostream(req, sizeof(*o), slot);
         o->super.do_send = api_error_send;
         o->body = h2o_iovec_init(json, strlen(json));
@@ -290,9 +289,9 @@ int pw_server_run(pw_app *app)
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    pw_server_block_signals();   /* the caller did it before its own threads; the loops inherit it */
     sigset_t set;
     stop_signals(&set);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* already, if the caller started threads (see above) */
     pw_metrics_init();
     pw_router_init();
     configure(app);

@@ -160,4 +160,12 @@ describe('one server per database', () => {
     assert.equal((await login(third.base, account.email)).user.id, account.user.id);
     await third.stop();
   });
+
+  test('a database in a directory that does not exist: exit 1 naming the lock file, nothing served', () => {
+    const run = spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', '/nonexistent-dir/x.db'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 1, `${run.status} ${run.stderr}`);
+    assert.match(run.stderr, /peerwork serve: cannot open \/nonexistent-dir\/x\.db\.lock: No such file or directory/);
+    assert.doesNotMatch(run.stderr, /msg=listening/);
+  });
 });
