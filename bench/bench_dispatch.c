@@ -4,7 +4,8 @@
  *   urgent:  one task's candidate search (top 50, what an urgent post does) among
  *            1,000,000 active workers: p50 / p99 over 20,000 tasks, vs scoring every worker;
  *   batch:   5,000 waiting tasks over 200,000 active workers: candidates + solve, median
- *            of 5 rounds;
+ *            of 5 rounds, with the searches on one thread and shared out on one per core
+ *            (the two engines' rounds alternate, and their results must be identical);
  *   memory:  index bytes per active worker (slots, posting lists, maps).
  *
  * Workers: 24 cities across Europe (normal scatter, sigma ~8 km), 30 % also remote,
@@ -61,10 +62,11 @@ static void scatter(pw_rng *r, int city, int32_t *lat_e6, int32_t *lon_e6)
     *lon_e6 = (int32_t)(lon * 1e6);
 }
 
-static pw_engine *build(int workers, uint64_t seed, int64_t now_ms)
+static pw_engine *build(int workers, uint64_t seed, int64_t now_ms, int threads)
 {
     pw_dispatch_policy policy;
     pw_dispatch_policy_defaults(&policy);
+    policy.search_threads = threads;
     pw_engine *e;
     if (pw_engine_new(&policy, &e) != 0)
         exit(1);
@@ -153,7 +155,7 @@ static void bench_urgent(void)
     const int workers = 1000000, queries = 20000, anchor_queries = 200;
     int64_t now_ms = 1795000000000LL;
     int64_t t0 = pw_monotonic_ns();
-    pw_engine *e = build(workers, 1, now_ms);
+    pw_engine *e = build(workers, 1, now_ms, 1);
     double build_s = (double)(pw_monotonic_ns() - t0) / 1e9;
     pw_rng r;
     pw_rng_seed(&r, 2);
@@ -190,37 +192,79 @@ static void bench_urgent(void)
     pw_engine_free(e);
 }
 
-static void bench_batch(void)
+/* One engine's batch rounds: its own copy of the tasks (tags are interned per index). */
+typedef struct batch_run {
+    pw_engine *e;
+    pw_engine_task *t;
+    pw_engine_candidate *cands;
+    int *counts, *choice;
+    double ms[5];
+} batch_run;
+
+static void batch_run_init(batch_run *b, int workers, int tasks, int k, int threads, int64_t now_ms)
 {
-    const int workers = 200000, tasks = 5000, rounds = 5;
-    int64_t now_ms = 1795000000000LL;
-    pw_engine *e = build(workers, 3, now_ms);
+    b->e = build(workers, 3, now_ms, threads);
     pw_rng r;
     pw_rng_seed(&r, 4);
-    pw_engine_task *t = malloc(sizeof(*t) * tasks);
+    b->t = malloc(sizeof(*b->t) * tasks);
     for (int i = 0; i < tasks; i++)
-        make_task(e, &r, i + 1, &t[i]);
-    const int k = PW_DISPATCH_BATCH_TOP_K;
-    pw_engine_candidate *cands = malloc(sizeof(*cands) * (size_t)tasks * k);
-    int *counts = malloc(sizeof(int) * tasks), *choice = malloc(sizeof(int) * tasks);
-    double ms[5];
-    int matched = 0;
+        make_task(b->e, &r, i + 1, &b->t[i]);
+    b->cands = malloc(sizeof(*b->cands) * (size_t)tasks * k);
+    b->counts = malloc(sizeof(int) * tasks);
+    b->choice = malloc(sizeof(int) * tasks);
+}
+
+static void batch_run_round(batch_run *b, int tasks, int k, int64_t now_ms, int round)
+{
+    int64_t start = pw_monotonic_ns();
+    if (pw_engine_match(b->e, b->t, tasks, now_ms, k, b->cands, b->counts, b->choice) != PW_OK)
+        exit(1);
+    b->ms[round] = (double)(pw_monotonic_ns() - start) / 1e6;
+}
+
+static void batch_run_free(batch_run *b)
+{
+    free(b->t);
+    free(b->cands);
+    free(b->counts);
+    free(b->choice);
+    pw_engine_free(b->e);
+}
+
+static void bench_batch(void)
+{
+    const int workers = 200000, tasks = 5000, rounds = 5, k = PW_DISPATCH_BATCH_TOP_K;
+    int64_t now_ms = 1795000000000LL;
+    int threads = pw_dispatch_default_threads();
+    batch_run one, many;
+    batch_run_init(&one, workers, tasks, k, 1, now_ms);
+    batch_run_init(&many, workers, tasks, k, threads, now_ms);
     for (int round = 0; round < rounds; round++) {
-        int64_t start = pw_monotonic_ns();
-        if (pw_engine_match(e, t, tasks, now_ms, k, cands, counts, choice) != PW_OK)
+        batch_run_round(&one, tasks, k, now_ms, round);
+        batch_run_round(&many, tasks, k, now_ms, round);
+    }
+    /* the threads must not change the answer: same candidates, same choices */
+    int matched = 0;
+    for (int i = 0; i < tasks; i++) {
+        if (one.counts[i] != many.counts[i] || one.choice[i] != many.choice[i]) {
+            fprintf(stderr, "bench_dispatch: task %d differs with %d search threads\n", i, threads);
             exit(1);
-        ms[round] = (double)(pw_monotonic_ns() - start) / 1e6;
-        matched = 0;
-        for (int i = 0; i < tasks; i++)
-            matched += choice[i] >= 0;
+        }
+        for (int j = 0; j < one.counts[i]; j++)
+            if (one.cands[(size_t)i * k + j].c.worker_id != many.cands[(size_t)i * k + j].c.worker_id ||
+                one.cands[(size_t)i * k + j].parts.total != many.cands[(size_t)i * k + j].parts.total) {
+                fprintf(stderr, "bench_dispatch: task %d's candidates differ with %d search threads\n", i, threads);
+                exit(1);
+            }
+        matched += one.choice[i] >= 0;
     }
     /* the same candidates, greedy in task order, as the anchor for quality */
     double greedy_total = 0, batch_total = 0;
     int greedy_matched = 0;
     char *taken = calloc((size_t)workers + 1, 1);
     for (int i = 0; i < tasks; i++) {
-        for (int j = 0; j < counts[i]; j++) {
-            const pw_engine_candidate *c = &cands[(size_t)i * k + j];
+        for (int j = 0; j < one.counts[i]; j++) {
+            const pw_engine_candidate *c = &one.cands[(size_t)i * k + j];
             if (!taken[c->c.worker_id]) {
                 taken[c->c.worker_id] = 1;
                 greedy_total += c->parts.total;
@@ -228,22 +272,22 @@ static void bench_batch(void)
                 break;
             }
         }
-        if (choice[i] >= 0)
-            batch_total += cands[(size_t)i * k + choice[i]].parts.total;
+        if (one.choice[i] >= 0)
+            batch_total += one.cands[(size_t)i * k + one.choice[i]].parts.total;
     }
-    qsort(ms, rounds, sizeof(double), cmp_double);
+    qsort(one.ms, rounds, sizeof(double), cmp_double);
+    qsort(many.ms, rounds, sizeof(double), cmp_double);
     printf("batch round, %d tasks over %d active workers (top %d of the nearest %d eligible per task)\n", tasks,
            workers, k, pw_engine_round_scan(tasks));
-    printf("  candidates + solve: median %.1f ms (min %.1f, max %.1f over %d rounds)\n", ms[rounds / 2], ms[0],
-           ms[rounds - 1], rounds);
+    printf("  candidates + solve, searches on %d threads: median %.1f ms (min %.1f, max %.1f over %d rounds)\n",
+           threads, many.ms[rounds / 2], many.ms[0], many.ms[rounds - 1], rounds);
+    printf("  the same on 1 thread: median %.1f ms (min %.1f, max %.1f) -> %.2fx; results identical\n",
+           one.ms[rounds / 2], one.ms[0], one.ms[rounds - 1], one.ms[rounds / 2] / many.ms[rounds / 2]);
     printf("  matched %d of %d (greedy on the same candidates: %d); total score %.1f vs greedy %.1f\n", matched, tasks,
            greedy_matched, batch_total, greedy_total);
     free(taken);
-    free(t);
-    free(cands);
-    free(counts);
-    free(choice);
-    pw_engine_free(e);
+    batch_run_free(&one);
+    batch_run_free(&many);
 }
 
 int main(void)

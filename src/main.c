@@ -143,6 +143,8 @@ static const char SERVE_USAGE[] =
     "  --ack-window-s S        time a worker has to acknowledge an assignment (default 120)\n"
     "  --review-window-s S     time a client has to approve or dispute submitted work (default 259200)\n"
     "  --batch-window-ms MS    batch dispatch period (default 2000)\n"
+    "  --dispatch-threads N    threads a batch round's candidate searches are shared out on\n"
+    "                          (default: one per core, at most 16; 1: the writer thread alone)\n"
     "  --fee-bps BPS           platform fee on money compensation, basis points (default 1000 = 10%)\n"
     "  --pool-share-bps BPS    share of fees paid into the workers' profit-sharing pool (default 2000 = 20%)\n"
     "  --remote-cap N          remote tasks one worker may hold at once (default 3; local tasks: 1)\n"
@@ -158,7 +160,7 @@ static const char SERVE_USAGE[] =
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
     enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
-           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_MAXCONN, O_HELP };
+           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_MAXCONN, O_DTHREADS, O_HELP };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
         {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
@@ -170,6 +172,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         {"heartbeat-timeout-s", required_argument, NULL, O_HEARTBEAT},
         {"dispatch-weights", required_argument, NULL, O_WEIGHTS},
         {"max-connections", required_argument, NULL, O_MAXCONN},
+        {"dispatch-threads", required_argument, NULL, O_DTHREADS},
         {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int opt, rc = 0;
     optind = 1;
@@ -195,6 +198,9 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_REMOTE_CAP: rc = parse_int("--remote-cap", optarg, 1, PW_REMOTE_CONCURRENT_MAX, &cfg->remote_cap); break;
         case O_HEARTBEAT: rc = parse_int("--heartbeat-timeout-s", optarg, 30, 7 * 24 * 3600, &cfg->heartbeat_timeout_s); break;
         case O_WEIGHTS: rc = check_weights("--dispatch-weights", optarg, cfg); break;
+        case O_DTHREADS:
+            rc = parse_int("--dispatch-threads", optarg, 1, PW_DISPATCH_SEARCH_THREADS_MAX, &cfg->dispatch_threads);
+            break;
         case O_SECURE: cfg->cookie_secure = 1; break;
         case O_DEVCLOCK: cfg->dev_clock = 1; break;
         case O_NOGROUP: cfg->group_commit = 0; break;

@@ -17,6 +17,7 @@ typedef struct pw_config {
     int ack_window_s;             /* --ack-window-s: time a worker has to acknowledge an assignment */
     int review_window_s;          /* --review-window-s: time a client has to review submitted work */
     int batch_window_ms;          /* --batch-window-ms: batch dispatch period */
+    int dispatch_threads;         /* --dispatch-threads: threads a batch round's searches share; 0: one per core */
     int fee_bps;                  /* --fee-bps: platform fee in basis points of money compensation */
     int pool_share_bps;           /* --pool-share-bps: share of fees paid into the workers' pool */
     int cookie_secure;            /* --cookie-secure: mark the session cookie Secure (behind TLS) */

@@ -90,6 +90,9 @@
 #define PW_DISPATCH_MATCH_PASSES 4              /* solves per round: later ones look past workers the earlier matched */
 #define PW_DISPATCH_NEAR_FACTOR 2               /* a local search meets up to 2 x its scan bound and scores the nearest */
 #define PW_DISPATCH_EXAMINE_MAX 4096            /* list entries one search looks at, eligible or not (busy workers cost little) */
+/* Threads a batch round's candidate searches are shared out on (--dispatch-threads; the
+ * default is one per core up to this). The searches only read the index. */
+#define PW_DISPATCH_SEARCH_THREADS_MAX 16
 #define PW_DISPATCH_QUERY_RADIUS_KM 100         /* a local task looks this far at most (worker radii may be larger) */
 #define PW_DISPATCH_EXCLUDE_MAX 64              /* workers remembered per task as tried or as a bad pairing */
 #define PW_ENGINE_DIRTY_MAX 65536               /* workers re-read after one commit; past it the index is rebuilt */

@@ -8,11 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/limits.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
 #include "market/workers.h"
+
+int pw_dispatch_default_threads(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > PW_DISPATCH_SEARCH_THREADS_MAX ? PW_DISPATCH_SEARCH_THREADS_MAX : (int)cores;
+}
 
 void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
 {
@@ -20,6 +27,7 @@ void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
     p->remote_cap = 3;
     p->heartbeat_timeout_s = 15 * 60;
     p->batch_window_ms = 2000;
+    p->search_threads = pw_dispatch_default_threads();
     p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.15, .reliability = 0.10,
                                        .fairness = 0.2, .bad_pairing = 0.5, .earned_half = 5000};
     p->engine = NULL;

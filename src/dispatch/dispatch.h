@@ -39,11 +39,14 @@ typedef struct pw_dispatch_policy {
     int remote_cap;          /* remote tasks a worker may hold at once */
     int heartbeat_timeout_s; /* an active worker silent this long becomes inactive */
     int batch_window_ms;     /* batch rounds run this often */
+    int search_threads;      /* a round's candidate searches run on this many threads (the writer and helpers) */
     pw_dispatch_weights weights;
     struct pw_engine *engine;/* the worker index (owned by the writer thread) */
 } pw_dispatch_policy;
 
 void pw_dispatch_policy_defaults(pw_dispatch_policy *p);
+/* One search thread per core, at most PW_DISPATCH_SEARCH_THREADS_MAX. */
+int pw_dispatch_default_threads(void);
 
 /* What the score looks at, for one (task, worker) pair. */
 typedef struct pw_candidate {

@@ -6,15 +6,23 @@
  * lists of the grid cells around it, ring by ring outwards to the farthest radius any
  * worker has (at most PW_DISPATCH_QUERY_RADIUS_KM), keeping the scan_max nearest workers
  * that pass the hot checks in a distance heap, and stops when the next ring cannot hold
- * anyone nearer; only those nearest are then scored. A visit stamp makes a worker listed
- * under several tags count once; the best k scores are kept in a top-k heap.
+ * anyone nearer; only those nearest are then scored. A small per-thread set of the workers
+ * that passed the hot checks makes a worker listed under several tags count once; the best
+ * k scores are kept in a top-k heap. A search only reads the index.
  *
  * Batch. Every task's top-k become edges of a sparse assignment whose cost is the negated
  * weighted score; the solver (assign.c) matches as many tasks as possible and, among
  * those, maximises the total. The weight (pw_engine_task_weight) grows with the time a
  * task has waited and near its deadline, so a task that keeps losing its contested
  * workers wins in the end, and shrinks with a poor client record, so when two tasks want
- * the same worker the better client's task wins; it is still served without a contest. */
+ * the same worker the better client's task wins; it is still served without a contest.
+ *
+ * Threads. A round's searches are independent reads of the index, so they run side by
+ * side on the engine's lanes (base/parallel.h: the writer thread and policy.search_threads
+ * - 1 helpers) while the writer waits; each lane has its own seen-set. The rotation each
+ * search starts its remote lists at is drawn in task order before the searches start, and
+ * the solver's edges are laid out in task order after they end, so a round's result does
+ * not depend on the number of threads or on which thread ran which search. */
 #include "dispatch/engine.h"
 
 #include <errno.h>
@@ -22,13 +30,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/parallel.h"
 #include "dispatch/assign.h"
 #include "market/workers.h"
+
+/* The workers one search has met that passed the hot checks: open addressing over
+ * (stamp << 32 | slot + 1) entries, where an entry of an earlier search's stamp is empty,
+ * so nothing is cleared between searches. A search inserts at most
+ * PW_DISPATCH_EXAMINE_MAX workers: the table stays at most half full. */
+#define SEEN_SLOTS (2 * PW_DISPATCH_EXAMINE_MAX)
+_Static_assert((SEEN_SLOTS & (SEEN_SLOTS - 1)) == 0, "the seen-set's size is a power of two");
+
+typedef struct seen_set {
+    uint64_t *entries;                          /* SEEN_SLOTS */
+    uint32_t stamp;                             /* the current search's; 0 is never used */
+} seen_set;
 
 struct pw_engine {
     pw_index *index;
     pw_dispatch_policy policy;
     uint32_t rotation;                          /* rotating start for remote lists */
+    pw_parallel *lanes;                         /* a round's searches run on these */
+    seen_set *seen;                             /* one per lane */
     int64_t *dirty;                             /* workers to re-read after the commit */
     int dirty_count;
     int rebuild;                                /* too many dirty: rebuild the index */
@@ -40,13 +63,20 @@ int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
     pw_engine *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return -1;
+    e->policy = *policy;
+    int lanes = policy->search_threads < 1 ? 1
+                : policy->search_threads > PW_DISPATCH_SEARCH_THREADS_MAX ? PW_DISPATCH_SEARCH_THREADS_MAX
+                : policy->search_threads;
+    e->policy.search_threads = lanes;
     e->dirty = malloc(sizeof(int64_t) * PW_ENGINE_DIRTY_MAX);
-    if (e->dirty == NULL || pw_index_new(&e->index) != 0) {
-        free(e->dirty);
-        free(e);
+    e->seen = calloc((size_t)lanes, sizeof(*e->seen));
+    int ok = e->dirty != NULL && e->seen != NULL && pw_index_new(&e->index) == 0;
+    for (int i = 0; ok && i < lanes; i++)
+        ok = (e->seen[i].entries = calloc(SEEN_SLOTS, sizeof(uint64_t))) != NULL;
+    if (!ok || pw_parallel_new(lanes, &e->lanes) != 0) {
+        pw_engine_free(e);
         return -1;
     }
-    e->policy = *policy;
     *out = e;
     return 0;
 }
@@ -55,6 +85,10 @@ void pw_engine_free(pw_engine *e)
 {
     if (e == NULL)
         return;
+    pw_parallel_free(e->lanes);
+    for (int i = 0; e->seen != NULL && i < e->policy.search_threads; i++)
+        free(e->seen[i].entries);
+    free(e->seen);
     pw_index_free(e->index);
     free(e->dirty);
     free(e);
@@ -113,7 +147,7 @@ static int hot_ok(const pw_engine *e, const pw_engine_task *t, double cos_lat, d
 
 /* 0 and a scored candidate if the worker in `slot` (past the hot checks, at
  * distance_km for a local task) may take t; -1 if not. */
-static int consider(pw_engine *e, const pw_engine_task *t, int32_t slot, double distance_km, int64_t now_ms,
+static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, double distance_km, int64_t now_ms,
                     pw_engine_candidate *out)
 {
     pw_index_worker *w = pw_index_slot(e->index, slot);
@@ -207,17 +241,43 @@ static int best_first(const void *a, const void *b)
 /* List entries ahead of the one being examined whose hot record is prefetched. */
 #define SCAN_PREFETCH 8
 
+/* Starts a search on this set. */
+static void seen_begin(seen_set *set)
+{
+    if (++set->stamp == 0) {                    /* wrapped: old entries could match, clear them */
+        memset(set->entries, 0, SEEN_SLOTS * sizeof(uint64_t));
+        set->stamp = 1;
+    }
+}
+
+/* 1 if the slot was met before in this search; else remembers it and returns 0. */
+static int seen_check(seen_set *set, int32_t slot)
+{
+    uint64_t entry = (uint64_t)set->stamp << 32 | (uint32_t)(slot + 1);
+    uint32_t i = ((uint32_t)slot * 2654435761u) >> (32 - __builtin_ctz(SEEN_SLOTS));
+    for (;; i = (i + 1) & (SEEN_SLOTS - 1)) {
+        uint64_t at = set->entries[i];
+        if (at == entry)
+            return 1;
+        if (at >> 32 != set->stamp) {
+            set->entries[i] = entry;
+            return 0;
+        }
+    }
+}
+
 typedef struct near_entry {
     double distance_km;
     int32_t slot;
 } near_entry;
 
 typedef struct search {
-    pw_engine *e;
+    const pw_engine *e;
     const pw_engine_task *t;
     int64_t now_ms;
-    uint32_t visit;
-    pw_index_hot *hot;            /* the index's hot records and slots, by slot (fixed during a search) */
+    seen_set *seen;               /* this lane's */
+    uint32_t rotation;            /* where remote lists start */
+    const pw_index_hot *hot;      /* the index's hot records and slots, by slot (fixed during a search) */
     pw_index_worker *slots;
     double cos_lat, sin_lat;      /* of the task, for local_distance_km */
     int scan_max;                 /* eligible workers to score at most */
@@ -274,7 +334,7 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
     const pw_index_entry *entries = pw_index_list(s->e->index, cell, tag, &n);
     if (n == 0)
         return;
-    size_t start = rotate ? s->e->rotation % n : 0;
+    size_t start = rotate ? s->rotation % n : 0;
     for (size_t i = 0; i < n && !search_full(s); i++) {
         size_t at = start + i < n ? start + i : start + i - n;   /* rotate: wraps once */
         int32_t slot = entries[at].slot;
@@ -282,13 +342,10 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
             size_t ahead = at + SCAN_PREFETCH < n ? at + SCAN_PREFETCH : at + SCAN_PREFETCH - n;
             __builtin_prefetch(&s->hot[entries[ahead].slot]);
         }
-        pw_index_hot *h = &s->hot[slot];
+        const pw_index_hot *h = &s->hot[slot];
         s->examined++;
-        if (h->visit == s->visit)
-            continue;
-        h->visit = s->visit;
-        double distance_km = 0;
-        if (!hot_ok(s->e, s->t, s->cos_lat, s->sin_lat, h, &distance_km))
+        double distance_km = 0;          /* the hot checks are pure: a second meeting gives the same answer */
+        if (!hot_ok(s->e, s->t, s->cos_lat, s->sin_lat, h, &distance_km) || seen_check(s->seen, slot))
             continue;
         if (s->near != NULL) {               /* local: collect by distance, score later */
             near_offer(s, slot, distance_km);
@@ -354,16 +411,24 @@ static void search_local(search *s)
     }
 }
 
-static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, int scan_max,
-                      pw_engine_candidate *out, int *considered_out)
+/* The next start for remote lists (an LCG: each search gets the next value). */
+static uint32_t next_rotation(pw_engine *e)
+{
+    e->rotation = e->rotation * 1103515245u + 12345u;
+    return e->rotation;
+}
+
+/* One search on `lane`; reads the engine, writes only out and the lane's seen-set. */
+static int candidates(const pw_engine *e, int lane, uint32_t rotation, const pw_engine_task *t, int64_t now_ms,
+                      int k, int scan_max, pw_engine_candidate *out, int *considered_out)
 {
     if (k > PW_DISPATCH_TOP_K)
         k = PW_DISPATCH_TOP_K;
-    search s = {.e = e, .t = t, .now_ms = now_ms, .visit = pw_index_new_visit(e->index), .scan_max = scan_max,
-                .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
+    search s = {.e = e, .t = t, .now_ms = now_ms, .seen = &e->seen[lane], .rotation = rotation,
+                .scan_max = scan_max, .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
                 .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k},
                 .hot = pw_index_hots(e->index), .slots = pw_index_slots(e->index)};
-    e->rotation = e->rotation * 1103515245u + 12345u;
+    seen_begin(s.seen);
     near_entry near[SCAN_BOUND_MAX];
     if (scan_max > SCAN_BOUND_MAX)
         s.scan_max = SCAN_BOUND_MAX;
@@ -382,7 +447,7 @@ static int candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int
 int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, pw_engine_candidate *out,
                          int *considered_out)
 {
-    return candidates(e, t, now_ms, k, PW_DISPATCH_SCAN_MAX, out, considered_out);
+    return candidates(e, 0, next_rotation(e), t, now_ms, k, PW_DISPATCH_SCAN_MAX, out, considered_out);
 }
 
 /* ---- batch --------------------------------------------------------------------------------------- */
@@ -405,18 +470,54 @@ int pw_engine_round_scan(int tasks)
                  : scan > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_BATCH_SCAN_MAX : scan);
 }
 
+/* Tasks a lane takes at a time from a round's shared counter: small enough that the
+ * lanes finish together, large enough that the counter is not contended. */
+#define SEARCH_CHUNK 8
+
+/* A pass's searches, shared out on the lanes. */
+typedef struct round_searches {
+    const pw_engine *e;
+    const pw_engine_task *tasks;
+    const int *todo;                  /* the open tasks' indexes, in task order */
+    const uint32_t *rotations;        /* each one's remote-list start, drawn in that order */
+    int64_t now_ms;
+    int k, scan;
+    pw_engine_candidate *cands;
+    int *counts;
+} round_searches;
+
+static void search_some(void *ctx, int begin, int end, int lane)
+{
+    const round_searches *r = ctx;
+    for (int j = begin; j < end; j++) {
+        int i = r->todo[j];
+        r->counts[i] = candidates(r->e, lane, r->rotations[j], &r->tasks[i], r->now_ms, r->k, r->scan,
+                                  r->cands + (size_t)i * r->k, NULL);
+    }
+}
+
 /* One pass: candidates for the tasks still open (choice -1 and not exhausted), one solve,
- * their choices set. Returns the number matched, or a negative error. */
+ * their choices set. Returns the number matched, or a negative error. todo and rotations
+ * hold n entries. */
 static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k, int scan,
                       pw_engine_candidate *cands, int *counts, int *choice, char *open,
-                      pw_assign_edge *edges, int32_t *task_to_worker)
+                      pw_assign_edge *edges, int32_t *task_to_worker, int *todo, uint32_t *rotations)
 {
+    int open_count = 0;
+    for (int i = 0; i < n; i++) {
+        if (!open[i])
+            continue;
+        todo[open_count] = i;
+        rotations[open_count++] = next_rotation(e);
+    }
+    round_searches r = {.e = e, .tasks = tasks, .todo = todo, .rotations = rotations, .now_ms = now_ms, .k = k,
+                        .scan = scan, .cands = cands, .counts = counts};
+    pw_parallel_for(e->lanes, open_count, SEARCH_CHUNK, search_some, &r);
     size_t m = 0;
     int32_t max_slot = 0;
     for (int i = 0; i < n; i++) {
         if (!open[i])
             continue;
-        counts[i] = candidates(e, &tasks[i], now_ms, k, scan, cands + (size_t)i * k, NULL);
         open[i] = counts[i] > 0;            /* nobody left who fits: no later pass can help */
         double weight = pw_engine_task_weight(&tasks[i], now_ms);
         for (int j = 0; j < counts[i]; j++) {
@@ -455,10 +556,14 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
     pw_assign_edge *edges = calloc(count * (size_t)k, sizeof(*edges));
     int32_t *task_to_worker = malloc(sizeof(int32_t) * count);
     char *open = malloc(count);
-    if (edges == NULL || task_to_worker == NULL || open == NULL) {
+    int *todo = malloc(sizeof(int) * count);
+    uint32_t *rotations = malloc(sizeof(uint32_t) * count);
+    if (edges == NULL || task_to_worker == NULL || open == NULL || todo == NULL || rotations == NULL) {
         free(edges);
         free(task_to_worker);
         free(open);
+        free(todo);
+        free(rotations);
         return PW_ENOMEM;
     }
     for (int i = 0; i < n; i++) {
@@ -471,7 +576,8 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
      * tasks left open, past the workers already matched in this round. */
     int rc = 0, scan = pw_engine_round_scan(n);
     for (int pass = 0; pass < PW_DISPATCH_MATCH_PASSES; pass++) {
-        rc = match_pass(e, tasks, n, now_ms, k, scan, cands, counts, choice, open, edges, task_to_worker);
+        rc = match_pass(e, tasks, n, now_ms, k, scan, cands, counts, choice, open, edges, task_to_worker, todo,
+                        rotations);
         if (rc <= 0)
             break;
     }
@@ -482,6 +588,8 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
     free(edges);
     free(task_to_worker);
     free(open);
+    free(todo);
+    free(rotations);
     return rc < 0 ? rc : PW_OK;
 }
 

@@ -133,7 +133,6 @@ struct pw_index {
     u64map tag_ids;                 /* string hash -> tag id (collisions resolved in tag_names) */
     char **tag_names;               /* id -> string; [0] unused */
     uint32_t tag_count;
-    uint32_t visit;
     int radius_counts[PW_RADIUS_MAX_KM + 1]; /* live local workers per radius, for max radius */
 };
 
@@ -435,15 +434,6 @@ void pw_index_shrink(pw_index *ix)
     }
 }
 size_t pw_index_count(const pw_index *ix) { return ix->live; }
-uint32_t pw_index_new_visit(pw_index *ix)
-{
-    if (++ix->visit == 0) {          /* wrapped: old stamps could collide, clear them */
-        for (int32_t i = 0; i < ix->slot_count; i++)
-            ix->hot[i].visit = 0;
-        ix->visit = 1;
-    }
-    return ix->visit;
-}
 
 int pw_index_max_radius_km(const pw_index *ix)
 {

@@ -10,7 +10,8 @@
  * removal, and a list is compacted when half of it is stale. Busy and reliability state
  * change in place without re-indexing. A stale entry that slips through is harmless: a
  * worker is only ever a candidate when their current tags and place fit. Only the
- * writer thread touches the index. */
+ * writer thread changes the index; a batch round's searches read it from several threads
+ * while the writer waits for them. */
 #ifndef PW_DISPATCH_INDEX_H
 #define PW_DISPATCH_INDEX_H
 #include <stddef.h>
@@ -28,11 +29,13 @@ enum {
     PW_IW_BASE = 4,          /* has a base location (takes local tasks) */
 };
 
-/* What the search reads for every worker it meets, kept apart and small (16 bytes) so a
- * scan touches one cache line per four workers before it decides to score one. */
+/* What the search reads for every worker it meets, kept apart and small (16 bytes, 4 of
+ * them spare, aligned so a record never straddles two cache lines) so a scan touches one
+ * cache line per four workers before it decides to score one. A search never writes it:
+ * searches run side by side on several threads (engine.c). */
 typedef struct pw_index_hot {
-    int32_t lat_e6, lon_e6;          /* base (if PW_IW_BASE) */
-    uint32_t visit;                  /* query stamp: seen in the current query */
+    _Alignas(16) int32_t lat_e6;     /* base (if PW_IW_BASE) */
+    int32_t lon_e6;
     uint16_t radius_km;
     uint8_t flags;                   /* PW_IW_* */
     uint8_t busy;                    /* local tasks held (high 4 bits), remote (low 4 bits) */
@@ -98,8 +101,6 @@ int pw_index_max_radius_km(const pw_index *ix);
 
 /* The posting list of (cell, tag); NULL count 0 if none. */
 const pw_index_entry *pw_index_list(const pw_index *ix, int32_t cell, uint32_t tag, size_t *count_out);
-/* A new query stamp for pw_index_worker.visit (so a worker met twice is scored once). */
-uint32_t pw_index_new_visit(pw_index *ix);
 
 int32_t pw_grid_cell(int32_t lat_e6, int32_t lon_e6);
 void pw_grid_cell_coords(int32_t cell, int *lat_index, int *lon_index);

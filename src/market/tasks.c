@@ -38,6 +38,8 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     p->dispatch.remote_cap = cfg->remote_cap;
     p->dispatch.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
     p->dispatch.batch_window_ms = cfg->batch_window_ms;
+    if (cfg->dispatch_threads > 0)
+        p->dispatch.search_threads = cfg->dispatch_threads;
     char err[160];
     int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.weights, err, sizeof(err));
     assert(parsed == 0);   /* validated when the flag or variable was read */

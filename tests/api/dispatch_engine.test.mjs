@@ -4,6 +4,10 @@
 // changes made through the API.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+import { BINARY, ROOT } from './helpers.mjs';
 
 import {
   startMarket, uniqueTag, ok, advance, serverNow, makeClient, makeWorker, setActive,
@@ -163,5 +167,55 @@ describe('heartbeats', () => {
     }
     const me = ok(await api(base, 'GET', `${V1}/me/worker`, { token: w.token }));
     assert.equal(me.active, true);
+  });
+});
+
+describe('a batch round shared out on several threads (--dispatch-threads)', () => {
+  let srv;
+  before(async () => {
+    srv = await startMarket({ args: ['--batch-window-ms', '3600000', '--dispatch-threads', '3'] });
+  });
+  after(async () => { await srv.stop(); });
+
+  test('the server runs two search helpers beside the writer', () => {
+    const names = readdirSync(`/proc/${srv.pid}/task`)
+      .map((tid) => readFileSync(`/proc/${srv.pid}/task/${tid}/comm`, 'utf8').trim());
+    assert.equal(names.filter((n) => n.startsWith('pw-search')).length, 2, `threads: ${names}`);
+  });
+
+  test('a round of more tasks than one thread takes at a time assigns each to a different worker', async () => {
+    const base = srv.base, cat = uniqueTag('crowd');
+    const place = { lat: 48.85, lon: 2.35 };
+    const workers = [];
+    for (let i = 0; i < 24; i++) {
+      workers.push(await makeWorker(base, { categories: [cat], remote: false, radius_km: 15,
+        location: { lat: place.lat + 0.001 * i, lon: place.lon } }, { name: `W${i}` }));
+    }
+    const clients = [await makeClient(base), await makeClient(base)];
+    const now = await serverNow(base);
+    const posted = [];
+    for (let i = 0; i < 24; i++) {
+      const c = clients[i % 2];
+      posted.push({ c, t: await postTask(base, c.token, taskBody(now, { category: cat, location: place })) });
+    }
+    const tick = await advance(base, 0);
+    assert.equal(tick.tick.assigned, 24);
+    const assigned = new Set();
+    for (const { c, t } of posted) {
+      const got = await getTask(base, c.token, t.id);
+      assert.equal(got.status, 'assigned');
+      assigned.add(got.assignment.worker_id);
+    }
+    assert.equal(assigned.size, 24, 'no worker twice');
+    for (const w of workers) assert.ok(assigned.has(w.user.id));
+  });
+
+  test('--dispatch-threads out of range is refused', () => {
+    for (const bad of ['0', '17', '-2', 'two']) {
+      const run = spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--dispatch-threads', bad],
+        { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+      assert.equal(run.status, 2, `--dispatch-threads ${bad}: ${run.status} ${run.stderr}`);
+      assert.match(run.stderr, /--dispatch-threads must be an integer from 1 to 16/);
+    }
   });
 });

@@ -19,14 +19,17 @@
 
 static const char *const tags[] = {"plumbing", "garden", "python", "design", "cleaning", "moving"};
 
-static pw_engine *engine(void)
+static pw_engine *engine_on(int threads)
 {
     pw_dispatch_policy p;
     pw_dispatch_policy_defaults(&p);
+    p.search_threads = threads;
     pw_engine *e = NULL;
     assert_int_equal(pw_engine_new(&p, &e), 0);
     return e;
 }
+
+static pw_engine *engine(void) { return engine_on(1); }
 
 static int32_t put(pw_engine *e, int64_t id, double lat, double lon, int radius, int remote, const char *skill,
                    const char *category)
@@ -365,6 +368,77 @@ static void test_batch_later_passes_reach_further(void **state)
     pw_engine_free(e);
 }
 
+/* A round's searches run on several threads: the answer must be the one a single thread
+ * gives — same candidates in the same order, same choices — round after round (the remote
+ * lists' rotation moves on with every search), with more tasks than workers so later
+ * passes search again, and remote lists longer than a search reads. */
+static void round_world(pw_engine *e, pw_engine_task *tasks, int n_tasks)
+{
+    pw_rng r;
+    pw_rng_seed(&r, 31);
+    for (int i = 0; i < 6000; i++) {
+        double lat = 0, lon = 0;
+        if (pw_rng_unit(&r) < 0.7) {
+            lat = 52.37 + (pw_rng_unit(&r) - 0.5) * 0.5;
+            lon = 4.89 + (pw_rng_unit(&r) - 0.5) * 0.8;
+        }
+        put(e, 10 + i, lat, lon, 2 + (int)pw_rng_below(&r, 10), lat == 0 || pw_rng_unit(&r) < 0.3,
+            tags[pw_rng_below(&r, 6)], tags[pw_rng_below(&r, 6)]);
+    }
+    for (int i = 0; i < n_tasks; i++) {
+        int remote = pw_rng_unit(&r) < 0.4;
+        tasks[i] = task(e, i + 1, remote ? 0 : 52.37 + (pw_rng_unit(&r) - 0.5) * 0.4,
+                        remote ? 0 : 4.89 + (pw_rng_unit(&r) - 0.5) * 0.6, tags[pw_rng_below(&r, 6)],
+                        tags[pw_rng_below(&r, 6)]);
+        tasks[i].created_ms = NOW_MS - (int64_t)pw_rng_below(&r, 3600) * 1000;
+    }
+}
+
+static void test_round_same_on_any_thread_count(void **state)
+{
+    (void)state;
+    enum { TASKS = 7000, K = PW_DISPATCH_BATCH_TOP_K, ROUNDS = 3 };
+    const int threads[] = {1, 2, 5};
+    pw_engine *e[3];
+    pw_engine_task *tasks[3];
+    pw_engine_candidate *cands[3];
+    int *counts[3], *choice[3];
+    for (int v = 0; v < 3; v++) {
+        e[v] = engine_on(threads[v]);
+        tasks[v] = calloc(TASKS, sizeof(pw_engine_task));
+        cands[v] = calloc((size_t)TASKS * K, sizeof(pw_engine_candidate));
+        counts[v] = calloc(TASKS, sizeof(int));
+        choice[v] = calloc(TASKS, sizeof(int));
+        round_world(e[v], tasks[v], TASKS);
+    }
+    for (int round = 0; round < ROUNDS; round++) {
+        int matched = 0, remote_long = 0;
+        for (int v = 0; v < 3; v++)
+            assert_int_equal(pw_engine_match(e[v], tasks[v], TASKS, NOW_MS, K, cands[v], counts[v], choice[v]), PW_OK);
+        for (int i = 0; i < TASKS; i++) {
+            for (int v = 1; v < 3; v++) {
+                assert_int_equal(counts[v][i], counts[0][i]);
+                assert_int_equal(choice[v][i], choice[0][i]);
+                for (int j = 0; j < counts[0][i]; j++) {
+                    assert_int_equal(cands[v][(size_t)i * K + j].c.worker_id, cands[0][(size_t)i * K + j].c.worker_id);
+                    assert_true(cands[v][(size_t)i * K + j].parts.total == cands[0][(size_t)i * K + j].parts.total);
+                }
+            }
+            matched += choice[0][i] >= 0;
+            remote_long += !tasks[0][i].has_location && counts[0][i] == K;
+        }
+        assert_true(matched > 4000 && matched < TASKS);   /* contested: later passes ran, some tasks wait */
+        assert_true(remote_long > 1000);                  /* remote lists longer than the search reads */
+    }
+    for (int v = 0; v < 3; v++) {
+        free(tasks[v]);
+        free(cands[v]);
+        free(counts[v]);
+        free(choice[v]);
+        pw_engine_free(e[v]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_batch_prefers_better_standing),
         cmocka_unit_test(test_batch_waiting_task_wins_in_the_end),
         cmocka_unit_test(test_batch_later_passes_reach_further),
+        cmocka_unit_test(test_round_same_on_any_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
