@@ -68,13 +68,13 @@ int sim_task_index(const sim *s, int64_t task_id)
     return -1;
 }
 
-int sim_savepoint(sim *s) { return pw_db_exec(s->db, "SAVEPOINT sim_event") == PW_OK ? 0 : -1; }
+int sim_savepoint(sim *s) { return pw_db_run(s->db, "SAVEPOINT sim_event") == PW_OK ? 0 : -1; }
 
 int sim_release(sim *s, int ok)
 {
-    if (!ok && pw_db_exec(s->db, "ROLLBACK TO sim_event") != PW_OK)
+    if (!ok && pw_db_run(s->db, "ROLLBACK TO sim_event") != PW_OK)
         return -1;
-    return pw_db_exec(s->db, "RELEASE sim_event") == PW_OK ? 0 : -1;
+    return pw_db_run(s->db, "RELEASE sim_event") == PW_OK ? 0 : -1;
 }
 
 /* ---- set-up --------------------------------------------------------------------------------- */
@@ -246,7 +246,7 @@ static int loop(sim *s)
         if (rc == 0 && pw_engine_refresh(s->engine, s->db, s->now_ms) != PW_OK)
             rc = -1;
         if (rc == 0 && e.kind == EV_TICK &&
-            (pw_db_exec(s->db, "COMMIT") != PW_OK || pw_db_exec(s->db, "BEGIN") != PW_OK))
+            (pw_db_run(s->db, "COMMIT") != PW_OK || pw_db_run(s->db, "BEGIN") != PW_OK))
             rc = -1;
         if (++s->report->events % SIM_PROGRESS_EVERY == 0 && s->cfg->progress != NULL)
             s->cfg->progress(s->cfg->progress_ctx, s->now_ms - s->start_ms, s->end_ms - s->start_ms);

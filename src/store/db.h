@@ -92,5 +92,13 @@ static inline void pw_stmt_done(pw_stmt *st) { st->ops->done(st); }
 
 /* Runs a statement that returns no rows to completion and finishes it: PW_OK or error. */
 int pw_stmt_run(pw_stmt *st);
+/* Runs a parameterless statement (transaction control: BEGIN, SAVEPOINT, RELEASE, ...)
+ * through the statement cache: parsing it on every use costs more than the small writes
+ * it wraps. PW_OK or an error. */
+static inline int pw_db_run(pw_db *db, const char *sql)
+{
+    pw_stmt *st = pw_db_stmt(db, sql);
+    return st != NULL ? pw_stmt_run(st) : PW_EDB;
+}
 
 #endif

@@ -36,34 +36,26 @@ static void finish(pw_job *job)
         free(job);
 }
 
-/* Transaction control through cached statements: parsing them per job costs more than
- * the small writes they wrap. */
-static int control(pw_writer *w, const char *sql)
-{
-    pw_stmt *st = pw_db_stmt(w->db, sql);
-    return st != NULL ? pw_stmt_run(st) : PW_EDB;
-}
-
 static void run_batch(pw_writer *w, pw_job *batch, int count)
 {
     int64_t now_ms = pw_clock_now_ms(w->clock);
-    int rc = control(w, "BEGIN IMMEDIATE");
+    int rc = pw_db_run(w->db, "BEGIN IMMEDIATE");
     for (pw_job *job = batch; rc == PW_OK && job != NULL; job = job->next) {
-        rc = control(w, "SAVEPOINT job");
+        rc = pw_db_run(w->db, "SAVEPOINT job");
         if (rc != PW_OK)
             break;
         job->result = job->run(job, w->db, now_ms);
         if (job->result != 0)
-            rc = control(w, "ROLLBACK TO job");
+            rc = pw_db_run(w->db, "ROLLBACK TO job");
         if (rc == PW_OK)
-            rc = control(w, "RELEASE job");
+            rc = pw_db_run(w->db, "RELEASE job");
     }
     int64_t started_ns = pw_monotonic_ns();
     if (rc == PW_OK)
-        rc = control(w, "COMMIT");
+        rc = pw_db_run(w->db, "COMMIT");
     if (rc != PW_OK) {
         pw_log_error("msg=\"group commit failed\" jobs=%d", count);
-        control(w, "ROLLBACK");
+        pw_db_run(w->db, "ROLLBACK");
     } else {
         pw_histogram_observe(&w->stats.commit_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
         pw_histogram_observe(&w->stats.batch_jobs, count);
