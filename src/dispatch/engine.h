@@ -60,7 +60,9 @@ int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, 
 /* Batch: for n tasks, top-k candidates each, then the assignment maximising the total
  * of score x pw_engine_task_weight with as many tasks matched as possible.
  * choice[i] is the index into cands[i * k ..] of task i's worker, or -1. cands must hold
- * n * k entries; counts[i] gets task i's candidate count. */
+ * n * k entries; counts[i] gets task i's candidate count. The searches are shared out on
+ * policy.search_threads threads (the caller and helpers); the result is the same on any
+ * number of them. */
 int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
                     pw_engine_candidate *cands, int *counts, int *choice);
 
