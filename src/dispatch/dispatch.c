@@ -4,12 +4,14 @@
 #include "dispatch/dispatch.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/limits.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
@@ -180,19 +182,26 @@ int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, in
         return rc < 0 ? rc : PW_OK;
     if (row.status != PW_TASK_DISPATCHING)
         return PW_OK;
+    int64_t started_ns = pw_monotonic_ns();
+    pw_engine_stats *stats = pw_engine_get_stats(p->engine);
     pw_engine_task t;
     if (pw_engine_task_from_row(p->engine, db, &row, &t) != PW_OK)
         return PW_EDB;
     pw_engine_candidate cands[PW_DISPATCH_TOP_K];
     int considered = 0;
     int n = pw_engine_candidates(p->engine, &t, now_ms, PW_DISPATCH_TOP_K, cands, &considered);
-    if (n == 0)
-        return PW_OK;
-    json_t *why = explain(&t, cands, n, 0, considered, "greedy");
-    rc = pw_tasks_assign(db, p, &row, cands[0].c.worker_id, cands[0].parts.total, why, now_ms);
-    json_decref(why);
-    if (rc == PW_OK)
-        *worker_out = cands[0].c.worker_id;
+    if (n > 0) {
+        json_t *why = explain(&t, cands, n, 0, considered, "greedy");
+        rc = pw_tasks_assign(db, p, &row, cands[0].c.worker_id, cands[0].parts.total, why, now_ms);
+        json_decref(why);
+        if (rc == PW_OK) {
+            *worker_out = cands[0].c.worker_id;
+            atomic_fetch_add(&stats->assigned_greedy, 1);
+        }
+    } else {
+        rc = PW_OK;
+    }
+    pw_histogram_observe(&stats->greedy_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
     return rc;
 }
 
@@ -244,6 +253,7 @@ static int waiting_tasks(pw_db *db, int64_t **ids_out, int *n_out)
 int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out)
 {
     *assigned_out = 0;
+    int64_t started_ns = pw_monotonic_ns();
     int64_t *ids = NULL;
     int n = 0, rc = waiting_tasks(db, &ids, &n);
     if (rc != PW_OK || n == 0) {
@@ -278,6 +288,10 @@ int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, in
     }
     free(ids);
     round_free(&r);
+    pw_engine_stats *stats = pw_engine_get_stats(p->engine);
+    atomic_fetch_add(&stats->assigned_batch, (uint64_t)*assigned_out);
+    pw_histogram_observe(&stats->round_tasks, n);
+    pw_histogram_observe(&stats->round_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
     return rc;
 }
 

@@ -52,6 +52,7 @@ struct pw_engine {
     uint32_t rotation;                          /* rotating start for remote lists */
     pw_parallel *lanes;                         /* a round's searches run on these */
     seen_set *seen;                             /* one per lane */
+    pw_engine_stats stats;
     int64_t *dirty;                             /* workers to re-read after the commit */
     int dirty_count;
     int rebuild;                                /* too many dirty: rebuild the index */
@@ -68,6 +69,12 @@ int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
                 : policy->search_threads > PW_DISPATCH_SEARCH_THREADS_MAX ? PW_DISPATCH_SEARCH_THREADS_MAX
                 : policy->search_threads;
     e->policy.search_threads = lanes;
+    static const double round_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+    static const double task_bounds[] = {1, 5, 10, 50, 100, 500, 1000, 2500, 5000};
+    static const double greedy_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1};
+    pw_histogram_init(&e->stats.round_seconds, round_bounds, (int)(sizeof(round_bounds) / sizeof(round_bounds[0])));
+    pw_histogram_init(&e->stats.round_tasks, task_bounds, (int)(sizeof(task_bounds) / sizeof(task_bounds[0])));
+    pw_histogram_init(&e->stats.greedy_seconds, greedy_bounds, (int)(sizeof(greedy_bounds) / sizeof(greedy_bounds[0])));
     e->dirty = malloc(sizeof(int64_t) * PW_ENGINE_DIRTY_MAX);
     e->seen = calloc((size_t)lanes, sizeof(*e->seen));
     int ok = e->dirty != NULL && e->seen != NULL && pw_index_new(&e->index) == 0;
@@ -95,6 +102,8 @@ void pw_engine_free(pw_engine *e)
 }
 
 pw_index *pw_engine_index(pw_engine *e) { return e->index; }
+
+pw_engine_stats *pw_engine_get_stats(pw_engine *e) { return &e->stats; }
 
 /* ---- one worker against one task ---------------------------------------------------------- */
 

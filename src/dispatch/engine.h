@@ -14,6 +14,7 @@
 #define PW_DISPATCH_ENGINE_H
 #include <stdint.h>
 
+#include "base/histogram.h"
 #include "base/limits.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/index.h"
@@ -48,7 +49,19 @@ typedef struct pw_engine_candidate {
     pw_score_parts parts;
 } pw_engine_candidate;
 
+/* What the dispatcher did, for GET /metrics: observed on the writer thread, read from any
+ * (atomics). An assignment is counted when it is made, in the job's transaction: one whose
+ * job later rolls back is counted too. */
+typedef struct pw_engine_stats {
+    pw_histogram round_seconds;       /* a batch round that had waiting tasks: load, search, solve, write */
+    pw_histogram round_tasks;         /* the waiting tasks such a round took */
+    pw_histogram greedy_seconds;      /* one task dispatched at once (urgent posts and re-dispatch) */
+    _Atomic uint64_t assigned_batch, assigned_greedy;
+    _Atomic int64_t active_workers;   /* in the index after the last load or refresh */
+} pw_engine_stats;
+
 int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out);
+pw_engine_stats *pw_engine_get_stats(pw_engine *e);
 void pw_engine_free(pw_engine *e);
 pw_index *pw_engine_index(pw_engine *e);
 

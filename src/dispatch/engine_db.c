@@ -1,5 +1,6 @@
 /* engine_db.c — the engine and the database: building the index from the active
  * workers, re-reading dirty workers after a commit, and describing a task for a search. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,7 @@ int pw_engine_load(pw_engine *e, pw_db *db, int64_t now_ms)
     int count = 0;
     int rc = load(e, db, 0, now_ms, &count);
     pw_index_shrink(pw_engine_index(e));
+    atomic_store(&pw_engine_get_stats(e)->active_workers, (int64_t)pw_index_count(pw_engine_index(e)));
     if (rc == PW_OK)
         pw_log_info("msg=\"dispatch index built\" active_workers=%d bytes=%zu", count,
                     pw_index_memory_bytes(pw_engine_index(e)));
@@ -104,14 +106,15 @@ int pw_engine_refresh(pw_engine *e, pw_db *db, int64_t now_ms)
         int count = 0;
         if (pw_engine_clear(e) != 0)
             return PW_ENOMEM;
-        return load(e, db, 0, now_ms, &count);
+        rc = load(e, db, 0, now_ms, &count);
     }
-    for (int i = 0; i < n && rc == PW_OK; i++) {
+    for (int i = 0; !rebuild && i < n && rc == PW_OK; i++) {
         int found = 0;
         rc = load(e, db, ids[i], now_ms, &found);
         if (rc == PW_OK && !found)
             pw_index_remove(pw_engine_index(e), ids[i]);
     }
+    atomic_store(&pw_engine_get_stats(e)->active_workers, (int64_t)pw_index_count(pw_engine_index(e)));
     return rc;
 }
 

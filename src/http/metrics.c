@@ -11,7 +11,9 @@
 #include "base/buf.h"
 #include "base/histogram.h"
 #include "http/internal.h"
+#include "dispatch/engine.h"
 #include "http/metrics.h"
+#include "market/tasks.h"
 #include "store/writer.h"
 
 #define ROUTES_MAX PW_ROUTES_MAX
@@ -98,6 +100,31 @@ static void sum_latency(pw_histogram *out)
     }
 }
 
+static int render_dispatch(pw_engine_stats *ds, pw_buf *out)
+{
+    int rc = pw_buf_printf(out, "# HELP pw_dispatch_round_seconds A batch round with waiting tasks: loading them, "
+                                "the searches, the solve, the assignments' writes.\n"
+                                "# TYPE pw_dispatch_round_seconds histogram\n");
+    rc |= pw_histogram_render(&ds->round_seconds, "pw_dispatch_round_seconds", "", out);
+    rc |= pw_buf_printf(out, "# HELP pw_dispatch_round_tasks Waiting tasks a batch round took.\n"
+                             "# TYPE pw_dispatch_round_tasks histogram\n");
+    rc |= pw_histogram_render(&ds->round_tasks, "pw_dispatch_round_tasks", "", out);
+    rc |= pw_buf_printf(out, "# HELP pw_dispatch_greedy_seconds One task dispatched at once (urgent): search and write.\n"
+                             "# TYPE pw_dispatch_greedy_seconds histogram\n");
+    rc |= pw_histogram_render(&ds->greedy_seconds, "pw_dispatch_greedy_seconds", "", out);
+    rc |= pw_buf_printf(out,
+                        "# HELP pw_dispatch_assignments_total Assignments the dispatcher made, by policy.\n"
+                        "# TYPE pw_dispatch_assignments_total counter\n"
+                        "pw_dispatch_assignments_total{policy=\"batch\"} %llu\n"
+                        "pw_dispatch_assignments_total{policy=\"greedy\"} %llu\n"
+                        "# HELP pw_dispatch_active_workers Active workers in the dispatch index.\n"
+                        "# TYPE pw_dispatch_active_workers gauge\npw_dispatch_active_workers %lld\n",
+                        (unsigned long long)atomic_load(&ds->assigned_batch),
+                        (unsigned long long)atomic_load(&ds->assigned_greedy),
+                        (long long)atomic_load(&ds->active_workers));
+    return rc;
+}
+
 int pw_metrics_render(pw_app *app, pw_buf *out)
 {
     int rc = pw_buf_printf(out, "# HELP pw_http_requests_total HTTP requests answered, by route and status.\n"
@@ -143,5 +170,7 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                         (unsigned long long)atomic_load(&ws->commits), (unsigned long long)atomic_load(&ws->rejected),
                         pw_writer_queue_length(app->writer), atomic_load(&open_connections),
                         (unsigned long long)atomic_load(&accept_pauses));
+    if (app->policy != NULL && app->policy->dispatch.engine != NULL)
+        rc |= render_dispatch(pw_engine_get_stats(app->policy->dispatch.engine), out);
     return rc ? -1 : 0;
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  BINARY, PASSWORD, ROOT, V1, api, rawExchange, signupAndLogin, startServer, tempDir, uniqueEmail,
+  BINARY, PASSWORD, ROOT, V1, api, metricValue, rawExchange, signupAndLogin, startServer, tempDir, uniqueEmail,
 } from './helpers.mjs';
 
 let server;
@@ -235,8 +235,7 @@ describe('the connection cap (--max-connections)', () => {
   const get = (port, path, ms = 5000) => rawExchange(port,
     `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, { timeoutMs: ms });
   const healthz = async (port, ms) => (await get(port, '/healthz', ms))?.status ?? 'no answer';
-  const metric = async (port, name) =>
-    Number(new RegExp(`^${name} (\\d+)$`, 'm').exec((await get(port, '/metrics')).body)?.[1]);
+  const metric = async (port, name) => metricValue((await get(port, '/metrics')).body, name);
 
   test('at the cap a new connection waits in the backlog; it is served once one closes', async () => {
     const capped = await startServer({ args: ['--loops', '1', '--max-connections', '3'] });

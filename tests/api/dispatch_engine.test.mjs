@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
-import { BINARY, ROOT } from './helpers.mjs';
+import { BINARY, ROOT, metricValue } from './helpers.mjs';
 
 import {
   startMarket, uniqueTag, ok, advance, serverNow, makeClient, makeWorker, setActive,
@@ -183,8 +183,11 @@ describe('a batch round shared out on several threads (--dispatch-threads)', () 
     assert.equal(names.filter((n) => n.startsWith('pw-search')).length, 2, `threads: ${names}`);
   });
 
+  const metrics = async () => (await api(srv.base, 'GET', '/metrics')).text;
+
   test('a round of more tasks than one thread takes at a time assigns each to a different worker', async () => {
     const base = srv.base, cat = uniqueTag('crowd');
+    const before = await metrics();
     const place = { lat: 48.85, lon: 2.35 };
     const workers = [];
     for (let i = 0; i < 24; i++) {
@@ -208,6 +211,34 @@ describe('a batch round shared out on several threads (--dispatch-threads)', () 
     }
     assert.equal(assigned.size, 24, 'no worker twice');
     for (const w of workers) assert.ok(assigned.has(w.user.id));
+
+    // /metrics: one more round, of 24 tasks, 24 batch assignments, 24 active workers
+    const after = await metrics();
+    const delta = (name, labels) => metricValue(after, name, labels) - (metricValue(before, name, labels) ?? 0);
+    assert.equal(delta('pw_dispatch_round_seconds_count'), 1);
+    assert.equal(delta('pw_dispatch_round_tasks_count'), 1);
+    assert.equal(delta('pw_dispatch_round_tasks_sum'), 24);
+    assert.ok(metricValue(after, 'pw_dispatch_round_seconds_sum') > 0);
+    assert.equal(delta('pw_dispatch_assignments_total', { policy: 'batch' }), 24);
+    assert.equal(delta('pw_dispatch_assignments_total', { policy: 'greedy' }), 0);
+    assert.equal(metricValue(after, 'pw_dispatch_active_workers'), 24);
+  });
+
+  test('an urgent task counts as one greedy dispatch; a worker going inactive leaves the gauge', async () => {
+    const base = srv.base, cat = uniqueTag('rush');
+    const w = await makeWorker(base, { categories: [cat] });
+    const client = await makeClient(base);
+    const before = await metrics();
+    const now = await serverNow(base);
+    const t = await postTask(base, client.token, taskBody(now, { category: cat, urgent: true }));
+    assert.equal(t.status, 'assigned');
+    await setActive(base, w.token, false);
+    const after = await metrics();
+    const delta = (name, labels) => metricValue(after, name, labels) - (metricValue(before, name, labels) ?? 0);
+    assert.equal(delta('pw_dispatch_assignments_total', { policy: 'greedy' }), 1);
+    assert.equal(delta('pw_dispatch_greedy_seconds_count'), 1);
+    assert.equal(delta('pw_dispatch_round_seconds_count'), 0);
+    assert.equal(delta('pw_dispatch_active_workers'), -1);
   });
 
   test('--dispatch-threads out of range is refused', () => {

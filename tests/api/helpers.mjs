@@ -226,6 +226,21 @@ export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
  * A seeded pseudo-random generator (mulberry32), for tests that must replay the same run
  * from a seed: next() in [0, 1), int(n), chance(p), pick(list), str(n).
  */
+/**
+ * The value of one sample in Prometheus text: `name` with every label in `labels` (a sample
+ * may carry more), or `name` alone when `labels` is empty and the sample has none.
+ * undefined if there is no such sample.
+ */
+export function metricValue(text, name, labels = {}) {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
 export class SeededRandom {
   constructor(seed) { this.state = seed >>> 0; }
   next() {

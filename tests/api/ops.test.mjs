@@ -8,7 +8,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BINARY, ROOT, V1, api, assertError, signupAndLogin, startServer, tempDir } from './helpers.mjs';
+import {
+  BINARY, ROOT, V1, api, assertError, metricValue, signupAndLogin, startServer, tempDir,
+} from './helpers.mjs';
 
 let server;
 let base;
@@ -53,17 +55,6 @@ describe('GET /healthz', () => {
 });
 
 describe('GET /metrics', () => {
-  const metricValue = (text, name, labels) => {
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${name}{`)) continue;
-      const m = /^[^{]+\{([^}]*)\}\s+(\S+)$/.exec(line);
-      if (!m) continue;
-      const have = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-      if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[2]);
-    }
-    return undefined;
-  };
-
   test('Prometheus text with the request counter and the histograms', async () => {
     await api(base, 'GET', '/healthz');
     await signupAndLogin(base);   // makes the writer commit at least one batch
