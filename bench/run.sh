@@ -16,6 +16,10 @@ echo
 echo "== dispatch engine: urgent search among 1M workers, a batch round, index size"
 build-bench/bench_dispatch | tee bench/out/dispatch.txt
 echo
+echo "== a batch round of 5000 with its database work (the simulator with hour-long windows)"
+build-bench/peerwork simulate --seed 1 --workers 100000 --clients 100000 --hours 4 --batch-window-s 3600 \
+    --policy batch 2>&1 >/dev/null | tee bench/out/round_db.txt
+echo
 echo "== simulator: 100k workers, a busy day, greedy vs batch (and 20k workers under contention)"
 BUILD=build-bench bench/bench_sim.sh | tee bench/out/sim.txt
 BUILD=build-bench WORKERS=20000 CLIENTS=30000 OUT=build-bench/bench_sim_20k bench/bench_sim.sh | tee bench/out/sim_20k.txt

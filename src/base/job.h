@@ -13,6 +13,8 @@ struct pw_job {
     void (*complete)(pw_job *job);               /* after run (and for the writer, after the commit); NULL: free(job) */
     int result;                                  /* run()'s return; for the writer PW_EDB if the commit failed */
     int committed;                               /* writer: 1 once durable */
+    int alone;                                   /* writer: run in a transaction of its own, without a
+                                                  * savepoint (a job of thousands of statements: see writer.h) */
     void *ctx;                                   /* the submitter's */
 };
 

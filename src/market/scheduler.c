@@ -54,7 +54,7 @@ static void *scheduler_main(void *arg)
             ;
         if (s->stopping || atomic_exchange(&s->tick_queued, 1))
             continue;
-        s->job = (pw_job){.run = tick_run, .complete = tick_complete, .ctx = s};
+        s->job = (pw_job){.run = tick_run, .complete = tick_complete, .ctx = s, .alone = 1};
         if (pw_writer_submit(s->writer, &s->job) != PW_OK)
             atomic_store(&s->tick_queued, 0);
     }

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/roles.h"
 #include "sim/sim_internal.h"
 
@@ -223,11 +224,12 @@ static int greedy_pass(sim *s)
 static int on_tick(sim *s)
 {
     pw_tick_report r;
-    if (sim_queue_push(&s->queue, s->now_ms + (int64_t)s->cfg->batch_window_s * 1000, EV_TICK, 0, 0) != 0 ||
-        sim_savepoint(s) != 0)
+    if (sim_queue_push(&s->queue, s->now_ms + (int64_t)s->cfg->batch_window_s * 1000, EV_TICK, 0, 0) != 0)
         return -1;
     /* The server's tick: the timers, then a dispatch pass — each waiting task on its own
-     * (greedy) or all of them through the solver (batch). */
+     * (greedy) or all of them through the solver (batch). Like the server's, it runs
+     * outside any savepoint (writer.h: a job of thousands of statements inside one costs
+     * the square of its size); a failed tick ends the run, which is rolled back. */
     int rc = pw_tasks_timers(s->db, &s->policy, s->now_ms, &r) == PW_OK ? 0 : -1;
     if (rc == 0)
         rc = pw_engine_refresh(s->engine, s->db, s->now_ms) == PW_OK ? 0 : -1;
@@ -235,9 +237,19 @@ static int on_tick(sim *s)
         rc = greedy_pass(s);
     } else if (rc == 0) {
         int assigned;
+        int64_t started_ns = pw_monotonic_ns();
         rc = pw_dispatch_round(s->db, &s->policy.dispatch, s->now_ms, &assigned) == PW_OK ? 0 : -1;
+        double wall_ms = (double)(pw_monotonic_ns() - started_ns) / 1e6;   /* stderr only: not in the report */
+        if (rc == 0 && assigned > 0) {
+            s->report->rounds++;
+            s->report->rounds_wall_ms += wall_ms;
+            if (wall_ms > s->report->round_max_wall_ms) {
+                s->report->round_max_wall_ms = wall_ms;
+                s->report->round_max_assigned = assigned;
+            }
+        }
     }
-    if (sim_release(s, rc == 0) != 0 || rc != 0)
+    if (rc != 0)
         return -1;
     return sim_scan_assignments(s);
 }

@@ -5,7 +5,8 @@
  * end, and measure.
  *
  * Transactions: every event runs in its own SAVEPOINT (like a writer job: a failed step
- * leaves nothing behind), and the transaction is committed after every tick, so a batch
+ * leaves nothing behind) except the tick, which runs outside any, as the server's tick job
+ * runs alone (store/writer.h); the transaction is committed after every tick, so a batch
  * window is one commit — the server's group commit at the sim's pace. After every event
  * the engine re-reads the workers it marked dirty (pw_engine_refresh), as the server does
  * after each committed batch; since a rolled-back savepoint also leaves its workers dirty,

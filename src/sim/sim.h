@@ -72,6 +72,9 @@ typedef struct pw_sim_report {
     /* run (not printed on stdout: the caller puts these on stderr) */
     int64_t events;
     int64_t virtual_ms;
+    int64_t rounds;                        /* batch rounds that assigned anyone */
+    double rounds_wall_ms, round_max_wall_ms; /* their wall time in all, and the longest one's */
+    int64_t round_max_assigned;            /* what the longest one assigned */
 } pw_sim_report;
 
 void pw_sim_config_defaults(pw_sim_config *c);

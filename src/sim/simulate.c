@@ -192,5 +192,10 @@ int pw_cmd_simulate(int argc, char **argv)
     fflush(stdout);
     fprintf(stderr, "simulate: %" PRId64 " events, wall %.2f s, virtual %.1f h, speed-up %.0fx real time\n", r.events,
             wall_s, (double)r.virtual_ms / 3600000.0, wall_s > 0 ? (double)r.virtual_ms / 1000.0 / wall_s : 0.0);
+    if (r.rounds > 0)
+        fprintf(stderr,
+                "simulate: %" PRId64 " batch rounds assigned tasks, mean %.2f ms, longest %.2f ms (%" PRId64
+                " assigned; a round with its database work: load, search, solve, write)\n",
+                r.rounds, r.rounds_wall_ms / (double)r.rounds, r.round_max_wall_ms, r.round_max_assigned);
     return r.ledger_failures == 0 ? 0 : 1;
 }

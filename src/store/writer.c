@@ -40,7 +40,13 @@ static void run_batch(pw_writer *w, pw_job *batch, int count)
 {
     int64_t now_ms = pw_clock_now_ms(w->clock);
     int rc = pw_db_run(w->db, "BEGIN IMMEDIATE");
-    for (pw_job *job = batch; rc == PW_OK && job != NULL; job = job->next) {
+    const char *end = "COMMIT";
+    if (rc == PW_OK && batch->alone) {           /* a batch of its own (writer_main): no savepoint */
+        batch->result = batch->run(batch, w->db, now_ms);
+        if (batch->result != 0)
+            end = "ROLLBACK";                    /* it failed: it leaves nothing, as a rolled-back savepoint would */
+    }
+    for (pw_job *job = batch; rc == PW_OK && !batch->alone && job != NULL; job = job->next) {
         rc = pw_db_run(w->db, "SAVEPOINT job");
         if (rc != PW_OK)
             break;
@@ -52,14 +58,16 @@ static void run_batch(pw_writer *w, pw_job *batch, int count)
     }
     int64_t started_ns = pw_monotonic_ns();
     if (rc == PW_OK)
-        rc = pw_db_run(w->db, "COMMIT");
+        rc = pw_db_run(w->db, end);
     if (rc != PW_OK) {
         pw_log_error("msg=\"group commit failed\" jobs=%d", count);
         pw_db_run(w->db, "ROLLBACK");
     } else {
-        pw_histogram_observe(&w->stats.commit_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
-        pw_histogram_observe(&w->stats.batch_jobs, count);
-        atomic_fetch_add(&w->stats.commits, 1);
+        if (end[0] == 'C') {                     /* a transaction was committed (not a failed alone job's rollback) */
+            pw_histogram_observe(&w->stats.commit_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
+            pw_histogram_observe(&w->stats.batch_jobs, count);
+            atomic_fetch_add(&w->stats.commits, 1);
+        }
         atomic_fetch_add(&w->stats.jobs, (uint64_t)count);
     }
     pthread_mutex_lock(&w->lock);
@@ -92,9 +100,10 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&w->lock);
             break;
         }
+        /* a job that runs alone is a batch of one; the others are batched up to it */
         pw_job *batch = w->head, *last = w->head;
         int count = 1;
-        while (count < w->max_batch && last->next != NULL)
+        while (!batch->alone && count < w->max_batch && last->next != NULL && !last->next->alone)
             last = last->next, count++;
         w->head = last->next;
         if (w->head == NULL)

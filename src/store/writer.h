@@ -9,6 +9,15 @@
  * batches grow exactly when load does, and no caller ever waits on fsync itself: the
  * event loops hand a job over and go on serving.
  *
+ * A job with `alone` set runs in a transaction of its own, with no savepoint around it
+ * (the jobs queued before it commit first, those after it in the next batch): for the
+ * market tick, which can write thousands of rows in one job. Inside a savepoint every
+ * statement that first changes a page already in the database pays for the savepoint's
+ * in-memory sub-journal — SQLite walks it from its start when the statement ends — so a
+ * job's cost grew with the square of its size: a dispatch round of 5,000 assignments took
+ * ~4 s inside one, ~0.6 s alone (docs/BENCHMARKS.md). A failed alone job is rolled back
+ * whole, as a failed job in a batch is rolled back to its savepoint.
+ *
  * complete() runs on the writer thread; the HTTP layer uses it to post the job back to
  * the event loop that owns the request. A job with complete == NULL is freed by the
  * writer (fire-and-forget, e.g. a session's last-seen touch). */

@@ -355,6 +355,7 @@ typedef struct item_job {
     int64_t seen_now_ms;        /* the time run() was handed */
     int complete_saw_committed; /* job.committed when complete() ran */
     int complete_saw_result;    /* job.result when complete() ran */
+    int in_savepoint;           /* run() found itself inside the writer's "job" savepoint */
 } item_job;
 
 /* Completion bookkeeping shared with the writer thread (no cmocka asserts there). */
@@ -390,6 +391,9 @@ static int item_run(pw_job *job, pw_db *db, int64_t now_ms)
     item_job *j = (item_job *)job;
     atomic_fetch_add(&j->runs, 1);
     j->seen_now_ms = now_ms;
+    /* nothing is written yet: rolling back to the writer's savepoint changes nothing and
+     * keeps it open; outside any savepoint it fails ("no such savepoint") */
+    j->in_savepoint = pw_db_run(db, "ROLLBACK TO job") == PW_OK;
     for (int r = 0; r < j->rows; r++) {
         pw_stmt *st = pw_db_stmt(db, SQL_INSERT_ITEM);
         pw_stmt_int64(st, 1, j->id + r);
@@ -551,6 +555,51 @@ static void test_writer_failed_job_rolled_back_alone(void **state)
     assert_int_equal(has_item(db, 401), 1);
     assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 4);
     assert_int_equal(query_int(db, "SELECT tag FROM items WHERE id = 100"), 100); /* the first, not the duplicate */
+    pw_db_close(db);
+    gate_destroy(&g);
+}
+
+/* A job marked alone is a batch of its own, outside any savepoint; the jobs around it
+ * are batched as usual, and an alone job that fails is rolled back whole. */
+static void test_writer_alone_job(void **state)
+{
+    fixture *f = *state;
+    pw_clock clock;
+    pw_writer *w = start_writer(f, &clock, PW_WRITER_BATCH_MAX);
+    gate g;
+    gate_start(&g, w);
+    item_job jobs[6];
+    item_init(&jobs[0], 100, 1, 0);
+    item_init(&jobs[1], 200, 1, 0);
+    item_init(&jobs[2], 300, 3, 0);
+    jobs[2].job.alone = 1;
+    item_init(&jobs[3], 400, 1, 0);
+    item_init(&jobs[4], 500, 2, 409);           /* alone, writes two rows, then fails */
+    jobs[4].job.alone = 1;
+    item_init(&jobs[5], 600, 1, 0);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
+    gate_release(&g);
+    wait_done(7);
+    pw_writer_stats *stats = pw_writer_get_stats(w);
+    /* gate | 100 200 | 300 alone | 400 | 500 alone, rolled back: no commit | 600 */
+    assert_int_equal(atomic_load(&stats->commits), 5);
+    assert_int_equal(atomic_load(&stats->jobs), 7);
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[0]), 4); /* le 1: gate, 300, 400, 600 */
+    assert_int_equal(atomic_load(&stats->batch_jobs.counts[1]), 1); /* le 2: 100 and 200 together */
+    pw_writer_stop(w);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(atomic_load(&jobs[i].completes), 1);
+        assert_int_equal(jobs[i].in_savepoint, !jobs[i].job.alone);
+    }
+    assert_int_equal(jobs[2].complete_saw_result, 0);
+    assert_int_equal(jobs[4].complete_saw_result, 409);
+    pw_db *db = open_db(f);
+    for (int64_t id = 100; id <= 600; id += 100)
+        assert_int_equal(has_item(db, id), id != 500);
+    assert_int_equal(has_item(db, 302), 1);
+    assert_int_equal(has_item(db, 501), 0);
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 7);   /* 1 + 1 + 3 + 1 + 1 */
     pw_db_close(db);
     gate_destroy(&g);
 }
@@ -798,6 +847,7 @@ int main(void)
         STORE_TEST(test_writer_failed_job_rolled_back_alone),
         STORE_TEST(test_writer_batches_group),
         STORE_TEST(test_writer_max_batch_one),
+        STORE_TEST(test_writer_alone_job),
         STORE_TEST(test_writer_reserve_then_enqueue_list),
         STORE_TEST(test_writer_queue_limit),
         STORE_TEST(test_writer_after_batch_hook),
