@@ -7,14 +7,14 @@
 // Also: connections are spread over the loops, and their number is capped.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  BINARY, PASSWORD, ROOT, V1, api, metricValue, rawExchange, signupAndLogin, startServer, tempDir, uniqueEmail,
+  BINARY, PASSWORD, ROOT, V1, api, metricValue, rawExchange, runServe, signupAndLogin, startServer, tempDir, uniqueEmail,
 } from './helpers.mjs';
 
 let server;
@@ -264,8 +264,7 @@ describe('the connection cap (--max-connections)', () => {
 
   test('--max-connections out of range is refused', () => {
     for (const bad of ['0', '-1', '1000001', 'many']) {
-      const run = spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--max-connections', bad],
-        { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+      const run = runServe(['--max-connections', bad]);
       assert.equal(run.status, 2, `--max-connections ${bad}: ${run.status} ${run.stderr}`);
       assert.match(run.stderr, /--max-connections must be an integer from 1 to 1000000/);
     }

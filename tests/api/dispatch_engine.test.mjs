@@ -4,10 +4,9 @@
 // changes made through the API.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
-import { BINARY, ROOT, metricValue } from './helpers.mjs';
+import { metricValue, runServe } from './helpers.mjs';
 
 import {
   startMarket, uniqueTag, ok, advance, serverNow, makeClient, makeWorker, setActive,
@@ -243,8 +242,7 @@ describe('a batch round shared out on several threads (--dispatch-threads)', () 
 
   test('--dispatch-threads out of range is refused', () => {
     for (const bad of ['0', '17', '-2', 'two']) {
-      const run = spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--dispatch-threads', bad],
-        { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
+      const run = runServe(['--dispatch-threads', bad]);
       assert.equal(run.status, 2, `--dispatch-threads ${bad}: ${run.status} ${run.stderr}`);
       assert.match(run.stderr, /--dispatch-threads must be an integer from 1 to 16/);
     }

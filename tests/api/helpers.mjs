@@ -6,7 +6,7 @@
 // database lives there) and a scrubbed environment (no PEERWORK_* variables).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,16 @@ function scrubbedEnv() {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('PEERWORK_')) delete env[key];
   return env;
+}
+
+/**
+ * Runs `peerwork serve ARGS` to its end — for flags it must refuse — on a throwaway
+ * database, with no PEERWORK_* variables but those in `env`; spawnSync's result.
+ */
+export function runServe(args, env = {}) {
+  const db = join(tempDir('peerwork-cfg-'), 'never.db');
+  return spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...args],
+    { cwd: ROOT, env: { ...scrubbedEnv(), ...env }, encoding: 'utf8', timeout: 20_000 });
 }
 
 /**

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  BINARY, ROOT, V1, api, assertError, metricValue, signupAndLogin, startServer, tempDir,
+  BINARY, ROOT, V1, api, assertError, metricValue, runServe, signupAndLogin, startServer,
 } from './helpers.mjs';
 
 let server;
@@ -190,14 +190,6 @@ describe('the interface', () => {
 });
 
 describe('serve configuration', () => {
-  const serve = (args, extraEnv = {}) => {
-    const env = { ...process.env };
-    for (const key of Object.keys(env)) if (key.startsWith('PEERWORK_')) delete env[key];
-    const db = join(tempDir('peerwork-cfg-'), 'never.db');
-    return spawnSync(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...args],
-      { cwd: ROOT, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 20_000 });
-  };
-
   test('bad --dispatch-weights or PEERWORK_DISPATCH_WEIGHTS: exit 2 with the reason, nothing served', () => {
     const cases = [
       [['--dispatch-weights', 'fit=1.5.2'], {}, /--dispatch-weights: fit must be a number from 0 to 10/],
@@ -208,7 +200,7 @@ describe('serve configuration', () => {
         /at least one of fit, distance, reputation, reliability, fairness must be above 0/],
     ];
     for (const [args, env, message] of cases) {
-      const run = serve(args, env);
+      const run = runServe(args, env);
       assert.equal(run.status, 2, `${args.join(' ')} ${JSON.stringify(env)}: status ${run.status} ${run.stderr}`);
       assert.match(run.stderr, message);
     }
