@@ -100,18 +100,21 @@ static void sum_latency(pw_histogram *out)
     }
 }
 
+/* One histogram with its HELP and TYPE lines. */
+static int render_histogram(pw_buf *out, const pw_histogram *h, const char *name, const char *help)
+{
+    int rc = pw_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    return rc | pw_histogram_render(h, name, "", out);
+}
+
 static int render_dispatch(pw_engine_stats *ds, pw_buf *out)
 {
-    int rc = pw_buf_printf(out, "# HELP pw_dispatch_round_seconds A batch round with waiting tasks: loading them, "
-                                "the searches, the solve, the assignments' writes.\n"
-                                "# TYPE pw_dispatch_round_seconds histogram\n");
-    rc |= pw_histogram_render(&ds->round_seconds, "pw_dispatch_round_seconds", "", out);
-    rc |= pw_buf_printf(out, "# HELP pw_dispatch_round_tasks Waiting tasks a batch round took.\n"
-                             "# TYPE pw_dispatch_round_tasks histogram\n");
-    rc |= pw_histogram_render(&ds->round_tasks, "pw_dispatch_round_tasks", "", out);
-    rc |= pw_buf_printf(out, "# HELP pw_dispatch_greedy_seconds One task dispatched at once (urgent): search and write.\n"
-                             "# TYPE pw_dispatch_greedy_seconds histogram\n");
-    rc |= pw_histogram_render(&ds->greedy_seconds, "pw_dispatch_greedy_seconds", "", out);
+    int rc = render_histogram(out, &ds->round_seconds, "pw_dispatch_round_seconds",
+                              "A batch round with waiting tasks: loading them, the searches, the solve, the "
+                              "assignments' writes.");
+    rc |= render_histogram(out, &ds->round_tasks, "pw_dispatch_round_tasks", "Waiting tasks a batch round took.");
+    rc |= render_histogram(out, &ds->greedy_seconds, "pw_dispatch_greedy_seconds",
+                           "One task dispatched at once (urgent): search and write.");
     rc |= pw_buf_printf(out,
                         "# HELP pw_dispatch_assignments_total Assignments the dispatcher made, by policy.\n"
                         "# TYPE pw_dispatch_assignments_total counter\n"
@@ -147,18 +150,13 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                                 method, route, status, (unsigned long long)n);
         }
     }
-    rc |= pw_buf_printf(out, "# HELP pw_http_request_duration_seconds Time from routing to the answer.\n"
-                             "# TYPE pw_http_request_duration_seconds histogram\n");
     pw_histogram latency;
     sum_latency(&latency);
-    rc |= pw_histogram_render(&latency, "pw_http_request_duration_seconds", "", out);
+    rc |= render_histogram(out, &latency, "pw_http_request_duration_seconds", "Time from routing to the answer.");
     pw_writer_stats *ws = pw_writer_get_stats(app->writer);
-    rc |= pw_buf_printf(out, "# HELP pw_db_commit_batch_jobs Requests' writes per group-commit transaction.\n"
-                             "# TYPE pw_db_commit_batch_jobs histogram\n");
-    rc |= pw_histogram_render(&ws->batch_jobs, "pw_db_commit_batch_jobs", "", out);
-    rc |= pw_buf_printf(out, "# HELP pw_db_commit_seconds COMMIT latency (the fsync of the WAL).\n"
-                             "# TYPE pw_db_commit_seconds histogram\n");
-    rc |= pw_histogram_render(&ws->commit_seconds, "pw_db_commit_seconds", "", out);
+    rc |= render_histogram(out, &ws->batch_jobs, "pw_db_commit_batch_jobs",
+                           "Requests' writes per group-commit transaction.");
+    rc |= render_histogram(out, &ws->commit_seconds, "pw_db_commit_seconds", "COMMIT latency (the fsync of the WAL).");
     rc |= pw_buf_printf(out,
                         "# TYPE pw_db_commits_total counter\npw_db_commits_total %llu\n"
                         "# TYPE pw_db_writer_rejected_total counter\npw_db_writer_rejected_total %llu\n"
