@@ -6,6 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+int pw_online_cores(int max)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > max ? max : (int)cores;
+}
+
 void pw_config_defaults(pw_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -13,8 +19,7 @@ void pw_config_defaults(pw_config *cfg)
     cfg->listen_port = 8080;
     snprintf(cfg->db_path, sizeof(cfg->db_path), "data/peerwork.db");
     snprintf(cfg->web_root, sizeof(cfg->web_root), "web");
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->loops = cores < 1 ? 1 : cores > PW_HTTP_LOOPS_MAX ? PW_HTTP_LOOPS_MAX : (int)cores;
+    cfg->loops = pw_online_cores(PW_HTTP_LOOPS_MAX);
     cfg->max_connections = PW_HTTP_CONNECTIONS_MAX;
     cfg->ack_window_s = 120;
     cfg->review_window_s = 3 * 24 * 3600;

@@ -29,5 +29,7 @@ typedef struct pw_config {
 } pw_config;
 
 void pw_config_defaults(pw_config *cfg);
+/* The cores online, at least 1 and at most max (the default of per-core thread counts). */
+int pw_online_cores(int max);
 
 #endif

@@ -9,19 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/clock.h"
+#include "base/config.h"
 #include "base/limits.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
 #include "market/workers.h"
 
-int pw_dispatch_default_threads(void)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores < 1 ? 1 : cores > PW_DISPATCH_SEARCH_THREADS_MAX ? PW_DISPATCH_SEARCH_THREADS_MAX : (int)cores;
-}
+int pw_dispatch_default_threads(void) { return pw_online_cores(PW_DISPATCH_SEARCH_THREADS_MAX); }
 
 void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
 {
