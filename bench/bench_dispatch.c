@@ -192,13 +192,15 @@ static void bench_urgent(void)
     pw_engine_free(e);
 }
 
+#define BATCH_ROUNDS 5
+
 /* One engine's batch rounds: its own copy of the tasks (tags are interned per index). */
 typedef struct batch_run {
     pw_engine *e;
     pw_engine_task *t;
     pw_engine_candidate *cands;
     int *counts, *choice;
-    double ms[5];
+    double ms[BATCH_ROUNDS];
 } batch_run;
 
 static void batch_run_init(batch_run *b, int workers, int tasks, int k, int threads, int64_t now_ms)
@@ -233,7 +235,7 @@ static void batch_run_free(batch_run *b)
 
 static void bench_batch(void)
 {
-    const int workers = 200000, tasks = 5000, rounds = 5, k = PW_DISPATCH_BATCH_TOP_K;
+    const int workers = 200000, tasks = 5000, rounds = BATCH_ROUNDS, k = PW_DISPATCH_BATCH_TOP_K;
     int64_t now_ms = 1795000000000LL;
     int threads = pw_dispatch_default_threads();
     batch_run one, many;
