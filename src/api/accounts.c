@@ -238,5 +238,5 @@ void pw_api_dev_clock(pw_req *rq)
     if (call == NULL)
         return pw_api_reply_nomem(rq);
     *(int64_t *)pw_call_data(call) = (int64_t)s * 1000;
-    pw_call_write(call, dev_clock_run, NULL);
+    pw_call_write_alone(call, dev_clock_run, NULL);   /* the market tick, as the scheduler runs it */
 }

@@ -301,12 +301,13 @@ void pw_loop_flush_writes(pw_loop *loop)
 }
 
 /* Hands the call to the writer (to_writer) or the hash pool; on refusal answers `err`. */
-static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_writer)
+static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_writer, int alone)
 {
     call->run = run;
     call->done = done ? done : pw_call_reply;
     call->status = 0;
-    call->job = (pw_job){.run = to_writer ? run_on_writer : run_on_pool, .complete = post_back, .ctx = call};
+    call->job = (pw_job){.run = to_writer ? run_on_writer : run_on_pool, .complete = post_back, .ctx = call,
+                         .alone = alone};
     if (call->rq != NULL)
         call->rq->pending = call;
     int rc = to_writer ? queue_write(call) : pw_workpool_submit(call->app->hash_pool, &call->job);
@@ -331,8 +332,9 @@ static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_
         free_call(call);
 }
 
-void pw_call_write(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 1); }
-void pw_call_hash(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 0); }
+void pw_call_write(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 1, 0); }
+void pw_call_write_alone(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 1, 1); }
+void pw_call_hash(pw_call *call, pw_call_run run, pw_call_done done) { hand_over(call, run, done, 0, 0); }
 
 int pw_app_write_detached(pw_app *app, pw_job *job)
 {

@@ -157,6 +157,9 @@ void pw_call_free(pw_call *call);
 /* Hands the call to the writer. On refusal (queue full) answers 503 and frees it. If
  * done is NULL the default answers call->status with call->output or call->error. */
 void pw_call_write(pw_call *call, pw_call_run run, pw_call_done done);
+/* The same for a job of thousands of statements (the market tick): it runs alone, in a
+ * transaction of its own without a savepoint (store/writer.h). */
+void pw_call_write_alone(pw_call *call, pw_call_run run, pw_call_done done);
 /* Hands the call to the hash pool (run gets db == NULL). On refusal answers 429. */
 void pw_call_hash(pw_call *call, pw_call_run run, pw_call_done done);
 /* The default done(): replies with call->status and call->output / call->error. */
