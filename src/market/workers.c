@@ -145,10 +145,13 @@ int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err)
     if (radius != NULL && !json_is_null(radius)) {
         if (!json_is_integer(radius))
             return pw_error_set(err, 400, "wrong_type", "radius_km", "radius_km must be an integer");
+        /* The radius is measured from the worker's place: without one (remote work only)
+         * it is not used, and 0 says so. */
         json_int_t r = json_integer_value(radius);
-        if (r < 1 || r > PW_RADIUS_MAX_KM)
-            return pw_error_set(err, 422, "validation_failed", "radius_km", "radius_km must be 1 to %d",
-                                PW_RADIUS_MAX_KM);
+        json_int_t least = out->location.present ? 1 : 0;
+        if (r < least || r > PW_RADIUS_MAX_KM)
+            return pw_error_set(err, 422, "validation_failed", "radius_km", "radius_km must be %d to %d%s",
+                                (int)least, PW_RADIUS_MAX_KM, out->location.present ? " with a location" : "");
         out->radius_km = (int)r;
     }
     if (!out->remote && !out->location.present)
@@ -272,7 +275,11 @@ static json_t *reliability_json(pw_stmt *st, int first_col)
                      "release_count", (json_int_t)releases, "missed_acks", (json_int_t)missed);
 }
 
-static const char *verification_level(int roles) { return (roles & PW_ROLE_ADMIN) ? "staff" : "email"; }
+/* What has been verified about a user. Staff status is a role, not a verification: it is
+ * never published (an admin's public profile reads like anyone's), so an attacker cannot
+ * pick out the accounts worth attacking. Every account has signed up with an e-mail
+ * address; stronger levels are the reputation issue's. */
+static const char VERIFICATION_LEVEL[] = "email";
 
 json_t *pw_user_reputation_json(pw_db *db, int64_t user_id)
 {
@@ -289,7 +296,7 @@ json_t *pw_user_reputation_json(pw_db *db, int64_t user_id)
         reliability = json_pack("{s:n, s:n, s:i, s:i}", "completion_rate", "on_time_rate", "release_count", 0,
                                 "missed_acks", 0);
     return json_pack("{s:n, s:i, s:o, s:s}", "score", "rating_count", 0, "reliability", reliability,
-                     "verification_level", verification_level(user.roles));
+                     "verification_level", VERIFICATION_LEVEL);
 }
 
 json_t *pw_user_public_json(pw_db *db, int64_t user_id)
@@ -321,6 +328,6 @@ json_t *pw_user_public_json(pw_db *db, int64_t user_id)
         }
     }
     pw_stmt_done(st);
-    json_object_set_new(out, "verification_level", json_string(verification_level(user.roles)));
+    json_object_set_new(out, "verification_level", json_string(VERIFICATION_LEVEL));
     return out;
 }
