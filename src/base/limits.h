@@ -31,6 +31,7 @@
 
 /* ---- JSON ---------------------------------------------------------------------------- */
 #define PW_JSON_DEPTH_MAX 16                    /* nesting deeper than any form needs; stops stack-hungry inputs */
+#define PW_ERROR_FIELD_MAX_BYTES 128            /* an error's field name built from a body's keys ("compensation.currency"), cut there */
 
 /* ---- strings in requests (bytes of UTF-8 unless the name says chars) ------------------ */
 #define PW_EMAIL_MAX_BYTES 254                  /* RFC 5321 path limit */

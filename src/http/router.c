@@ -6,10 +6,13 @@
  *   2. the path must match a route pattern (404) with this method (405 + Allow);
  *   3. the session is read (bearer token, else cookie) and the route's `allow` enforced
  *      (401 / 403); CSRF for cookie sessions on unsafe methods (403 csrf_failed);
+ *   0. a path or query value holding a NUL (%00) is a 400 before anything else;
  *   4. a JSON body is checked: media type (415), route size cap (413), nesting depth and
- *      well-formedness (400 malformed_json), top-level object (400 wrong_type). */
+ *      well-formedness (400 malformed_json), top-level object (400 wrong_type), no string
+ *      holding a NUL (422 naming the field). */
 #include <assert.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,6 +177,75 @@ static int json_depth_ok(const char *text, size_t len)
     return 1;
 }
 
+/* ---- NUL bytes ------------------------------------------------------------------------------
+ * The body parser lets \u0000 through, and C reads a string only up to its first NUL: a
+ * currency "EUR\u0000junk" would be taken for EUR, a deadline with a NUL suffix for the
+ * deadline. So no string with a NUL reaches a validator: the first one found is a 422
+ * naming its field ("compensation.currency"; an array's elements by the array's name).
+ * Object keys cannot hold one (the parser refuses them: 400). Depth is bounded already. */
+
+/* 1 and the field's dotted name in `name` (cut to its size) if some string under v holds a
+ * NUL; 0 if none does. `len` is the length of the name so far. */
+static int find_nul(json_t *v, char *name, size_t len, size_t size)
+{
+    if (json_is_string(v))
+        return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            if (find_nul(item, name, len, size))
+                return 1;
+        }
+        return 0;
+    }
+    const char *key;
+    json_t *item;
+    json_object_foreach(v, key, item) {
+        int n = snprintf(name + len, size - len, "%s%s", len > 0 ? "." : "", key);
+        size_t end = n < 0 ? len : len + (size_t)n < size ? len + (size_t)n : size - 1;
+        if (find_nul(item, name, end, size))
+            return 1;
+        name[len] = '\0';
+    }
+    return 0;
+}
+
+static int refuse_nul(pw_req *rq, pw_error *err)
+{
+    char *name = h2o_mem_alloc_pool(&rq->req->pool, PW_ERROR_FIELD_MAX_BYTES);
+    name[0] = '\0';
+    if (!find_nul(rq->body, name, 0, PW_ERROR_FIELD_MAX_BYTES))
+        return 0;
+    return pw_error_set(err, 422, "validation_failed", name, "%s must not contain a NUL character", name);
+}
+
+/* The path, or a query value, with a NUL (%00 — h2o decodes the path's): the id "12%00"
+ * would be read as 12 and "role=client%00" as client. A 400 naming the query parameter. */
+static int refuse_nul_in_target(pw_req *rq, h2o_iovec_t path, pw_error *err)
+{
+    if (memchr(path.base, '\0', path.len) != NULL)
+        return pw_error_set(err, 400, "malformed_request", "path", "the path must not contain a NUL character");
+    h2o_req_t *req = rq->req;
+    if (req->query_at == SIZE_MAX)
+        return 0;
+    const char *q = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    for (const char *p = q; p + 2 < end; p++) {
+        if (p[0] != '%' || p[1] != '0' || p[2] != '0')
+            continue;
+        const char *key = p;
+        while (key > q && key[-1] != '&')
+            key--;
+        size_t key_len = strcspn(key, "=&");
+        key_len = key_len < PW_ERROR_FIELD_MAX_BYTES - 1 ? key_len : PW_ERROR_FIELD_MAX_BYTES - 1;
+        char *name = h2o_mem_alloc_pool(&req->pool, key_len + 1);
+        memcpy(name, key, key_len);
+        name[key_len] = '\0';
+        return pw_error_set(err, 400, "malformed_request", name, "query parameters must not contain a NUL character");
+    }
+    return 0;
+}
+
 static int parse_body(pw_req *rq, pw_error *err)
 {
     h2o_req_t *req = rq->req;
@@ -196,7 +268,7 @@ static int parse_body(pw_req *rq, pw_error *err)
     if (!json_depth_ok(req->entity.base, req->entity.len))
         return pw_error_set(err, 400, "malformed_json", NULL, "JSON nested deeper than %d levels", PW_JSON_DEPTH_MAX);
     json_error_t jerr;
-    /* NUL is let through so validators can name the field; DECODE_ANY so a bare value is
+    /* NUL is let through so refuse_nul can name the field; DECODE_ANY so a bare value is
      * a wrong_type rather than a parse error. The parser's message is cut before its
      * "near '…'" part: it would echo the body (a password, say) back. */
     rq->body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY,
@@ -210,7 +282,7 @@ static int parse_body(pw_req *rq, pw_error *err)
     }
     if (!json_is_object(rq->body))
         return pw_error_set(err, 400, "wrong_type", NULL, "the body must be a JSON object");
-    return 0;
+    return refuse_nul(rq, err);
 }
 
 static int check_allow(pw_req *rq, pw_error *err)
@@ -288,6 +360,10 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
     char allow[64];
     if (path.len > PW_HTTP_PATH_MAX_BYTES) {
         pw_reply_errorf(rq, 400, "validation_failed", NULL, "the path is longer than %d bytes", PW_HTTP_PATH_MAX_BYTES);
+        return 0;
+    }
+    if (refuse_nul_in_target(rq, path, &err) != 0) {
+        pw_reply_error(rq, &err);
         return 0;
     }
     int index = find_route(rq, req->method, path, allow, sizeof(allow));

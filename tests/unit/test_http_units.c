@@ -172,6 +172,45 @@ static void test_json_depth(void **state)
     assert_true(json_depth_ok("\"\\", 2));
 }
 
+/* ==== find_nul(): which field of a body holds a NUL ======================================== */
+
+/* find_nul over `text` (JSON, \u0000 allowed); the field name in `name`. */
+static int nul_field(const char *text, char *name, size_t size)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_ALLOW_NUL, &jerr);
+    assert_non_null(v);
+    name[0] = '\0';
+    int found = find_nul(v, name, 0, size);
+    json_decref(v);
+    return found;
+}
+
+static void test_find_nul(void **state)
+{
+    (void)state;
+    char name[PW_ERROR_FIELD_MAX_BYTES];
+    assert_false(nul_field("{\"a\":\"x\",\"b\":[\"y\",{\"c\":\"z\"}],\"n\":1,\"t\":true,\"z\":null}", name, sizeof(name)));
+    assert_string_equal(name, "");
+    assert_true(nul_field("{\"currency\":\"EUR\\u0000junk\"}", name, sizeof(name)));
+    assert_string_equal(name, "currency");
+    /* nested: the dotted path; siblings before it leave no trace in the name */
+    assert_true(nul_field("{\"title\":\"ok\",\"compensation\":{\"kind\":\"money\",\"currency\":\"\\u0000\"}}", name,
+                          sizeof(name)));
+    assert_string_equal(name, "compensation.currency");
+    /* an array's elements by the array's name, at any depth */
+    assert_true(nul_field("{\"skills\":[\"a\",\"b\\u0000\"]}", name, sizeof(name)));
+    assert_string_equal(name, "skills");
+    assert_true(nul_field("{\"a\":[{\"b\":[[\"\\u0000\"]]}]}", name, sizeof(name)));
+    assert_string_equal(name, "a.b");
+    /* only a NUL counts: other control characters are the validators' business */
+    assert_false(nul_field("{\"a\":\"\\u0001\\n\\t\"}", name, sizeof(name)));
+    /* a name longer than the buffer is cut, never overrun */
+    char small[8];
+    assert_true(nul_field("{\"abcdef\":{\"ghijkl\":\"\\u0000\"}}", small, sizeof(small)));
+    assert_string_equal(small, "abcdef.");
+}
+
 /* ==== is_ours() and find_route() against the real table ==================================== */
 
 static void test_is_ours(void **state)
@@ -491,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_match_params),
         cmocka_unit_test(test_match_respects_length),
         cmocka_unit_test(test_json_depth),
+        cmocka_unit_test(test_find_nul),
         cmocka_unit_test(test_is_ours),
         cmocka_unit_test(test_find_route),
         cmocka_unit_test(test_route_table_rows),
