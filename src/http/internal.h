@@ -33,6 +33,10 @@ struct pw_loop {
 void pw_router_init(void);                  /* once, before the loops start */
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req);
 
+/* framing.c: 0 if an HTTP/1 request's body length is ambiguous (two Content-Length or
+ * Transfer-Encoding headers, or one of each): a 400, and the connection is closed */
+int pw_framing_ok(h2o_req_t *req);
+
 /* reply.c */
 void pw_reply_finish_log(pw_req *rq, int status);
 void pw_loop_flush_log(pw_loop *loop);

@@ -6,7 +6,9 @@
  *   2. the path must match a route pattern (404) with this method (405 + Allow);
  *   3. the session is read (bearer token, else cookie) and the route's `allow` enforced
  *      (401 / 403); CSRF for cookie sessions on unsafe methods (403 csrf_failed);
- *   0. a path or query value holding a NUL (%00) is a 400 before anything else;
+ *   0. before anything else, whatever the path: an HTTP/1 body whose length is ambiguous
+ *      (framing.c) is a 400 and the connection is closed; then a path or query value
+ *      holding a NUL (%00) is a 400;
  *   4. a JSON body is checked: media type (415), route size cap (413), nesting depth and
  *      well-formedness (400 malformed_json), top-level object (400 wrong_type), no string
  *      holding a NUL (422 naming the field). */
@@ -344,7 +346,8 @@ static void request_id(char out[24], int loop_index, uint64_t counter)
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     h2o_iovec_t path = req->path_normalized;
-    if (!is_ours(path))
+    int framing_ok = pw_framing_ok(req);
+    if (framing_ok && !is_ours(path))
         return -1;
     pw_loop *loop = (pw_loop *)req->conn->ctx;
     pw_req *rq = h2o_mem_alloc_shared(&req->pool, sizeof(*rq), on_dispose);
@@ -358,6 +361,12 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
 
     pw_error err;
     char allow[64];
+    if (!framing_ok) {
+        req->http1_is_persistent = 0;     /* what follows the body may be a smuggled request: never read it */
+        pw_reply_errorf(rq, 400, "malformed_request", NULL,
+                        "more than one Content-Length or Transfer-Encoding, or both (RFC 9112 6.3)");
+        return 0;
+    }
     if (path.len > PW_HTTP_PATH_MAX_BYTES) {
         pw_reply_errorf(rq, 400, "validation_failed", NULL, "the path is longer than %d bytes", PW_HTTP_PATH_MAX_BYTES);
         return 0;
