@@ -286,6 +286,17 @@ describe('every admin read of private data and every admin action is in the log'
   });
 });
 
+test('docs/openapi.yaml names exactly the actions src/market/audit.c records', () => {
+  const code = readFileSync(join(ROOT, 'src', 'market', 'audit.c'), 'utf8');
+  const inCode = [...code.matchAll(/\[PW_AUDIT_\w+\] = "([a-z.]+)"/g)].map((m) => m[1]).sort();
+  const spec = readFileSync(join(ROOT, 'docs', 'openapi.yaml'), 'utf8');
+  const block = /\n    AuditAction:\n      type: string\n      enum:\n((?:        - .+\n)+)/.exec(spec);
+  assert.ok(block, 'AuditAction enum in the spec');
+  const inSpec = block[1].trim().split('\n').map((l) => l.replace(/^\s*- /, '')).sort();
+  assert.ok(inCode.length >= 10, inCode.join(' '));
+  assert.deepEqual(inSpec, inCode);
+});
+
 describe('an answered read is audited on disk', () => {
   test('the entry survives a kill -9 right after the answer', async () => {
     const first = await market();
