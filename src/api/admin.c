@@ -115,7 +115,6 @@ static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
     int items = 0;
     if (pw_audit_list_json(db, &q->filter, q->limit, q->cursor, &call->output, &items) != PW_OK)
         return -1;
-    call->status = 200;
     json_t *detail = json_pack("{s:i}", "items", items);
     if (q->filter.has_action)
         json_object_set_new(detail, "action", json_string(pw_audit_action_name(q->filter.action)));
@@ -123,7 +122,10 @@ static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
         json_object_set_new(detail, "admin_id", pw_json_id(q->filter.admin_id));
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
     json_decref(detail);
-    return rc == PW_OK ? 0 : -1;
+    if (rc != PW_OK)
+        return -1;   /* status still 0: a 503, never an unaudited answer */
+    call->status = 200;
+    return 0;
 }
 
 void pw_api_admin_audit(pw_req *rq)

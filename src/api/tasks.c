@@ -112,15 +112,17 @@ static int admin_read_run(pw_call *call, pw_db *db, int64_t now_ms)
     call->output = render_read(db, a, &t, view, &items);
     if (call->output == NULL)
         return -1;
+    if (view == PW_VIEW_ADMIN) {   /* else they became its worker meanwhile: their own task */
+        json_t *detail = json_pack("{s:s}", "status", pw_task_state_name(t.status));
+        if (items >= 0)
+            json_object_set_new(detail, "items", json_integer(items));
+        int rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
+        json_decref(detail);
+        if (rc != PW_OK)
+            return -1;   /* status still 0: a 503, never an unaudited answer */
+    }
     call->status = 200;
-    if (view != PW_VIEW_ADMIN)   /* they became its worker meanwhile: their own task, nothing to audit */
-        return 0;
-    json_t *detail = json_pack("{s:s}", "status", pw_task_state_name(t.status));
-    if (items >= 0)
-        json_object_set_new(detail, "items", json_integer(items));
-    int rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
-    json_decref(detail);
-    return rc == PW_OK ? 0 : -1;
+    return 0;
 }
 
 static void admin_read_start(pw_req *rq, const pw_task_row *t, admin_read_kind kind, int limit, int64_t cursor)
@@ -345,12 +347,14 @@ static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
     }
     pw_stmt_done(st);
     int shown = n > limit ? limit : n;
-    call->status = 200;
     call->output = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(last) : json_null());
     json_t *detail = json_pack("{s:i}", "items", shown);
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTES_READ, NULL, 0, detail);
     json_decref(detail);
-    return rc == PW_OK ? 0 : -1;
+    if (rc != PW_OK)
+        return -1;   /* status still 0: a 503, never an unaudited answer */
+    call->status = 200;
+    return 0;
 }
 
 void pw_api_disputes_list(pw_req *rq)

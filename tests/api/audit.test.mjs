@@ -13,6 +13,7 @@
 //   * an answered read's entry survives a kill -9 right after the answer.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -297,7 +298,43 @@ test('docs/openapi.yaml names exactly the actions src/market/audit.c records', (
   assert.deepEqual(inSpec, inCode);
 });
 
+/** Runs SQL on the server's database with the sqlite3 shell (scripts/setup.sh installs it). */
+function sqlite(db, sql) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+}
+
 describe('an answered read is audited on disk', () => {
+  test('no audit row, no answer: with the insert failing, every admin read and action is a 503 and changes nothing',
+    async () => {
+      const server = await market();
+      const { base } = server;
+      const admin = await makeAdmin(base, server.db);
+      const { t } = await taskIn(base, admin, 'disputed');
+      const waiting = await taskIn(base, admin, 'dispatching');
+      const open = ok(await api(base, 'GET', `${V1}/admin/disputes?limit=100`, { token: admin.token }));
+      const disputeId = open.items.find((d) => d.task_id === t.id).id;
+      const before = (await auditLog(base, admin.token)).length;
+      sqlite(server.db, "CREATE TRIGGER audit_fails BEFORE INSERT ON admin_audit BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+      const calls = [
+        ['GET', `/tasks/${t.id}/messages`], ['GET', `/tasks/${t.id}`], ['GET', `/tasks/${t.id}/dispatch`],
+        ['GET', '/admin/disputes'], ['GET', '/admin/audit'],
+        ['POST', `/admin/disputes/${disputeId}/resolve`, { outcome: 'refund' }], ['POST', `/tasks/${waiting.t.id}/cancel`],
+      ];
+      for (const [method, path, body] of calls) {
+        const res = await api(base, method, `${V1}${path}`, { token: admin.token, body });
+        assertError(res, 503, 'unavailable');
+        assert.doesNotMatch(res.text, new RegExp(SECRET));
+      }
+      sqlite(server.db, 'DROP TRIGGER audit_fails;');
+      assert.equal(ok(await api(base, 'GET', `${V1}/tasks/${t.id}`, { token: admin.token })).status, 'disputed');
+      assert.equal(ok(await api(base, 'GET', `${V1}/tasks/${waiting.t.id}`, { token: admin.token })).status, 'dispatching');
+      // the log: the reads since (one page read by auditLog, two task reads), nothing of the 503s
+      const log = await auditLog(base, admin.token);
+      assert.equal(log.length, before + 3, JSON.stringify(log.slice(0, 4)));
+    });
+
+
   test('the entry survives a kill -9 right after the answer', async () => {
     const first = await market();
     const admin = await makeAdmin(first.base, first.db);
