@@ -20,6 +20,7 @@
 #include "http/throttle.h"
 #include "dispatch/engine.h"
 #include "market/accounts.h"
+#include "market/audit.h"
 #include "market/scheduler.h"
 #include "store/migrate.h"
 #include "store/writer.h"
@@ -432,6 +433,12 @@ int pw_cli_admin_create(const char *db_path, pw_new_user *user)
         rc = pw_accounts_insert_user(db, user, hash, pw_clock_now_ms(&clock), &row, &err) == 0 ? PW_OK : PW_EDB;
     } else {
         rc = PW_EDB;
+    }
+    if (rc == PW_OK) {   /* in the audit log, in the same transaction; the operator has no admin id */
+        json_t *via = json_pack("{s:s}", "via", "command_line");
+        rc = pw_audit_record(db, pw_clock_now_ms(&clock), 0, found == 1 ? PW_AUDIT_ADMIN_GRANT : PW_AUDIT_ADMIN_CREATE,
+                             "user", row.id, via);
+        json_decref(via);
     }
     rc = rc == PW_OK ? pw_db_exec(db, "COMMIT") : (pw_db_exec(db, "ROLLBACK"), PW_EDB);
     pw_db_close(db);

@@ -1,8 +1,14 @@
-/* admin.c — GET /admin/metrics: the marketplace's figures for its operators. */
+/* admin.c — GET /admin/metrics: the marketplace's figures for its operators (counts and
+ * sums, nobody's private data, so not audited); GET /admin/audit: the audit log of admin
+ * reads and actions (market/audit.h), itself an audited read. The log has no write path:
+ * the route table lists GET alone, so PUT, POST and DELETE on it are 405. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "base/json_util.h"
+#include "market/audit.h"
 #include "market/task_state.h"
 
 static int cmp_i64(const void *a, const void *b)
@@ -71,4 +77,66 @@ void pw_api_admin_metrics(pw_req *rq)
     pw_reply_json(rq, 200, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "tasks_by_state", by_state, "tasks_total",
                                      (json_int_t)total, "fill_rate", fill, "time_to_assign", time_to_assign(db), "gmv",
                                      sums(db, "release", "fee"), "fees", sums(db, "fee", "fee"), "pool", sums(db, "pool_share", "pool_share")));
+}
+
+/* ---- GET /admin/audit ------------------------------------------------------------------------- */
+
+typedef struct audit_query {
+    pw_audit_filter filter;
+    int limit;
+    int64_t cursor;
+} audit_query;
+
+/* ?action= (a name pw_audit_action_parse knows) and ?admin_id= (an id), both optional. */
+static int parse_filter(pw_req *rq, pw_audit_filter *f, pw_error *err)
+{
+    char text[PW_CURSOR_MAX_BYTES + 1];
+    *f = (pw_audit_filter){0};
+    int rc = pw_req_query(rq, "action", text, sizeof(text));
+    if (rc < 0 || (rc > 0 && pw_audit_action_parse(text, &f->action) != 0))
+        return pw_error_set(err, 422, "validation_failed", "action", "action must be one of the audit log's actions");
+    f->has_action = rc > 0;
+    rc = pw_req_query(rq, "admin_id", text, sizeof(text));
+    if (rc == 0)
+        return 0;
+    char *end = text;
+    errno = 0;
+    long long id = rc > 0 ? strtoll(text, &end, 10) : 0;
+    if (rc < 0 || errno != 0 || *end != '\0' || end == text || id <= 0)
+        return pw_error_set(err, 422, "validation_failed", "admin_id", "admin_id must be a user id");
+    f->admin_id = id;
+    return 0;
+}
+
+/* Lists first, then records this read: a page shows the log as it was before it was asked for. */
+static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    audit_query *q = pw_call_data(call);
+    int items = 0;
+    if (pw_audit_list_json(db, &q->filter, q->limit, q->cursor, &call->output, &items) != PW_OK)
+        return -1;
+    json_t *detail = json_pack("{s:i}", "items", items);
+    if (q->filter.has_action)
+        json_object_set_new(detail, "action", json_string(pw_audit_action_name(q->filter.action)));
+    if (q->filter.admin_id != 0)
+        json_object_set_new(detail, "admin_id", pw_json_id(q->filter.admin_id));
+    int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
+    json_decref(detail);
+    if (rc != PW_OK)
+        return -1;   /* status still 0: a 503, never an unaudited answer */
+    call->status = 200;
+    return 0;
+}
+
+void pw_api_admin_audit(pw_req *rq)
+{
+    audit_query q;
+    pw_error err;
+    if (pw_api_page(rq, &q.limit, &q.cursor, &err) != 0 || parse_filter(rq, &q.filter, &err) != 0)
+        return pw_reply_error(rq, &err);
+    pw_call *call = pw_call_new(rq, sizeof(audit_query));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    *(audit_query *)pw_call_data(call) = q;
+    pw_call_write(call, audit_run, NULL);
 }

@@ -1,14 +1,22 @@
 /* tasks.c — the task endpoints: post, read, list, the lifecycle actions, the dispatch
  * explanation, messages, and the admin's disputes. Reads use the loop's connection;
  * every change is one writer call that answers with the task as it now is. Anyone who
- * is not the task's client, its assigned worker or an admin gets 404 for any of them. */
+ * is not the task's client, its assigned worker or an admin gets 404 for any of them.
+ *
+ * An admin's read of someone else's task (and of the disputes) is the exception: it is
+ * answered from the writer, in the transaction that writes its row of the audit log
+ * (market/audit.h), so no such answer leaves before its row is on disk. Admins read a
+ * task's messages only once it is disputed or resolved, and never write in them. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "base/json_util.h"
 #include "market/accounts.h"
+#include "market/audit.h"
 #include "market/tasks.h"
+
+#define MESSAGES_REFUSED "admins read a task's messages only once it is disputed or resolved"
 
 
 /* ---- POST /tasks ------------------------------------------------------------------------------- */
@@ -54,12 +62,87 @@ static int load_visible(pw_req *rq, pw_task_row *t, pw_task_view *view)
     return 0;
 }
 
+/* ---- an admin's reads: on the writer, with their audit row ------------------------------------- */
+
+typedef enum { READ_TASK, READ_MESSAGES, READ_DISPATCH } admin_read_kind;
+
+static const pw_audit_action read_actions[] = {
+    [READ_TASK] = PW_AUDIT_TASK_READ,
+    [READ_MESSAGES] = PW_AUDIT_TASK_MESSAGES_READ,
+    [READ_DISPATCH] = PW_AUDIT_TASK_DISPATCH_READ,
+};
+
+typedef struct admin_read {
+    int64_t task_id;
+    admin_read_kind kind;
+    int limit;                                /* messages: the page asked for */
+    int64_t cursor;
+} admin_read;
+
+/* The answer; *items_out: how many messages it holds (-1: not a list). */
+static json_t *render_read(pw_db *db, const admin_read *a, const pw_task_row *t, pw_task_view view, int *items_out)
+{
+    json_t *out = NULL;
+    *items_out = -1;
+    if (a->kind == READ_TASK)
+        return pw_tasks_json(db, t, view);
+    if (a->kind == READ_DISPATCH)
+        return pw_tasks_dispatch_json(db, t, view);
+    if (pw_tasks_messages_json(db, t->id, a->limit, a->cursor, &out) != PW_OK)
+        return NULL;
+    *items_out = (int)json_array_size(json_object_get(out, "items"));
+    return out;
+}
+
+/* Reads again on the writer (the task may have moved on since the loop looked), answers,
+ * and records the read; a failed record rolls the answer back into a 503. */
+static int admin_read_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    admin_read *a = pw_call_data(call);
+    pw_task_row t;
+    int found = pw_tasks_load(db, a->task_id, &t);
+    if (found < 0)
+        return -1;
+    pw_task_view view = found ? pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles) : PW_VIEW_NONE;
+    if (view == PW_VIEW_NONE)
+        return pw_call_failf(call, 404, "not_found", NULL, "no such task");
+    if (a->kind == READ_MESSAGES && !pw_tasks_messages_readable(&t, view))
+        return pw_call_failf(call, 403, "forbidden", NULL, MESSAGES_REFUSED);
+    int items;
+    call->output = render_read(db, a, &t, view, &items);
+    if (call->output == NULL)
+        return -1;
+    if (view == PW_VIEW_ADMIN) {   /* else they became its worker meanwhile: their own task */
+        json_t *detail = json_pack("{s:s}", "status", pw_task_state_name(t.status));
+        if (items >= 0)
+            json_object_set_new(detail, "items", json_integer(items));
+        int rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
+        json_decref(detail);
+        if (rc != PW_OK)
+            return -1;   /* status still 0: a 503, never an unaudited answer */
+    }
+    call->status = 200;
+    return 0;
+}
+
+static void admin_read_start(pw_req *rq, const pw_task_row *t, admin_read_kind kind, int limit, int64_t cursor)
+{
+    pw_call *call = pw_call_new(rq, sizeof(admin_read));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    *(admin_read *)pw_call_data(call) = (admin_read){.task_id = t->id, .kind = kind, .limit = limit, .cursor = cursor};
+    pw_call_write(call, admin_read_run, NULL);
+}
+
 void pw_api_tasks_get(pw_req *rq)
 {
     pw_task_row t;
     pw_task_view view;
-    if (load_visible(rq, &t, &view) == 0)
-        pw_reply_json(rq, 200, pw_tasks_json(pw_loop_db(rq->loop), &t, view));
+    if (load_visible(rq, &t, &view) != 0)
+        return;
+    if (view == PW_VIEW_ADMIN)
+        return admin_read_start(rq, &t, READ_TASK, 0, 0);
+    pw_reply_json(rq, 200, pw_tasks_json(pw_loop_db(rq->loop), &t, view));
 }
 
 void pw_api_tasks_list(pw_req *rq)
@@ -84,8 +167,11 @@ void pw_api_tasks_dispatch(pw_req *rq)
 {
     pw_task_row t;
     pw_task_view view;
-    if (load_visible(rq, &t, &view) == 0)
-        pw_reply_json(rq, 200, pw_tasks_dispatch_json(pw_loop_db(rq->loop), &t, view));
+    if (load_visible(rq, &t, &view) != 0)
+        return;
+    if (view == PW_VIEW_ADMIN)   /* audited: the admin's read goes through the writer */
+        return admin_read_start(rq, &t, READ_DISPATCH, 0, 0);
+    pw_reply_json(rq, 200, pw_tasks_dispatch_json(pw_loop_db(rq->loop), &t, view));
 }
 
 /* ---- actions ------------------------------------------------------------------------------------ */
@@ -96,14 +182,35 @@ typedef struct action {
     char note[4 * PW_NOTE_MAX_CHARS + 1];
 } action;
 
+/* An admin acting on a task that is not theirs (a cancel): its row of the audit log, in
+ * the action's transaction. */
+static int audit_action(pw_db *db, const pw_call *call, const action *a, const pw_task_row *t, pw_task_state from,
+                        int64_t now_ms)
+{
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "event", pw_task_event_name(a->event), "from",
+                               pw_task_state_name(from), "to", pw_task_state_name(t->status));
+    int rc = pw_audit_record(db, now_ms, call->auth.user_id,
+                             a->event == PW_EV_CANCEL ? PW_AUDIT_TASK_CANCEL : PW_AUDIT_TASK_ACTION, "task", t->id,
+                             detail);
+    json_decref(detail);
+    return rc;
+}
+
 static int action_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     action *a = pw_call_data(call);
+    pw_task_row t;
+    /* as whom the caller acts is decided before the action (it may change who the worker is) */
+    int as_admin = 0;
+    if ((call->auth.roles & PW_ROLE_ADMIN) && pw_tasks_load(db, a->task_id, &t) == 1)
+        as_admin = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles) == PW_VIEW_ADMIN;
+    pw_task_state from = as_admin ? t.status : PW_TASK_DISPATCHING;
     if (pw_tasks_act(db, call->app->policy, a->task_id, call->auth.user_id, call->auth.roles, a->event, a->note,
                      now_ms, &call->error) != 0)
         return pw_call_fail(call, &call->error);
-    pw_task_row t;
     if (pw_tasks_load(db, a->task_id, &t) != 1)
+        return -1;
+    if (as_admin && audit_action(db, call, a, &t, from, now_ms) != PW_OK)
         return -1;
     call->status = 200;
     pw_task_view view = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles);
@@ -158,8 +265,12 @@ void pw_api_messages_list(pw_req *rq)
     int64_t cursor;
     if (load_visible(rq, &t, &view) != 0)
         return;
+    if (!pw_tasks_messages_readable(&t, view))
+        return pw_reply_errorf(rq, 403, "forbidden", NULL, MESSAGES_REFUSED);
     if (pw_api_page(rq, &limit, &cursor, &err) != 0)
         return pw_reply_error(rq, &err);
+    if (view == PW_VIEW_ADMIN)
+        return admin_read_start(rq, &t, READ_MESSAGES, limit, cursor);
     json_t *out = NULL;
     pw_tasks_messages_json(pw_loop_db(rq->loop), t.id, limit, cursor, &out);
     pw_reply_json(rq, 200, out);
@@ -174,8 +285,13 @@ static int message_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     message *m = pw_call_data(call);
     pw_task_row t;
-    if (pw_tasks_load(db, m->task_id, &t) != 1 || pw_tasks_viewer(&t, call->auth.user_id, 0) == PW_VIEW_NONE)
+    pw_task_view view = pw_tasks_load(db, m->task_id, &t) == 1 ? pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles)
+                                                               : PW_VIEW_NONE;
+    if (view == PW_VIEW_NONE)
         return pw_call_failf(call, 404, "not_found", NULL, "no such task");
+    /* the conversation is the two parties': an admin reads it in a dispute, never writes in it */
+    if (view == PW_VIEW_ADMIN)
+        return pw_call_failf(call, 403, "forbidden", NULL, "only the task's client and assigned worker write messages");
     if (pw_tasks_add_message(db, t.id, call->auth.user_id, m->body, now_ms, &call->output) != PW_OK)
         return -1;
     call->status = 201;
@@ -202,17 +318,20 @@ void pw_api_messages_create(pw_req *rq)
 
 /* ---- admin: disputes ------------------------------------------------------------------------------ */
 
-void pw_api_disputes_list(pw_req *rq)
-{
-    pw_error err;
+typedef struct page {
     int limit;
     int64_t cursor;
-    if (pw_api_page(rq, &limit, &cursor, &err) != 0)
-        return pw_reply_error(rq, &err);
-    pw_stmt *st = pw_db_stmt(pw_loop_db(rq->loop),
+} page;
+
+/* On the writer: the page, and its row of the audit log (the reasons are the parties' words). */
+static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
+{
+    page *p = pw_call_data(call);
+    int limit = p->limit;
+    pw_stmt *st = pw_db_stmt(db,
         "SELECT id, task_id, opened_by, reason, created_at FROM disputes WHERE status = 'open' AND id > ? "
         "ORDER BY id LIMIT ?");
-    pw_stmt_int64(st, 1, cursor);
+    pw_stmt_int64(st, 1, p->cursor);
     pw_stmt_int64(st, 2, limit + 1);
     json_t *items = json_array();
     int64_t last = 0;
@@ -227,8 +346,29 @@ void pw_api_disputes_list(pw_req *rq)
                                                pw_stmt_column_text(st, 3), "status", "open", "created_at", at));
     }
     pw_stmt_done(st);
-    pw_reply_json(rq, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                                     n > limit ? pw_json_id(last) : json_null()));
+    int shown = n > limit ? limit : n;
+    call->output = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(last) : json_null());
+    json_t *detail = json_pack("{s:i}", "items", shown);
+    int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTES_READ, NULL, 0, detail);
+    json_decref(detail);
+    if (rc != PW_OK)
+        return -1;   /* status still 0: a 503, never an unaudited answer */
+    call->status = 200;
+    return 0;
+}
+
+void pw_api_disputes_list(pw_req *rq)
+{
+    pw_error err;
+    int limit;
+    int64_t cursor;
+    if (pw_api_page(rq, &limit, &cursor, &err) != 0)
+        return pw_reply_error(rq, &err);
+    pw_call *call = pw_call_new(rq, sizeof(page));
+    if (call == NULL)
+        return pw_api_reply_nomem(rq);
+    *(page *)pw_call_data(call) = (page){.limit = limit, .cursor = cursor};
+    pw_call_write(call, disputes_run, NULL);
 }
 
 typedef struct resolution {
@@ -249,6 +389,13 @@ static int resolve_run(pw_call *call, pw_db *db, int64_t now_ms)
     if (pw_tasks_resolve(db, call->app->policy, task_id, call->auth.user_id, r->outcome, r->worker_share_pct, now_ms,
                          &call->error) != 0)
         return pw_call_fail(call, &call->error);
+    json_t *detail = json_pack("{s:o, s:s}", "task_id", pw_json_id(task_id), "outcome", r->outcome);
+    if (strcmp(r->outcome, "split") == 0)
+        json_object_set_new(detail, "worker_share_pct", json_integer(r->worker_share_pct));
+    int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", r->dispute_id, detail);
+    json_decref(detail);
+    if (rc != PW_OK)
+        return -1;
     pw_task_row t;
     if (pw_tasks_load(db, task_id, &t) != 1)
         return -1;

@@ -134,5 +134,6 @@
 #define PW_ROUTES_MAX 128                       /* route table rows the request counters have room for */
 #define PW_LOG_LINE_MAX_BYTES 2048              /* one log line; a longer one is cut and marked */
 #define PW_ADMIN_ASSIGN_SAMPLE_MAX 10000        /* newest first assignments sampled for the time-to-assign percentiles */
+#define PW_AUDIT_DETAIL_MAX_BYTES 512           /* an audit row's detail: ids, states and counts only, never copied text */
 
 #endif

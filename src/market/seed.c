@@ -15,9 +15,11 @@
 
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/json_util.h"
 #include "base/roles.h"
 #include "cli.h"
 #include "market/accounts.h"
+#include "market/audit.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
 
@@ -139,6 +141,22 @@ static int act(seed_ctx *s, int64_t task_id, int64_t user, int roles, pw_task_ev
 }
 
 /* Drives one task from posting to its target state. */
+/* The demo admin's resolution, in the audit log as one through the API would be. */
+static int audit_resolution(seed_ctx *s, int64_t task_id, int64_t admin_id)
+{
+    pw_stmt *st = pw_db_stmt(s->db, "SELECT id FROM disputes WHERE task_id = ?");
+    pw_stmt_int64(st, 1, task_id);
+    int64_t dispute_id = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
+    pw_stmt_done(st);
+    if (dispute_id == 0)
+        return -1;
+    json_t *detail = json_pack("{s:o, s:s, s:i}", "task_id", pw_json_id(task_id), "outcome", "split",
+                               "worker_share_pct", 60);
+    int rc = pw_audit_record(s->db, s->now_ms, admin_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", dispute_id, detail);
+    json_decref(detail);
+    return rc == PW_OK ? 0 : -1;
+}
+
 static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
 {
     pw_new_task t = {.urgent = d->urgent, .deadline_ms = s->now_ms + 5LL * 86400 * 1000};
@@ -190,7 +208,9 @@ static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
         if (d->target == PW_TASK_DISPUTED)
             return 0;
         s->now_ms += 3600 * 1000;
-        return pw_tasks_resolve(s->db, &s->policy, id, admin_id, "split", 60, s->now_ms, &err);
+        if (pw_tasks_resolve(s->db, &s->policy, id, admin_id, "split", 60, s->now_ms, &err) != 0)
+            return -1;
+        return audit_resolution(s, id, admin_id);
     }
     if (act(s, id, worker, PW_ROLE_WORKER, PW_EV_SUBMIT, "Done: see the photos in the messages.") != 0)
         return -1;
@@ -207,6 +227,11 @@ static int seed(seed_ctx *s, int64_t real_now_ms)
 {
     int64_t admin_id;
     if (make_user(s, "Demo Admin", "admin@demo.peerwork", PW_ROLE_ADMIN | PW_ROLE_CLIENT, &admin_id) != 0)
+        return -1;
+    json_t *via = json_pack("{s:s}", "via", "seed");
+    int rc = pw_audit_record(s->db, s->now_ms, 0, PW_AUDIT_ADMIN_CREATE, "user", admin_id, via);
+    json_decref(via);
+    if (rc != PW_OK)
         return -1;
     for (int i = 0; i < 6; i++) {
         if (make_user(s, clients[i][0], clients[i][1], PW_ROLE_CLIENT, &s->client_ids[i]) != 0)

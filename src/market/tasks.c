@@ -436,3 +436,10 @@ int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor
     *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(last) : json_null());
     return PW_OK;
 }
+
+int pw_tasks_messages_readable(const pw_task_row *t, pw_task_view view)
+{
+    if (view == PW_VIEW_CLIENT || view == PW_VIEW_WORKER)
+        return 1;
+    return view == PW_VIEW_ADMIN && (t->status == PW_TASK_DISPUTED || t->status == PW_TASK_RESOLVED);
+}

@@ -100,6 +100,10 @@ json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view vie
 int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms,
                          json_t **out);
 int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor, json_t **out);
+/* Who may read a task's messages: its client and assigned worker always (1); an admin who
+ * is neither only once the task is disputed or resolved (1), before that not (0): the
+ * conversation is the two parties', and a dispute is what an admin needs it for. */
+int pw_tasks_messages_readable(const pw_task_row *t, pw_task_view view);
 
 /* Appends to the task's timeline. */
 int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char *event, const char *from,
