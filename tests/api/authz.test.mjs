@@ -44,6 +44,7 @@ function routeRows() {
 //   'dispute' (an open dispute), or none. fresh: a new object per caller (the call changes it).
 // body(ctx): the request body; query: appended to the path; secondSession: sent from a
 // session of its own. expect: the status for [anon, client, worker, admin, stranger].
+// An entry may be a list of such cases (the same route on objects in other states).
 const money = { kind: 'money', amount: 1000, currency: 'EUR' };
 const MATRIX = {
   'GET /healthz':                           { expect: [200, 200, 200, 200, 200] },
@@ -74,12 +75,20 @@ const MATRIX = {
   'POST /api/v1/tasks/{id}/approve':        { object: 'submitted', fresh: true, expect: [401, 200, 403, 403, 404] },
   'POST /api/v1/tasks/{id}/cancel':         { object: 'assigned', fresh: true, expect: [401, 200, 403, 200, 404] },
   'POST /api/v1/tasks/{id}/dispute':        { object: 'in_progress', fresh: true, body: () => ({ reason: 'not done' }), expect: [401, 200, 200, 403, 404] },
-  'GET /api/v1/tasks/{id}/messages':        { object: 'assigned', expect: [401, 200, 200, 200, 404] },
-  'POST /api/v1/tasks/{id}/messages':       { object: 'assigned', body: () => ({ body: 'hello' }), expect: [401, 201, 201, 404, 404] },
+  // an admin reads a task's messages only once it is disputed or resolved (audited), and never posts
+  'GET /api/v1/tasks/{id}/messages': [
+    { object: 'assigned', expect: [401, 200, 200, 403, 404] },
+    { object: 'disputed', expect: [401, 200, 200, 200, 404] },
+  ],
+  'POST /api/v1/tasks/{id}/messages':       { object: 'assigned', body: () => ({ body: 'hello' }), expect: [401, 201, 201, 403, 404] },
   'GET /api/v1/admin/metrics':              { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/disputes':             { expect: [401, 403, 403, 200, 403] },
+  'GET /api/v1/admin/audit':                { expect: [401, 403, 403, 200, 403] },
   'POST /api/v1/admin/disputes/{id}/resolve': { object: 'dispute', fresh: true, body: () => ({ outcome: 'refund' }), expect: [401, 403, 403, 200, 403] },
 };
+
+/** The cases of a route's entry, as a list (empty if it has none). */
+const cases = (route) => (MATRIX[route] === undefined ? [] : [].concat(MATRIX[route]));
 
 let server;
 let base;
@@ -159,15 +168,16 @@ describe('the route table, as every kind of caller', () => {
 
   test('a route that needs a session never answers anonymous callers with anything but 401', () => {
     for (const r of routeRows()) {
-      if (r.allow !== 'ANY' && MATRIX[r.key]) assert.equal(MATRIX[r.key].expect[0], 401, r.key);
+      for (const entry of r.allow !== 'ANY' ? cases(r.key) : []) assert.equal(entry.expect[0], 401, r.key);
     }
   });
 
   test('each caller gets exactly the status the matrix says', async () => {
     const got = {};
     const want = {};
-    for (const [key, entry] of Object.entries(MATRIX)) {
-      const [method, pattern] = key.split(' ');
+    for (const route of Object.keys(MATRIX)) for (const entry of cases(route)) {
+      const [method, pattern] = route.split(' ');
+      const key = cases(route).length > 1 ? `${route} (${entry.object})` : route;
       const shared = entry.object && !entry.fresh ? await objectFor(entry, key) : null;
       got[key] = [];
       want[key] = entry.expect;
@@ -184,7 +194,7 @@ describe('the route table, as every kind of caller', () => {
   });
 
   test('an id that names nothing is a 404 to everyone signed in', async () => {
-    for (const [key, entry] of Object.entries(MATRIX)) {
+    for (const [key, entry] of Object.keys(MATRIX).map((k) => [k, cases(k)[0]])) {
       if (!entry.object || entry.object === 'user' || key.includes('/admin/')) continue;
       const [method, pattern] = key.split(' ');
       for (const actor of ACTORS.slice(1)) {
