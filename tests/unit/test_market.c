@@ -881,7 +881,9 @@ static void test_worker_profile_parse(void **state)
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"]}", 422, "remote"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": \"yes\"}", 400, "remote"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": 1}", 400, "remote"},
-        {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 0}", 422, "radius_km"},
+        /* a radius is measured from a place: with one it is 1 to 500 */
+        {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"location\": {\"lat\": 1, \"lon\": 2}, "
+         "\"radius_km\": 0}", 422, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 501}", 422, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": -5}", 422, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 2.5}", 400, "radius_km"},
@@ -897,6 +899,11 @@ static void test_worker_profile_parse(void **state)
         assert_int_equal(rc, -1);
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", bad[i].field);
     }
+    /* without a place no radius is needed: 0 says so (a remote-only worker) */
+    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 0}", &p,
+                             &err),
+                     0);
+    assert_int_equal(p.radius_km, 0);
     /* radius bounds are inclusive; null means the default */
     assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 1}", &p,
                              &err),
