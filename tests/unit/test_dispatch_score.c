@@ -9,7 +9,10 @@
  *   - --dispatch-weights parsing: any subset of keys over the defaults, and every kind of
  *     bad text refused with *w unchanged;
  *   - neutral reputation 0.6 until rated, and the rating scale 1..5 -> 0..1;
- *   - a worked example whose numbers are computed by hand below.
+ *   - a worked example whose numbers are computed by hand below;
+ *   - what a client is shown (pw_dispatch_shown_parts/_json): the same for two bases in
+ *     one public cell, 2-decimal parts, the distance part from the public area's band, the
+ *     score the weighted sum of the shown parts.
  * The default weights come from pw_dispatch_policy_defaults and are checked first, so a
  * change of policy shows up here as one clear failure. */
 #include <setjmp.h>
