@@ -150,6 +150,8 @@ static const char SERVE_USAGE[] =
     "  --pool-share-bps BPS    share of fees paid into the workers' profit-sharing pool (default 2000 = 20%)\n"
     "  --remote-cap N          remote tasks one worker may hold at once (default 3; local tasks: 1)\n"
     "  --heartbeat-timeout-s S an active worker not heard from in S seconds becomes inactive (default 900)\n"
+    "  --cancel-limit N        a client whose tasks were cancelled or expired N times in the last 24 hours\n"
+    "                          gets 429 on POST /tasks until the oldest of those ages out (default 5)\n"
     "  --dispatch-weights W    scoring weights over the defaults, e.g. fit=0.35,distance=0.2,reputation=0.15,\n"
     "                          reliability=0.1,fairness=0.2,bad_pairing=0.5,earned_half=5000\n"
     "                          (env PEERWORK_DISPATCH_WEIGHTS; see docs/ARCHITECTURE.md, The score)\n"
@@ -161,7 +163,7 @@ static const char SERVE_USAGE[] =
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
     enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
-           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_MAXCONN, O_DTHREADS, O_HELP };
+           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_MAXCONN, O_DTHREADS, O_CANCEL_LIMIT, O_HELP };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
         {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
@@ -174,6 +176,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         {"dispatch-weights", required_argument, NULL, O_WEIGHTS},
         {"max-connections", required_argument, NULL, O_MAXCONN},
         {"dispatch-threads", required_argument, NULL, O_DTHREADS},
+        {"cancel-limit", required_argument, NULL, O_CANCEL_LIMIT},
         {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int opt, rc = 0;
     optind = 1;
@@ -201,6 +204,9 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_WEIGHTS: rc = check_weights("--dispatch-weights", optarg, cfg); break;
         case O_DTHREADS:
             rc = parse_int("--dispatch-threads", optarg, 1, PW_DISPATCH_SEARCH_THREADS_MAX, &cfg->dispatch_threads);
+            break;
+        case O_CANCEL_LIMIT:
+            rc = parse_int("--cancel-limit", optarg, 1, PW_CANCELS_PER_WINDOW_MAX, &cfg->cancel_limit);
             break;
         case O_SECURE: cfg->cookie_secure = 1; break;
         case O_DEVCLOCK: cfg->dev_clock = 1; break;

@@ -163,12 +163,16 @@ void pw_api_tasks_list(pw_req *rq)
     pw_reply_json(rq, 200, out);
 }
 
+/* Why the task went to its worker: for its client and admins only. The assigned worker
+ * knows the task (403, not 404), but the explanation is about the client's choice. */
 void pw_api_tasks_dispatch(pw_req *rq)
 {
     pw_task_row t;
     pw_task_view view;
     if (load_visible(rq, &t, &view) != 0)
         return;
+    if (view == PW_VIEW_WORKER)
+        return pw_reply_errorf(rq, 403, "forbidden", NULL, "only the task's client and admins may read its dispatch");
     if (view == PW_VIEW_ADMIN)   /* audited: the admin's read goes through the writer */
         return admin_read_start(rq, &t, READ_DISPATCH, 0, 0);
     pw_reply_json(rq, 200, pw_tasks_dispatch_json(pw_loop_db(rq->loop), &t, view));

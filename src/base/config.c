@@ -28,5 +28,6 @@ void pw_config_defaults(pw_config *cfg)
     cfg->pool_share_bps = 2000;
     cfg->remote_cap = 3;
     cfg->heartbeat_timeout_s = 15 * 60;
+    cfg->cancel_limit = PW_CANCELS_PER_WINDOW;
     cfg->group_commit = 1;
 }

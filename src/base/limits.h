@@ -99,7 +99,13 @@
 #define PW_ENGINE_DIRTY_MAX 65536               /* workers re-read after one commit; past it the index is rebuilt */
 #define PW_DISPATCH_WEIGHTS_MAX_CHARS 255       /* --dispatch-weights text */
 #define PW_DISPATCH_WEIGHT_NUMBER_MAX_CHARS 47  /* one value in it */
-#define PW_DISPATCH_EXPLAIN_MAX 10              /* candidates kept in a task's explanation */
+/* Probing by post-and-cancel (docs/SECURITY.md, "Locating workers"): who gets assigned
+ * still says who is in radius of a point, so a client's tasks that ended with no work
+ * done (cancelled, or expired unfilled: both return the escrow) are counted over a
+ * rolling window, from the database; at the limit POST /tasks is 429 with Retry-After. */
+#define PW_CANCEL_WINDOW_S (24 * 3600)          /* a rolling day */
+#define PW_CANCELS_PER_WINDOW 5                 /* default of --cancel-limit: more than a client who means it withdraws in a day */
+#define PW_CANCELS_PER_WINDOW_MAX 100000        /* the most --cancel-limit may allow */
 #define PW_TIMELINE_MAX 200                     /* timeline events returned with a task */
 #define PW_REMOTE_CONCURRENT_MAX 15             /* cap on --remote-cap: the index counts held tasks in 4 bits */
 

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/geo.h"
 #include "base/limits.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
@@ -125,40 +126,64 @@ double pw_dispatch_score(const pw_dispatch_weights *w, const pw_candidate *c, pw
     return p->total;
 }
 
-json_t *pw_score_parts_json(const pw_candidate *c, const pw_score_parts *p)
+/* ---- what is shown ------------------------------------------------------------------------ */
+
+static double round2(double v) { return round(v * 100) / 100; }
+
+void pw_dispatch_shown_parts(const pw_dispatch_weights *w, const pw_candidate *c, const pw_score_parts *exact,
+                             double shown_km, pw_score_parts *shown)
 {
+    double distance = 1.0;
+    if (!c->remote_task)
+        distance = c->radius_km > 0 ? fmax(0.0, 1.0 - shown_km / (double)c->radius_km) : 0.0;
+    /* Only the distance part looks at where the worker is; the rest are rounded so that a
+     * shown total never carries more digits than the parts it is the sum of. */
+    *shown = (pw_score_parts){.fit = round2(exact->fit), .distance = round2(distance),
+                              .reputation = round2(exact->reputation), .reliability = round2(exact->reliability),
+                              .fairness = round2(exact->fairness), .pairing = round2(exact->pairing)};
+    shown->total = (w->fit * shown->fit + w->distance * shown->distance + w->reputation * shown->reputation +
+                    w->reliability * shown->reliability + w->fairness * shown->fairness) * shown->pairing;
+}
+
+json_t *pw_dispatch_shown_json(const pw_dispatch_weights *w, const pw_candidate *c, const pw_score_parts *exact,
+                               int64_t task_lat_e6, int64_t task_lon_e6)
+{
+    double km = c->remote_task ? 0 : pw_geo_shown_distance_km(task_lat_e6, task_lon_e6, c->base_lat_e6, c->base_lon_e6);
+    pw_score_parts p;
+    pw_dispatch_shown_parts(w, c, exact, km, &p);
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)c->worker_id);
-    json_t *o = json_pack("{s:s, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}}", "worker_id", id, "score", p->total,
-                          "parts", "fit", p->fit, "distance", p->distance, "reputation", p->reputation,
-                          "reliability", p->reliability, "fairness", p->fairness, "pairing", p->pairing);
+    json_t *o = json_pack("{s:s, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}}", "worker_id", id, "score", p.total,
+                          "parts", "fit", p.fit, "distance", p.distance, "reputation", p.reputation,
+                          "reliability", p.reliability, "fairness", p.fairness, "pairing", p.pairing);
     if (!c->remote_task)
-        json_object_set_new(o, "distance_km", json_real(round(c->distance_km * 10) / 10));
+        json_object_set_new(o, "distance_km", json_real(km));
     return o;
 }
 
 /* ---- explanations ------------------------------------------------------------------------- */
 
-static json_t *explain(const pw_engine_task *t, const pw_engine_candidate *cands, int count, int chosen,
-                       int considered, const char *policy)
+/* What the client (and an admin) may read about why the chosen worker got the task: the
+ * count of candidates, the chosen one's shown parts, the policy and a reason without
+ * numbers. Other candidates are neither named nor scored: their ids, scores or parts
+ * would tell a client who else is near a point of its choosing, and how near. */
+static json_t *explain(const pw_dispatch_weights *weights, const pw_engine_task *t, const pw_engine_candidate *cands,
+                       int chosen, int considered, const char *policy)
 {
     json_t *list = json_array();
-    for (int i = 0; i < count && i < PW_DISPATCH_EXPLAIN_MAX; i++)
-        json_array_append_new(list, pw_score_parts_json(&cands[i].c, &cands[i].parts));
-    if (chosen >= PW_DISPATCH_EXPLAIN_MAX)
-        json_array_append_new(list, pw_score_parts_json(&cands[chosen].c, &cands[chosen].parts));
-    char why[240];
-    const pw_score_parts *w = &cands[chosen].parts;
-    if (count == 1)
-        snprintf(why, sizeof(why), "the only available worker who fits (score %.3f)", w->total);
-    else if (chosen == 0)
-        snprintf(why, sizeof(why), "highest score of %d available workers who fit (%.3f; next %.3f)", considered,
-                 w->total, cands[1].parts.total);
+    json_array_append_new(list, pw_dispatch_shown_json(weights, &cands[chosen].c, &cands[chosen].parts, t->lat_e6,
+                                                       t->lon_e6));
+    char why[160];
+    if (strcmp(policy, "batch") == 0)
+        snprintf(why, sizeof(why), "the round's optimal assignment of the waiting tasks to the available workers "
+                 "(%d fit this task)", considered);
+    else if (considered <= 1)
+        snprintf(why, sizeof(why), "the only available worker who fits");
     else
-        snprintf(why, sizeof(why), "score %.3f, rank %d of %d: the round's optimal assignment gave the higher-ranked "
-                 "workers to other waiting tasks", w->total, chosen + 1, considered);
-    return json_pack("{s:i, s:o, s:s, s:s, s:f}", "candidates_considered", considered, "candidates", list, "policy",
-                     policy, "why", why, "client_standing", t->client_standing);
+        snprintf(why, sizeof(why), "the highest score of %d available workers who fit", considered);
+    return json_pack("{s:i, s:o, s:s, s:s, s:f, s:s}", "candidates_considered", considered, "candidates", list,
+                     "policy", policy, "why", why, "client_standing", t->client_standing, "distance_basis",
+                     "public_area");
 }
 
 /* The round's weight of the task, shown with a batch explanation. */
@@ -187,7 +212,7 @@ int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, in
     int considered = 0;
     int n = pw_engine_candidates(p->engine, &t, now_ms, PW_DISPATCH_TOP_K, cands, &considered);
     if (n > 0) {
-        json_t *why = explain(&t, cands, n, 0, considered, "greedy");
+        json_t *why = explain(&p->weights, &t, cands, 0, considered, "greedy");
         rc = pw_tasks_assign(db, p, &row, cands[0].c.worker_id, cands[0].parts.total, why, now_ms);
         json_decref(why);
         if (rc == PW_OK) {
@@ -276,7 +301,7 @@ int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, in
         if (j < 0)
             continue;
         const pw_engine_candidate *c = &r.cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K];
-        json_t *why = explain(&r.tasks[i], c, r.counts[i], j, r.counts[i], "batch");
+        json_t *why = explain(&p->weights, &r.tasks[i], c, j, r.counts[i], "batch");
         explain_weight(why, &r.tasks[i], now_ms);
         rc = pw_tasks_assign(db, p, &r.rows[i], c[j].c.worker_id, c[j].parts.total, why, now_ms);
         json_decref(why);

@@ -6,8 +6,10 @@
  * maximises the total score. Candidates are active workers whose skills or category fit,
  * who are in radius (or remote for a remote task), not busy (1 local task at a time,
  * up to remote_cap remote ones), not the client, and not already tried on this task.
- * Every assignment stores its explanation: the candidates considered, each score's
- * parts, and why the winner won (GET /tasks/{id}/dispatch). */
+ * Every assignment stores its explanation for the client and admins (GET
+ * /tasks/{id}/dispatch): how many candidates were considered, the chosen worker's score
+ * parts as they may be shown (pw_dispatch_shown_parts: from the public area, never the
+ * exact distance), and why the winner won. Other candidates are not named. */
 #ifndef PW_DISPATCH_H
 #define PW_DISPATCH_H
 #include <jansson.h>
@@ -55,7 +57,8 @@ typedef struct pw_candidate {
     int skills_matched;      /* of those, the worker has */
     int category_match;      /* the worker lists the task's category */
     int remote_task;         /* the task has no location */
-    double distance_km;      /* local tasks: from the worker's base */
+    double distance_km;      /* local tasks: from the worker's base (exact: never shown) */
+    int32_t base_lat_e6, base_lon_e6; /* local tasks: the worker's base (private: shown only through base/geo.h) */
     int radius_km;           /* the worker's radius */
     double rating;           /* 1..5, or < 0 if not rated yet */
     int64_t acked, missed_acks, releases, completed, on_time; /* the record */
@@ -73,7 +76,18 @@ typedef struct pw_score_parts {
 
 /* Pure. Returns the total; fills parts. */
 double pw_dispatch_score(const pw_dispatch_weights *w, const pw_candidate *c, pw_score_parts *parts);
-json_t *pw_score_parts_json(const pw_candidate *c, const pw_score_parts *p);
+
+/* What a client or an admin is shown of a candidate's score (docs/SECURITY.md, "Locating
+ * workers"): the distance part computed from shown_km (pw_geo_shown_distance_km, the
+ * public area's banded distance; ignored for a remote task) instead of the exact
+ * distance, every part rounded to 2 decimals, and the total the weighted sum of those
+ * shown parts. Nothing in it depends on where in its public cell the worker's base is. Pure. */
+void pw_dispatch_shown_parts(const pw_dispatch_weights *w, const pw_candidate *c, const pw_score_parts *exact,
+                             double shown_km, pw_score_parts *shown);
+/* {worker_id, score, parts, distance_km (local tasks)} of the shown parts, for a task at
+ * (task_lat_e6, task_lon_e6). */
+json_t *pw_dispatch_shown_json(const pw_dispatch_weights *w, const pw_candidate *c, const pw_score_parts *exact,
+                               int64_t task_lat_e6, int64_t task_lon_e6);
 
 /* Writer: assigns task_id now to its best candidate (the urgent path). *worker_out = 0
  * when nobody fits (it waits for the next round). */

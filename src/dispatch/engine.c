@@ -172,6 +172,8 @@ static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, d
     if (c->skills_matched == 0 && !c->category_match)
         return -1;                  /* found through a stale list entry: no longer fits */
     c->distance_km = c->remote_task ? 0 : distance_km;
+    c->base_lat_e6 = c->remote_task ? 0 : h->lat_e6;
+    c->base_lon_e6 = c->remote_task ? 0 : h->lon_e6;
     c->rating = w->rating;
     c->acked = w->acked;
     c->missed_acks = w->missed_acks;

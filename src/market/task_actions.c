@@ -5,11 +5,13 @@
  * (409 invalid_state / 403 forbidden), then change the row (guarded by the old status),
  * move money through the ledger, update the worker's record, and append the timeline.
  * It all runs in one writer savepoint: any failure leaves nothing behind. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/json_util.h"
 #include "base/roles.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
@@ -395,33 +397,42 @@ int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_
 
 /* ---- explanations ----------------------------------------------------------------------------------- */
 
+/* An explanation as stored. One written before the privacy rule (no "distance_basis")
+ * held exact distances, every candidate and their scores: only its count, policy and
+ * the client's own standing and round weight are shown. */
+static json_t *shown_explanation(const char *stored)
+{
+    json_t *why = json_loads(stored, 0, NULL);
+    if (!json_is_object(why)) {
+        json_decref(why);
+        return json_object();
+    }
+    if (json_object_get(why, "distance_basis") != NULL)
+        return why;
+    json_t *out = json_object();
+    static const char *const kept[] = {"candidates_considered", "policy", "client_standing", "round_weight"};
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        if (json_object_get(why, kept[i]) != NULL)
+            json_object_set(out, kept[i], json_object_get(why, kept[i]));
+    json_object_set_new(out, "candidates", json_array());
+    json_decref(why);
+    return out;
+}
+
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view)
 {
+    assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN);   /* the route answers anyone else itself */
+    (void)view;
     json_t *items = json_array();
-    pw_stmt *st = pw_db_stmt(db, "SELECT worker_id, assigned_at, ack_deadline_at, outcome, score, explanation "
+    pw_stmt *st = pw_db_stmt(db, "SELECT worker_id, assigned_at, outcome, explanation "
                                  "FROM task_assignments WHERE task_id = ? ORDER BY id");
     pw_stmt_int64(st, 1, t->id);
     while (pw_stmt_step(st) == PW_ROW) {
-        int64_t worker = pw_stmt_column_int64(st, 0);
-        if (view == PW_VIEW_WORKER && worker != t->worker_id)
-            continue;     /* a worker sees only their own "why me" */
-        char id[24], at[PW_RFC3339_BYTES];
-        snprintf(id, sizeof(id), "%lld", (long long)worker);
+        char at[PW_RFC3339_BYTES];
         pw_time_format_rfc3339(pw_stmt_column_int64(st, 1), at);
-        json_t *why = json_loads(pw_stmt_column_text(st, 5), 0, NULL);
-        if (why != NULL && view == PW_VIEW_WORKER) {
-            /* Other workers' ids and scores are theirs: keep only this worker's own parts. */
-            json_t *mine = json_array(), *c;
-            size_t i;
-            json_array_foreach(json_object_get(why, "candidates"), i, c) {
-                const char *cid = json_string_value(json_object_get(c, "worker_id"));
-                if (cid != NULL && strcmp(cid, id) == 0)
-                    json_array_append(mine, c);
-            }
-            json_object_set_new(why, "candidates", mine);
-        }
-        json_t *item = json_pack("{s:s, s:s, s:s, s:o}", "worker_id", id, "assigned_at", at, "outcome",
-                                 pw_stmt_column_text(st, 3), "explanation", why ? why : json_object());
+        json_t *item = json_pack("{s:o, s:s, s:s, s:o}", "worker_id", pw_json_id(pw_stmt_column_int64(st, 0)),
+                                 "assigned_at", at, "outcome", pw_stmt_column_text(st, 2), "explanation",
+                                 shown_explanation(pw_stmt_column_text(st, 3)));
         json_array_append_new(items, item);
     }
     pw_stmt_done(st);

@@ -47,6 +47,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
     p->pool_share_bps = cfg->pool_share_bps;
+    p->cancel_limit = cfg->cancel_limit;
 }
 
 /* ---- parsing ------------------------------------------------------------------------------ */
@@ -197,11 +198,41 @@ static void bind_comp(pw_stmt *st, const pw_compensation *c)
     }
 }
 
+/* Probing by post-and-cancel (docs/SECURITY.md, "Locating workers"): a client with
+ * cancel_limit tasks that ended with no work done (cancelled, or expired unfilled; both
+ * return the escrow) in the last PW_CANCEL_WINDOW_S may post again when the oldest of
+ * them ages out. Counted from the database (tasks_client_withdrawn), so the count holds
+ * across restarts and is the same for every instance. */
+static int check_withdrawn(pw_db *db, const pw_market_policy *p, int64_t client_id, int64_t now_ms, pw_error *err)
+{
+    if (p->cancel_limit <= 0)
+        return 0;
+    const int64_t window_ms = (int64_t)PW_CANCEL_WINDOW_S * 1000;
+    pw_stmt *st = pw_db_stmt(db, "SELECT updated_at FROM tasks WHERE client_id = ? AND status IN ('cancelled', "
+                                 "'expired') AND updated_at > ? ORDER BY updated_at DESC LIMIT 1 OFFSET ?");
+    pw_stmt_int64(st, 1, client_id);
+    pw_stmt_int64(st, 2, now_ms - window_ms);
+    pw_stmt_int64(st, 3, p->cancel_limit - 1);
+    int rc = pw_stmt_step(st);
+    int64_t oldest_counted_ms = rc == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
+    pw_stmt_done(st);
+    if (rc == PW_DONE)
+        return 0;
+    if (rc != PW_ROW)
+        return pw_error_set(err, 503, "unavailable", NULL, "the database is unavailable; try again");
+    int64_t wait_ms = oldest_counted_ms + window_ms - now_ms;
+    pw_error_set(err, 429, "rate_limited", NULL,
+                 "%d of your tasks were cancelled or expired in the last 24 hours; post again later", p->cancel_limit);
+    err->retry_after_s = wait_ms > 1000 ? (int)((wait_ms + 999) / 1000) : 1;
+    return -1;
+}
+
 int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, const pw_new_task *t, int64_t now_ms,
                     int64_t *id_out, pw_error *err)
 {
     int64_t id = pw_time_ordered_id(now_ms), hold_id = 0;
-    if (hold_compensation(db, client_id, t, id, now_ms, &hold_id, err) != 0)
+    if (check_withdrawn(db, p, client_id, now_ms, err) != 0 ||
+        hold_compensation(db, client_id, t, id, now_ms, &hold_id, err) != 0)
         return -1;
     json_t *skills = pw_tags_json(&t->skills);
     char *skills_text = json_dumps(skills, JSON_COMPACT);

@@ -56,6 +56,8 @@ typedef struct pw_market_policy {
     int review_window_s;                                     /* submitted -> auto-approved after this */
     int fee_bps;                                             /* platform fee on money */
     int pool_share_bps;                                      /* share of fees into the workers' pool */
+    int cancel_limit;                                        /* POST /tasks is 429 for a client with this many tasks
+                                                                cancelled or expired in PW_CANCEL_WINDOW_S; 0: no limit */
 } pw_market_policy;
 
 struct pw_config;
@@ -94,7 +96,9 @@ int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_
 /* The timers alone (no dispatch round): what pw_tasks_tick runs first. */
 int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
 
-/* The stored explanation(s) of a task's assignment(s). */
+/* The stored explanation(s) of a task's assignment(s), for its client or an admin (view):
+ * already coarse as stored (docs/SECURITY.md, "Locating workers"); older rows are cut to
+ * what the rule allows. */
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view);
 
 int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/geo.h"
 #include "base/roles.h"
 #include "market/accounts.h"
 
@@ -115,11 +116,7 @@ int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error
 
 double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6)
 {
-    const double r = 6371.0088, k = M_PI / 180e6;
-    double dlat = (double)(lat2_e6 - lat1_e6) * k, dlon = (double)(lon2_e6 - lon1_e6) * k;
-    double a = sin(dlat / 2) * sin(dlat / 2) +
-               cos((double)lat1_e6 * k) * cos((double)lat2_e6 * k) * sin(dlon / 2) * sin(dlon / 2);
-    return 2 * r * asin(fmin(1.0, sqrt(a)));
+    return pw_geo_distance_km(lat1_e6, lon1_e6, lat2_e6, lon2_e6);
 }
 
 /* ---- profiles ------------------------------------------------------------------------------ */
@@ -320,11 +317,11 @@ json_t *pw_user_public_json(pw_db *db, int64_t user_id)
         json_object_set_new(out, "remote", json_boolean(pw_stmt_column_int64(st, 3)));
         json_object_set_new(out, "active", json_boolean(pw_stmt_column_int64(st, 7)));
         if (!pw_stmt_column_is_null(st, 4)) {
-            /* City-level only: a 0.1-degree grid cell centre (about 11 km), never the exact spot. */
-            double lat = floor((double)pw_stmt_column_int64(st, 4) / 1e5) / 10 + 0.05;
-            double lon = floor((double)pw_stmt_column_int64(st, 5) / 1e5) / 10 + 0.05;
-            json_object_set_new(out, "area", json_pack("{s:f, s:f, s:i}", "lat", round(lat * 100) / 100, "lon",
-                                                       round(lon * 100) / 100, "precision_km", 11));
+            /* City-level only: the public area (base/geo.h), never the exact spot. */
+            int64_t lat, lon;
+            pw_geo_public_area(pw_stmt_column_int64(st, 4), pw_stmt_column_int64(st, 5), &lat, &lon);
+            json_object_set_new(out, "area", json_pack("{s:f, s:f, s:i}", "lat", round((double)lat / 1e4) / 100, "lon",
+                                                       round((double)lon / 1e4) / 100, "precision_km", 11));
         }
     }
     pw_stmt_done(st);

@@ -68,7 +68,8 @@ const MATRIX = {
   'POST /api/v1/tasks':                     { body: (c) => taskBody(c.now, { category: c.nobody }), expect: [401, 201, 403, 201, 201] },
   'GET /api/v1/tasks':                      { query: '?role=client', expect: [401, 200, 200, 200, 200] },
   'GET /api/v1/tasks/{id}':                 { object: 'assigned', expect: [401, 200, 200, 200, 404] },
-  'GET /api/v1/tasks/{id}/dispatch':        { object: 'assigned', expect: [401, 200, 200, 200, 404] },
+  // the explanation is about the client's choice: the worker knows the task, so 403, not 404
+  'GET /api/v1/tasks/{id}/dispatch':        { object: 'assigned', expect: [401, 200, 403, 200, 404] },
   'POST /api/v1/tasks/{id}/ack':            { object: 'assigned', fresh: true, expect: [401, 403, 200, 403, 404] },
   'POST /api/v1/tasks/{id}/release':        { object: 'assigned', fresh: true, expect: [401, 403, 200, 403, 404] },
   'POST /api/v1/tasks/{id}/submit':         { object: 'in_progress', fresh: true, body: () => ({ note: 'done' }), expect: [401, 403, 200, 403, 404] },

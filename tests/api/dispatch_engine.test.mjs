@@ -10,7 +10,7 @@ import { metricValue, runServe } from './helpers.mjs';
 
 import {
   startMarket, uniqueTag, ok, advance, serverNow, makeClient, makeWorker, setActive,
-  taskBody, postTask, getTask, act, V1, api,
+  taskBody, postTask, getTask, act, V1, api, shownDistanceKm,
 } from './lifecycle_helpers.mjs';
 
 describe('dispatch engine', () => {
@@ -47,10 +47,15 @@ describe('dispatch engine', () => {
     assert.equal(exp.policy, 'batch');
     assert.equal(exp.candidates_considered, 2);
     assert.match(exp.why, /optimal assignment/);
-    for (const c of exp.candidates) {
-      assert.deepEqual(Object.keys(c.parts).sort(), ['distance', 'fairness', 'fit', 'pairing', 'reliability', 'reputation']);
-      assert.equal(typeof c.distance_km, 'number');
-    }
+    // only the chosen worker is shown, with every part, from the public area (docs/SECURITY.md)
+    assert.equal(exp.distance_basis, 'public_area');
+    assert.deepEqual(exp.candidates.map((c) => c.worker_id), [b.user.id]);
+    const [c] = exp.candidates;
+    assert.deepEqual(Object.keys(c.parts).sort(), ['distance', 'fairness', 'fit', 'pairing', 'reliability', 'reputation']);
+    const { area } = ok(await api(base, 'GET', `${V1}/users/${b.user.id}`));
+    assert.equal(c.distance_km, shownDistanceKm(place, area));
+    assert.equal(c.parts.distance, Math.round((1 - c.distance_km / 20) * 100) / 100);
+    assert.ok(!JSON.stringify(why).includes(a.user.id), 'the other worker is not named in this task\'s explanation');
     assert.equal(exp.client_standing, 1);
   });
 
@@ -62,9 +67,14 @@ describe('dispatch engine', () => {
     const t = await postTask(base, client.token, taskBody(now, { category: cat, urgent: true }));
     assert.equal(t.status, 'assigned');
     assert.equal(t.assignment.worker_id, w.user.id);
-    const why = ok(await api(base, 'GET', `${V1}/tasks/${t.id}/dispatch`, { token: w.token }));
+    const why = ok(await api(base, 'GET', `${V1}/tasks/${t.id}/dispatch`, { token: client.token }));
     assert.equal(why.assignments[0].explanation.policy, 'greedy');
-    assert.equal(why.assignments[0].explanation.candidates.length, 1);   // the worker sees only their own entry
+    assert.match(why.assignments[0].explanation.why, /only available worker/);
+    assert.deepEqual(why.assignments[0].explanation.candidates.map((c) => c.worker_id), [w.user.id]);
+    // the worker knows the task but not the client's explanation (issue 12, defect 4)
+    const denied = await api(base, 'GET', `${V1}/tasks/${t.id}/dispatch`, { token: w.token });
+    assert.equal(denied.status, 403, denied.text);
+    assert.equal(denied.json.error.code, 'forbidden');
   });
 
   test('a profile change through the API moves the worker in the index', async () => {
@@ -112,10 +122,17 @@ describe('dispatch engine', () => {
     const t = await getTask(base, client.token, next.id);
     assert.equal(t.assignment.worker_id, g.user.id, 'the worker who has earned less lately');
     const why = ok(await api(base, 'GET', `${V1}/tasks/${next.id}/dispatch`, { token: client.token }));
-    const [first, second] = why.assignments[0].explanation.candidates;
+    assert.equal(why.assignments[0].explanation.candidates_considered, 2);
+    const [first] = why.assignments[0].explanation.candidates;
     assert.equal(first.worker_id, g.user.id);
+    // M's parts, at the same moment, from a task only M does: the same fit and distance, less fairness
+    const mOnly = await postTask(base, client.token, taskBody(now, { category: paid, location: place }));
+    await advance(base, 0);
+    assert.equal((await getTask(base, client.token, mOnly.id)).assignment.worker_id, m.user.id);
+    const [second] = ok(await api(base, 'GET', `${V1}/tasks/${mOnly.id}/dispatch`, { token: client.token }))
+      .assignments[0].explanation.candidates;
     assert.equal(second.worker_id, m.user.id);
-    assert.ok(first.parts.fairness > second.parts.fairness);
+    assert.ok(first.parts.fairness > second.parts.fairness, `${first.parts.fairness} > ${second.parts.fairness}`);
     assert.equal(first.parts.fit, second.parts.fit);
     assert.equal(first.parts.distance, second.parts.distance);
   });

@@ -170,3 +170,17 @@ export function assertLedgerOk(db) {
 }
 
 export { V1, api };
+
+/**
+ * The distance_km a client is shown for a worker (docs/SECURITY.md, "Locating workers"):
+ * from `point` to the centre of the worker's public `area` (GET /users/{id}), to the nearest
+ * 5 km below 50 km (at least 5), 10 km below 200, 50 km beyond.
+ */
+export function shownDistanceKm(point, area) {
+  const r = Math.PI / 180;
+  const h = Math.sin((area.lat - point.lat) * r / 2) ** 2 +
+    Math.cos(point.lat * r) * Math.cos(area.lat * r) * Math.sin((area.lon - point.lon) * r / 2) ** 2;
+  const km = 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(h)));
+  const step = km < 50 ? 5 : km < 200 ? 10 : 50;
+  return Math.max(5, Math.round(km / step) * step);
+}

@@ -9,7 +9,10 @@
  *   - --dispatch-weights parsing: any subset of keys over the defaults, and every kind of
  *     bad text refused with *w unchanged;
  *   - neutral reputation 0.6 until rated, and the rating scale 1..5 -> 0..1;
- *   - a worked example whose numbers are computed by hand below.
+ *   - a worked example whose numbers are computed by hand below;
+ *   - what a client is shown (pw_dispatch_shown_parts/_json): the same for two bases in
+ *     one public cell, 2-decimal parts, the distance part from the public area's band, the
+ *     score the weighted sum of the shown parts.
  * The default weights come from pw_dispatch_policy_defaults and are checked first, so a
  * change of policy shows up here as one clear failure. */
 #include <setjmp.h>
@@ -445,28 +448,54 @@ static void test_worked_example(void **state)
 }
 
 /* The explanation JSON carries the same numbers, and distance only for local tasks. */
-static void test_parts_json(void **state)
+/* What a client is shown (pw_dispatch_shown_parts / _json): nothing depends on where in
+ * its public cell the base is, the total is the weighted sum of the shown parts, the
+ * parts have 2 decimals, and the distance is the public area's band. */
+static void test_shown_parts(void **state)
 {
     (void)state;
-    pw_candidate c = base_candidate();
-    c.worker_id = 9007199254740993LL; /* past 2^53: must stay exact, so it is a string */
-    c.distance_km = 5.26;
-    pw_score_parts p = score(&c);
-    json_t *o = pw_score_parts_json(&c, &p);
-    assert_non_null(o);
-    assert_string_equal(json_string_value(json_object_get(o, "worker_id")), "9007199254740993");
-    assert_near(json_real_value(json_object_get(o, "score")), p.total, 0);
-    json_t *parts = json_object_get(o, "parts");
-    assert_near(json_real_value(json_object_get(parts, "fit")), p.fit, 0);
-    assert_near(json_real_value(json_object_get(parts, "distance")), p.distance, 0);
-    assert_near(json_real_value(json_object_get(parts, "reliability")), p.reliability, 0);
-    assert_near(json_real_value(json_object_get(o, "distance_km")), 5.3, 1e-12); /* rounded to 0.1 km */
-    json_decref(o);
-    c.remote_task = 1;
-    p = score(&c);
-    o = pw_score_parts_json(&c, &p);
-    assert_null(json_object_get(o, "distance_km"));
-    json_decref(o);
+    pw_dispatch_weights w = default_weights();
+    pw_candidate a = base_candidate(), b = base_candidate();
+    a.worker_id = b.worker_id = 9007199254740993LL; /* past 2^53: must stay exact, so it is a string */
+    /* Two bases in the cell 52.3..52.4, 4.8..4.9, and their exact distances from a task at (52.371, 4.893). */
+    a.base_lat_e6 = 52331200, a.base_lon_e6 = 4873300, a.distance_km = 4.74;
+    b.base_lat_e6 = 52387100, b.base_lon_e6 = 4812200, b.distance_km = 5.82;
+    pw_score_parts ea = score(&a), eb = score(&b);
+    assert_true(ea.distance != eb.distance);          /* the exact parts differ ... */
+    json_t *ja = pw_dispatch_shown_json(&w, &a, &ea, 52371000, 4893000);
+    json_t *jb = pw_dispatch_shown_json(&w, &b, &eb, 52371000, 4893000);
+    assert_true(json_equal(ja, jb));                  /* ... what is shown does not */
+    assert_string_equal(json_string_value(json_object_get(ja, "worker_id")), "9007199254740993");
+    /* the task is 4.83 km from the cell's centre (52.35, 4.85): band 5 km; radius 20 -> 1 - 5/20 */
+    assert_near(json_real_value(json_object_get(ja, "distance_km")), 5, 0);
+    json_t *parts = json_object_get(ja, "parts");
+    assert_near(json_real_value(json_object_get(parts, "distance")), 0.75, 0);
+    double sum = 0;
+    static const char *const keys[] = {"fit", "distance", "reputation", "reliability", "fairness"};
+    const double weights[] = {w.fit, w.distance, w.reputation, w.reliability, w.fairness};
+    const double exact[] = {ea.fit, ea.distance, ea.reputation, ea.reliability, ea.fairness};
+    for (int i = 0; i < 5; i++) {
+        double v = json_real_value(json_object_get(parts, keys[i]));
+        assert_near(v * 100, round(v * 100), 1e-9);   /* 2 decimals */
+        if (i != 1)
+            assert_near(v, exact[i], 0.005);          /* the others are the exact parts, rounded */
+        sum += weights[i] * v;
+    }
+    assert_near(json_real_value(json_object_get(ja, "score")), sum * json_real_value(json_object_get(parts, "pairing")),
+                1e-12);
+    json_decref(ja);
+    json_decref(jb);
+    /* past the radius by the band: 0, not negative */
+    pw_score_parts shown;
+    pw_dispatch_shown_parts(&w, &a, &ea, 25, &shown);
+    assert_near(shown.distance, 0, 0);
+    /* a remote task: no distance_km, the distance part 1 */
+    a.remote_task = 1;
+    ea = score(&a);
+    ja = pw_dispatch_shown_json(&w, &a, &ea, 0, 0);
+    assert_null(json_object_get(ja, "distance_km"));
+    assert_near(json_real_value(json_object_get(json_object_get(ja, "parts"), "distance")), 1, 0);
+    json_decref(ja);
 }
 
 int main(void)
@@ -483,7 +512,7 @@ int main(void)
         cmocka_unit_test(test_weights_parse),
         cmocka_unit_test(test_bad_pairing),
         cmocka_unit_test(test_worked_example),
-        cmocka_unit_test(test_parts_json),
+        cmocka_unit_test(test_shown_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
