@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/limits.h"
 #include "base/log.h"
@@ -138,6 +139,8 @@ static void describe(pw_db *db, const pw_error *failure, char *out, size_t size)
     char message[PW_ERROR_MESSAGE_MAX_BYTES], reason[160];
     log_safe(failure->message, message, sizeof(message));
     log_safe(failure->status == 503 ? pw_db_errmsg(db) : NULL, reason, sizeof(reason));
+    if (strcmp(reason, "not an error") == 0)
+        reason[0] = '\0';           /* SQLite's text once a nested rollback (the ledger's) cleared the reason */
     snprintf(out, size, "%s: %s%s%s%s", failure->code != NULL ? failure->code : "error", message,
              reason[0] != '\0' ? " (database: " : "", reason, reason[0] != '\0' ? ")" : "");
 }
@@ -154,7 +157,7 @@ static void set_aside(pw_setaside *s, int64_t task_id, pw_tick_step step, const 
                      (long long)((retry_at_ms - now_ms) / 1000));
     else
         pw_log_error("msg=\"task failed\" task_id=%lld step=%s error=\"%s\" set_aside=%s", (long long)task_id,
-                     pw_tick_step_name(step), error, s == NULL ? "none" : "full (retried next tick)");
+                     pw_tick_step_name(step), error, s == NULL ? "none" : "full");
 }
 
 int pw_setaside_fail(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, const pw_error *failure,
