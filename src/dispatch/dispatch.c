@@ -219,7 +219,7 @@ static int describe_task(pw_db *db, const pw_dispatch_policy *p, int64_t id, pw_
 int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, int64_t now_ms, int64_t *worker_out)
 {
     *worker_out = 0;
-    if (pw_setaside_waiting(p->setaside, task_id, now_ms))
+    if (pw_setaside_waiting(p->setaside, task_id, PW_TICK_DISPATCH_ASSIGN, now_ms))
         return PW_OK;                                /* its next try is in a round, after its back-off */
     int64_t started_ns = pw_monotonic_ns();
     pw_engine_stats *stats = pw_engine_get_stats(p->engine);
@@ -288,7 +288,7 @@ static int waiting_tasks(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms,
     pw_stmt_int64(st, 1, PW_DISPATCH_BATCH_MAX + pw_setaside_count(p->setaside));
     while (n < PW_DISPATCH_BATCH_MAX && (rc = pw_stmt_step(st)) == PW_ROW) {
         int64_t id = pw_stmt_column_int64(st, 0);
-        if (!pw_setaside_waiting(p->setaside, id, now_ms))
+        if (!pw_setaside_waiting(p->setaside, id, PW_TICK_DISPATCH_ASSIGN, now_ms))
             ids[n++] = id;
     }
     pw_stmt_done(st);

@@ -16,6 +16,7 @@ typedef struct entry {
     int64_t task_id;
     int64_t retry_at_ms;              /* skipped until then */
     int failures;                     /* in a row */
+    pw_tick_step step;                /* where it failed last */
 } entry;
 
 struct pw_setaside {
@@ -79,12 +80,14 @@ static void forget(pw_setaside *s, entry *e)
     atomic_store(&s->stats.held, s->count);
 }
 
-int pw_setaside_waiting(const pw_setaside *s, int64_t task_id, int64_t now_ms)
+static int is_timer(pw_tick_step step) { return step < PW_TICK_DISPATCH_LOAD; }
+
+int pw_setaside_waiting(const pw_setaside *s, int64_t task_id, pw_tick_step step, int64_t now_ms)
 {
     if (s == NULL || s->count == 0)
         return 0;
     const entry *e = find(s, task_id);
-    return e != NULL && now_ms < e->retry_at_ms;
+    return e != NULL && now_ms < e->retry_at_ms && (!is_timer(step) || is_timer(e->step));
 }
 
 void pw_setaside_sweep(pw_setaside *s, int64_t now_ms)
@@ -99,7 +102,7 @@ void pw_setaside_sweep(pw_setaside *s, int64_t now_ms)
 
 /* One more failure of task_id: its failures in a row (1 the first time), and when it may
  * be tried again; 0 if it could not be remembered (s NULL or full). */
-static int remember(pw_setaside *s, int64_t task_id, int64_t now_ms, int64_t *retry_at_ms)
+static int remember(pw_setaside *s, int64_t task_id, pw_tick_step step, int64_t now_ms, int64_t *retry_at_ms)
 {
     if (s == NULL)
         return 0;
@@ -114,6 +117,7 @@ static int remember(pw_setaside *s, int64_t task_id, int64_t now_ms, int64_t *re
         atomic_store(&s->stats.held, s->count);
     }
     e->failures++;
+    e->step = step;
     e->retry_at_ms = now_ms + pw_setaside_backoff_ms(e->failures);
     *retry_at_ms = e->retry_at_ms;
     return e->failures;
@@ -148,7 +152,7 @@ static void describe(pw_db *db, const pw_error *failure, char *out, size_t size)
 static void set_aside(pw_setaside *s, int64_t task_id, pw_tick_step step, const char *error, int64_t now_ms)
 {
     int64_t retry_at_ms = 0;
-    int failures = remember(s, task_id, now_ms, &retry_at_ms);
+    int failures = remember(s, task_id, step, now_ms, &retry_at_ms);
     if (s != NULL)
         atomic_fetch_add(&s->stats.failures[step], 1);
     if (failures > 0)
@@ -192,8 +196,8 @@ int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step ste
         int rc = pw_db_run(db, SQL_RELEASE);
         entry *e = rc == PW_OK ? find(s, task_id) : NULL;
         if (e != NULL) {
-            pw_log_info("msg=\"task recovered\" task_id=%lld step=%s failures=%d", (long long)task_id,
-                        pw_tick_step_name(step), e->failures);
+            pw_log_info("msg=\"task recovered\" task_id=%lld step=%s failures=%d failed_at=%s", (long long)task_id,
+                        pw_tick_step_name(step), e->failures, pw_tick_step_name(e->step));
             forget(s, e);
             atomic_fetch_add(&s->stats.recovered, 1);
         }

@@ -10,7 +10,7 @@
  *
  * A task that failed is *set aside*: remembered here with its failure count and the time
  * of its next try, skipped by the timer scans, the batch rounds and urgent dispatch until
- * then, and retried after a back-off that doubles from PW_TICK_RETRY_BASE_MS up to
+ * then (pw_setaside_waiting says which skip which), and retried after a back-off that doubles from PW_TICK_RETRY_BASE_MS up to
  * PW_TICK_RETRY_MAX_MS. A retry that succeeds forgets it. Each failure is logged with the
  * task id, the step and the error (codes and platform messages only: no personal data)
  * and counted for /metrics; a scan that ends on an error is logged and counted too, not
@@ -68,9 +68,11 @@ const char *pw_tick_scan_name(pw_tick_scan scan);
 
 /* The wait before try number failures + 1: BASE x 2^(failures - 1), at most MAX. */
 int64_t pw_setaside_backoff_ms(int failures);
-/* 1 if task_id is set aside and its next try is after now_ms (skip it); 0 otherwise and
- * for a NULL s. */
-int pw_setaside_waiting(const pw_setaside *s, int64_t task_id, int64_t now_ms);
+/* 1 if `step` must skip task_id now: the task is set aside and its next try is after
+ * now_ms. Dispatch waits for any failure (a task whose expiry failed must not be assigned
+ * past its deadline); a timer waits only for a timer's failure (a task that cannot be
+ * assigned still expires). 0 otherwise, and for a NULL s. */
+int pw_setaside_waiting(const pw_setaside *s, int64_t task_id, pw_tick_step step, int64_t now_ms);
 /* Forgets tasks whose try has been due for PW_TICK_RETRY_MAX_MS without their coming up
  * in a scan again (a user cancelled or finished them meanwhile). Once per tick. */
 void pw_setaside_sweep(pw_setaside *s, int64_t now_ms);

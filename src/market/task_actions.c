@@ -387,7 +387,7 @@ static int due(pw_db *db, const pw_market_policy *p, pw_tick_scan scan, const ch
     pw_stmt_int64(st, 2, PW_TIMER_BATCH_MAX + pw_setaside_count(aside));
     while (n < PW_TIMER_BATCH_MAX && (rc = pw_stmt_step(st)) == PW_ROW) {
         int64_t id = pw_stmt_column_int64(st, 0);
-        if (!pw_setaside_waiting(aside, id, now_ms))
+        if (!pw_setaside_waiting(aside, id, step, now_ms))
             ids[n++] = id;
     }
     pw_stmt_done(st);

@@ -298,7 +298,7 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
     assert_status(f, broken, "submitted");
     assert_int_equal(atomic_load(&stats->failures[PW_TICK_AUTO_APPROVE]), 1);
     assert_int_equal(atomic_load(&stats->held), 1);
-    assert_true(pw_setaside_waiting(f->policy.dispatch.setaside, broken, t1));
+    assert_true(pw_setaside_waiting(f->policy.dispatch.setaside, broken, PW_TICK_AUTO_APPROVE, t1));
 
     /* within the back-off the task is not tried at all */
     assert_int_equal(tick(f, t1 + PW_TICK_RETRY_BASE_MS - 1, &r), PW_OK);
@@ -448,21 +448,25 @@ static void test_setaside_table(void **state)
     assert_int_equal(pw_setaside_count(s), PW_TICK_SET_ASIDE_MAX);
     assert_int_equal(atomic_load(&stats->unremembered), 1);
     assert_int_equal(atomic_load(&stats->failures[PW_TICK_EXPIRE]), PW_TICK_SET_ASIDE_MAX + 1);
-    assert_false(pw_setaside_waiting(s, 100000, T0));
-    assert_true(pw_setaside_waiting(s, 7, T0 + PW_TICK_RETRY_BASE_MS - 1));
-    assert_false(pw_setaside_waiting(s, 7, T0 + PW_TICK_RETRY_BASE_MS));
+    assert_false(pw_setaside_waiting(s, 100000, PW_TICK_EXPIRE, T0));
+    assert_true(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + PW_TICK_RETRY_BASE_MS - 1));
+    assert_true(pw_setaside_waiting(s, 7, PW_TICK_DISPATCH_ASSIGN, T0));   /* not assigned past its deadline */
+    assert_false(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + PW_TICK_RETRY_BASE_MS));
     /* one fails again: it is kept longer than the rest, which are forgotten once their
      * retry has been due for the longest back-off without their coming up */
     assert_int_equal(pw_setaside_fail(f->db, s, 7, PW_TICK_EXPIRE, &err, T0 + PW_TICK_RETRY_BASE_MS), PW_OK);
     pw_setaside_sweep(s, T0 + PW_TICK_RETRY_BASE_MS + PW_TICK_RETRY_MAX_MS);
     assert_int_equal(pw_setaside_count(s), 1);
     assert_int_equal(atomic_load(&stats->held), 1);
-    assert_true(pw_setaside_waiting(s, 7, T0 + 2 * PW_TICK_RETRY_BASE_MS));
+    assert_true(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + 2 * PW_TICK_RETRY_BASE_MS));
     pw_setaside_sweep(s, T0 + 10 * PW_TICK_RETRY_MAX_MS);
     assert_int_equal(pw_setaside_count(s), 0);
+    assert_int_equal(pw_setaside_fail(f->db, s, 8, PW_TICK_DISPATCH_ASSIGN, &err, T0), PW_OK);
+    assert_true(pw_setaside_waiting(s, 8, PW_TICK_DISPATCH_LOAD, T0));
+    assert_false(pw_setaside_waiting(s, 8, PW_TICK_EXPIRE, T0));          /* but one unassignable still expires */
     pw_setaside_free(s);
     pw_setaside_free(NULL);
-    assert_false(pw_setaside_waiting(NULL, 7, T0));
+    assert_false(pw_setaside_waiting(NULL, 7, PW_TICK_EXPIRE, T0));
 }
 
 int main(void)
