@@ -22,6 +22,7 @@
 #include "market/accounts.h"
 #include "market/audit.h"
 #include "market/scheduler.h"
+#include "market/setaside.h"
 #include "store/migrate.h"
 #include "store/writer.h"
 
@@ -283,6 +284,7 @@ static int cmd_serve(int argc, char **argv)
     pw_market_policy_from_config(&policy, &app.cfg);
     app.policy = &policy;
     if (pw_engine_new(&policy.dispatch, &policy.dispatch.engine) != 0 ||
+        pw_setaside_new(&policy.dispatch.setaside) != PW_OK ||
         pw_engine_load(policy.dispatch.engine, writer_db, pw_clock_now_ms(&app.clock)) != PW_OK) {
         pw_log_error("msg=\"cannot build the dispatch index\"");
         return 1;
@@ -300,6 +302,7 @@ static int cmd_serve(int argc, char **argv)
     pw_workpool_stop(app.hash_pool);
     pw_writer_stop(app.writer);   /* commits whatever was accepted */
     pw_engine_free(policy.dispatch.engine);
+    pw_setaside_free(policy.dispatch.setaside);
     pw_throttle_free(app.throttle);
     pw_log_info("msg=stopped");
     return rc == 0 ? 0 : 1;

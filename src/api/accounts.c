@@ -216,9 +216,9 @@ static int dev_clock_run(pw_call *call, pw_db *db, int64_t batch_now_ms)
     char now[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(now_ms, now);
     call->status = 200;
-    call->output = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i}}", "now", now, "tick", "acks_missed", r.acks_missed,
-                             "auto_approved", r.auto_approved, "expired", r.expired, "assigned", r.assigned,
-                             "silenced", r.silenced);
+    call->output = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i}}", "now", now, "tick", "acks_missed",
+                             r.acks_missed, "auto_approved", r.auto_approved, "expired", r.expired, "assigned",
+                             r.assigned, "silenced", r.silenced, "failed", r.failed);
     return 0;
 }
 

@@ -81,6 +81,14 @@
 #define PW_TASK_DEADLINE_MAX_DAYS 365           /* a task's deadline is at most a year ahead */
 #define PW_TASK_DEADLINE_MIN_S 300              /* and at least five minutes ahead: time to assign */
 #define PW_TIMER_BATCH_MAX 500                  /* due timers handled per tick: bounds one transaction */
+/* A task whose tick step fails is set aside (its work undone, the rest of the tick kept) and
+ * retried after a back-off that doubles from BASE up to MAX (market/setaside.h). At most
+ * SET_ASIDE_MAX are remembered (in memory): a few broken rows are a bug to fix, not a
+ * workload; past that many something systemic is wrong, and one lookup per waiting task
+ * stays cheap. A failure past the bound is still undone alone, and retried the next tick. */
+#define PW_TICK_SET_ASIDE_MAX 256               /* tasks set aside at once */
+#define PW_TICK_RETRY_BASE_MS (30 * 1000)       /* first retry 30 s later: a transient failure (a lock, a full disk freed) is over by then */
+#define PW_TICK_RETRY_MAX_MS (3600 * 1000)      /* at most an hour apart: one that keeps failing costs a savepoint and a log line an hour */
 #define PW_DISPATCH_BATCH_MAX 5000              /* waiting tasks considered per dispatch round */
 #define PW_DISPATCH_TOP_K 50                    /* candidates per task kept for the batch solver and explanations */
 #define PW_DISPATCH_SCAN_MAX 192                /* eligible workers scored for one urgent task: nearest first (local) */

@@ -15,6 +15,7 @@
 #include "base/geo.h"
 #include "base/limits.h"
 #include "dispatch/engine.h"
+#include "market/setaside.h"
 #include "market/tasks.h"
 #include "market/workers.h"
 
@@ -30,6 +31,7 @@ void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
     p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.15, .reliability = 0.10,
                                        .fairness = 0.2, .bad_pairing = 0.5, .earned_half = 5000};
     p->engine = NULL;
+    p->setaside = NULL;
 }
 
 /* ---- weights from configuration ---------------------------------------------------------- */
@@ -192,35 +194,78 @@ static void explain_weight(json_t *why, const pw_engine_task *t, int64_t now_ms)
     json_object_set_new(why, "round_weight", json_real(pw_engine_task_weight(t, now_ms)));
 }
 
+/* ---- one task's assignment, isolated ------------------------------------------------------- */
+
+/* Writes t's assignment to cand in a savepoint of its own: a failure undoes this task's
+ * writes alone and sets it aside (market/setaside.h). pw_tasks_assign tells the index last,
+ * after its every write succeeded, so a failed assignment leaves the index as the database
+ * is: the worker stays free. 1 in *assigned_out on success. */
+static int assign_isolated(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t,
+                           const pw_engine_candidate *cand, json_t *why, int64_t now_ms, int *assigned_out)
+{
+    *assigned_out = 0;
+    int rc = pw_setaside_begin(db);
+    if (rc != PW_OK)
+        return rc;
+    pw_error err;
+    const pw_error *failure = NULL;
+    if (pw_tasks_assign(db, p, t, cand->c.worker_id, cand->parts.total, why, now_ms) == PW_OK) {
+        *assigned_out = 1;
+    } else {
+        pw_error_set(&err, 503, "unavailable", NULL, "could not write the assignment");
+        failure = &err;
+    }
+    return pw_setaside_end(db, p->setaside, t->id, PW_TICK_DISPATCH_ASSIGN, failure, now_ms);
+}
+
+/* A waiting task read and described for the search (its row, its tried workers, its
+ * client's record). 1 in *loaded_out if it can be dispatched; one that cannot be read is
+ * set aside and counted in *failed_out. */
+static int describe_task(pw_db *db, const pw_dispatch_policy *p, int64_t id, pw_task_row *row, pw_engine_task *t,
+                         int64_t now_ms, int *loaded_out, int *failed_out)
+{
+    *loaded_out = 0;
+    int found = pw_tasks_load(db, id, row);
+    if (found == 0)
+        return PW_OK;                                /* gone: nothing to dispatch */
+    if (found == 1 && pw_engine_task_from_row(p->engine, db, row, t) == PW_OK) {
+        *loaded_out = 1;
+        return PW_OK;
+    }
+    pw_error err;
+    pw_error_set(&err, 503, "unavailable", NULL, found < 0 ? "could not read the task" : "could not read its tried "
+                 "workers or its client's record");
+    (*failed_out)++;
+    return pw_setaside_fail(db, p->setaside, id, PW_TICK_DISPATCH_LOAD, &err, now_ms);
+}
+
 /* ---- urgent: greedy ------------------------------------------------------------------------- */
 
 int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, int64_t now_ms, int64_t *worker_out)
 {
     *worker_out = 0;
-    pw_task_row row;
-    int rc = pw_tasks_load(db, task_id, &row);
-    if (rc != 1)
-        return rc < 0 ? rc : PW_OK;
-    if (row.status != PW_TASK_DISPATCHING)
-        return PW_OK;
+    if (pw_setaside_waiting(p->setaside, task_id, PW_TICK_DISPATCH_ASSIGN, now_ms))
+        return PW_OK;                                /* its next try is in a round, after its back-off */
     int64_t started_ns = pw_monotonic_ns();
     pw_engine_stats *stats = pw_engine_get_stats(p->engine);
+    pw_task_row row;
     pw_engine_task t;
-    if (pw_engine_task_from_row(p->engine, db, &row, &t) != PW_OK)
-        return PW_EDB;
+    int loaded = 0, failed = 0;
+    int rc = describe_task(db, p, task_id, &row, &t, now_ms, &loaded, &failed);
+    if (rc != PW_OK || !loaded || row.status != PW_TASK_DISPATCHING)
+        return rc;
     pw_engine_candidate cands[PW_DISPATCH_TOP_K];
     int considered = 0;
     int n = pw_engine_candidates(p->engine, &t, now_ms, PW_DISPATCH_TOP_K, cands, &considered);
     if (n > 0) {
         json_t *why = explain(&p->weights, &t, cands, 0, considered, "greedy");
-        rc = pw_tasks_assign(db, p, &row, cands[0].c.worker_id, cands[0].parts.total, why, now_ms);
+        int assigned = 0;
+        rc = assign_isolated(db, p, &row, &cands[0], why, now_ms, &assigned);
         json_decref(why);
-        if (rc == PW_OK) {
+        if (rc == PW_OK && assigned) {
             *worker_out = cands[0].c.worker_id;
             atomic_fetch_add(&stats->assigned_greedy, 1);
         }
-    } else {
-        rc = PW_OK;
     }
     pw_histogram_observe(&stats->greedy_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
     return rc;
@@ -255,28 +300,55 @@ static int round_alloc(round_state *r, int n)
     return r->rows && r->tasks && r->cands && r->counts && r->choice ? 0 : -1;
 }
 
-static int waiting_tasks(pw_db *db, int64_t **ids_out, int *n_out)
+/* The waiting tasks, oldest first, but those set aside (read past, so they do not take
+ * the places of others). A scan that fails is logged and counted, and the round goes on
+ * with the tasks read before the failure. */
+static int waiting_tasks(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int64_t **ids_out, int *n_out)
 {
     int64_t *ids = malloc(sizeof(int64_t) * PW_DISPATCH_BATCH_MAX);
     if (ids == NULL)
         return PW_ENOMEM;
-    int n = 0;
+    int n = 0, rc = PW_ROW;
     pw_stmt *st = pw_db_stmt(db, "SELECT id FROM tasks WHERE status = 'dispatching' ORDER BY created_at, id LIMIT ?");
-    pw_stmt_int64(st, 1, PW_DISPATCH_BATCH_MAX);
-    while (n < PW_DISPATCH_BATCH_MAX && pw_stmt_step(st) == PW_ROW)
-        ids[n++] = pw_stmt_column_int64(st, 0);
+    pw_stmt_int64(st, 1, PW_DISPATCH_BATCH_MAX + pw_setaside_count(p->setaside));
+    while (n < PW_DISPATCH_BATCH_MAX && (rc = pw_stmt_step(st)) == PW_ROW) {
+        int64_t id = pw_stmt_column_int64(st, 0);
+        if (!pw_setaside_waiting(p->setaside, id, PW_TICK_DISPATCH_ASSIGN, now_ms))
+            ids[n++] = id;
+    }
     pw_stmt_done(st);
     *ids_out = ids;
     *n_out = n;
-    return PW_OK;
+    return rc == PW_ROW || rc == PW_DONE ? PW_OK : pw_setaside_scan_failed(db, p->setaside, PW_TICK_SCAN_WAITING);
 }
 
-int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out)
+/* Writes the round's choices, each assignment on its own (assign_isolated). */
+static int apply_round(pw_db *db, const pw_dispatch_policy *p, round_state *r, int m, int64_t now_ms,
+                       int *assigned_out, int *failed_out)
+{
+    int rc = PW_OK;
+    for (int i = 0; i < m && rc == PW_OK; i++) {
+        int j = r->choice[i], assigned = 0;
+        if (j < 0)
+            continue;
+        const pw_engine_candidate *c = &r->cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K];
+        json_t *why = explain(&p->weights, &r->tasks[i], c, j, r->counts[i], "batch");
+        explain_weight(why, &r->tasks[i], now_ms);
+        rc = assign_isolated(db, p, &r->rows[i], &c[j], why, now_ms, &assigned);
+        json_decref(why);
+        *assigned_out += assigned;
+        *failed_out += rc == PW_OK && !assigned;
+    }
+    return rc;
+}
+
+int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out, int *failed_out)
 {
     *assigned_out = 0;
+    *failed_out = 0;
     int64_t started_ns = pw_monotonic_ns();
     int64_t *ids = NULL;
-    int n = 0, rc = waiting_tasks(db, &ids, &n);
+    int n = 0, rc = waiting_tasks(db, p, now_ms, &ids, &n);
     if (rc != PW_OK || n == 0) {
         free(ids);
         return rc;
@@ -289,24 +361,14 @@ int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, in
     }
     int m = 0;
     for (int i = 0; i < n && rc == PW_OK; i++) {
-        if (pw_tasks_load(db, ids[i], &r.rows[m]) != 1)
-            continue;
-        rc = pw_engine_task_from_row(p->engine, db, &r.rows[m], &r.tasks[m]);
-        m++;
+        int loaded = 0;
+        rc = describe_task(db, p, ids[i], &r.rows[m], &r.tasks[m], now_ms, &loaded, failed_out);
+        m += loaded;
     }
     if (rc == PW_OK)
         rc = pw_engine_match(p->engine, r.tasks, m, now_ms, PW_DISPATCH_BATCH_TOP_K, r.cands, r.counts, r.choice);
-    for (int i = 0; i < m && rc == PW_OK; i++) {
-        int j = r.choice[i];
-        if (j < 0)
-            continue;
-        const pw_engine_candidate *c = &r.cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K];
-        json_t *why = explain(&p->weights, &r.tasks[i], c, j, r.counts[i], "batch");
-        explain_weight(why, &r.tasks[i], now_ms);
-        rc = pw_tasks_assign(db, p, &r.rows[i], c[j].c.worker_id, c[j].parts.total, why, now_ms);
-        json_decref(why);
-        *assigned_out += rc == PW_OK;
-    }
+    if (rc == PW_OK)
+        rc = apply_round(db, p, &r, m, now_ms, assigned_out, failed_out);
     free(ids);
     round_free(&r);
     pw_engine_stats *stats = pw_engine_get_stats(p->engine);

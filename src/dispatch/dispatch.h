@@ -35,6 +35,7 @@ typedef struct pw_dispatch_weights {
 int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *err, size_t err_len);
 
 struct pw_engine;
+struct pw_setaside;
 
 typedef struct pw_dispatch_policy {
     int ack_window_s;        /* ack deadline = now + this */
@@ -44,6 +45,7 @@ typedef struct pw_dispatch_policy {
     int search_threads;      /* a round's candidate searches run on this many threads (the writer and helpers) */
     pw_dispatch_weights weights;
     struct pw_engine *engine;/* the worker index (owned by the writer thread) */
+    struct pw_setaside *setaside; /* tasks set aside after a failure (market/setaside.h; writer thread), or NULL */
 } pw_dispatch_policy;
 
 void pw_dispatch_policy_defaults(pw_dispatch_policy *p);
@@ -90,11 +92,15 @@ json_t *pw_dispatch_shown_json(const pw_dispatch_weights *w, const pw_candidate 
                                int64_t task_lat_e6, int64_t task_lon_e6);
 
 /* Writer: assigns task_id now to its best candidate (the urgent path). *worker_out = 0
- * when nobody fits (it waits for the next round). */
+ * when nobody fits, or the task is set aside, or its assignment failed (undone alone and
+ * set aside: market/setaside.h); it waits for a round. */
 int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, int64_t now_ms, int64_t *worker_out);
 /* Writer: one batch round over the waiting tasks (oldest first, at most
- * PW_DISPATCH_BATCH_MAX), matched together by the solver. */
-int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out);
+ * PW_DISPATCH_BATCH_MAX, those set aside skipped), matched together by the solver. Each
+ * assignment is written in a savepoint of its own: one that fails is undone alone and its
+ * task set aside (counted in *failed_out); the others stand. An error return means the
+ * transaction cannot go on. */
+int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out, int *failed_out);
 /* Writer: active workers silent past the heartbeat timeout become inactive. */
 int pw_dispatch_sweep_silent(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *count_out);
 

@@ -13,6 +13,7 @@
 #include "http/internal.h"
 #include "dispatch/engine.h"
 #include "http/metrics.h"
+#include "market/setaside.h"
 #include "market/tasks.h"
 #include "store/writer.h"
 
@@ -128,6 +129,32 @@ static int render_dispatch(pw_engine_stats *ds, pw_buf *out)
     return rc;
 }
 
+/* The market tick's isolated failures (market/setaside.h). */
+static int render_tick(pw_setaside_stats *ts, pw_buf *out)
+{
+    int rc = pw_buf_printf(out, "# HELP pw_tick_task_failures_total Tasks whose tick step failed: undone alone and "
+                                "set aside for a retry, by step.\n# TYPE pw_tick_task_failures_total counter\n");
+    for (int i = 0; i < PW_TICK_STEP_COUNT; i++)
+        rc |= pw_buf_printf(out, "pw_tick_task_failures_total{step=\"%s\"} %llu\n", pw_tick_step_name(i),
+                            (unsigned long long)atomic_load(&ts->failures[i]));
+    rc |= pw_buf_printf(out, "# HELP pw_tick_scan_failures_total Tick scans that ended on a database error, by scan.\n"
+                             "# TYPE pw_tick_scan_failures_total counter\n");
+    for (int i = 0; i < PW_TICK_SCAN_COUNT; i++)
+        rc |= pw_buf_printf(out, "pw_tick_scan_failures_total{scan=\"%s\"} %llu\n", pw_tick_scan_name(i),
+                            (unsigned long long)atomic_load(&ts->scan_failures[i]));
+    rc |= pw_buf_printf(out,
+                        "# HELP pw_tick_tasks_set_aside Tasks set aside now, waiting for their retry.\n"
+                        "# TYPE pw_tick_tasks_set_aside gauge\npw_tick_tasks_set_aside %lld\n"
+                        "# HELP pw_tick_tasks_recovered_total Set-aside tasks whose retry succeeded.\n"
+                        "# TYPE pw_tick_tasks_recovered_total counter\npw_tick_tasks_recovered_total %llu\n"
+                        "# HELP pw_tick_set_aside_full_total Failures not set aside because the table was full "
+                        "(retried the next tick).\n"
+                        "# TYPE pw_tick_set_aside_full_total counter\npw_tick_set_aside_full_total %llu\n",
+                        (long long)atomic_load(&ts->held), (unsigned long long)atomic_load(&ts->recovered),
+                        (unsigned long long)atomic_load(&ts->unremembered));
+    return rc;
+}
+
 int pw_metrics_render(pw_app *app, pw_buf *out)
 {
     int rc = pw_buf_printf(out, "# HELP pw_http_requests_total HTTP requests answered, by route and status.\n"
@@ -170,5 +197,7 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                         (unsigned long long)atomic_load(&accept_pauses));
     if (app->policy != NULL && app->policy->dispatch.engine != NULL)
         rc |= render_dispatch(pw_engine_get_stats(app->policy->dispatch.engine), out);
+    if (app->policy != NULL && app->policy->dispatch.setaside != NULL)
+        rc |= render_tick(pw_setaside_get_stats(app->policy->dispatch.setaside), out);
     return rc ? -1 : 0;
 }

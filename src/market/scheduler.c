@@ -26,11 +26,9 @@ static int tick_run(pw_job *job, pw_db *db, int64_t now_ms)
     pw_scheduler *s = job->ctx;
     pw_tick_report r;
     int rc = pw_tasks_tick(db, s->policy, now_ms, &r);
-    if (rc != PW_OK)
-        pw_log_error("msg=\"market tick failed\"");
-    else if (r.acks_missed || r.auto_approved || r.expired || r.assigned)
-        pw_log_info("msg=tick acks_missed=%d auto_approved=%d expired=%d assigned=%d", r.acks_missed,
-                    r.auto_approved, r.expired, r.assigned);
+    if (rc == PW_OK && (r.acks_missed || r.auto_approved || r.expired || r.assigned || r.failed))
+        pw_log_info("msg=tick acks_missed=%d auto_approved=%d expired=%d assigned=%d failed=%d", r.acks_missed,
+                    r.auto_approved, r.expired, r.assigned, r.failed);   /* a failed tick logged its reason */
     return rc == PW_OK ? 0 : -1;
 }
 

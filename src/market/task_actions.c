@@ -13,7 +13,9 @@
 #include "base/clock.h"
 #include "base/json_util.h"
 #include "base/roles.h"
+#include "base/log.h"
 #include "dispatch/engine.h"
+#include "market/setaside.h"
 #include "market/tasks.h"
 
 static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t worker_id, int64_t assignment_id,
@@ -346,52 +348,95 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
 
 /* ---- timers ------------------------------------------------------------------------------------- */
 
-/* Runs `event` as the platform on every task the query returns (bounded per tick). */
-static int due(pw_db *db, const pw_market_policy *p, const char *sql, pw_task_event event, int64_t now_ms, int *count)
+/* One due task: `event` as the platform, in a savepoint of its own (market/setaside.h): a
+ * task whose row cannot be read or whose side effects fail is undone alone and set aside;
+ * the rest of the tick goes on. effects() tells the index last, after every write. */
+static int due_one(pw_db *db, const pw_market_policy *p, int64_t id, pw_task_event event, pw_tick_step step,
+                   int64_t now_ms, int *count, int *failed)
 {
+    int rc = pw_setaside_begin(db);
+    if (rc != PW_OK)
+        return rc;
+    pw_task_row t;
+    pw_task_state to;
+    pw_error err;
+    const pw_error *failure = NULL;
+    int found = pw_tasks_load(db, id, &t);
+    if (found < 0) {
+        pw_error_set(&err, 503, "unavailable", NULL, "could not read the task");
+        failure = &err;
+    } else if (found == 1 && pw_task_transition_apply(t.status, event, PW_ACTOR_PLATFORM, &to) == 0) {
+        if (effects(db, p, &t, event, to, 0, NULL, now_ms, &err) != 0)
+            failure = &err;
+        else
+            (*count)++;
+    }
+    *failed += failure != NULL;
+    return pw_setaside_end(db, p->dispatch.setaside, id, step, failure, now_ms);
+}
+
+/* Runs `event` on every task the query returns (at most PW_TIMER_BATCH_MAX per tick, those
+ * set aside read past so they do not take the places of others). A scan that fails is
+ * logged and counted, and the tasks read before the failure are still handled. */
+static int due(pw_db *db, const pw_market_policy *p, pw_tick_scan scan, const char *sql, pw_task_event event,
+               pw_tick_step step, int64_t now_ms, int *count, int *failed)
+{
+    pw_setaside *aside = p->dispatch.setaside;
     int64_t ids[PW_TIMER_BATCH_MAX];
-    int n = 0;
+    int n = 0, rc = PW_ROW;
     pw_stmt *st = pw_db_stmt(db, sql);
     pw_stmt_int64(st, 1, now_ms);
-    pw_stmt_int64(st, 2, PW_TIMER_BATCH_MAX);
-    while (n < PW_TIMER_BATCH_MAX && pw_stmt_step(st) == PW_ROW)
-        ids[n++] = pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    for (int i = 0; i < n; i++) {
-        pw_task_row t;
-        pw_task_state to;
-        pw_error err;
-        if (pw_tasks_load(db, ids[i], &t) != 1 ||
-            pw_task_transition_apply(t.status, event, PW_ACTOR_PLATFORM, &to) != 0)
-            continue;
-        if (effects(db, p, &t, event, to, 0, NULL, now_ms, &err) != 0)
-            return PW_EDB;
-        (*count)++;
+    pw_stmt_int64(st, 2, PW_TIMER_BATCH_MAX + pw_setaside_count(aside));
+    while (n < PW_TIMER_BATCH_MAX && (rc = pw_stmt_step(st)) == PW_ROW) {
+        int64_t id = pw_stmt_column_int64(st, 0);
+        if (!pw_setaside_waiting(aside, id, step, now_ms))
+            ids[n++] = id;
     }
-    return PW_OK;
+    pw_stmt_done(st);
+    rc = rc == PW_ROW || rc == PW_DONE ? PW_OK : pw_setaside_scan_failed(db, aside, scan);
+    for (int i = 0; i < n && rc == PW_OK; i++)
+        rc = due_one(db, p, ids[i], event, step, now_ms, count, failed);
+    return rc;
 }
+
+static const char SQL_ACKS_DUE[] = "SELECT id FROM tasks WHERE status = 'assigned' AND ack_deadline_at <= ? "
+                                   "ORDER BY ack_deadline_at LIMIT ?";
+static const char SQL_REVIEWS_DUE[] = "SELECT id FROM tasks WHERE status = 'submitted' AND review_deadline_at <= ? "
+                                      "ORDER BY review_deadline_at LIMIT ?";
+static const char SQL_DEADLINES_DUE[] = "SELECT id FROM tasks WHERE status = 'dispatching' AND deadline_at <= ? "
+                                        "ORDER BY deadline_at LIMIT ?";
 
 int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *r)
 {
     memset(r, 0, sizeof(*r));
-    int rc = due(db, p, "SELECT id FROM tasks WHERE status = 'assigned' AND ack_deadline_at <= ? ORDER BY "
-                        "ack_deadline_at LIMIT ?", PW_EV_ACK_TIMEOUT, now_ms, &r->acks_missed);
+    pw_setaside_sweep(p->dispatch.setaside, now_ms);
+    int rc = due(db, p, PW_TICK_SCAN_ACKS_DUE, SQL_ACKS_DUE, PW_EV_ACK_TIMEOUT, PW_TICK_ACK_TIMEOUT, now_ms,
+                 &r->acks_missed, &r->failed);
     if (rc == PW_OK)
-        rc = due(db, p, "SELECT id FROM tasks WHERE status = 'submitted' AND review_deadline_at <= ? ORDER BY "
-                        "review_deadline_at LIMIT ?", PW_EV_AUTO_APPROVE, now_ms, &r->auto_approved);
+        rc = due(db, p, PW_TICK_SCAN_REVIEWS_DUE, SQL_REVIEWS_DUE, PW_EV_AUTO_APPROVE, PW_TICK_AUTO_APPROVE, now_ms,
+                 &r->auto_approved, &r->failed);
     if (rc == PW_OK)
-        rc = due(db, p, "SELECT id FROM tasks WHERE status = 'dispatching' AND deadline_at <= ? ORDER BY deadline_at "
-                        "LIMIT ?", PW_EV_EXPIRE, now_ms, &r->expired);
-    if (rc == PW_OK)
-        rc = pw_dispatch_sweep_silent(db, &p->dispatch, now_ms, &r->silenced);
+        rc = due(db, p, PW_TICK_SCAN_DEADLINES_DUE, SQL_DEADLINES_DUE, PW_EV_EXPIRE, PW_TICK_EXPIRE, now_ms,
+                 &r->expired, &r->failed);
+    if (rc == PW_OK && pw_dispatch_sweep_silent(db, &p->dispatch, now_ms, &r->silenced) != PW_OK)
+        rc = pw_setaside_scan_failed(db, p->dispatch.setaside, PW_TICK_SCAN_SILENT_WORKERS);
     return rc;
 }
 
 int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *r)
 {
     int rc = pw_tasks_timers(db, p, now_ms, r);
-    if (rc == PW_OK && pw_engine_round_due(p->dispatch.engine, now_ms))
-        rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned);
+    if (rc != PW_OK) {
+        pw_log_error("msg=\"market tick failed\" stage=timers error=\"%s\"", pw_db_errmsg(db));
+        return rc;
+    }
+    if (!pw_engine_round_due(p->dispatch.engine, now_ms))
+        return PW_OK;
+    int failed = 0;
+    rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned, &failed);
+    r->failed += failed;
+    if (rc != PW_OK)
+        pw_log_error("msg=\"market tick failed\" stage=dispatch_round error=\"%s\"", pw_db_errmsg(db));
     return rc;
 }
 

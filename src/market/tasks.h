@@ -89,9 +89,12 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
 
 typedef struct pw_tick_report {
     int acks_missed, auto_approved, expired, assigned, silenced; /* what this tick did */
+    int failed;              /* tasks whose work failed, was undone alone and set aside (market/setaside.h) */
 } pw_tick_report;
 /* Timers due at now (missed acks, auto-approvals, expiries, silent workers), then a
- * batch dispatch round if one is due (every batch window). */
+ * batch dispatch round if one is due (every batch window). Each task's work runs in a
+ * savepoint of its own: one that fails is undone and set aside, and the rest of the tick
+ * stands. An error return means the transaction cannot go on (the caller rolls it back). */
 int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
 /* The timers alone (no dispatch round): what pw_tasks_tick runs first. */
 int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);

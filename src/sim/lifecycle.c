@@ -236,9 +236,9 @@ static int on_tick(sim *s)
     if (rc == 0 && s->cfg->policy == PW_SIM_GREEDY) {
         rc = greedy_pass(s);
     } else if (rc == 0) {
-        int assigned;
+        int assigned, failed;
         int64_t started_ns = pw_monotonic_ns();
-        rc = pw_dispatch_round(s->db, &s->policy.dispatch, s->now_ms, &assigned) == PW_OK ? 0 : -1;
+        rc = pw_dispatch_round(s->db, &s->policy.dispatch, s->now_ms, &assigned, &failed) == PW_OK ? 0 : -1;
         double wall_ms = (double)(pw_monotonic_ns() - started_ns) / 1e6;   /* stderr only: not in the report */
         if (rc == 0 && assigned > 0) {
             s->report->rounds++;

@@ -53,6 +53,7 @@ typedef struct pw_db_ops {
     void (*done)(pw_stmt *st);
     int64_t (*changes)(pw_db *db);
     const char *(*errmsg)(pw_db *db);
+    int (*in_transaction)(pw_db *db);
 } pw_db_ops;
 
 struct pw_db {
@@ -71,6 +72,10 @@ static inline int pw_db_exec(pw_db *db, const char *sql) { return db->ops->exec(
 static inline pw_stmt *pw_db_stmt(pw_db *db, const char *sql) { return db->ops->stmt(db, sql); }
 static inline int64_t pw_db_changes(pw_db *db) { return db->ops->changes(db); }
 static inline const char *pw_db_errmsg(pw_db *db) { return db->ops->errmsg(db); }
+/* 1 while a transaction is open. An engine may end one itself on some errors (SQLite does
+ * on a full disk, an I/O error or out of memory): code that goes on after a failed
+ * statement checks this first, or its next SAVEPOINT would open a transaction of its own. */
+static inline int pw_db_in_transaction(pw_db *db) { return db->ops->in_transaction(db); }
 
 /* Statements carry their connection's ops in their first field. */
 struct pw_stmt {

@@ -197,6 +197,7 @@ static void sq_done(pw_stmt *base)
 
 static int64_t sq_changes(pw_db *db) { return sqlite3_changes64(((sqlite_db *)db)->handle); }
 static const char *sq_errmsg(pw_db *db) { return sqlite3_errmsg(((sqlite_db *)db)->handle); }
+static int sq_in_transaction(pw_db *db) { return !sqlite3_get_autocommit(((sqlite_db *)db)->handle); }
 
 const pw_db_ops pw_db_sqlite_ops = {
     .name = "sqlite",
@@ -218,4 +219,5 @@ const pw_db_ops pw_db_sqlite_ops = {
     .done = sq_done,
     .changes = sq_changes,
     .errmsg = sq_errmsg,
+    .in_transaction = sq_in_transaction,
 };

@@ -16,7 +16,10 @@
  * in-memory sub-journal — SQLite walks it from its start when the statement ends — so a
  * job's cost grew with the square of its size: a dispatch round of 5,000 assignments took
  * ~4 s inside one, ~0.6 s alone (docs/BENCHMARKS.md). A failed alone job is rolled back
- * whole, as a failed job in a batch is rolled back to its savepoint.
+ * whole, as a failed job in a batch is rolled back to its savepoint. The tick keeps one
+ * failing task from failing the whole job itself: each task's work runs in a savepoint of
+ * its own, released at once, so the sub-journal never holds more than one task's pages
+ * (market/setaside.h).
  *
  * complete() runs on the writer thread; the HTTP layer uses it to post the job back to
  * the event loop that owns the request. A job with complete == NULL is freed by the
