@@ -15,6 +15,7 @@
 // here comes from 127.0.0.1 (one address, limit 20).
 
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import { after, before, describe, test } from 'node:test';
 
 import { PASSWORD, V1, api, assertError, signup, startServer, uniqueEmail } from './helpers.mjs';
@@ -239,5 +240,44 @@ describe('device cookies survive a restart (the secret is in the database)', () 
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('an attempt whose client leaves still counts', () => {
+  const s = serverPerBlock();
+
+  /** Starts a sign-in on `session`; resolves to its stream once the request is sent. */
+  const send = (session, email, password) => new Promise((resolve) => {
+    const stream = session.request({ ':method': 'POST', ':path': `${V1}/sessions`, 'content-type': 'application/json' });
+    stream.on('error', () => {});
+    stream.end(JSON.stringify({ email, password }), () => resolve(stream));
+  });
+  /** GET /healthz on `session`, to its answer. */
+  const healthz = (session) => new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'GET', ':path': '/healthz' });
+    stream.on('response', (h) => resolve(h[':status']));
+    stream.on('error', reject);
+    stream.resume();
+  });
+
+  test('5 wrong passwords over HTTP/2, reset while being checked: the right one is 429 after them', async () => {
+    const { email } = await signup(s.base);
+    const session = http2.connect(s.base);
+    try {
+      const streams = await Promise.all(Array.from({ length: ACCOUNT_LIMIT }, (_, i) => send(session, email, wrong(i))));
+      // h2o runs a connection's requests in the order they came: once a later one is
+      // answered, the five sign-ins have reached the handler (their hashes take longer).
+      assert.equal(await healthz(session), 200);
+      await Promise.all(streams.map((stream) => new Promise((resolve) => {
+        if (stream.closed) return resolve();
+        stream.on('close', resolve);
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      })));
+    } finally {
+      session.close();
+    }
+    // Each of the five is in flight or has failed by now, answered or not: either way no
+    // place is left for a sixth (before the fix, a reset attempt was never counted).
+    assertRateLimited(await signIn(s.base, email, PASSWORD));
   });
 });
