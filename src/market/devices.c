@@ -9,10 +9,10 @@
 #define PAYLOAD_BYTES (1 + 8 + 8 + PW_DEVICE_NONCE_BYTES)
 #define RAW_BYTES (PAYLOAD_BYTES + crypto_auth_BYTES)
 #define VERSION 1
+#define VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 _Static_assert(PW_DEVICE_KEY_BYTES == crypto_auth_KEYBYTES, "device cookie key size");
-_Static_assert(PW_DEVICE_COOKIE_TEXT_BYTES == sodium_base64_ENCODED_LEN(RAW_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-               "device cookie text size");
+_Static_assert(PW_DEVICE_COOKIE_TEXT_BYTES == sodium_base64_ENCODED_LEN(RAW_BYTES, VARIANT), "device cookie text size");
 
 static const char SECRET_NAME[] = "device_cookie_mac";
 static const char SQL_SECRET_GET[] = "SELECT secret FROM server_secrets WHERE name = ?";
@@ -81,7 +81,7 @@ void pw_devices_issue(const unsigned char key[PW_DEVICE_KEY_BYTES], int64_t user
     put_u64(raw + 9, (uint64_t)(now_ms / 1000));
     randombytes_buf(raw + 17, PW_DEVICE_NONCE_BYTES);
     crypto_auth(raw + PAYLOAD_BYTES, raw, PAYLOAD_BYTES, key);
-    sodium_bin2base64(out, PW_DEVICE_COOKIE_TEXT_BYTES, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(out, PW_DEVICE_COOKIE_TEXT_BYTES, raw, sizeof(raw), VARIANT);
 }
 
 int pw_devices_open(const unsigned char key[PW_DEVICE_KEY_BYTES], const char *text, size_t len, int64_t now_ms,
@@ -91,10 +91,8 @@ int pw_devices_open(const unsigned char key[PW_DEVICE_KEY_BYTES], const char *te
     size_t raw_len = 0;
     const char *end = NULL;
     if (len != PW_DEVICE_COOKIE_TEXT_BYTES - 1 ||
-        sodium_base642bin(raw, sizeof(raw), text, len, NULL, &raw_len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) !=
-            0 ||
-        raw_len != RAW_BYTES || end != text + len || raw[0] != VERSION ||
-        crypto_auth_verify(raw + PAYLOAD_BYTES, raw, PAYLOAD_BYTES, key) != 0)
+        sodium_base642bin(raw, sizeof(raw), text, len, NULL, &raw_len, &end, VARIANT) != 0 || raw_len != RAW_BYTES ||
+        end != text + len || raw[0] != VERSION || crypto_auth_verify(raw + PAYLOAD_BYTES, raw, PAYLOAD_BYTES, key) != 0)
         return -1;
     int64_t user_id = (int64_t)get_u64(raw + 1), issued_at_s = (int64_t)get_u64(raw + 9);
     if (user_id <= 0 || issued_at_s < 0 || now_ms / 1000 - issued_at_s >= PW_DEVICE_COOKIE_MAX_AGE_S)
