@@ -21,6 +21,7 @@
 #include "dispatch/engine.h"
 #include "market/accounts.h"
 #include "market/audit.h"
+#include "market/devices.h"
 #include "market/scheduler.h"
 #include "market/setaside.h"
 #include "store/migrate.h"
@@ -271,6 +272,10 @@ static int cmd_serve(int argc, char **argv)
     pw_db *writer_db = NULL;
     if (pw_cli_open_migrated(app.cfg.db_path, &writer_db) != 0)
         return 1;
+    if (pw_devices_load_key(writer_db, pw_clock_now_ms(&app.clock), app.device_key) != PW_OK) {
+        pw_log_error("msg=\"cannot read or make the device cookie key\"");
+        return 1;
+    }
 #ifdef PW_BENCH_ROUTES
     pw_db_exec(writer_db, "CREATE TABLE IF NOT EXISTS bench_writes (id INTEGER PRIMARY KEY, at INTEGER, payload TEXT)");
 #endif
@@ -304,6 +309,7 @@ static int cmd_serve(int argc, char **argv)
     pw_engine_free(policy.dispatch.engine);
     pw_setaside_free(policy.dispatch.setaside);
     pw_throttle_free(app.throttle);
+    sodium_memzero(app.device_key, sizeof(app.device_key));
     pw_log_info("msg=stopped");
     return rc == 0 ? 0 : 1;
 }

@@ -2,10 +2,12 @@
  * development clock.
  *
  * Sign-up: validate on the loop -> argon2id on the hash pool -> insert on the writer ->
- * 201 once durable. Sign-in: throttle check and user lookup on the loop -> verify on the
- * hash pool (against a dummy hash when the e-mail is unknown, so both cost the same) ->
- * on success a new session on the writer (revoking the session the request came with:
- * rotation) -> {token, user} and the cookie. Both failure kinds give one identical 401. */
+ * 201 once durable. Sign-in: user lookup and the attempt's reservation in the limits on
+ * the loop (http/throttle.h: per address, and per device cookie or per account) -> verify
+ * on the hash pool (against a dummy hash when the e-mail is unknown, so both cost the
+ * same) -> the reservation settled -> on success a new session on the writer (revoking the
+ * session the request came with: rotation) -> {token, user}, the session cookie and a new
+ * device cookie (market/devices.h). Both failure kinds give one identical 401. */
 #include <stdio.h>
 #include <sodium.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "api/api.h"
 #include "http/throttle.h"
 #include "market/accounts.h"
+#include "market/devices.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
 #include "store/writer.h"
@@ -73,16 +76,32 @@ typedef struct signin {
     char password[PW_PASSWORD_MAX_BYTES + 1];
     char ip[64];
     int found;                                /* the e-mail exists */
+    int checked, wrong;                       /* set by the hash: the password was checked, and was wrong */
     pw_user_row user;
+    pw_throttle_ticket ticket;                /* the attempt's place in the limits, until settled */
     char token[PW_TOKEN_TEXT_BYTES];
     char csrf[PW_CSRF_TEXT_BYTES];
+    char device[PW_DEVICE_COOKIE_TEXT_BYTES];
 } signin;
+
+_Static_assert(sizeof(((pw_app *)0)->device_key) == PW_DEVICE_KEY_BYTES, "device cookie key");
+
+/* Ends the attempt's reservation by what the hash found; an attempt never checked (the
+ * hash queue was full, the server stopped) gives its place back. */
+static void signin_settle(pw_call *call)
+{
+    signin *s = pw_call_data(call);
+    int outcome = !s->checked ? PW_THROTTLE_UNCHECKED : s->wrong ? PW_THROTTLE_FAILED : PW_THROTTLE_SUCCEEDED;
+    pw_throttle_settle(call->app->throttle, &s->ticket, outcome, pw_clock_now_ms(&call->app->clock));
+}
 
 static int signin_verify(pw_call *call, pw_db *db, int64_t now_ms)
 {
     signin *s = pw_call_data(call);
     int rc = pw_accounts_verify_password(s->found ? s->user.password_hash : NULL, s->password);
     sodium_memzero(s->password, sizeof(s->password));
+    s->wrong = rc != 0;
+    s->checked = 1;
     return rc;
 }
 
@@ -101,9 +120,14 @@ static void signin_done(pw_call *call, pw_req *rq)
 {
     signin *s = pw_call_data(call);
     if (call->status == 200) {
-        char cookie[160];
+        const char *secure = call->app->cfg.cookie_secure || pw_req_is_https(rq) ? "; Secure" : "";
+        char cookie[200];
         snprintf(cookie, sizeof(cookie), "pw_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", s->token,
-                 PW_SESSION_ABSOLUTE_S, call->app->cfg.cookie_secure || pw_req_is_https(rq) ? "; Secure" : "");
+                 PW_SESSION_ABSOLUTE_S, secure);
+        pw_reply_header(rq, "set-cookie", cookie);
+        pw_devices_issue(call->app->device_key, s->user.id, call->now_ms, s->device);
+        snprintf(cookie, sizeof(cookie), "pw_device=%s; Path=/api/v1/sessions; HttpOnly; SameSite=Lax; Max-Age=%d%s",
+                 s->device, PW_DEVICE_COOKIE_MAX_AGE_S, secure);
         pw_reply_header(rq, "set-cookie", cookie);
     }
     sodium_memzero(s->token, sizeof(s->token));
@@ -112,16 +136,32 @@ static void signin_done(pw_call *call, pw_req *rq)
 
 static void signin_verified(pw_call *call, pw_req *rq)
 {
-    signin *s = pw_call_data(call);
-    pw_throttle *t = call->app->throttle;
+    signin_settle(call);
     if (call->job.result != 0) {
-        pw_throttle_fail(t, "email:", s->email, strlen(s->email), call->now_ms);
-        pw_throttle_fail(t, "ip:", s->ip, strlen(s->ip), call->now_ms);
         pw_reply_errorf(rq, 401, "invalid_credentials", NULL, "wrong email or password");
         return;
     }
-    pw_throttle_clear(t, "email:", s->email, strlen(s->email));
     pw_call_write(call, signin_session, signin_done);
+}
+
+/* Takes the attempt's place in the per-address limit and in either its device cookie's
+ * limit (a valid pw_device cookie naming this account) or the account's, shared by every
+ * untrusted client. 0, or the seconds to wait. */
+static int signin_reserve(pw_req *rq, signin *s, int64_t now_ms)
+{
+    pw_device device;
+    size_t len = 0;
+    const char *text = pw_req_cookie(rq, "pw_device", &len);
+    int trusted = text != NULL && s->found && pw_devices_open(rq->app->device_key, text, len, now_ms, &device) == 0 &&
+                  device.user_id == s->user.id;
+    pw_throttle_key keys[2] = {
+        {.kind = "ip:", .key = s->ip, .len = strlen(s->ip), .limit = PW_LOGIN_FAILS_PER_IP},
+        trusted ? (pw_throttle_key){.kind = "device:", .key = device.nonce, .len = sizeof(device.nonce),
+                                    .limit = PW_LOGIN_FAILS_PER_DEVICE, .clear_on_success = 1}
+                : (pw_throttle_key){.kind = "email:", .key = s->email, .len = strlen(s->email),
+                                    .limit = PW_LOGIN_FAILS_PER_ACCOUNT},
+    };
+    return pw_throttle_reserve(rq->app->throttle, keys, 2, now_ms, &s->ticket);
 }
 
 void pw_api_sessions_create(pw_req *rq)
@@ -140,24 +180,20 @@ void pw_api_sessions_create(pw_req *rq)
     for (char *p = s->email; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     pw_req_peer_ip(rq, s->ip, sizeof(s->ip));
-    int64_t now_ms = pw_clock_now_ms(&rq->app->clock);
-    pw_throttle *t = rq->app->throttle;
-    int wait_s = pw_throttle_check(t, "email:", s->email, strlen(s->email), PW_LOGIN_FAILS_PER_ACCOUNT, now_ms);
-    int wait_ip_s = pw_throttle_check(t, "ip:", s->ip, strlen(s->ip), PW_LOGIN_FAILS_PER_IP, now_ms);
-    if (wait_ip_s > wait_s)
-        wait_s = wait_ip_s;
-    if (wait_s > 0) {
-        pw_call_free(call);
-        pw_error_set(&err, 429, "rate_limited", NULL, "too many failed sign-ins; try again later");
-        err.retry_after_s = wait_s;
-        return pw_reply_error(rq, &err);
-    }
     int found = pw_accounts_find_by_email(pw_loop_db(rq->loop), s->email, &s->user);
     if (found < 0) {
         pw_call_free(call);
         return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
     }
     s->found = found;
+    int wait_s = signin_reserve(rq, s, pw_clock_now_ms(&rq->app->clock));
+    if (wait_s > 0) {
+        pw_call_free(call);
+        pw_error_set(&err, 429, "rate_limited", NULL, "too many sign-in attempts; try again later");
+        err.retry_after_s = wait_s;
+        return pw_reply_error(rq, &err);
+    }
+    call->on_free = signin_settle;            /* a reservation never outlives its call */
     pw_call_hash(call, signin_verify, signin_verified);
 }
 

@@ -67,9 +67,12 @@
 #define PW_SESSION_IDLE_S (24 * 3600)           /* a session unused for a day is dead */
 #define PW_SESSION_ABSOLUTE_S (30 * 24 * 3600)  /* and every session dies after 30 days */
 #define PW_SESSION_TOUCH_INTERVAL_S 60          /* last_seen is written at most once a minute per session */
+/* Sign-in attempts count from the moment they arrive (in flight + failed, docs/SECURITY.md). */
 #define PW_LOGIN_WINDOW_S 900                   /* failed sign-ins are counted over 15 minutes */
-#define PW_LOGIN_FAILS_PER_ACCOUNT 5            /* then that e-mail is locked for the rest of the window */
-#define PW_LOGIN_FAILS_PER_IP 20                /* then that address is locked for the rest of the window */
+#define PW_LOGIN_FAILS_PER_ACCOUNT 5            /* then that e-mail is locked for untrusted clients for the rest of the window */
+#define PW_LOGIN_FAILS_PER_DEVICE 5             /* then that device cookie is locked (OWASP device cookies: the owner's own allowance) */
+#define PW_LOGIN_FAILS_PER_IP 20                /* then that address is locked for everyone for the rest of the window */
+#define PW_DEVICE_COOKIE_MAX_AGE_S (365 * 24 * 3600) /* a device cookie is trusted for a year; each sign-in issues a new one */
 #define PW_THROTTLE_SLOTS 65536                 /* fixed table of throttle counters: memory is bounded under a flood */
 
 /* ---- workers ---------------------------------------------------------------------------- */

@@ -6,7 +6,8 @@
  * clients; no CSRF) or the `pw_session` cookie (the web interface; unsafe methods must
  * carry X-CSRF-Token equal to the session's csrf_token, compared in constant time). A
  * session is live while not revoked, before its absolute expiry, and used within the
- * idle window; use is recorded at most once a minute by a detached write. */
+ * idle window; use is recorded at most once a minute by a detached write. Cookies are
+ * read by name from the Cookie header (pw_req_cookie: also the sign-in's pw_device). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,25 @@ static const char SQL_SESSION[] =
     "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.roles "
     "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL";
 
+const char *pw_req_cookie(pw_req *rq, const char *name, size_t *len_out)
+{
+    size_t len = 0, name_len = strlen(name);
+    const char *v = pw_req_header(rq, "cookie", &len);
+    const char *end = v + len;
+    while (v != NULL && v < end) {
+        while (v < end && (*v == ' ' || *v == ';'))
+            v++;
+        const char *semi = memchr(v, ';', (size_t)(end - v));
+        const char *item_end = semi ? semi : end;
+        if ((size_t)(item_end - v) > name_len && memcmp(v, name, name_len) == 0 && v[name_len] == '=') {
+            *len_out = (size_t)(item_end - v) - name_len - 1;
+            return v + name_len + 1;
+        }
+        v = item_end;
+    }
+    return NULL;
+}
+
 /* Finds the token: bearer first, then the cookie. Returns its length, 0 if none. */
 static size_t find_token(pw_req *rq, const char **token_out, int *via_cookie)
 {
@@ -29,21 +49,12 @@ static size_t find_token(pw_req *rq, const char **token_out, int *via_cookie)
         *via_cookie = 0;
         return len - 7;
     }
-    v = pw_req_header(rq, "cookie", &len);
-    const char *end = v + len;
-    while (v != NULL && v < end) {
-        while (v < end && (*v == ' ' || *v == ';'))
-            v++;
-        const char *semi = memchr(v, ';', (size_t)(end - v));
-        const char *item_end = semi ? semi : end;
-        if ((size_t)(item_end - v) > 11 && memcmp(v, "pw_session=", 11) == 0) {
-            *token_out = v + 11;
-            *via_cookie = 1;
-            return (size_t)(item_end - v - 11);
-        }
-        v = item_end;
-    }
-    return 0;
+    v = pw_req_cookie(rq, "pw_session", &len);
+    if (v == NULL || len == 0)
+        return 0;
+    *token_out = v;
+    *via_cookie = 1;
+    return len;
 }
 
 typedef struct touch_job {

@@ -25,6 +25,8 @@
 
 static void free_call(pw_call *call)
 {
+    if (call->on_free != NULL)
+        call->on_free(call);
     if (call->rq != NULL && call->rq->pending == call)
         call->rq->pending = NULL;
     if (call->loop != NULL)

@@ -14,7 +14,7 @@
  *                                                          // my_done back on the loop, after the commit
  *
  * If the client goes away meanwhile, the job still runs (its write is not lost) and
- * my_done is not called. */
+ * my_done is not called; call->on_free, if set, is called in every case. */
 #ifndef PW_HTTP_H
 #define PW_HTTP_H
 #include <h2o.h>
@@ -77,7 +77,8 @@ struct pw_app {
     pw_clock clock;                         /* the injected clock */
     struct pw_writer *writer;               /* the one writer */
     struct pw_workpool *hash_pool;          /* argon2id hashing */
-    struct pw_throttle *throttle;           /* failed sign-in counters */
+    struct pw_throttle *throttle;           /* sign-in attempt counters */
+    unsigned char device_key[32];           /* device cookies' MAC key (market/devices.h), from the database */
     struct pw_market_policy *policy;        /* dispatch, review window, fees (from cfg) */
 };
 
@@ -119,6 +120,8 @@ const char *pw_req_param(pw_req *rq, int index);
 int pw_req_query(pw_req *rq, const char *name, char *out, size_t out_size);
 /* The request header value (first one) or NULL; *len_out gets its length. */
 const char *pw_req_header(pw_req *rq, const char *lower_name, size_t *len_out);
+/* The value of cookie `name` (the first of that name) or NULL; *len_out gets its length. */
+const char *pw_req_cookie(pw_req *rq, const char *name, size_t *len_out);
 void pw_req_peer_ip(pw_req *rq, char *out, size_t out_size);
 int pw_req_is_https(pw_req *rq);
 
@@ -135,6 +138,8 @@ struct pw_call {
     pw_app *app;
     pw_call_run run;
     pw_call_done done;
+    void (*on_free)(pw_call *call);         /* if set, runs when the call is freed, however it ends:
+                                               after done(), on a refusal, or with the client gone */
     pw_auth auth;                           /* copy of the caller */
     int route_index;
     int64_t now_ms;                         /* the time the job ran at (writer) */
