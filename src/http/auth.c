@@ -24,8 +24,10 @@ const char *pw_req_cookie(pw_req *rq, const char *name, size_t *len_out)
 {
     size_t len = 0, name_len = strlen(name);
     const char *v = pw_req_header(rq, "cookie", &len);
+    if (v == NULL)
+        return NULL;    /* and no arithmetic on a NULL pointer: undefined even + 0 (UBSan, fuzz_http) */
     const char *end = v + len;
-    while (v != NULL && v < end) {
+    while (v < end) {
         while (v < end && (*v == ' ' || *v == ';'))
             v++;
         const char *semi = memchr(v, ';', (size_t)(end - v));
