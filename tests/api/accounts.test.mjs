@@ -85,6 +85,13 @@ describe('POST /users (sign-up)', () => {
       ['128 four-byte chars (512 bytes)', '🔑'.repeat(128), 201],
       ['129 four-byte chars', '🔑'.repeat(129), 422],
       ['empty', '', 422],
+      // sign-in refuses these (control characters, all blank), so sign-up must too: an
+      // account created with one could never sign in (found by tests/fuzz/fuzz_bodies)
+      ['a DEL character', 'correct horse\u007fbattery', 422],
+      ['an ESC character', 'correct horse\u001bbattery', 422],
+      ['a C1 control (U+0085)', 'correct horse\u0085battery', 422],
+      ['12 spaces', ' '.repeat(12), 422],
+      ['tabs and newlines inside', 'correct\thorse\nbattery', 201],
     ];
     for (const [name, password, status] of cases) {
       test(`${name} -> ${status}`, async () => {
