@@ -453,7 +453,6 @@ int pw_cli_admin_create(const char *db_path, pw_new_user *user)
         json_t *via = json_pack("{s:s}", "via", "command_line");
         rc = pw_audit_record(db, pw_clock_now_ms(&clock), 0, found == 1 ? PW_AUDIT_ADMIN_GRANT : PW_AUDIT_ADMIN_CREATE,
                              "user", row.id, via);
-        json_decref(via);
     }
     rc = rc == PW_OK ? pw_db_exec(db, "COMMIT") : (pw_db_exec(db, "ROLLBACK"), PW_EDB);
     pw_db_close(db);

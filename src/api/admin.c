@@ -121,7 +121,6 @@ static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
     if (q->filter.admin_id != 0)
         json_object_set_new(detail, "admin_id", pw_json_id(q->filter.admin_id));
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
-    json_decref(detail);
     if (rc != PW_OK)
         return -1;   /* status still 0: a 503, never an unaudited answer */
     call->status = 200;

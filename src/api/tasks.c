@@ -117,7 +117,6 @@ static int admin_read_run(pw_call *call, pw_db *db, int64_t now_ms)
         if (items >= 0)
             json_object_set_new(detail, "items", json_integer(items));
         int rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
-        json_decref(detail);
         if (rc != PW_OK)
             return -1;   /* status still 0: a 503, never an unaudited answer */
     }
@@ -196,7 +195,6 @@ static int audit_action(pw_db *db, const pw_call *call, const action *a, const p
     int rc = pw_audit_record(db, now_ms, call->auth.user_id,
                              a->event == PW_EV_CANCEL ? PW_AUDIT_TASK_CANCEL : PW_AUDIT_TASK_ACTION, "task", t->id,
                              detail);
-    json_decref(detail);
     return rc;
 }
 
@@ -354,7 +352,6 @@ static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
     call->output = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(last) : json_null());
     json_t *detail = json_pack("{s:i}", "items", shown);
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTES_READ, NULL, 0, detail);
-    json_decref(detail);
     if (rc != PW_OK)
         return -1;   /* status still 0: a 503, never an unaudited answer */
     call->status = 200;
@@ -397,7 +394,6 @@ static int resolve_run(pw_call *call, pw_db *db, int64_t now_ms)
     if (strcmp(r->outcome, "split") == 0)
         json_object_set_new(detail, "worker_share_pct", json_integer(r->worker_share_pct));
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", r->dispute_id, detail);
-    json_decref(detail);
     if (rc != PW_OK)
         return -1;
     pw_task_row t;

@@ -48,9 +48,10 @@ int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action
                     int64_t object_id, json_t *detail)
 {
     assert(detail == NULL || json_is_object(detail));
-    json_t *empty = detail != NULL ? NULL : json_object();
-    char *text = json_dumps(detail != NULL ? detail : empty, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(empty);
+    if (detail == NULL)
+        detail = json_object();
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
     if (text == NULL)
         return PW_ENOMEM;
     /* the callers build the detail from ids, states and counts: a long one is a bug */

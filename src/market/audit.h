@@ -36,7 +36,8 @@ const char *pw_audit_action_name(pw_audit_action action);
 int pw_audit_action_parse(const char *name, pw_audit_action *out);
 
 /* One row. admin_id 0: the command line. object_kind NULL: no single object (a list).
- * detail: a JSON object (borrowed; NULL for {}), of at most PW_AUDIT_DETAIL_MAX_BYTES.
+ * detail: a JSON object (taken over, as jansson's _new functions do: the caller builds it
+ * in the call; NULL for {}), of at most PW_AUDIT_DETAIL_MAX_BYTES.
  * PW_OK or a negative PW_E* code: the caller's transaction must then roll back. */
 int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action action, const char *object_kind,
                     int64_t object_id, json_t *detail);

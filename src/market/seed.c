@@ -153,7 +153,6 @@ static int audit_resolution(seed_ctx *s, int64_t task_id, int64_t admin_id)
     json_t *detail = json_pack("{s:o, s:s, s:i}", "task_id", pw_json_id(task_id), "outcome", "split",
                                "worker_share_pct", 60);
     int rc = pw_audit_record(s->db, s->now_ms, admin_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", dispute_id, detail);
-    json_decref(detail);
     return rc == PW_OK ? 0 : -1;
 }
 
@@ -230,7 +229,6 @@ static int seed(seed_ctx *s, int64_t real_now_ms)
         return -1;
     json_t *via = json_pack("{s:s}", "via", "seed");
     int rc = pw_audit_record(s->db, s->now_ms, 0, PW_AUDIT_ADMIN_CREATE, "user", admin_id, via);
-    json_decref(via);
     if (rc != PW_OK)
         return -1;
     for (int i = 0; i < 6; i++) {

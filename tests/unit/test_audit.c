@@ -102,7 +102,6 @@ static void test_record_reads_back(void **state)
     fixture *f = *state;
     json_t *detail = json_pack("{s:s, s:i}", "status", "disputed", "items", 2);
     assert_int_equal(pw_audit_record(f->db, T0, 11, PW_AUDIT_TASK_MESSAGES_READ, "task", 777, detail), PW_OK);
-    json_decref(detail);
     assert_int_equal(pw_audit_record(f->db, T0 + 1000, 0, PW_AUDIT_ADMIN_CREATE, "user", 22, NULL), PW_OK);
     assert_int_equal(pw_audit_record(f->db, T0 + 2000, 22, PW_AUDIT_DISPUTES_READ, NULL, 0, NULL), PW_OK);
     pw_audit_filter all = {0};
