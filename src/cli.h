@@ -13,8 +13,6 @@ typedef struct pw_command {
     const char *summary;                      /* for the top-level help; NULL for the built-ins */
 } pw_command;
 
-/* Opens the database, creating its directory, and applies migrations. */
-int pw_cli_open_migrated(const char *db_path, pw_db **out);
 int pw_cli_admin_create(const char *db_path, pw_new_user *user);
 
 int pw_cmd_seed(int argc, char **argv);      /* market/seed.c */

@@ -104,30 +104,6 @@ static int config_from_env(pw_config *cfg)
     return 0;
 }
 
-/* Makes the database file's directory if it is missing (data/ on a fresh clone). */
-static void ensure_parent_dir(const char *path)
-{
-    char dir[1024];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL || slash == dir)
-        return;
-    *slash = '\0';
-    mkdir(dir, 0750);
-}
-
-int pw_cli_open_migrated(const char *db_path, pw_db **out)
-{
-    ensure_parent_dir(db_path);
-    if (pw_db_open(db_path, 0, out) != PW_OK)
-        return -1;
-    if (pw_migrate(*out, NULL) != PW_OK) {
-        pw_db_close(*out);
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- serve ------------------------------------------------------------------------------- */
 
 static const char SERVE_USAGE[] =
@@ -270,7 +246,7 @@ static int cmd_serve(int argc, char **argv)
     pw_clock_init_real(&app.clock);
     pw_server_block_signals();   /* before the writer, hash pool and scheduler threads start */
     pw_db *writer_db = NULL;
-    if (pw_cli_open_migrated(app.cfg.db_path, &writer_db) != 0)
+    if (pw_migrate_open(app.cfg.db_path, &writer_db, NULL) != 0)
         return 1;
     if (pw_devices_load_key(writer_db, pw_clock_now_ms(&app.clock), app.device_key) != PW_OK) {
         pw_log_error("msg=\"cannot read or make the device cookie key\"");
@@ -349,16 +325,11 @@ static int cmd_migrate(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     pw_db *db;
-    ensure_parent_dir(cfg.db_path);
-    if (pw_db_open(cfg.db_path, 0, &db) != PW_OK)
-        return 1;
     int applied = 0, version = 0;
-    rc = pw_migrate(db, &applied);
-    if (rc == PW_OK)
-        pw_migrate_current_version(db, &version);
-    pw_db_close(db);
-    if (rc != PW_OK)
+    if (pw_migrate_open(cfg.db_path, &db, &applied) != 0)
         return 1;
+    pw_migrate_current_version(db, &version);
+    pw_db_close(db);
     printf("migrated: %d applied, schema version %d\n", applied, version);
     return 0;
 }
@@ -431,7 +402,7 @@ int pw_cli_admin_create(const char *db_path, pw_new_user *user)
         return 1;
     sodium_memzero(user->password, sizeof(user->password));
     pw_db *db;
-    if (pw_cli_open_migrated(db_path, &db) != 0)
+    if (pw_migrate_open(db_path, &db, NULL) != 0)
         return 1;
     pw_clock clock;
     pw_clock_init_real(&clock);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "ledger/ledger.h"
+#include "store/migrate.h"
 
 static const char LEDGER_USAGE[] =
     "usage: peerwork ledger verify [--db FILE]\n"
@@ -40,7 +41,7 @@ static int verify(const char *db_path)
         return 1;
     }
     pw_db *db = NULL;
-    if (pw_cli_open_migrated(db_path, &db) != 0) {
+    if (pw_migrate_open(db_path, &db, NULL) != 0) {
         fprintf(stderr, "peerwork ledger: cannot open %s\n", db_path);
         return 1;
     }

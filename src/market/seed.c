@@ -22,6 +22,7 @@
 #include "market/audit.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
+#include "store/migrate.h"
 
 #define DEMO_PASSWORD "peerwork-demo-2026"
 
@@ -291,7 +292,7 @@ int pw_cmd_seed(int argc, char **argv)
     pw_market_policy_from_config(&s.policy, &cfg);
     if (pw_engine_new(&s.policy.dispatch, &s.policy.dispatch.engine) != 0)
         return 1;
-    if (pw_accounts_hash_password(DEMO_PASSWORD, s.hash) != 0 || pw_cli_open_migrated(cfg.db_path, &s.db) != 0)
+    if (pw_accounts_hash_password(DEMO_PASSWORD, s.hash) != 0 || pw_migrate_open(cfg.db_path, &s.db, NULL) != 0)
         return 1;
     pw_clock clock;
     pw_clock_init_real(&clock);

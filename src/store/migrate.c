@@ -1,6 +1,10 @@
 /* migrate.c — applies the embedded migrations in version order. */
 #include "store/migrate.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "base/log.h"
 
 static const char SQL_CREATE[] =
@@ -62,4 +66,31 @@ int pw_migrate(pw_db *db, int *applied_out)
     if (applied_out != NULL)
         *applied_out = applied;
     return PW_OK;
+}
+
+/* Makes the database file's directory if it is missing; mkdir's failure is the open's to report. */
+static void ensure_parent_dir(const char *path)
+{
+    char dir[1024];
+    int n = snprintf(dir, sizeof(dir), "%s", path);
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return;
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return;
+    *slash = '\0';
+    mkdir(dir, 0750);
+}
+
+int pw_migrate_open(const char *db_path, pw_db **out, int *applied_out)
+{
+    ensure_parent_dir(db_path);
+    if (pw_db_open(db_path, 0, out) != PW_OK)
+        return -1;
+    if (pw_migrate(*out, applied_out) != PW_OK) {
+        pw_db_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
