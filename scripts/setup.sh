@@ -2,7 +2,7 @@
 # setup.sh — installs what peerwork needs to build, test and benchmark, from Debian's
 # packages and npm (package.json + package-lock.json), and nothing else. Idempotent: it
 # installs only what is missing and says what it installs. Needs root (or sudo) for apt.
-# Arguments name more Debian packages for an optional step (`make fuzz` passes clang).
+# Arguments name more Debian packages to install as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ packages=(
   libjansson-dev libsqlite3-dev sqlite3          # JSON, storage
   libsodium-dev libpq-dev                        # crypto; PostgreSQL client (scale path)
   libcmocka-dev                                  # unit tests
+  clang libclang-rt-14-dev                       # libFuzzer targets (fuzz-smoke in make test)
   nodejs npm                                     # API and browser tests
   chromium fonts-dejavu-core                     # browser tests
   wrk nginx-light python3-scipy bc curl          # benchmarks (nginx and scipy are the anchors)

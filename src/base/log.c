@@ -17,6 +17,8 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void pw_log_set_level(pw_log_level level) { atomic_store(&min_level, (int)level); }
 
+int pw_log_enabled(pw_log_level level) { return (int)level >= atomic_load(&min_level); }
+
 void pw_log(pw_log_level level, const char *fmt, ...)
 {
     if ((int)level < atomic_load(&min_level))

@@ -7,6 +7,8 @@
 typedef enum { PW_LOG_DEBUG, PW_LOG_INFO, PW_LOG_WARN, PW_LOG_ERROR } pw_log_level;
 
 void pw_log_set_level(pw_log_level level);
+/* 1 if lines of `level` are written (for a caller that builds its line itself: the request log). */
+int pw_log_enabled(pw_log_level level);
 void pw_log(pw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pw_log_info(...) pw_log(PW_LOG_INFO, __VA_ARGS__)

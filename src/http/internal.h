@@ -29,6 +29,12 @@ struct pw_loop {
     pthread_t thread;
 };
 
+/* server.c. pw_server_run does both; a harness that drives the handlers without a listening
+ * socket (tests/fuzz/fuzz_http.c) calls them itself: the process-wide h2o configuration,
+ * once, then each loop's context and its queue for finished calls (loop->app set first). */
+void pw_server_setup(pw_app *app);
+void pw_loop_init(pw_loop *loop);
+
 /* router.c */
 void pw_router_init(void);                  /* once, before the loops start */
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req);

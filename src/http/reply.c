@@ -128,6 +128,8 @@ void pw_reply_finish_log(pw_req *rq, int status)
     pw_metrics_observe(rq->route_index, status, seconds);
     h2o_req_t *req = rq->req;
     pw_loop *loop = rq->loop;
+    if (!pw_log_enabled(PW_LOG_INFO))
+        return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
     if (tv.tv_sec != loop->log_second) {   /* the date part changes once a second */

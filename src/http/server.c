@@ -124,14 +124,19 @@ static void drain(pw_loop *loop)
         pw_log_warn("msg=\"shutdown drain timed out\" loop=%d inflight=%ld", loop->index, loop->inflight);
 }
 
-static void *loop_main(void *arg)
+void pw_loop_init(pw_loop *loop)
 {
-    pw_loop *loop = arg;
     h2o_context_init(&loop->ctx, h2o_evloop_create(), &globalconf);
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = globalconf.hosts;
     loop->queue = h2o_multithread_create_queue(loop->ctx.loop);
     h2o_multithread_register_receiver(loop->queue, &loop->receiver, pw_loop_on_calls);
+}
+
+static void *loop_main(void *arg)
+{
+    pw_loop *loop = arg;
+    pw_loop_init(loop);
     loop->listener = h2o_evloop_socket_create(loop->ctx.loop, loop->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     loop->listener->data = loop;
     h2o_socket_read_start(loop->listener, on_accept);
@@ -236,6 +241,13 @@ static void configure(pw_app *app)
     h2o_headers_register(&host->fallback_path, security_headers());
 }
 
+void pw_server_setup(pw_app *app)
+{
+    pw_metrics_init();
+    pw_router_init();
+    configure(app);
+}
+
 static void stop_signals(sigset_t *set)
 {
     sigemptyset(set);
@@ -281,6 +293,8 @@ int pw_server_run(pw_app *app)
 {
     int loop_count = app->cfg.loops, port = app->cfg.listen_port, rc = 0;
     int fds[PW_HTTP_LOOPS_MAX];
+    if (loop_count < 1 || loop_count > PW_HTTP_LOOPS_MAX)   /* the flag parser keeps it so */
+        return -1;
     for (int i = 0; i < loop_count; i++) {
         if (listen_socket(app, port, &fds[i], &port) != 0) {
             while (i > 0)
@@ -292,9 +306,7 @@ int pw_server_run(pw_app *app)
     pw_server_block_signals();   /* the caller did it before its own threads; the loops inherit it */
     sigset_t set;
     stop_signals(&set);
-    pw_metrics_init();
-    pw_router_init();
-    configure(app);
+    pw_server_setup(app);
     signal_app = app;
     pw_loop *loops = calloc((size_t)loop_count, sizeof(*loops));
     if (loops == NULL) {
