@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "base/assert.h"
+
 int pw_db_open(const char *location, int flags, pw_db **out)
 {
     /* postgres:// URLs select the libpq engine once it exists; everything else is a file. */
@@ -33,3 +35,57 @@ int pw_stmt_run(pw_stmt *st)
         return PW_OK;
     return rc;
 }
+
+/* ---- the failed statement ----------------------------------------------------------------
+ *
+ * pw_db_stmt never returns NULL: a statement that could not be prepared (out of memory,
+ * the database busy or broken) is this stand-in, whose binds do nothing and whose step
+ * answers the error, so every caller's ordinary error path handles it and no caller has
+ * to test for NULL. It holds no state: one const instance per error serves every thread. */
+typedef struct failed_stmt {
+    pw_stmt base;
+    int code;
+} failed_stmt;
+
+static void failed_bind_int64(pw_stmt *st, int i, int64_t v) {}
+static void failed_bind_text(pw_stmt *st, int i, const char *t, size_t n) {}
+static void failed_bind_blob(pw_stmt *st, int i, const void *d, size_t n) {}
+static void failed_bind_null(pw_stmt *st, int i) {}
+static void failed_bind_double(pw_stmt *st, int i, double v) {}
+static int failed_step(pw_stmt *st) { return ((failed_stmt *)st)->code; }
+static void failed_done(pw_stmt *st) {}
+/* A column is read only after step gave a row, which a failed statement never gives. */
+static int64_t failed_column_int64(pw_stmt *st, int c) { pw_unreachable("a column of a failed statement"); }
+static const char *failed_column_text(pw_stmt *st, int c) { pw_unreachable("a column of a failed statement"); }
+static const void *failed_column_blob(pw_stmt *st, int c) { pw_unreachable("a column of a failed statement"); }
+static size_t failed_column_bytes(pw_stmt *st, int c) { pw_unreachable("a column of a failed statement"); }
+static int failed_column_is_null(pw_stmt *st, int c) { pw_unreachable("a column of a failed statement"); }
+
+static const pw_db_ops failed_ops = {
+    .name = "failed",
+    .bind_int64 = failed_bind_int64,
+    .bind_text = failed_bind_text,
+    .bind_blob = failed_bind_blob,
+    .bind_null = failed_bind_null,
+    .bind_double = failed_bind_double,
+    .step = failed_step,
+    .column_int64 = failed_column_int64,
+    .column_text = failed_column_text,
+    .column_blob = failed_column_blob,
+    .column_bytes = failed_column_bytes,
+    .column_is_null = failed_column_is_null,
+    .done = failed_done,
+};
+
+static const failed_stmt failed_nomem = {{&failed_ops}, PW_ENOMEM};
+static const failed_stmt failed_busy = {{&failed_ops}, PW_EBUSY};
+static const failed_stmt failed_db = {{&failed_ops}, PW_EDB};
+
+pw_stmt *pw_stmt_failed(int code)
+{
+    pw_assert(code < 0);
+    const failed_stmt *f = code == PW_ENOMEM ? &failed_nomem : code == PW_EBUSY ? &failed_busy : &failed_db;
+    return (pw_stmt *)&f->base;   /* const in memory: nothing ever writes through it */
+}
+
+int pw_stmt_is_failed(const pw_stmt *st) { return st->ops == &failed_ops; }

@@ -67,9 +67,14 @@ int pw_db_open(const char *location, int flags, pw_db **out);
 void pw_db_close(pw_db *db);
 
 static inline int pw_db_exec(pw_db *db, const char *sql) { return db->ops->exec(db, sql); }
-/* The cached statement for this SQL text; NULL (logged) if it does not compile, which is a
- * programmer error the callers assert on. */
+/* The cached statement for this SQL text. Never NULL: if it cannot be prepared (out of
+ * memory, busy, or SQL that does not compile — logged) it is a failed statement whose binds
+ * do nothing and whose step returns the error (PW_ENOMEM, PW_EBUSY, PW_EDB), so the
+ * caller's ordinary error path handles it. */
 static inline pw_stmt *pw_db_stmt(pw_db *db, const char *sql) { return db->ops->stmt(db, sql); }
+/* The stand-in an engine returns from stmt() when it cannot prepare (code < 0). */
+struct pw_stmt *pw_stmt_failed(int code);
+int pw_stmt_is_failed(const struct pw_stmt *st);
 static inline int64_t pw_db_changes(pw_db *db) { return db->ops->changes(db); }
 static inline const char *pw_db_errmsg(pw_db *db) { return db->ops->errmsg(db); }
 /* 1 while a transaction is open. An engine may end one itself on some errors (SQLite does
@@ -102,8 +107,7 @@ int pw_stmt_run(pw_stmt *st);
  * it wraps. PW_OK or an error. */
 static inline int pw_db_run(pw_db *db, const char *sql)
 {
-    pw_stmt *st = pw_db_stmt(db, sql);
-    return st != NULL ? pw_stmt_run(st) : PW_EDB;
+    return pw_stmt_run(pw_db_stmt(db, sql));
 }
 
 #endif

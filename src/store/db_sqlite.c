@@ -103,12 +103,16 @@ static void sq_close(pw_db *base)
     free(db);
 }
 
-static sqlite3_stmt *prepare(sqlite_db *db, const char *sql)
+/* NULL with *code_out set (PW_ENOMEM, PW_EBUSY, PW_EDB) if it cannot be prepared. */
+static sqlite3_stmt *prepare(sqlite_db *db, const char *sql, int *code_out)
 {
     sqlite3_stmt *handle = NULL;
     int rc = sqlite3_prepare_v3(db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &handle, NULL);
     if (rc != SQLITE_OK) {
         pw_log_error("msg=\"sql prepare failed\" err=\"%s\"", sqlite3_errmsg(db->handle));
+        sqlite3_finalize(handle);
+        int code = map_rc(rc);
+        *code_out = code < 0 ? code : PW_EDB;
         return NULL;
     }
     return handle;
@@ -125,9 +129,10 @@ static pw_stmt *sq_stmt(pw_db *base, const char *sql)
         if (slot->sql == sql)
             return &slot->base;
         if (slot->sql == NULL) {
-            slot->handle = prepare(db, sql);
+            int code = PW_EDB;
+            slot->handle = prepare(db, sql, &code);
             if (slot->handle == NULL)
-                return NULL;
+                return pw_stmt_failed(code);   /* the slot stays free: the next use tries again */
             slot->base.ops = &pw_db_sqlite_ops;
             slot->sql = sql;
             slot->db = db;
@@ -138,11 +143,12 @@ static pw_stmt *sq_stmt(pw_db *base, const char *sql)
     /* Cache full: a one-off statement, finalized by done(). */
     sqlite_stmt *one = calloc(1, sizeof(*one));
     if (one == NULL)
-        return NULL;
-    one->handle = prepare(db, sql);
+        return pw_stmt_failed(PW_ENOMEM);
+    int code = PW_EDB;
+    one->handle = prepare(db, sql, &code);
     if (one->handle == NULL) {
         free(one);
-        return NULL;
+        return pw_stmt_failed(code);
     }
     one->base.ops = &pw_db_sqlite_ops;
     one->sql = sql;

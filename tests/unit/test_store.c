@@ -172,7 +172,7 @@ static void test_stmt_cache(void **state)
     assert_non_null(b);
     assert_ptr_not_equal(a1, b);            /* the key is the address, not the text */
     pw_stmt_done(b);
-    assert_null(pw_db_stmt(db, "SELEKT nonsense")); /* does not compile: NULL (logged) */
+    assert_true(pw_stmt_is_failed(pw_db_stmt(db, "SELEKT nonsense"))); /* does not compile: a failed statement (logged) */
     assert_int_equal(pw_db_exec(db, "CREATE TABLE"), PW_EDB);
     pw_db_close(db);
 }
@@ -284,6 +284,36 @@ static void test_constraint_errors(void **state)
     assert_int_equal(query_int(db, "SELECT count(*) FROM child"), 2);
     /* exec maps the same way */
     assert_int_equal(pw_db_exec(db, "INSERT INTO child VALUES (9, 'a@x.io', 0, 1)"), PW_ECONSTRAINT);
+    pw_db_close(db);
+}
+
+/* A statement that cannot be prepared is never NULL: it is a failed statement whose binds
+ * do nothing and whose step says why, so callers that do not test for NULL are safe. */
+static void test_stmt_that_cannot_prepare(void **state)
+{
+    fixture *f = *state;
+    pw_db *db = open_db(f);
+    static const char bad[] = "SELECT id FROM no_such_table WHERE id = ?";
+    pw_stmt *st = pw_db_stmt(db, bad);
+    assert_non_null(st);
+    assert_true(pw_stmt_is_failed(st));
+    pw_stmt_int64(st, 1, 7);
+    pw_stmt_text(st, 2, "ignored");
+    pw_stmt_null(st, 3);
+    assert_int_equal(pw_stmt_step(st), PW_EDB);
+    pw_stmt_done(st);
+    assert_int_equal(pw_stmt_run(pw_db_stmt(db, bad)), PW_EDB);
+    assert_int_equal(pw_db_run(db, "NOT SQL AT ALL"), PW_EDB);
+    assert_true(pw_stmt_is_failed(pw_stmt_failed(PW_ENOMEM)));
+    assert_int_equal(pw_stmt_step(pw_stmt_failed(PW_ENOMEM)), PW_ENOMEM);
+    assert_int_equal(pw_stmt_step(pw_stmt_failed(PW_EBUSY)), PW_EBUSY);
+    /* a good statement on the same connection is unaffected */
+    static const char good[] = "SELECT 41 + 1";
+    pw_stmt *ok = pw_db_stmt(db, good);
+    assert_false(pw_stmt_is_failed(ok));
+    assert_int_equal(pw_stmt_step(ok), PW_ROW);
+    assert_int_equal(pw_stmt_column_int64(ok, 0), 42);
+    pw_stmt_done(ok);
     pw_db_close(db);
 }
 
@@ -842,6 +872,7 @@ int main(void)
         STORE_TEST(test_stmt_cache_full),
         STORE_TEST(test_bind_and_columns),
         STORE_TEST(test_constraint_errors),
+        STORE_TEST(test_stmt_that_cannot_prepare),
         STORE_TEST(test_migrate),
         STORE_TEST(test_writer_many_threads_durable),
         STORE_TEST(test_writer_failed_job_rolled_back_alone),
