@@ -4,7 +4,8 @@
 #   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
 #   make test       unit tests (CTest + cmocka), the same under ASan+UBSan and under ThreadSanitizer
 #                   (each with the API tests against that server), then API tests against the
-#                   real server, a short libFuzzer run of each fuzz target (fuzz-smoke), and
+#                   real server, a short libFuzzer run of each fuzz target (fuzz-smoke), the
+#                   store's fault-injection loop (fault-test), and
 #                   browser tests in Debian's chromium (one node --test run, last)
 #   make bench      the benchmarks (results go in docs/BENCHMARKS.md)
 #   make fuzz       libFuzzer over the parsers and the request path (FUZZ_SECONDS each)
@@ -12,6 +13,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
+FAULT_BUILD ?= build-faults
 FUZZ_SECONDS ?= 60
 # a test that hangs fails after 3 minutes instead of holding CI until its limit
 NODE_TEST_FLAGS ?= --test-timeout=180000
@@ -19,7 +21,7 @@ DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all configure build run test unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke setup clean
+.PHONY: all configure build run test unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean
 
 all: build
 
@@ -90,6 +92,18 @@ fuzz-smoke: fuzz-build
 	    2>$(FUZZ_BUILD)/smoke/$$name.log || { tail -n 40 $(FUZZ_BUILD)/smoke/$$name.log; exit 1; }; \
 	  grep -h "^Done" $(FUZZ_BUILD)/smoke/$$name.log; done
 
+# Fault injection (store/faults.h): a build with -DPW_FAULTS=ON and ASan+UBSan, and
+# tests/faults/ failing the Nth database step and the Nth allocation of the writer's jobs
+# over a lifecycle and a payment sequence. The short version (every 3rd step, allocations
+# sampled) is part of `make test`; FAULT_FULL=1 walks every step and every allocation.
+FAULT_STRIDE ?= 3
+FAULT_ALLOC_STRIDE ?= 60
+fault-test: $(SETUP_STAMP)
+	@test -f $(FAULT_BUILD)/build.ninja || cmake -S . -B $(FAULT_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON -DPW_FAULTS=ON >/dev/null
+	@cmake --build $(FAULT_BUILD) --target peerwork
+	@ASAN_OPTIONS=detect_leaks=0 PEERWORK_BINARY=$(FAULT_BUILD)/peerwork FAULT_STRIDE=$(FAULT_STRIDE) \
+	  FAULT_ALLOC_STRIDE=$(FAULT_ALLOC_STRIDE) node --test --test-concurrency=2 --test-timeout=1800000 tests/faults/
+
 api-test: build
 	@node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/
 
@@ -99,10 +113,10 @@ browser-test: build
 node-test: build
 	@node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/ tests/browser/
 
-test: unit-test asan-test tsan-test fuzz-smoke node-test
+test: unit-test asan-test tsan-test fuzz-smoke fault-test node-test
 
 bench: $(SETUP_STAMP)
 	@bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) build-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(FAULT_BUILD) build-bench

@@ -12,6 +12,7 @@ void pw_api_sessions_create(pw_req *rq);
 void pw_api_sessions_delete(pw_req *rq);
 void pw_api_me_get(pw_req *rq);
 void pw_api_dev_clock(pw_req *rq);
+void pw_api_dev_faults(pw_req *rq);        /* PW_FAULTS builds only (store/faults.h) */
 
 /* wallet.c */
 void pw_api_wallet_get(pw_req *rq);

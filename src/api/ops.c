@@ -51,3 +51,30 @@ void pw_api_bench_write(pw_req *rq)
         return pw_api_reply_nomem(rq);
     pw_call_write(call, bench_write_run, NULL);
 }
+
+/* ---- POST /dev/faults (PW_FAULTS builds only: store/faults.h) -----------------------------
+ *
+ * {"kind": "step" | "alloc", "nth": N} arms the store's fault of that kind (N 0 disarms) and
+ * answers what the previous arming of that kind saw: {"kind", "seen", "fired"}. It runs on
+ * the loop, not the writer: arming is an atomic store, and it must not itself be a job. */
+#ifdef PW_FAULTS
+#include "store/faults.h"
+
+void pw_api_dev_faults(pw_req *rq)
+{
+    json_t *kind = json_object_get(rq->body, "kind"), *nth = json_object_get(rq->body, "nth");
+    int k = json_is_string(kind) && strcmp(json_string_value(kind), "step") == 0    ? PW_FAULT_STEP
+            : json_is_string(kind) && strcmp(json_string_value(kind), "alloc") == 0 ? PW_FAULT_ALLOC
+                                                                                     : -1;
+    if (k < 0)
+        return pw_reply_errorf(rq, 422, "validation_failed", "kind", "kind must be \"step\" or \"alloc\"");
+    if (!json_is_integer(nth) || json_integer_value(nth) < 0 || json_integer_value(nth) > 100000000)
+        return pw_reply_errorf(rq, 422, "validation_failed", "nth", "nth must be an integer from 0 to 100000000");
+    long seen = 0;
+    int fired = 0;
+    pw_faults_status(k, &seen, &fired);
+    pw_faults_arm(k, (long)json_integer_value(nth));
+    pw_reply_json(rq, 200, json_pack("{s:s, s:I, s:b}", "kind", json_string_value(kind), "seen", (json_int_t)seen,
+                                     "fired", fired));
+}
+#endif

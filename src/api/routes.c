@@ -49,6 +49,9 @@ const pw_route pw_routes[] = {
 #ifdef PW_BENCH_ROUTES
     {"POST",   "/api/v1/bench/write",              pw_api_bench_write,       ANY,    0,     0},
 #endif
+#ifdef PW_FAULTS
+    {"POST",   "/api/v1/dev/faults",               pw_api_dev_faults,        ANY,    BODY,  0},
+#endif
 };
 
 const int pw_route_count = (int)(sizeof(pw_routes) / sizeof(pw_routes[0]));

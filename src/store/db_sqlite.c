@@ -17,6 +17,7 @@
 
 #include "base/limits.h"
 #include "base/log.h"
+#include "store/faults.h"
 
 typedef struct sqlite_stmt {
     pw_stmt base;             /* ops; must be first */
@@ -60,7 +61,11 @@ static int sq_exec(pw_db *base, const char *sql)
 /* Before the first connection: no global memory statistics. With them on (SQLite's
  * default) every allocation SQLite makes takes a process-wide mutex, and we never read
  * them. pthread_once: the loops, the writer and the tools all open connections. */
-static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    pw_faults_install_allocators();   /* PW_FAULTS builds only */
+}
 
 static int sq_open(const char *location, int flags, pw_db **out)
 {
@@ -171,6 +176,8 @@ static void sq_bind_double(pw_stmt *st, int i, double v) { sqlite3_bind_double((
 static int sq_step(pw_stmt *base)
 {
     sqlite_stmt *st = (sqlite_stmt *)base;
+    if (pw_faults_hit(PW_FAULT_STEP))   /* PW_FAULTS builds: as an I/O error would */
+        return PW_EDB;
     int rc = sqlite3_step(st->handle);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
         pw_log_error("msg=\"sql step failed\" err=\"%s\"", sqlite3_errmsg(st->db->handle));

@@ -1,6 +1,8 @@
 /* writer.c — see writer.h. One thread, one mutex-protected FIFO, one connection. */
 #include "store/writer.h"
 
+#include "store/faults.h"
+
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,6 +10,7 @@
 
 #include "base/limits.h"
 #include "base/log.h"
+#include "store/faults.h"
 
 struct pw_writer {
     pthread_t thread;                 /* the writer thread */
@@ -42,7 +45,9 @@ static void run_batch(pw_writer *w, pw_job *batch, int count)
     int rc = pw_db_run(w->db, "BEGIN IMMEDIATE");
     const char *end = "COMMIT";
     if (rc == PW_OK && batch->alone) {           /* a batch of its own (writer_main): no savepoint */
+        pw_faults_job(1);
         batch->result = batch->run(batch, w->db, now_ms);
+        pw_faults_job(0);
         if (batch->result != 0)
             end = "ROLLBACK";                    /* it failed: it leaves nothing, as a rolled-back savepoint would */
     }
@@ -50,7 +55,9 @@ static void run_batch(pw_writer *w, pw_job *batch, int count)
         rc = pw_db_run(w->db, "SAVEPOINT job");
         if (rc != PW_OK)
             break;
+        pw_faults_job(1);
         job->result = job->run(job, w->db, now_ms);
+        pw_faults_job(0);
         if (job->result != 0)
             rc = pw_db_run(w->db, "ROLLBACK TO job");
         if (rc == PW_OK)
