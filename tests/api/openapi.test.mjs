@@ -26,7 +26,7 @@ const METHODS = ['get', 'post', 'put', 'delete', 'patch'];
 
 // ---- the route table ----------------------------------------------------------------------
 
-/** Rows of routes.c outside `#ifdef PW_BENCH_ROUTES`: {method, path, allow, flags[]}. */
+/** Rows of routes.c outside `#ifdef PW_BENCH_ROUTES` and `#ifdef PW_FAULTS`: {method, path, allow, flags[]}. */
 function readRouteTable() {
   const lines = readFileSync(ROUTES_PATH, 'utf8').split('\n');
   const rows = [];
@@ -35,7 +35,8 @@ function readRouteTable() {
   for (const line of lines) {
     const directive = line.trim();
     if (/^#\s*if/.test(directive)) {
-      skipping.push(/^#\s*ifdef\s+PW_BENCH_ROUTES\b/.test(directive) || /^#\s*if\s+defined\s*\(?\s*PW_BENCH_ROUTES/.test(directive));
+      // test-build-only blocks: the benchmark routes and the fault-injection route
+      skipping.push(/^#\s*ifdef\s+PW_(BENCH_ROUTES|FAULTS)\b/.test(directive) || /^#\s*if\s+defined\s*\(?\s*PW_(BENCH_ROUTES|FAULTS)/.test(directive));
       continue;
     }
     if (/^#\s*endif/.test(directive)) {
