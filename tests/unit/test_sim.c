@@ -7,6 +7,11 @@
  *     posting-time optimum matches at most the tasks posted;
  *   - the ledger: pw_ledger_verify passes on a kept simulation database (--db), opened
  *     again after the run;
+ *   - the dispatcher does its work: a fixed run of a working day fills most tasks, close to
+ *     the offline optimum, and pays many workers (floors a dispatcher that assigns nothing,
+ *     or assigns badly, cannot pass), and its whole report is pinned byte for byte in
+ *     tests/unit/sim/seed7_batch.txt (a change to dispatch that moves it re-pins it on
+ *     purpose: PW_SIM_REPIN=1 ctest -R test_sim writes the file, to be reviewed in the diff);
  *   - the Gini coefficient on known values;
  *   - the command line: --help, and bad flags are exit 2. */
 #include <setjmp.h>
@@ -97,6 +102,64 @@ static void test_other_seed_other_report(void **state)
     free(second);
 }
 
+static void working_day(pw_sim_config *c)
+{
+    pw_sim_config_defaults(c);
+    c->seed = 7;
+    c->workers = 300;
+    c->clients = 300;
+    c->hours = 8;
+    c->policy = PW_SIM_BATCH;
+}
+
+static void test_dispatch_does_its_work(void **state)
+{
+    (void)state;
+    pw_sim_config c;
+    pw_sim_report r;
+    working_day(&c);
+    free(run_report(&c, &r));
+    check_invariants(&r);
+    if (!(r.posted >= 200 && r.fill_rate >= 0.7 && r.acked >= 150 && r.score_total >= 0.9 * r.optimum_total &&
+          r.workers_earning >= 50))
+        print_error("posted %lld, fill %.4f, acked %lld, score %.4f of optimum %.4f, %lld workers earning\n",
+                    (long long)r.posted, r.fill_rate, (long long)r.acked, r.score_total, r.optimum_total,
+                    (long long)r.workers_earning);
+    assert_true(r.posted >= 200);
+    assert_true(r.fill_rate >= 0.7);
+    assert_true(r.acked >= 150);
+    assert_true(r.score_total >= 0.9 * r.optimum_total);
+    assert_true(r.workers_earning >= 50);
+}
+
+static void test_report_pinned(void **state)
+{
+    (void)state;
+    pw_sim_config c;
+    pw_sim_report r;
+    working_day(&c);
+    char *got = run_report(&c, &r);
+    const char *root = getenv("PW_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/unit/sim/seed7_batch.txt", root != NULL ? root : PW_SOURCE_DIR);
+    if (getenv("PW_SIM_REPIN") != NULL) {
+        FILE *out = fopen(path, "w");
+        assert_non_null(out);
+        fputs(got, out);
+        fclose(out);
+    }
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char want[16384];
+    size_t n = fread(want, 1, sizeof(want) - 1, f);
+    fclose(f);
+    want[n] = '\0';
+    if (strcmp(got, want) != 0)
+        print_error("the report of seed 7 moved (PW_SIM_REPIN=1 re-pins it on purpose):\n%s\n", got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
 static void test_ledger_verifies_on_kept_db(void **state)
 {
     (void)state;
@@ -182,6 +245,8 @@ int main(void)
         cmocka_unit_test(test_determinism_batch),
         cmocka_unit_test(test_determinism_greedy),
         cmocka_unit_test(test_other_seed_other_report),
+        cmocka_unit_test(test_dispatch_does_its_work),
+        cmocka_unit_test(test_report_pinned),
         cmocka_unit_test(test_ledger_verifies_on_kept_db),
         cmocka_unit_test(test_gini),
         cmocka_unit_test(test_cli),
