@@ -202,7 +202,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
 
 static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
 {
-    if (pw_engine_refresh(ctx, db, now_ms) != PW_OK)
+    if (pw_dispatching_refresh(db, ctx, now_ms) != PW_OK)
         pw_log_error("msg=\"dispatch index refresh failed\"");
 }
 
@@ -264,9 +264,9 @@ static int cmd_serve(int argc, char **argv)
     pw_market_policy policy;
     pw_market_policy_from_config(&policy, &app.cfg);
     app.policy = &policy;
-    if (pw_engine_new(&policy.dispatch, &policy.dispatch.engine) != 0 ||
+    if (pw_engine_new(&policy.dispatch.policy, &policy.dispatch.engine) != 0 ||
         pw_setaside_new(&policy.dispatch.setaside) != PW_OK ||
-        pw_engine_load(policy.dispatch.engine, writer_db, pw_clock_now_ms(&app.clock)) != PW_OK) {
+        pw_dispatching_load(writer_db, policy.dispatch.engine, pw_clock_now_ms(&app.clock)) != PW_OK) {
         pw_log_error("msg=\"cannot build the dispatch index\"");
         return 1;
     }

@@ -1,23 +1,28 @@
 /* dispatch.h — choosing the worker for a task. No job board: the platform assigns.
  *
- * The dispatcher scores (task, worker) pairs with pw_dispatch_score, a pure function of
- * plain structs, and assigns: an urgent task at once to its best candidate (greedy), all
- * other waiting tasks in rounds (every --batch-window-ms) where the round's assignment
- * maximises the total score. Candidates are active workers whose skills or category fit,
- * who are in radius (or remote for a remote task), not busy (1 local task at a time,
- * up to remote_cap remote ones), not the client, and not already tried on this task.
- * Every assignment stores its explanation for the client and admins (GET
- * /tasks/{id}/dispatch): how many candidates were considered, the chosen worker's score
- * parts as they may be shown (pw_dispatch_shown_parts: from the public area, never the
- * exact distance), and why the winner won. Other candidates are not named. */
+ * Dispatch decides, market applies. This layer is the rules, over plain structs and with
+ * no database handle: the score of a (task, worker) pair (pw_dispatch_score, pure), what of
+ * it a client may be shown (pw_dispatch_shown_parts), the in-memory worker index and its
+ * search (index.h, engine.h), the solver (assign.h), and the decisions (decide.h): an
+ * urgent task goes at once to its best candidate (greedy), all other waiting tasks are
+ * matched in rounds (every --batch-window-ms) by the assignment that maximises the total
+ * score. Market (market/dispatching.h) is the layer above: it reads the workers and the
+ * waiting tasks from the database, hands them to the engine as plain structs, and applies
+ * each decision as a task state transition with its timeline and explanation.
+ *
+ * Candidates are active workers whose skills or category fit, who are in radius (or
+ * remote for a remote task), not busy (1 local task at a time, up to remote_cap remote
+ * ones), not the client, and not already tried on this task. Every assignment stores its
+ * explanation for the client and admins (GET /tasks/{id}/dispatch): how many candidates
+ * were considered, the chosen worker's score parts as they may be shown
+ * (pw_dispatch_shown_parts: from the public area, never the exact distance), and why the
+ * winner won. Other candidates are not named. */
 #ifndef PW_DISPATCH_H
 #define PW_DISPATCH_H
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/error.h"
-#include "store/db.h"
 
 /* Score weights: configuration, documented in docs/ARCHITECTURE.md. */
 typedef struct pw_dispatch_weights {
@@ -34,18 +39,13 @@ typedef struct pw_dispatch_weights {
  * bad_pairing, earned_half; any subset) over *w. 0, or -1 with err set and *w unchanged. */
 int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *err, size_t err_len);
 
-struct pw_engine;
-struct pw_setaside;
-
+/* What the engine decides by. The engine keeps a copy (pw_engine_new); the market's
+ * dispatching settings (market/dispatching.h) hold this one beside its own rules. */
 typedef struct pw_dispatch_policy {
-    int ack_window_s;        /* ack deadline = now + this */
     int remote_cap;          /* remote tasks a worker may hold at once */
-    int heartbeat_timeout_s; /* an active worker silent this long becomes inactive */
     int batch_window_ms;     /* batch rounds run this often */
     int search_threads;      /* a round's candidate searches run on this many threads (the writer and helpers) */
     pw_dispatch_weights weights;
-    struct pw_engine *engine;/* the worker index (owned by the writer thread) */
-    struct pw_setaside *setaside; /* tasks set aside after a failure (market/setaside.h; writer thread), or NULL */
 } pw_dispatch_policy;
 
 void pw_dispatch_policy_defaults(pw_dispatch_policy *p);
@@ -90,18 +90,5 @@ void pw_dispatch_shown_parts(const pw_dispatch_weights *w, const pw_candidate *c
  * (task_lat_e6, task_lon_e6). */
 json_t *pw_dispatch_shown_json(const pw_dispatch_weights *w, const pw_candidate *c, const pw_score_parts *exact,
                                int64_t task_lat_e6, int64_t task_lon_e6);
-
-/* Writer: assigns task_id now to its best candidate (the urgent path). *worker_out = 0
- * when nobody fits, or the task is set aside, or its assignment failed (undone alone and
- * set aside: market/setaside.h); it waits for a round. */
-int pw_dispatch_task(pw_db *db, const pw_dispatch_policy *p, int64_t task_id, int64_t now_ms, int64_t *worker_out);
-/* Writer: one batch round over the waiting tasks (oldest first, at most
- * PW_DISPATCH_BATCH_MAX, those set aside skipped), matched together by the solver. Each
- * assignment is written in a savepoint of its own: one that fails is undone alone and its
- * task set aside (counted in *failed_out); the others stand. An error return means the
- * transaction cannot go on. */
-int pw_dispatch_round(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *assigned_out, int *failed_out);
-/* Writer: active workers silent past the heartbeat timeout become inactive. */
-int pw_dispatch_sweep_silent(pw_db *db, const pw_dispatch_policy *p, int64_t now_ms, int *count_out);
 
 #endif

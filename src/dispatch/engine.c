@@ -27,12 +27,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/parallel.h"
 #include "dispatch/assign.h"
-#include "market/workers.h"
+#include "store/db.h"
 
 /* The workers one search has met that passed the hot checks: open addressing over
  * (stamp << 32 | slot + 1) entries, where an entry of an earlier search's stamp is empty,
@@ -104,6 +105,35 @@ void pw_engine_free(pw_engine *e)
 pw_index *pw_engine_index(pw_engine *e) { return e->index; }
 
 pw_engine_stats *pw_engine_get_stats(pw_engine *e) { return &e->stats; }
+
+const pw_dispatch_policy *pw_engine_policy(const pw_engine *e) { return &e->policy; }
+
+int pw_engine_put(pw_engine *e, const pw_engine_worker *in)
+{
+    int32_t slot = pw_index_put(e->index, &in->profile);
+    if (slot < 0)
+        return PW_ENOMEM;
+    pw_index_worker *w = pw_index_slot(e->index, slot);
+    w->last_assigned_ms = in->last_assigned_ms;
+    w->acked = (uint32_t)in->acked;
+    w->missed_acks = (uint32_t)in->missed_acks;
+    w->releases = (uint32_t)in->releases;
+    w->completed = (uint32_t)in->completed;
+    w->on_time = (uint32_t)in->on_time;
+    pw_index_hot_slot(e->index, slot)->busy = 0;
+    pw_index_add_busy(e->index, slot, in->busy_local, in->busy_remote);
+    int64_t recent = in->assigned_recently, earned = in->earned_recent;
+    w->assigned_today = (uint8_t)(recent > UINT8_MAX ? UINT8_MAX : recent);
+    w->earned_recent = (uint32_t)(earned > UINT32_MAX ? UINT32_MAX : earned < 0 ? 0 : earned);
+    return PW_OK;
+}
+
+void pw_engine_loaded(pw_engine *e, int bulk)
+{
+    if (bulk)
+        pw_index_shrink(e->index);
+    atomic_store(&e->stats.active_workers, (int64_t)pw_index_count(e->index));
+}
 
 /* ---- one worker against one task ---------------------------------------------------------- */
 

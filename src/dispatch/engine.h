@@ -1,15 +1,22 @@
-/* engine.h — the dispatch engine: candidate search over the worker index, the urgent
- * (greedy) and batch (optimal) assignment, and keeping the index true.
+/* engine.h — the dispatch engine: the worker index, candidate search, the urgent (greedy)
+ * and batch (optimal) matching, and keeping the index true. All of it is in memory and
+ * over plain structs, with no database handle, so it is benchmarked and tested without a
+ * database; decide.h builds the dispatcher's decisions on it.
  *
- * The in-memory part (engine.c) is pure over the index and plain task descriptors, so it
- * is benchmarked and tested without a database. engine_db.c builds the index from the
- * database at start, re-reads the workers that a committed batch touched, and turns a
- * task row into a descriptor (its tried workers, its client's bad pairings and standing).
+ * The engine never reads the database. The market feeds it (market/dispatching.h): at
+ * start it reads every active worker and puts each in as a pw_engine_worker
+ * (pw_engine_put); after every committed batch it re-reads the workers the engine marked
+ * dirty (pw_engine_take_dirty); and it describes each waiting task as a pw_engine_task
+ * (tags interned through the index, the workers already tried, the client's bad pairings
+ * and standing).
  *
  * Keeping the index true: the writer thread owns the engine. A change that matters to
  * dispatch within the same batch is applied at once (an assignment makes a worker busy, a
  * missed ack removes them) AND the worker is marked dirty; after the batch commits, every
- * dirty worker is re-read from the database, so a rolled-back job leaves no trace. */
+ * dirty worker is re-read from the database, so a rolled-back job leaves no trace.
+ *
+ * Results are the store's codes (PW_OK, PW_ENOMEM, PW_EINVAL, from store/db.h, which
+ * engine.c and decide.c include for them alone: nothing here takes a database handle). */
 #ifndef PW_DISPATCH_ENGINE_H
 #define PW_DISPATCH_ENGINE_H
 #include <stdint.h>
@@ -60,10 +67,31 @@ typedef struct pw_engine_stats {
     _Atomic int64_t active_workers;   /* in the index after the last load or refresh */
 } pw_engine_stats;
 
+/* A new engine with an empty index, deciding by a copy of *policy. 0 or -1. */
 int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out);
 pw_engine_stats *pw_engine_get_stats(pw_engine *e);
 void pw_engine_free(pw_engine *e);
 pw_index *pw_engine_index(pw_engine *e);
+/* The engine's copy of the policy (search_threads clamped to the lanes it runs). */
+const pw_dispatch_policy *pw_engine_policy(const pw_engine *e);
+
+/* One active worker as the market read them: where and what (the profile), and the
+ * record the score reads. */
+typedef struct pw_engine_worker {
+    pw_index_profile profile;
+    int64_t last_assigned_ms;                   /* or when they went active, for fairness */
+    int64_t acked, missed_acks, releases, completed, on_time;   /* the record */
+    int busy_local, busy_remote;                /* tasks they hold now */
+    int64_t assigned_recently;                  /* assignments offered in the last 24 h */
+    int64_t earned_recent;                      /* money taken in the last 24 h, minor units */
+} pw_engine_worker;
+
+/* Adds or re-indexes the worker (counts saturate as the index keeps them). PW_OK or
+ * PW_ENOMEM. */
+int pw_engine_put(pw_engine *e, const pw_engine_worker *w);
+/* After a load (bulk: trims the lists' spare capacity) or a refresh: publishes the count
+ * of active workers for /metrics. */
+void pw_engine_loaded(pw_engine *e, int bulk);
 
 /* The best candidates for t at now, best first (at most k, k <= PW_DISPATCH_TOP_K).
  * *considered_out (may be NULL) gets how many eligible workers were scored. */
@@ -92,17 +120,9 @@ void pw_engine_note_freed(pw_engine *e, int64_t worker_id, int remote_task);
 void pw_engine_remove(pw_engine *e, int64_t worker_id);
 void pw_engine_touch(pw_engine *e, int64_t worker_id);
 
-/* For engine_db.c: hands over the dirty list (and whether it overflowed) and clears it;
- * and empties the index for a rebuild. */
+/* For the refresh after a commit: hands over the dirty list (and whether it overflowed)
+ * and clears it; and empties the index for a rebuild (0 or -1). */
 int pw_engine_take_dirty(pw_engine *e, int64_t **ids_out, int *rebuild_out);
 int pw_engine_clear(pw_engine *e);
-
-/* ---- engine_db.c ---------------------------------------------------------------------- */
-/* Builds the index from every active worker in the database. */
-int pw_engine_load(pw_engine *e, pw_db *db, int64_t now_ms);
-/* Re-reads the dirty workers (after a commit); rebuilds if too many. */
-int pw_engine_refresh(pw_engine *e, pw_db *db, int64_t now_ms);
-struct pw_task_row;
-int pw_engine_task_from_row(pw_engine *e, pw_db *db, const struct pw_task_row *row, pw_engine_task *out);
 
 #endif

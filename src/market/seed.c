@@ -126,13 +126,13 @@ static int make_worker(seed_ctx *s, int i)
         pw_worker_set_active(s->db, s->worker_ids[i], 1, s->now_ms, &since, &err) != 0)
         return -1;
     pw_engine_touch(s->policy.dispatch.engine, s->worker_ids[i]);
-    return pw_engine_refresh(s->policy.dispatch.engine, s->db, s->now_ms);
+    return pw_dispatching_refresh(s->db, s->policy.dispatch.engine, s->now_ms);
 }
 
 static int act(seed_ctx *s, int64_t task_id, int64_t user, int roles, pw_task_event ev, const char *note)
 {
     pw_error err;
-    pw_engine_refresh(s->policy.dispatch.engine, s->db, s->now_ms);
+    pw_dispatching_refresh(s->db, s->policy.dispatch.engine, s->now_ms);
     s->now_ms += ev == PW_EV_ACK ? 50 * 1000 : 47 * 60 * 1000;   /* acks come within the window */
     if (pw_tasks_act(s->db, &s->policy, task_id, user, roles, ev, note, s->now_ms, &err) != 0) {
         fprintf(stderr, "peerwork seed: %s: %s\n", pw_task_event_name(ev), err.message);
@@ -190,7 +190,7 @@ static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
     s->now_ms += 60 * 1000;
     if (pw_tasks_load(s->db, id, &row) == 1 && row.worker_id != 0)
         worker = row.worker_id;       /* urgent: assigned while posting */
-    else if (pw_dispatch_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) != PW_OK)
+    else if (pw_dispatching_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) != PW_OK)
         worker = 0;
     if (worker == 0) {
         fprintf(stderr, "peerwork seed: nobody fits '%s'\n", d->title);
@@ -290,7 +290,7 @@ int pw_cmd_seed(int argc, char **argv)
         return fputs(usage, stderr), 2;
     seed_ctx s = {0};
     pw_market_policy_from_config(&s.policy, &cfg);
-    if (pw_engine_new(&s.policy.dispatch, &s.policy.dispatch.engine) != 0)
+    if (pw_engine_new(&s.policy.dispatch.policy, &s.policy.dispatch.engine) != 0)
         return 1;
     if (pw_accounts_hash_password(DEMO_PASSWORD, s.hash) != 0 || pw_migrate_open(cfg.db_path, &s.db, NULL) != 0)
         return 1;

@@ -99,10 +99,10 @@ static int close_assignment(pw_db *db, int64_t assignment_id, const char *outcom
     return pw_stmt_run(st);
 }
 
-int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t, int64_t worker_id, double score,
+int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, int64_t worker_id, double score,
                     json_t *explanation, int64_t now_ms)
 {
-    int ack_window_s = p->ack_window_s;
+    int ack_window_s = d->ack_window_s;
     pw_task_state to;
     if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
         return PW_EINVAL;
@@ -129,7 +129,7 @@ int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t
         rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(PW_EV_ASSIGN), pw_task_state_name(t->status),
                                    pw_task_state_name(to), 0, worker_id);
     if (rc == PW_OK)
-        pw_engine_note_assigned(p->engine, worker_id, !t->location.present,
+        pw_engine_note_assigned(d->engine, worker_id, !t->location.present,
                                 t->comp.kind == PW_COMP_MONEY ? t->comp.amount.amount : 0, now_ms);
     return rc;
 }
@@ -291,7 +291,7 @@ int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t 
         return -1;
     int64_t worker = 0;
     if (to == PW_TASK_DISPATCHING && t.urgent)
-        return pw_dispatch_task(db, &p->dispatch, t.id, now_ms, &worker) == PW_OK
+        return pw_dispatching_task(db, &p->dispatch, t.id, now_ms, &worker) == PW_OK
                    ? 0
                    : pw_error_set(err, 503, "unavailable", NULL, "could not re-dispatch; try again");
     return 0;
@@ -418,7 +418,7 @@ int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tic
     if (rc == PW_OK)
         rc = due(db, p, PW_TICK_SCAN_DEADLINES_DUE, SQL_DEADLINES_DUE, PW_EV_EXPIRE, PW_TICK_EXPIRE, now_ms,
                  &r->expired, &r->failed);
-    if (rc == PW_OK && pw_dispatch_sweep_silent(db, &p->dispatch, now_ms, &r->silenced) != PW_OK)
+    if (rc == PW_OK && pw_dispatching_sweep_silent(db, &p->dispatch, now_ms, &r->silenced) != PW_OK)
         rc = pw_setaside_scan_failed(db, p->dispatch.setaside, PW_TICK_SCAN_SILENT_WORKERS);
     return rc;
 }
@@ -433,7 +433,7 @@ int pw_tasks_tick(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_
     if (!pw_engine_round_due(p->dispatch.engine, now_ms))
         return PW_OK;
     int failed = 0;
-    rc = pw_dispatch_round(db, &p->dispatch, now_ms, &r->assigned, &failed);
+    rc = pw_dispatching_round(db, &p->dispatch, now_ms, &r->assigned, &failed);
     r->failed += failed;
     if (rc != PW_OK)
         pw_log_error("msg=\"market tick failed\" stage=dispatch_round error=\"%s\"", pw_db_errmsg(db));

@@ -33,15 +33,15 @@ int64_t pw_time_ordered_id(int64_t now_ms)
 
 void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
 {
-    pw_dispatch_policy_defaults(&p->dispatch);
+    pw_dispatching_defaults(&p->dispatch);
     p->dispatch.ack_window_s = cfg->ack_window_s;
-    p->dispatch.remote_cap = cfg->remote_cap;
     p->dispatch.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
-    p->dispatch.batch_window_ms = cfg->batch_window_ms;
+    p->dispatch.policy.remote_cap = cfg->remote_cap;
+    p->dispatch.policy.batch_window_ms = cfg->batch_window_ms;
     if (cfg->dispatch_threads > 0)
-        p->dispatch.search_threads = cfg->dispatch_threads;
+        p->dispatch.policy.search_threads = cfg->dispatch_threads;
     char err[160];
-    int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.weights, err, sizeof(err));
+    int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.policy.weights, err, sizeof(err));
     assert(parsed == 0);   /* validated when the flag or variable was read */
     (void)parsed;
     p->review_window_s = cfg->review_window_s;
@@ -266,7 +266,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
         rc = pw_tasks_record_event(db, id, now_ms, "posted", NULL, "dispatching", client_id, 0);
     int64_t worker = 0;
     if (rc == PW_OK && t->urgent)
-        rc = pw_dispatch_task(db, &p->dispatch, id, now_ms, &worker);
+        rc = pw_dispatching_task(db, &p->dispatch, id, now_ms, &worker);
     if (rc != PW_OK)
         return pw_error_set(err, 503, "unavailable", NULL, "could not save the task; try again");
     *id_out = id;

@@ -10,8 +10,8 @@
 
 #include "base/error.h"
 #include "base/limits.h"
-#include "dispatch/dispatch.h"
 #include "ledger/ledger.h"
+#include "market/dispatching.h"
 #include "market/task_state.h"
 #include "market/workers.h"
 #include "store/db.h"
@@ -52,7 +52,7 @@ typedef struct pw_task_row {
 } pw_task_row;
 
 typedef struct pw_market_policy {
-    pw_dispatch_policy dispatch;
+    pw_dispatching dispatch;                                 /* the engine, its policy, the ack window, heartbeats */
     int review_window_s;                                     /* submitted -> auto-approved after this */
     int fee_bps;                                             /* platform fee on money */
     int pool_share_bps;                                      /* share of fees into the workers' pool */
@@ -77,8 +77,9 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view);
 /* role: PW_VIEW_CLIENT (my tasks) or PW_VIEW_WORKER (my assignments). */
 int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit, int64_t cursor, json_t **out);
 
-/* Called by the dispatcher: dispatching -> assigned, with the explanation. */
-int pw_tasks_assign(pw_db *db, const pw_dispatch_policy *p, const pw_task_row *t, int64_t worker_id, double score,
+/* Applies a dispatch decision (market/dispatching.c): dispatching -> assigned, with the
+ * explanation, the ack deadline (d->ack_window_s) and the timeline; tells the index last. */
+int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, int64_t worker_id, double score,
                     json_t *explanation, int64_t now_ms);
 /* ack, release, submit (note), approve, cancel, dispute (note = reason) by a user. */
 int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles,

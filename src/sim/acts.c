@@ -4,7 +4,7 @@
  * stream alone, so both policies see the same tasks at the same times. A posting goes
  * through pw_tasks_create, after a first deposit (pw_ledger_deposit) and a top-up when
  * the escrow hold is refused for funds; under greedy it is then dispatched at once with
- * pw_dispatch_task (urgent ones are, under both policies, by pw_tasks_create itself).
+ * pw_dispatching_task (urgent ones are, under both policies, by pw_tasks_create itself).
  * Just before, its posting-time candidates are recorded for the offline optimum.
  *
  * New assignments, however they were made, are read back from task_assignments in id
@@ -98,7 +98,7 @@ int sim_on_post(sim *s, const sim_event *e)
         return -1;
     int rc = create(s, c, &d, &id);
     if (rc == 0 && s->cfg->policy == PW_SIM_GREEDY && !d.task.urgent)
-        rc = pw_dispatch_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) == PW_OK ? 0 : -1;
+        rc = pw_dispatching_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) == PW_OK ? 0 : -1;
     if (sim_release(s, rc == 0) != 0 || rc != 0)
         return -1;
     c->posted = 1;

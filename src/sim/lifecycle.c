@@ -216,7 +216,7 @@ static int greedy_pass(sim *s)
     int rc = PW_OK;
     for (int i = 0; i < n && rc == PW_OK; i++) {
         int64_t worker;
-        rc = pw_dispatch_task(s->db, &s->policy.dispatch, ids[i], s->now_ms, &worker);
+        rc = pw_dispatching_task(s->db, &s->policy.dispatch, ids[i], s->now_ms, &worker);
     }
     return rc == PW_OK ? 0 : -1;
 }
@@ -232,13 +232,13 @@ static int on_tick(sim *s)
      * the square of its size); a failed tick ends the run, which is rolled back. */
     int rc = pw_tasks_timers(s->db, &s->policy, s->now_ms, &r) == PW_OK ? 0 : -1;
     if (rc == 0)
-        rc = pw_engine_refresh(s->engine, s->db, s->now_ms) == PW_OK ? 0 : -1;
+        rc = pw_dispatching_refresh(s->db, s->engine, s->now_ms) == PW_OK ? 0 : -1;
     if (rc == 0 && s->cfg->policy == PW_SIM_GREEDY) {
         rc = greedy_pass(s);
     } else if (rc == 0) {
         int assigned, failed;
         int64_t started_ns = pw_monotonic_ns();
-        rc = pw_dispatch_round(s->db, &s->policy.dispatch, s->now_ms, &assigned, &failed) == PW_OK ? 0 : -1;
+        rc = pw_dispatching_round(s->db, &s->policy.dispatch, s->now_ms, &assigned, &failed) == PW_OK ? 0 : -1;
         double wall_ms = (double)(pw_monotonic_ns() - started_ns) / 1e6;   /* stderr only: not in the report */
         if (rc == 0 && assigned > 0) {
             s->report->rounds++;

@@ -1,6 +1,6 @@
 /* run.c — one simulation from start to report: open a fresh database with the real
  * schema, create the population through the real account, profile and availability
- * functions, build the dispatch engine from the database (pw_engine_load, as `serve`
+ * functions, build the dispatch engine from the database (pw_dispatching_load, as `serve`
  * does), then pop events in (time, sequence) order until the virtual clock passes the
  * end, and measure.
  *
@@ -8,7 +8,7 @@
  * leaves nothing behind) except the tick, which runs outside any, as the server's tick job
  * runs alone (store/writer.h); the transaction is committed after every tick, so a batch
  * window is one commit — the server's group commit at the sim's pace. After every event
- * the engine re-reads the workers it marked dirty (pw_engine_refresh), as the server does
+ * the engine re-reads the workers it marked dirty (pw_dispatching_refresh), as the server does
  * after each committed batch; since a rolled-back savepoint also leaves its workers dirty,
  * the index always matches the database.
  *
@@ -167,7 +167,7 @@ static int populate(sim *s)
     if (rc == 0)
         rc = sort_worker_ids(s);
     if (rc == 0)   /* the workers on shift at the start were activated by sim_schedule_shifts */
-        rc = pw_engine_load(s->engine, s->db, s->now_ms) == PW_OK ? 0 : -1;
+        rc = pw_dispatching_load(s->db, s->engine, s->now_ms) == PW_OK ? 0 : -1;
     return rc;
 }
 
@@ -185,17 +185,17 @@ static int make_policy(sim *s)
 {
     pw_market_policy *p = &s->policy;
     memset(p, 0, sizeof(*p));
-    pw_dispatch_policy_defaults(&p->dispatch);
+    pw_dispatching_defaults(&p->dispatch);
     p->dispatch.ack_window_s = s->cfg->ack_window_s;
-    p->dispatch.weights = s->cfg->weights;
+    p->dispatch.policy.weights = s->cfg->weights;
     /* Presence is modelled by shifts (explicit set_active), not heartbeats: nobody is
      * silenced by the heartbeat sweep during the run. */
     p->dispatch.heartbeat_timeout_s = s->cfg->hours * 3600 + 86400;
     p->review_window_s = 3 * 24 * 3600;
     p->fee_bps = 1000;
     p->pool_share_bps = 2000;
-    p->dispatch.batch_window_ms = s->cfg->batch_window_s * 1000;
-    if (pw_engine_new(&p->dispatch, &s->engine) != 0)
+    p->dispatch.policy.batch_window_ms = s->cfg->batch_window_s * 1000;
+    if (pw_engine_new(&p->dispatch.policy, &s->engine) != 0)
         return -1;
     p->dispatch.engine = s->engine;
     return 0;
@@ -244,7 +244,7 @@ static int loop(sim *s)
     while (rc == 0 && sim_queue_pop(&s->queue, &e) && e.at_ms <= s->end_ms) {
         s->now_ms = e.at_ms;
         rc = sim_handle(s, &e);
-        if (rc == 0 && pw_engine_refresh(s->engine, s->db, s->now_ms) != PW_OK)
+        if (rc == 0 && pw_dispatching_refresh(s->db, s->engine, s->now_ms) != PW_OK)
             rc = -1;
         if (rc == 0 && e.kind == EV_TICK &&
             (pw_db_run(s->db, "COMMIT") != PW_OK || pw_db_run(s->db, "BEGIN") != PW_OK))

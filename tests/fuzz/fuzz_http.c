@@ -79,7 +79,7 @@ static void die(const char *what)
 
 static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
 {
-    (void)pw_engine_refresh(ctx, db, now_ms);
+    (void)pw_dispatching_refresh(db, ctx, now_ms);
 }
 
 /* ---- one exchange over a fresh connection --------------------------------------------- */
@@ -415,9 +415,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     app.policy = &policy;
     if (pw_writer_start(writer_db, &app.clock, PW_WRITER_BATCH_MAX, &app.writer) != 0 ||
         pw_workpool_start(PW_HASH_THREADS, PW_HASH_QUEUE_MAX, &app.clock, &app.hash_pool) != 0 ||
-        pw_throttle_new(&app.throttle) != 0 || pw_engine_new(&policy.dispatch, &policy.dispatch.engine) != 0 ||
+        pw_throttle_new(&app.throttle) != 0 || pw_engine_new(&policy.dispatch.policy, &policy.dispatch.engine) != 0 ||
         pw_setaside_new(&policy.dispatch.setaside) != PW_OK ||
-        pw_engine_load(policy.dispatch.engine, writer_db, pw_clock_now_ms(&app.clock)) != PW_OK)
+        pw_dispatching_load(writer_db, policy.dispatch.engine, pw_clock_now_ms(&app.clock)) != PW_OK)
         die("cannot start");
     pw_writer_on_batch(app.writer, refresh_engine, policy.dispatch.engine);
     pw_server_setup(&app);

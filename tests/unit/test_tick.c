@@ -80,7 +80,7 @@ static int64_t make_worker(fixture *f, const char *category)
     assert_int_equal(pw_worker_profile_save(f->db, id, &p, T0), PW_OK);
     assert_int_equal(pw_worker_set_active(f->db, id, 1, T0, &since, &err), 0);
     pw_engine_touch(f->policy.dispatch.engine, id);
-    assert_int_equal(pw_engine_refresh(f->policy.dispatch.engine, f->db, T0), PW_OK);
+    assert_int_equal(pw_dispatching_refresh(f->db, f->policy.dispatch.engine, T0), PW_OK);
     return id;
 }
 
@@ -112,7 +112,7 @@ static int64_t submitted_task(fixture *f, const char *category, int64_t worker, 
 {
     int64_t id = post(f, category, now_ms + 24 * HOUR_MS, now_ms);
     int64_t got = 0;
-    assert_int_equal(pw_dispatch_task(f->db, &f->policy.dispatch, id, now_ms, &got), PW_OK);
+    assert_int_equal(pw_dispatching_task(f->db, &f->policy.dispatch, id, now_ms, &got), PW_OK);
     assert_true(got == worker);
     act(f, id, worker, PW_ROLE_WORKER, PW_EV_ACK, now_ms);
     act(f, id, worker, PW_ROLE_WORKER, PW_EV_SUBMIT, now_ms);
@@ -168,7 +168,7 @@ static int tick(fixture *f, int64_t now_ms, pw_tick_report *r)
     pw_engine_round_now(f->policy.dispatch.engine);
     int rc = pw_tasks_tick(f->db, &f->policy, now_ms, r);
     exec_ok(f->db, rc == PW_OK ? "COMMIT" : "ROLLBACK");
-    assert_int_equal(pw_engine_refresh(f->policy.dispatch.engine, f->db, now_ms), PW_OK);
+    assert_int_equal(pw_dispatching_refresh(f->db, f->policy.dispatch.engine, now_ms), PW_OK);
     return rc;
 }
 
@@ -196,14 +196,14 @@ static int setup(void **state)
     close(fd);
     assert_int_equal(pw_db_open(f->path, 0, &f->db), PW_OK);
     assert_int_equal(pw_migrate(f->db, NULL), PW_OK);
-    pw_dispatch_policy_defaults(&f->policy.dispatch);
-    f->policy.dispatch.search_threads = 1;
+    pw_dispatching_defaults(&f->policy.dispatch);
+    f->policy.dispatch.policy.search_threads = 1;
     f->policy.dispatch.heartbeat_timeout_s = 7 * 24 * 3600;   /* nobody falls silent within these tests */
     f->policy.review_window_s = REVIEW_WINDOW_S;
     f->policy.fee_bps = 1000;
     f->policy.pool_share_bps = 2000;
-    assert_int_equal(pw_engine_new(&f->policy.dispatch, &f->policy.dispatch.engine), 0);
-    assert_int_equal(pw_engine_load(f->policy.dispatch.engine, f->db, T0), PW_OK);
+    assert_int_equal(pw_engine_new(&f->policy.dispatch.policy, &f->policy.dispatch.engine), 0);
+    assert_int_equal(pw_dispatching_load(f->db, f->policy.dispatch.engine, T0), PW_OK);
     exec_ok(f->db, "BEGIN IMMEDIATE");
     f->client = make_user(f, PW_ROLE_CLIENT);
     pw_amount a = {.amount = 100000, .asset = "EUR"};
@@ -243,7 +243,7 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
     int64_t lapsed = post(f, "nobody-does-this", T0 + HOUR_MS, T0);          /* expires in the tick */
     int64_t unacked = post(f, "sleepy", T0 + 24 * HOUR_MS, T0);
     int64_t got = 0;
-    assert_int_equal(pw_dispatch_task(f->db, &f->policy.dispatch, unacked, T0, &got), PW_OK);
+    assert_int_equal(pw_dispatching_task(f->db, &f->policy.dispatch, unacked, T0, &got), PW_OK);
     assert_true(got == sleeper);                                             /* never acknowledged */
     break_hold(f, broken, "voided");
     exec_ok(f->db, "COMMIT");
@@ -364,7 +364,7 @@ static void test_failed_assignment_keeps_the_index_true(void **state)
     /* nor does urgent dispatch try it during its back-off */
     exec_ok(f->db, "BEGIN IMMEDIATE");
     int64_t got = -1;
-    assert_int_equal(pw_dispatch_task(f->db, &f->policy.dispatch, refused, T0 + MINUTE_MS + 1000, &got), PW_OK);
+    assert_int_equal(pw_dispatching_task(f->db, &f->policy.dispatch, refused, T0 + MINUTE_MS + 1000, &got), PW_OK);
     assert_true(got == 0);
     exec_ok(f->db, "DROP TRIGGER refuse");
     exec_ok(f->db, "COMMIT");
