@@ -132,7 +132,7 @@ static const char SERVE_USAGE[] =
     "                          gets 429 on POST /tasks until the oldest of those ages out (default 5)\n"
     "  --dispatch-weights W    scoring weights over the defaults, e.g. fit=0.35,distance=0.2,reputation=0.15,\n"
     "                          reliability=0.1,fairness=0.2,bad_pairing=0.5,earned_half=5000\n"
-    "                          (env PEERWORK_DISPATCH_WEIGHTS; see docs/ARCHITECTURE.md, The score)\n"
+    "                          (env PEERWORK_DISPATCH_WEIGHTS; see docs/internals/dispatch.md, The score)\n"
     "  --cookie-secure         mark the session cookie Secure (set this behind a TLS proxy)\n"
     "  --dev-clock             enable POST /api/v1/dev/clock to move time forward (tests and demos only)\n"
     "  --no-group-commit       commit every request on its own (for benchmarks)\n"

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 
-/* Score weights: configuration, documented in docs/ARCHITECTURE.md. */
+/* Score weights: configuration, documented in docs/internals/dispatch.md. */
 typedef struct pw_dispatch_weights {
     double fit;              /* skills/category match, 0..1 */
     double distance;         /* nearness within the worker's radius, 0..1 (1 for remote) */
