@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/json_util.h"
 #include "http/throttle.h"
 #include "market/accounts.h"
 #include "market/devices.h"

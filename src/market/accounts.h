@@ -28,14 +28,6 @@ typedef struct pw_new_user {
 } pw_new_user;
 
 /* ---- validation (pure) --------------------------------------------------------------- */
-/* Counts UTF-8 code points; -1 if not valid UTF-8. */
-long pw_utf8_length(const char *text, size_t len);
-/* Reads a string field: 400 wrong_type if not a string, 422 if missing (required) or its
- * length in characters is outside [min_chars, max_chars] or it holds control characters
- * (allow_newlines permits \n and \t). Copies it into out (out_size bytes). 0 = ok,
- * 1 = absent and not required, -1 = error. */
-int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
-                         int allow_newlines, char *out, size_t out_size, pw_error *err);
 int pw_accounts_validate_email(const char *email, pw_error *err);
 /* Parses the sign-up body. */
 int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err);

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/geo.h"
+#include "base/json_util.h"
 #include "base/roles.h"
 #include "market/accounts.h"
 
@@ -112,11 +113,6 @@ int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error
         return -1;
     out->present = 1;
     return 0;
-}
-
-double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6)
-{
-    return pw_geo_distance_km(lat1_e6, lon1_e6, lat2_e6, lon2_e6);
 }
 
 /* ---- profiles ------------------------------------------------------------------------------ */

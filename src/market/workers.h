@@ -39,8 +39,6 @@ json_t *pw_tags_json(const pw_tags *tags);
 int pw_tags_from_json_text(const char *text, pw_tags *out);
 /* {lat, lon} or null. */
 int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error *err);
-/* Great-circle distance, km (pw_geo_distance_km; kept for its callers). */
-double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6);
 
 int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err);
 /* Writer: inserts or replaces the profile (needs the worker role; checked by the route). */
