@@ -19,7 +19,6 @@
 #include "market/devices.h"
 #include "dispatch/engine.h"
 #include "market/tasks.h"
-#include "store/writer.h"
 
 /* ---- POST /users ------------------------------------------------------------------------ */
 
@@ -197,6 +196,25 @@ void pw_api_sessions_create(pw_req *rq)
     call->on_free = signin_settle;            /* a reservation never outlives its call */
     pw_call_hash(call, signin_verify, signin_verified);
 }
+
+/* ---- the session behind a request's token (app->sessions, http/auth.c) ----------------------- */
+
+static int session_load(pw_db *db, const char *token, size_t len, int64_t now_ms, pw_auth *auth, int *touch_due)
+{
+    pw_session_row session;
+    int found = pw_accounts_find_session(db, token, len, now_ms, &session);
+    if (found != 1)
+        return found;
+    auth->session_id = session.id;
+    auth->user_id = session.user_id;
+    auth->roles = session.roles;
+    _Static_assert(sizeof(auth->csrf_token) >= sizeof(session.csrf_token), "the CSRF token fits");
+    memcpy(auth->csrf_token, session.csrf_token, sizeof(session.csrf_token));
+    *touch_due = session.touch_due;
+    return 1;
+}
+
+const pw_session_store pw_api_sessions = {.load = session_load, .touch = pw_accounts_touch_session};
 
 /* ---- DELETE /sessions/current ---------------------------------------------------------------- */
 

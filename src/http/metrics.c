@@ -160,7 +160,7 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
     int rc = pw_buf_printf(out, "# HELP pw_http_requests_total HTTP requests answered, by route and status.\n"
                                 "# TYPE pw_http_requests_total counter\n");
     for (int row = 0; row <= ROUTES_MAX; row++) {
-        if (row < ROUTES_MAX && row >= pw_route_count)
+        if (row < ROUTES_MAX && row >= app->route_count)
             continue;
         for (int s = 0; s < STATUS_SLOTS; s++) {
             uint64_t n = count_of(row, s);
@@ -171,8 +171,8 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                 snprintf(status, sizeof(status), "%d", statuses[s]);
             else
                 strcpy(status, "other");
-            const char *route = row < ROUTES_MAX ? pw_routes[row].pattern : "unmatched";
-            const char *method = row < ROUTES_MAX ? pw_routes[row].method : "";
+            const char *route = row < ROUTES_MAX ? app->routes[row].pattern : "unmatched";
+            const char *method = row < ROUTES_MAX ? app->routes[row].method : "";
             rc |= pw_buf_printf(out, "pw_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
                                 method, route, status, (unsigned long long)n);
         }

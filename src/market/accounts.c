@@ -12,6 +12,7 @@
 #include "base/json_util.h"
 #include "base/rand.h"
 #include "base/roles.h"
+#include "market/workers.h"
 
 /* ---- validation ------------------------------------------------------------------------ */
 
@@ -153,6 +154,10 @@ static const char SQL_INSERT_SESSION[] =
     "INSERT INTO sessions (id, user_id, token_hash, csrf_token, created_at, last_seen_at, expires_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_REVOKE_SESSION[] = "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+static const char SQL_FIND_SESSION[] =
+    "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.roles "
+    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL";
+static const char SQL_TOUCH_SESSION[] = "UPDATE sessions SET last_seen_at = ? WHERE id = ?";
 
 int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *password_hash, int64_t now_ms,
                             pw_user_row *out, pw_error *err)
@@ -231,6 +236,41 @@ int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms)
     pw_stmt_int64(st, 1, now_ms);
     pw_stmt_int64(st, 2, session_id);
     return pw_stmt_run(st);
+}
+
+int pw_accounts_find_session(pw_db *db, const char *token, size_t len, int64_t now_ms, pw_session_row *out)
+{
+    unsigned char hash[PW_TOKEN_HASH_BYTES];
+    if (pw_accounts_token_hash(token, len, hash) != 0)
+        return 0;
+    pw_stmt *st = pw_db_stmt(db, SQL_FIND_SESSION);
+    if (st == NULL)
+        return PW_EDB;
+    pw_stmt_blob(st, 1, hash, sizeof(hash));
+    int rc = pw_stmt_step(st), found = 0;
+    if (rc == PW_ROW) {
+        int64_t last_seen_ms = pw_stmt_column_int64(st, 3), expires_ms = pw_stmt_column_int64(st, 4);
+        if (expires_ms > now_ms && last_seen_ms + (int64_t)PW_SESSION_IDLE_S * 1000 > now_ms) {
+            const char *csrf = pw_stmt_column_text(st, 2);
+            out->id = pw_stmt_column_int64(st, 0);
+            out->user_id = pw_stmt_column_int64(st, 1);
+            snprintf(out->csrf_token, sizeof(out->csrf_token), "%s", csrf != NULL ? csrf : "");
+            out->roles = (int)pw_stmt_column_int64(st, 5);
+            out->touch_due = now_ms - last_seen_ms >= (int64_t)PW_SESSION_TOUCH_INTERVAL_S * 1000;
+            found = 1;
+        }
+    }
+    pw_stmt_done(st);
+    return rc == PW_ROW || rc == PW_DONE ? found : rc;
+}
+
+int pw_accounts_touch_session(pw_db *db, int64_t session_id, int64_t user_id, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_TOUCH_SESSION);
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, session_id);
+    int rc = pw_stmt_run(st);
+    return rc == PW_OK ? pw_worker_heard(db, user_id, now_ms) : rc;
 }
 
 json_t *pw_accounts_user_json(const pw_user_row *u)

@@ -229,6 +229,14 @@ int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms,
     return rc == PW_ROW ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
 }
 
+int pw_worker_heard(pw_db *db, int64_t user_id, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, "UPDATE worker_profiles SET last_seen_at = ? WHERE user_id = ? AND active = 1");
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, user_id);
+    return pw_stmt_run(st);
+}
+
 static const char SQL_PROFILE[] =
     "SELECT bio, skills, categories, remote, lat_e6, lon_e6, radius_km, active, active_since, missed_acks, releases, "
     "completed_count, on_time_count, assigned_count, acked_count FROM worker_profiles WHERE user_id = ?";

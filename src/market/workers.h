@@ -46,6 +46,9 @@ int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *
 /* Writer: sets active; returns the row's active_since in *since_out. 409
  * profile_required if the worker has no profile yet. */
 int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms, int64_t *since_out, pw_error *err);
+/* Writer: an active worker was heard from (a request on their session) at now_ms: the
+ * heartbeat that keeps them active (a silent worker is set inactive, docs/ARCHITECTURE.md). */
+int pw_worker_heard(pw_db *db, int64_t user_id, int64_t now_ms);
 /* The private view (for the worker): everything, location included. NULL if no profile. */
 json_t *pw_worker_profile_json(pw_db *db, int64_t user_id);
 /* The public view of any user (404 -> NULL). Never e-mail, never exact location. */
