@@ -17,7 +17,7 @@
 #include "http/throttle.h"
 #include "market/accounts.h"
 #include "market/devices.h"
-#include "dispatch/engine.h"
+#include "market/scheduler.h"
 #include "market/tasks.h"
 
 /* ---- POST /users ------------------------------------------------------------------------ */
@@ -265,8 +265,7 @@ static int dev_clock_run(pw_call *call, pw_db *db, int64_t batch_now_ms)
     pw_clock_advance_ms(&call->app->clock, *(int64_t *)pw_call_data(call));
     int64_t now_ms = pw_clock_now_ms(&call->app->clock);
     pw_tick_report r;
-    pw_engine_round_now(call->app->policy->dispatch.engine);
-    if (pw_tasks_tick(db, call->app->policy, now_ms, &r) != PW_OK)
+    if (pw_scheduler_tick_now(db, call->app->policy, now_ms, &r) != PW_OK)
         return -1;
     char now[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(now_ms, now);

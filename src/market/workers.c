@@ -11,7 +11,9 @@
 #include "base/geo.h"
 #include "base/json_util.h"
 #include "base/roles.h"
+#include "dispatch/engine.h"
 #include "market/accounts.h"
+#include "market/tasks.h"
 
 /* ---- tags and locations ---------------------------------------------------------------- */
 
@@ -227,6 +229,27 @@ int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms,
     if (rc == PW_DONE)
         return pw_error_set(err, 409, "profile_required", NULL, "set up your worker profile (PUT /me/worker) first");
     return rc == PW_ROW ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+}
+
+int pw_worker_change_profile(pw_db *db, const pw_market_policy *p, int64_t user_id, const pw_worker_profile *profile,
+                             int64_t now_ms)
+{
+    int rc = pw_worker_profile_save(db, user_id, profile, now_ms);
+    if (rc == PW_OK)
+        pw_engine_touch(p->dispatch.engine, user_id);
+    return rc;
+}
+
+int pw_worker_change_availability(pw_db *db, const pw_market_policy *p, int64_t user_id, int active, int64_t now_ms,
+                                  int64_t *since_out, pw_error *err)
+{
+    if (pw_worker_set_active(db, user_id, active, now_ms, since_out, err) != 0)
+        return -1;
+    if (active)
+        pw_engine_touch(p->dispatch.engine, user_id);
+    else
+        pw_engine_remove(p->dispatch.engine, user_id);
+    return 0;
 }
 
 int pw_worker_heard(pw_db *db, int64_t user_id, int64_t now_ms)

@@ -46,6 +46,14 @@ int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *
 /* Writer: sets active; returns the row's active_since in *since_out. 409
  * profile_required if the worker has no profile yet. */
 int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms, int64_t *since_out, pw_error *err);
+/* Writer: the worker's own changes (PUT /me/worker, POST /me/availability), saved as
+ * above and told to the dispatcher under policy p: the worker is re-read into the dispatch
+ * index after the commit, and one going inactive leaves it at once. */
+struct pw_market_policy;
+int pw_worker_change_profile(pw_db *db, const struct pw_market_policy *p, int64_t user_id,
+                             const pw_worker_profile *profile, int64_t now_ms);
+int pw_worker_change_availability(pw_db *db, const struct pw_market_policy *p, int64_t user_id, int active,
+                                  int64_t now_ms, int64_t *since_out, pw_error *err);
 /* Writer: an active worker was heard from (a request on their session) at now_ms: the
  * heartbeat that keeps them active (a silent worker is set inactive, docs/ARCHITECTURE.md). */
 int pw_worker_heard(pw_db *db, int64_t user_id, int64_t now_ms);
