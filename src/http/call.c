@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/log.h"
 #include "base/workpool.h"
 #include "http/internal.h"
 #include "store/writer.h"

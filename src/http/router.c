@@ -13,13 +13,11 @@
  *      well-formedness (400 malformed_json), top-level object (400 wrong_type), no string
  *      holding a NUL (422 naming the field). */
 #include <assert.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/limits.h"
-#include "base/log.h"
 #include "http/internal.h"
 
 static void on_dispose(void *p)

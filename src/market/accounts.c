@@ -1,7 +1,6 @@
 /* accounts.c — see accounts.h. */
 #include "market/accounts.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
