@@ -70,7 +70,6 @@ static int render_tick(pw_setaside_stats *ts, pw_buf *out)
     return rc;
 }
 
-
 /* http's counters and the writer's (http/metrics.c), then the dispatcher's and the tick's. */
 void pw_api_metrics(pw_req *rq)
 {

@@ -20,12 +20,13 @@
  * them (scripts/check_layers.sh holds it to that). What it needs from above is handed to
  * it in pw_app by whoever builds the app (main.c, and the harnesses in tests/): the route
  * table (api/routes.c), and the session store that turns a request's token into its
- * caller (app->sessions). Sessions are the market's (its tables, its rules: live, idle,
- * hashed tokens, in market/accounts.c); a function table from above keeps that knowledge
- * there instead of copying their SQL down here, and api/accounts.c adapts the market's
- * session row to pw_auth. The same holds for GET /metrics: http renders its own counters
- * and the writer's, and the API handler (api/ops.c) adds the subsystems' (dispatch, the
- * tick). */
+ * caller (app->sessions). Sessions are the market's: its tables (sessions, users, the
+ * worker heartbeat) and its rules (live, idle, hashed tokens) in market/accounts.c. Moving
+ * the lookup down into store would put the market's tables below it, so the lookup stays
+ * there and reaches the router through this function table; api/accounts.c adapts the
+ * market's session row to pw_auth. GET /metrics follows the same line: http renders its
+ * own counters and the writer's, and the API handler (api/ops.c) adds the subsystems'
+ * (the dispatcher, the tick). */
 #ifndef PW_HTTP_H
 #define PW_HTTP_H
 #include <h2o.h>

@@ -1,8 +1,9 @@
-/* metrics.c — request counters by route and status, the latency histogram, and the
- * Prometheus text rendering of what http sees for GET /metrics (with the writer's commit
- * batch sizes and fsync latency); the handler (api/ops.c) adds the subsystems' own. Each event loop counts into its own block (no cache
- * line shared between loops on the request path); GET /metrics sums the blocks. A status
- * code outside the known list is counted under "other". */
+/* metrics.c — request counters by route and status, the latency histogram, and their
+ * Prometheus text for GET /metrics, with the writer's commit batch sizes and fsync latency
+ * (the handler, api/ops.c, adds the subsystems' own sections after these). Each event loop
+ * counts into its own block (no cache line shared between loops on the request path);
+ * GET /metrics sums the blocks. A status code outside the known list is counted under
+ * "other". */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,8 +132,9 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
     rc |= pw_metrics_histogram(out, &latency, "pw_http_request_duration_seconds", "Time from routing to the answer.");
     pw_writer_stats *ws = pw_writer_get_stats(app->writer);
     rc |= pw_metrics_histogram(out, &ws->batch_jobs, "pw_db_commit_batch_jobs",
-                           "Requests' writes per group-commit transaction.");
-    rc |= pw_metrics_histogram(out, &ws->commit_seconds, "pw_db_commit_seconds", "COMMIT latency (the fsync of the WAL).");
+                               "Requests' writes per group-commit transaction.");
+    rc |= pw_metrics_histogram(out, &ws->commit_seconds, "pw_db_commit_seconds",
+                               "COMMIT latency (the fsync of the WAL).");
     rc |= pw_buf_printf(out,
                         "# TYPE pw_db_commits_total counter\npw_db_commits_total %llu\n"
                         "# TYPE pw_db_writer_rejected_total counter\npw_db_writer_rejected_total %llu\n"
