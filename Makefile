@@ -2,7 +2,8 @@
 # this file only strings the steps together.
 #   make            build build/peerwork
 #   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
-#   make test       unit tests (CTest + cmocka), the same under ASan+UBSan and under ThreadSanitizer
+#   make test       the include-order check (make check), unit tests (CTest + cmocka), the same under
+#                   ASan+UBSan and under ThreadSanitizer
 #                   (each with the API tests against that server), then API tests against the
 #                   real server, a short libFuzzer run of each fuzz target (fuzz-smoke), the
 #                   store's fault-injection loop (fault-test), and
@@ -21,7 +22,7 @@ DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all configure build run test unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean
+.PHONY: all configure build run test check unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean
 
 all: build
 
@@ -42,6 +43,10 @@ run: build
 	@if [ ! -f "$(DB)" ]; then $(BUILD)/peerwork migrate --db $(DB) && \
 	  if $(BUILD)/peerwork --help | grep -q '^  seed '; then $(BUILD)/peerwork seed --demo --db $(DB); fi; fi
 	$(BUILD)/peerwork serve --listen $(LISTEN) --db $(DB)
+
+# dependencies point one way: every #include "…" in src/ against the layer order
+check:
+	@bash scripts/check_layers.sh
 
 unit-test: configure
 	@cmake --build $(BUILD)
@@ -113,7 +118,7 @@ browser-test: build
 node-test: build
 	@node --test --test-concurrency=2 $(NODE_TEST_FLAGS) tests/api/ tests/browser/
 
-test: unit-test asan-test tsan-test fuzz-smoke fault-test node-test
+test: check unit-test asan-test tsan-test fuzz-smoke fault-test node-test
 
 bench: $(SETUP_STAMP)
 	@bash bench/run.sh

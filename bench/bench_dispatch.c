@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/geo.h"
 #include "base/rand.h"
 #include "dispatch/engine.h"
-#include "market/workers.h"
 
 #define SKILLS 60
 #define CATEGORIES 15

@@ -1,11 +1,13 @@
 /* cli.h — what the subcommands in main.c share, and the table rows other subsystems add.
- * A subsystem's command is `int NAME(int argc, char **argv)` with argv[0] the command. */
+ * A subsystem's command is `int NAME(int argc, char **argv)` with argv[0] the command,
+ * declared in that subsystem's header; only main.c includes this file (the top layer). */
 #ifndef PW_CLI_H
 #define PW_CLI_H
-#include "ledger/ledger.h"
 #include "dispatch/assign.h"
+#include "ledger/ledger.h"
 #include "market/accounts.h"
-#include "store/db.h"
+#include "market/seed.h"
+#include "sim/sim.h"
 
 typedef struct pw_command {
     const char *name;                         /* argv[1] */
@@ -15,8 +17,6 @@ typedef struct pw_command {
 
 int pw_cli_admin_create(const char *db_path, pw_new_user *user);
 
-int pw_cmd_seed(int argc, char **argv);      /* market/seed.c */
-int pw_cmd_simulate(int argc, char **argv);  /* sim/simulate.c */
 
 /* Commands provided by subsystems (filled in as they land). */
 #define PW_CLI_EXTRA_COMMANDS \

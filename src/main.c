@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "base/log.h"
 #include "base/workpool.h"
 #include "cli.h"
@@ -234,7 +235,7 @@ static int lock_database(const char *db_path)
 
 static int cmd_serve(int argc, char **argv)
 {
-    pw_app app = {0};
+    pw_app app = {.routes = pw_routes, .route_count = pw_route_count, .sessions = &pw_api_sessions}; /* the API */
     pw_config_defaults(&app.cfg);
     if (config_from_env(&app.cfg) != 0)
         return 2;

@@ -13,12 +13,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/json_util.h"
 #include "http/throttle.h"
 #include "market/accounts.h"
 #include "market/devices.h"
-#include "dispatch/engine.h"
+#include "market/scheduler.h"
 #include "market/tasks.h"
-#include "store/writer.h"
 
 /* ---- POST /users ------------------------------------------------------------------------ */
 
@@ -197,6 +197,25 @@ void pw_api_sessions_create(pw_req *rq)
     pw_call_hash(call, signin_verify, signin_verified);
 }
 
+/* ---- the session behind a request's token (app->sessions, http/auth.c) ----------------------- */
+
+static int session_load(pw_db *db, const char *token, size_t len, int64_t now_ms, pw_auth *auth, int *touch_due)
+{
+    pw_session_row session;
+    int found = pw_accounts_find_session(db, token, len, now_ms, &session);
+    if (found != 1)
+        return found;
+    auth->session_id = session.id;
+    auth->user_id = session.user_id;
+    auth->roles = session.roles;
+    _Static_assert(sizeof(auth->csrf_token) >= sizeof(session.csrf_token), "the CSRF token fits");
+    memcpy(auth->csrf_token, session.csrf_token, sizeof(session.csrf_token));
+    *touch_due = session.touch_due;
+    return 1;
+}
+
+const pw_session_store pw_api_sessions = {.load = session_load, .touch = pw_accounts_touch_session};
+
 /* ---- DELETE /sessions/current ---------------------------------------------------------------- */
 
 static int signout_run(pw_call *call, pw_db *db, int64_t now_ms)
@@ -246,8 +265,7 @@ static int dev_clock_run(pw_call *call, pw_db *db, int64_t batch_now_ms)
     pw_clock_advance_ms(&call->app->clock, *(int64_t *)pw_call_data(call));
     int64_t now_ms = pw_clock_now_ms(&call->app->clock);
     pw_tick_report r;
-    pw_engine_round_now(call->app->policy->dispatch.engine);
-    if (pw_tasks_tick(db, call->app->policy, now_ms, &r) != PW_OK)
+    if (pw_scheduler_tick_now(db, call->app->policy, now_ms, &r) != PW_OK)
         return -1;
     char now[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(now_ms, now);

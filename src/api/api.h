@@ -4,9 +4,15 @@
 #define PW_API_H
 #include "http/http.h"
 
+/* routes.c: THE route table. Whoever builds the app hands it, and pw_api_sessions, to the
+ * http layer below (main.c: app.routes, app.route_count, app.sessions). */
+extern const pw_route pw_routes[];
+extern const int pw_route_count;
+
 void pw_api_reply_nomem(pw_req *rq);
 
 /* accounts.c */
+extern const pw_session_store pw_api_sessions;   /* app->sessions: market's sessions as the router reads them */
 void pw_api_users_create(pw_req *rq);
 void pw_api_sessions_create(pw_req *rq);
 void pw_api_sessions_delete(pw_req *rq);

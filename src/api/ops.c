@@ -1,8 +1,12 @@
-/* ops.c — GET /healthz, GET /metrics, and the write-only benchmark route. */
-#include <string.h>
+/* ops.c — GET /healthz, GET /metrics (http's figures, then the subsystems': the dispatcher
+ * and the market tick), and the write-only benchmark route. */
+#include <stdatomic.h>
 
 #include "api/api.h"
+#include "dispatch/engine.h"
 #include "http/metrics.h"
+#include "market/setaside.h"
+#include "market/tasks.h"
 
 void pw_api_reply_nomem(pw_req *rq) { pw_reply_errorf(rq, 503, "unavailable", NULL, "out of memory; try again"); }
 
@@ -18,11 +22,66 @@ void pw_api_healthz(pw_req *rq)
     pw_reply_text(rq, 200, "application/json", body, sizeof(body) - 1);
 }
 
+/* What the dispatcher did (dispatch/engine.h). */
+static int render_dispatch(pw_engine_stats *ds, pw_buf *out)
+{
+    int rc = pw_metrics_histogram(out, &ds->round_seconds, "pw_dispatch_round_seconds",
+                                  "A batch round with waiting tasks: loading them, the searches, the solve, the "
+                                  "assignments' writes.");
+    rc |= pw_metrics_histogram(out, &ds->round_tasks, "pw_dispatch_round_tasks", "Waiting tasks a batch round took.");
+    rc |= pw_metrics_histogram(out, &ds->greedy_seconds, "pw_dispatch_greedy_seconds",
+                               "One task dispatched at once (urgent): search and write.");
+    rc |= pw_buf_printf(out,
+                        "# HELP pw_dispatch_assignments_total Assignments the dispatcher made, by policy.\n"
+                        "# TYPE pw_dispatch_assignments_total counter\n"
+                        "pw_dispatch_assignments_total{policy=\"batch\"} %llu\n"
+                        "pw_dispatch_assignments_total{policy=\"greedy\"} %llu\n"
+                        "# HELP pw_dispatch_active_workers Active workers in the dispatch index.\n"
+                        "# TYPE pw_dispatch_active_workers gauge\npw_dispatch_active_workers %lld\n",
+                        (unsigned long long)atomic_load(&ds->assigned_batch),
+                        (unsigned long long)atomic_load(&ds->assigned_greedy),
+                        (long long)atomic_load(&ds->active_workers));
+    return rc;
+}
+
+/* The market tick's isolated failures (market/setaside.h). */
+static int render_tick(pw_setaside_stats *ts, pw_buf *out)
+{
+    int rc = pw_buf_printf(out, "# HELP pw_tick_task_failures_total Tasks whose tick step failed: undone alone and "
+                                "set aside for a retry, by step.\n# TYPE pw_tick_task_failures_total counter\n");
+    for (int i = 0; i < PW_TICK_STEP_COUNT; i++)
+        rc |= pw_buf_printf(out, "pw_tick_task_failures_total{step=\"%s\"} %llu\n", pw_tick_step_name(i),
+                            (unsigned long long)atomic_load(&ts->failures[i]));
+    rc |= pw_buf_printf(out, "# HELP pw_tick_scan_failures_total Tick scans that ended on a database error, by scan.\n"
+                             "# TYPE pw_tick_scan_failures_total counter\n");
+    for (int i = 0; i < PW_TICK_SCAN_COUNT; i++)
+        rc |= pw_buf_printf(out, "pw_tick_scan_failures_total{scan=\"%s\"} %llu\n", pw_tick_scan_name(i),
+                            (unsigned long long)atomic_load(&ts->scan_failures[i]));
+    rc |= pw_buf_printf(out,
+                        "# HELP pw_tick_tasks_set_aside Tasks set aside now, waiting for their retry.\n"
+                        "# TYPE pw_tick_tasks_set_aside gauge\npw_tick_tasks_set_aside %lld\n"
+                        "# HELP pw_tick_tasks_recovered_total Set-aside tasks whose retry succeeded.\n"
+                        "# TYPE pw_tick_tasks_recovered_total counter\npw_tick_tasks_recovered_total %llu\n"
+                        "# HELP pw_tick_set_aside_full_total Failures not set aside because the table was full "
+                        "(retried the next tick).\n"
+                        "# TYPE pw_tick_set_aside_full_total counter\npw_tick_set_aside_full_total %llu\n",
+                        (long long)atomic_load(&ts->held), (unsigned long long)atomic_load(&ts->recovered),
+                        (unsigned long long)atomic_load(&ts->unremembered));
+    return rc;
+}
+
+/* http's counters and the writer's (http/metrics.c), then the dispatcher's and the tick's. */
 void pw_api_metrics(pw_req *rq)
 {
     pw_buf out;
     pw_buf_init(&out);
-    if (pw_metrics_render(rq->app, &out) != 0) {
+    const pw_market_policy *policy = rq->app->policy;
+    int rc = pw_metrics_render(rq->app, &out);
+    if (policy != NULL && policy->dispatch.engine != NULL)
+        rc |= render_dispatch(pw_engine_get_stats(policy->dispatch.engine), &out);
+    if (policy != NULL && policy->dispatch.setaside != NULL)
+        rc |= render_tick(pw_setaside_get_stats(policy->dispatch.setaside), &out);
+    if (rc != 0) {
         pw_buf_cleanup(&out);
         return pw_api_reply_nomem(rq);
     }

@@ -12,7 +12,6 @@
 
 #include "api/api.h"
 #include "base/json_util.h"
-#include "market/accounts.h"
 #include "market/audit.h"
 #include "market/tasks.h"
 

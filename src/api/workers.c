@@ -1,18 +1,13 @@
 /* workers.c — PUT /me/worker, GET /me/worker, POST /me/availability, GET /users/{id},
  * GET /users/{id}/reputation. */
-#include <string.h>
-
 #include "api/api.h"
-#include "dispatch/engine.h"
-#include "market/tasks.h"
 #include "market/workers.h"
 
 static int profile_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     pw_worker_profile *p = pw_call_data(call);
-    if (pw_worker_profile_save(db, call->auth.user_id, p, now_ms) != PW_OK)
+    if (pw_worker_change_profile(db, call->app->policy, call->auth.user_id, p, now_ms) != PW_OK)
         return -1;
-    pw_engine_touch(call->app->policy->dispatch.engine, call->auth.user_id);
     call->status = 200;
     call->output = pw_worker_profile_json(db, call->auth.user_id);
     return call->output ? 0 : -1;
@@ -43,12 +38,9 @@ static int availability_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     int active = *(int *)pw_call_data(call);
     int64_t since = 0;
-    if (pw_worker_set_active(db, call->auth.user_id, active, now_ms, &since, &call->error) != 0)
+    if (pw_worker_change_availability(db, call->app->policy, call->auth.user_id, active, now_ms, &since,
+                                      &call->error) != 0)
         return pw_call_fail(call, &call->error);
-    if (active)
-        pw_engine_touch(call->app->policy->dispatch.engine, call->auth.user_id);
-    else
-        pw_engine_remove(call->app->policy->dispatch.engine, call->auth.user_id);
     char text[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(since, text);
     call->status = 200;

@@ -16,6 +16,11 @@ double pw_geo_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int
     return 2 * r * asin(fmin(1.0, sqrt(a)));
 }
 
+double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6)
+{
+    return pw_geo_distance_km(lat1_e6, lon1_e6, lat2_e6, lon2_e6);
+}
+
 /* The centre of the cell holding v, cells [n * CELL, (n + 1) * CELL) with n clamped so
  * that the upper edge (90 N, 180 E) belongs to the last cell. */
 static int64_t cell_centre(int64_t v, int64_t limit_e6)

@@ -25,6 +25,8 @@
 
 /* Great-circle distance in km between two points given in micro-degrees. */
 double pw_geo_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6);
+/* The same, under the name the dispatcher, the simulator and their tests call it by. */
+double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6);
 
 /* The centre of the public area of a place: the centre of its 0.1-degree cell (floor, so
  * negative coordinates go to the cell below; 90 N and 180 E fall in the last cell). */

@@ -24,4 +24,8 @@ int64_t pw_rng_range(pw_rng *r, int64_t lo, int64_t hi);
 void pw_rand_seed(uint64_t seed);
 uint64_t pw_rand_u64(void);
 
+/* Ids that sort by creation time: (ms << 15) | 15 bits of the id stream, strictly
+ * increasing within the process (thread-safe). */
+int64_t pw_time_ordered_id(int64_t now_ms);
+
 #endif

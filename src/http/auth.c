@@ -1,24 +1,20 @@
 /* auth.c — reading the caller's session from a request, and CSRF.
  *
  * A session token is 32 random bytes, base64url (43 characters), given to the client
- * once; the database keeps only its BLAKE2b-256 hash, so a stolen database copy holds no
- * usable token. A request authenticates with `Authorization: Bearer <token>` (API
- * clients; no CSRF) or the `pw_session` cookie (the web interface; unsafe methods must
- * carry X-CSRF-Token equal to the session's csrf_token, compared in constant time). A
- * session is live while not revoked, before its absolute expiry, and used within the
- * idle window; use is recorded at most once a minute by a detached write. Cookies are
- * read by name from the Cookie header (pw_req_cookie: also the sign-in's pw_device). */
+ * once. A request authenticates with `Authorization: Bearer <token>` (API clients; no
+ * CSRF) or the `pw_session` cookie (the web interface; unsafe methods must carry
+ * X-CSRF-Token equal to the session's csrf_token, compared in constant time). Which
+ * sessions are live, and what the database keeps of a token (its BLAKE2b hash only), is
+ * the session store's, handed down in app->sessions (http.h): this file finds the token,
+ * asks the store on the loop's read connection, and when the store says the use is due to
+ * be recorded (at most once a minute) hands its touch() to the writer as a detached job.
+ * Cookies are read by name from the Cookie header (pw_req_cookie: also the sign-in's
+ * pw_device). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/log.h"
 #include "http/internal.h"
-#include "market/accounts.h"
-
-static const char SQL_SESSION[] =
-    "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.roles "
-    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL";
 
 const char *pw_req_cookie(pw_req *rq, const char *name, size_t *len_out)
 {
@@ -61,59 +57,47 @@ static size_t find_token(pw_req *rq, const char **token_out, int *via_cookie)
 
 typedef struct touch_job {
     pw_job job;
+    const pw_session_store *sessions;
     int64_t session_id, user_id;
 } touch_job;
 
-/* Records use of the session and, for a worker, the heartbeat that keeps them active. */
 static int touch_run(pw_job *job, pw_db *db, int64_t now_ms)
 {
     touch_job *t = (touch_job *)job;
-    pw_stmt *st = pw_db_stmt(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?");
-    pw_stmt_int64(st, 1, now_ms);
-    pw_stmt_int64(st, 2, t->session_id);
-    if (pw_stmt_run(st) != PW_OK)
-        return -1;
-    st = pw_db_stmt(db, "UPDATE worker_profiles SET last_seen_at = ? WHERE user_id = ? AND active = 1");
-    pw_stmt_int64(st, 1, now_ms);
-    pw_stmt_int64(st, 2, t->user_id);
-    return pw_stmt_run(st) == PW_OK ? 0 : -1;
+    return t->sessions->touch(db, t->session_id, t->user_id, now_ms) == PW_OK ? 0 : -1;
+}
+
+/* Records the session's use by a detached write; a refused one (a full queue) is skipped:
+ * the next request a minute on tries again. */
+static void touch_later(pw_req *rq)
+{
+    touch_job *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return;
+    t->job.run = touch_run;
+    t->sessions = rq->app->sessions;
+    t->session_id = rq->auth.session_id;
+    t->user_id = rq->auth.user_id;
+    if (pw_app_write_detached(rq->app, &t->job) != 0)
+        free(t);
 }
 
 int pw_auth_load(pw_req *rq, pw_error *err)
 {
     const char *token = NULL;
-    int via_cookie = 0;
+    int via_cookie = 0, touch_due = 0;
+    (void)err;
     size_t len = find_token(rq, &token, &via_cookie);
     if (len == 0)
         return 0;
-    unsigned char hash[PW_TOKEN_HASH_BYTES];
-    if (pw_accounts_token_hash(token, len, hash) != 0)
-        return 0;                      /* not a token we could have issued: anonymous */
+    pw_auth auth = {0};
     int64_t now_ms = pw_clock_now_ms(&rq->app->clock);
-    pw_stmt *st = pw_db_stmt(pw_loop_db(rq->loop), SQL_SESSION);
-    pw_stmt_blob(st, 1, hash, sizeof(hash));
-    if (pw_stmt_step(st) == PW_ROW) {
-        int64_t last_seen = pw_stmt_column_int64(st, 3), expires = pw_stmt_column_int64(st, 4);
-        if (expires > now_ms && last_seen + (int64_t)PW_SESSION_IDLE_S * 1000 > now_ms) {
-            rq->auth.session_id = pw_stmt_column_int64(st, 0);
-            rq->auth.user_id = pw_stmt_column_int64(st, 1);
-            snprintf(rq->auth.csrf_token, sizeof(rq->auth.csrf_token), "%s", pw_stmt_column_text(st, 2));
-            rq->auth.roles = (int)pw_stmt_column_int64(st, 5);
-            rq->auth.via_cookie = via_cookie;
-            if (now_ms - last_seen >= (int64_t)PW_SESSION_TOUCH_INTERVAL_S * 1000) {
-                touch_job *t = calloc(1, sizeof(*t));
-                if (t != NULL) {
-                    t->job.run = touch_run;
-                    t->session_id = rq->auth.session_id;
-                    t->user_id = rq->auth.user_id;
-                    if (pw_app_write_detached(rq->app, &t->job) != 0)
-                        free(t);
-                }
-            }
-        }
-    }
-    pw_stmt_done(st);
-    (void)err;
+    if (rq->app->sessions->load(pw_loop_db(rq->loop), token, len, now_ms, &auth, &touch_due) != 1)
+        return 0;                      /* no live session (or the read failed): anonymous */
+    auth.via_cookie = via_cookie;
+    rq->auth = auth;
+    if (touch_due)
+        touch_later(rq);
     return 0;
 }
 

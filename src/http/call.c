@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/log.h"
 #include "base/workpool.h"
 #include "http/internal.h"
 #include "store/writer.h"
@@ -192,7 +191,7 @@ static int idempotency_lookup(pw_call *call, pw_db *db)
 {
     pw_stmt *st = pw_db_stmt(db, SQL_IDEM_GET);
     pw_stmt_int64(st, 1, call->auth.user_id);
-    pw_stmt_text(st, 2, pw_routes[call->route_index].pattern);
+    pw_stmt_text(st, 2, call->app->routes[call->route_index].pattern);
     pw_stmt_text(st, 3, call->idempotency_key);
     int rc = 0;
     if (pw_stmt_step(st) == PW_ROW) {
@@ -216,7 +215,7 @@ static int idempotency_store(pw_call *call, pw_db *db, int64_t now_ms)
         return PW_ENOMEM;
     pw_stmt *st = pw_db_stmt(db, SQL_IDEM_PUT);
     pw_stmt_int64(st, 1, call->auth.user_id);
-    pw_stmt_text(st, 2, pw_routes[call->route_index].pattern);
+    pw_stmt_text(st, 2, call->app->routes[call->route_index].pattern);
     pw_stmt_text(st, 3, call->idempotency_key);
     pw_stmt_blob(st, 4, call->request_hash, sizeof(call->request_hash));
     pw_stmt_int64(st, 5, call->status);

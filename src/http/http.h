@@ -1,8 +1,8 @@
 /* http.h — the HTTP subsystem's contract with the API handlers.
  *
  * The server (server.c) runs one h2o event loop per core. Each request under /api/,
- * /healthz or /metrics is matched against the route table (api/routes.c), which is data:
- * method, pattern, handler, who may call, body limit, flags. Before the handler runs, the
+ * /healthz or /metrics is matched against the app's route table, which is data: method,
+ * pattern, handler, who may call, body limit, flags. Before the handler runs, the
  * router has checked the method, the body (size, media type, JSON well-formedness and
  * depth), the session (bearer token or cookie), CSRF for cookie-authenticated unsafe
  * methods, and the caller's role. A handler then answers at once (reads use the loop's
@@ -14,7 +14,19 @@
  *                                                          // my_done back on the loop, after the commit
  *
  * If the client goes away meanwhile, the job still runs (its write is not lost) and
- * my_done is not called; call->on_free, if set, is called in every case. */
+ * my_done is not called; call->on_free, if set, is called in every case.
+ *
+ * Layers. http is the glue under the API: it includes base and store and nothing above
+ * them (scripts/check_layers.sh holds it to that). What it needs from above is handed to
+ * it in pw_app by whoever builds the app (main.c, and the harnesses in tests/): the route
+ * table (api/routes.c), and the session store that turns a request's token into its
+ * caller (app->sessions). Sessions are the market's: its tables (sessions, users, the
+ * worker heartbeat) and its rules (live, idle, hashed tokens) in market/accounts.c. Moving
+ * the lookup down into store would put the market's tables below it, so the lookup stays
+ * there and reaches the router through this function table; api/accounts.c adapts the
+ * market's session row to pw_auth. GET /metrics follows the same line: http renders its
+ * own counters and the writer's, and the API handler (api/ops.c) adds the subsystems'
+ * (the dispatcher, the tick). */
 #ifndef PW_HTTP_H
 #define PW_HTTP_H
 #include <h2o.h>
@@ -59,9 +71,6 @@ typedef struct pw_route {
     size_t body_max_bytes;        /* 0: PW_HTTP_BODY_DEFAULT_MAX_BYTES */
 } pw_route;
 
-extern const pw_route pw_routes[];
-extern const int pw_route_count;
-
 /* The signed-in caller, if any. */
 typedef struct pw_auth {
     int64_t user_id;              /* 0: anonymous */
@@ -71,15 +80,29 @@ typedef struct pw_auth {
     char csrf_token[48];          /* the session's CSRF token */
 } pw_auth;
 
-/* Process-wide state shared by every loop. */
+/* Sessions, as the layer above keeps them. load() runs on the loop's read connection for
+ * a request carrying a token; touch() on the writer, detached, when load() set *touch_due. */
+typedef struct pw_session_store {
+    /* 1 and *auth filled (all but via_cookie) if the token names a live session at now_ms;
+     * 0 if it names none, negative on a database error (the request is anonymous then). */
+    int (*load)(pw_db *db, const char *token, size_t len, int64_t now_ms, pw_auth *auth, int *touch_due);
+    /* Records the session's use at now_ms (and what else a use means): PW_OK or an error. */
+    int (*touch)(pw_db *db, int64_t session_id, int64_t user_id, int64_t now_ms);
+} pw_session_store;
+
+/* Process-wide state shared by every loop. The first three fields come from above (main.c). */
 struct pw_app {
+    const pw_route *routes;                 /* the route table (api/routes.c), at most PW_ROUTES_MAX rows */
+    int route_count;
+    const pw_session_store *sessions;       /* token -> caller (api/accounts.c, over market/accounts.c) */
     pw_config cfg;
     pw_clock clock;                         /* the injected clock */
     struct pw_writer *writer;               /* the one writer */
     struct pw_workpool *hash_pool;          /* argon2id hashing */
     struct pw_throttle *throttle;           /* sign-in attempt counters */
     unsigned char device_key[32];           /* device cookies' MAC key (market/devices.h), from the database */
-    struct pw_market_policy *policy;        /* dispatch, review window, fees (from cfg) */
+    struct pw_market_policy *policy;        /* dispatch, review window, fees (from cfg): for the handlers,
+                                               opaque here */
 };
 
 /* One request being served; lives in the request's memory pool. */

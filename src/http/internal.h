@@ -36,7 +36,7 @@ void pw_server_setup(pw_app *app);
 void pw_loop_init(pw_loop *loop);
 
 /* router.c */
-void pw_router_init(void);                  /* once, before the loops start */
+void pw_router_init(const pw_app *app);     /* once, before the loops start: splits app->routes */
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req);
 
 /* framing.c: 0 if an HTTP/1 request's body length is ambiguous (two Content-Length or

@@ -1,8 +1,9 @@
-/* metrics.c — request counters by route and status, the latency histogram, and the
- * Prometheus text rendering for GET /metrics (which also reports the writer's commit
- * batch sizes and fsync latency). Each event loop counts into its own block (no cache
- * line shared between loops on the request path); GET /metrics sums the blocks. A status
- * code outside the known list is counted under "other". */
+/* metrics.c — request counters by route and status, the latency histogram, and their
+ * Prometheus text for GET /metrics, with the writer's commit batch sizes and fsync latency
+ * (the handler, api/ops.c, adds the subsystems' own sections after these). Each event loop
+ * counts into its own block (no cache line shared between loops on the request path);
+ * GET /metrics sums the blocks. A status code outside the known list is counted under
+ * "other". */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,7 @@
 #include "base/buf.h"
 #include "base/histogram.h"
 #include "http/internal.h"
-#include "dispatch/engine.h"
 #include "http/metrics.h"
-#include "market/setaside.h"
-#include "market/tasks.h"
 #include "store/writer.h"
 
 #define ROUTES_MAX PW_ROUTES_MAX
@@ -101,58 +99,10 @@ static void sum_latency(pw_histogram *out)
     }
 }
 
-/* One histogram with its HELP and TYPE lines. */
-static int render_histogram(pw_buf *out, const pw_histogram *h, const char *name, const char *help)
+int pw_metrics_histogram(pw_buf *out, const pw_histogram *h, const char *name, const char *help)
 {
     int rc = pw_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     return rc | pw_histogram_render(h, name, "", out);
-}
-
-static int render_dispatch(pw_engine_stats *ds, pw_buf *out)
-{
-    int rc = render_histogram(out, &ds->round_seconds, "pw_dispatch_round_seconds",
-                              "A batch round with waiting tasks: loading them, the searches, the solve, the "
-                              "assignments' writes.");
-    rc |= render_histogram(out, &ds->round_tasks, "pw_dispatch_round_tasks", "Waiting tasks a batch round took.");
-    rc |= render_histogram(out, &ds->greedy_seconds, "pw_dispatch_greedy_seconds",
-                           "One task dispatched at once (urgent): search and write.");
-    rc |= pw_buf_printf(out,
-                        "# HELP pw_dispatch_assignments_total Assignments the dispatcher made, by policy.\n"
-                        "# TYPE pw_dispatch_assignments_total counter\n"
-                        "pw_dispatch_assignments_total{policy=\"batch\"} %llu\n"
-                        "pw_dispatch_assignments_total{policy=\"greedy\"} %llu\n"
-                        "# HELP pw_dispatch_active_workers Active workers in the dispatch index.\n"
-                        "# TYPE pw_dispatch_active_workers gauge\npw_dispatch_active_workers %lld\n",
-                        (unsigned long long)atomic_load(&ds->assigned_batch),
-                        (unsigned long long)atomic_load(&ds->assigned_greedy),
-                        (long long)atomic_load(&ds->active_workers));
-    return rc;
-}
-
-/* The market tick's isolated failures (market/setaside.h). */
-static int render_tick(pw_setaside_stats *ts, pw_buf *out)
-{
-    int rc = pw_buf_printf(out, "# HELP pw_tick_task_failures_total Tasks whose tick step failed: undone alone and "
-                                "set aside for a retry, by step.\n# TYPE pw_tick_task_failures_total counter\n");
-    for (int i = 0; i < PW_TICK_STEP_COUNT; i++)
-        rc |= pw_buf_printf(out, "pw_tick_task_failures_total{step=\"%s\"} %llu\n", pw_tick_step_name(i),
-                            (unsigned long long)atomic_load(&ts->failures[i]));
-    rc |= pw_buf_printf(out, "# HELP pw_tick_scan_failures_total Tick scans that ended on a database error, by scan.\n"
-                             "# TYPE pw_tick_scan_failures_total counter\n");
-    for (int i = 0; i < PW_TICK_SCAN_COUNT; i++)
-        rc |= pw_buf_printf(out, "pw_tick_scan_failures_total{scan=\"%s\"} %llu\n", pw_tick_scan_name(i),
-                            (unsigned long long)atomic_load(&ts->scan_failures[i]));
-    rc |= pw_buf_printf(out,
-                        "# HELP pw_tick_tasks_set_aside Tasks set aside now, waiting for their retry.\n"
-                        "# TYPE pw_tick_tasks_set_aside gauge\npw_tick_tasks_set_aside %lld\n"
-                        "# HELP pw_tick_tasks_recovered_total Set-aside tasks whose retry succeeded.\n"
-                        "# TYPE pw_tick_tasks_recovered_total counter\npw_tick_tasks_recovered_total %llu\n"
-                        "# HELP pw_tick_set_aside_full_total Failures not set aside because the table was full "
-                        "(retried the next tick).\n"
-                        "# TYPE pw_tick_set_aside_full_total counter\npw_tick_set_aside_full_total %llu\n",
-                        (long long)atomic_load(&ts->held), (unsigned long long)atomic_load(&ts->recovered),
-                        (unsigned long long)atomic_load(&ts->unremembered));
-    return rc;
 }
 
 int pw_metrics_render(pw_app *app, pw_buf *out)
@@ -160,7 +110,7 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
     int rc = pw_buf_printf(out, "# HELP pw_http_requests_total HTTP requests answered, by route and status.\n"
                                 "# TYPE pw_http_requests_total counter\n");
     for (int row = 0; row <= ROUTES_MAX; row++) {
-        if (row < ROUTES_MAX && row >= pw_route_count)
+        if (row < ROUTES_MAX && row >= app->route_count)
             continue;
         for (int s = 0; s < STATUS_SLOTS; s++) {
             uint64_t n = count_of(row, s);
@@ -171,19 +121,20 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                 snprintf(status, sizeof(status), "%d", statuses[s]);
             else
                 strcpy(status, "other");
-            const char *route = row < ROUTES_MAX ? pw_routes[row].pattern : "unmatched";
-            const char *method = row < ROUTES_MAX ? pw_routes[row].method : "";
+            const char *route = row < ROUTES_MAX ? app->routes[row].pattern : "unmatched";
+            const char *method = row < ROUTES_MAX ? app->routes[row].method : "";
             rc |= pw_buf_printf(out, "pw_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
                                 method, route, status, (unsigned long long)n);
         }
     }
     pw_histogram latency;
     sum_latency(&latency);
-    rc |= render_histogram(out, &latency, "pw_http_request_duration_seconds", "Time from routing to the answer.");
+    rc |= pw_metrics_histogram(out, &latency, "pw_http_request_duration_seconds", "Time from routing to the answer.");
     pw_writer_stats *ws = pw_writer_get_stats(app->writer);
-    rc |= render_histogram(out, &ws->batch_jobs, "pw_db_commit_batch_jobs",
-                           "Requests' writes per group-commit transaction.");
-    rc |= render_histogram(out, &ws->commit_seconds, "pw_db_commit_seconds", "COMMIT latency (the fsync of the WAL).");
+    rc |= pw_metrics_histogram(out, &ws->batch_jobs, "pw_db_commit_batch_jobs",
+                               "Requests' writes per group-commit transaction.");
+    rc |= pw_metrics_histogram(out, &ws->commit_seconds, "pw_db_commit_seconds",
+                               "COMMIT latency (the fsync of the WAL).");
     rc |= pw_buf_printf(out,
                         "# TYPE pw_db_commits_total counter\npw_db_commits_total %llu\n"
                         "# TYPE pw_db_writer_rejected_total counter\npw_db_writer_rejected_total %llu\n"
@@ -195,9 +146,5 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                         (unsigned long long)atomic_load(&ws->commits), (unsigned long long)atomic_load(&ws->rejected),
                         pw_writer_queue_length(app->writer), atomic_load(&open_connections),
                         (unsigned long long)atomic_load(&accept_pauses));
-    if (app->policy != NULL && app->policy->dispatch.engine != NULL)
-        rc |= render_dispatch(pw_engine_get_stats(app->policy->dispatch.engine), out);
-    if (app->policy != NULL && app->policy->dispatch.setaside != NULL)
-        rc |= render_tick(pw_setaside_get_stats(app->policy->dispatch.setaside), out);
     return rc ? -1 : 0;
 }

@@ -13,13 +13,11 @@
  *      well-formedness (400 malformed_json), top-level object (400 wrong_type), no string
  *      holding a NUL (422 naming the field). */
 #include <assert.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/limits.h"
-#include "base/log.h"
 #include "http/internal.h"
 
 static void on_dispose(void *p)
@@ -89,11 +87,11 @@ static int compile(const char *pattern, compiled_route *c)
     return params <= PW_ROUTE_PARAMS_MAX ? 0 : -1;
 }
 
-void pw_router_init(void)
+void pw_router_init(const pw_app *app)
 {
-    assert(pw_route_count <= PW_ROUTES_MAX);
-    for (int i = 0; i < pw_route_count; i++) {
-        int rc = compile(pw_routes[i].pattern, &compiled[i]);
+    assert(app->routes != NULL && app->route_count <= PW_ROUTES_MAX);
+    for (int i = 0; i < app->route_count; i++) {
+        int rc = compile(app->routes[i].pattern, &compiled[i]);
         assert(rc == 0);   /* the route-table unit test holds every row to this */
         (void)rc;
     }
@@ -139,8 +137,8 @@ static int find_route(pw_req *rq, h2o_iovec_t method, h2o_iovec_t path, char *al
     int count = split(path.base, path.len, segs);
     if (count < 0)
         return -1;
-    for (int i = 0; i < pw_route_count; i++) {
-        const pw_route *r = &pw_routes[i];
+    for (int i = 0; i < rq->app->route_count; i++) {
+        const pw_route *r = &rq->app->routes[i];
         if (!match(&compiled[i], segs, count))
             continue;
         int same = strlen(r->method) == method.len && memcmp(r->method, method.base, method.len) == 0;
@@ -385,7 +383,7 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         pw_reply_errorf(rq, 405, "method_not_allowed", NULL, "this endpoint allows %s", allow);
         return 0;
     }
-    rq->route = &pw_routes[index];
+    rq->route = &rq->app->routes[index];
     rq->route_index = index;
     if (pw_auth_load(rq, &err) != 0 || check_allow(rq, &err) != 0 || read_idempotency_key(rq, &err) != 0 ||
         parse_body(rq, &err) != 0) {

@@ -11,6 +11,7 @@
  * or PW_SHUTDOWN_DRAIN_MS has passed. Then the writer drains its queue and commits, and the process exits: every
  * acknowledged write is on disk, and every write that was accepted is committed. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -243,8 +244,9 @@ static void configure(pw_app *app)
 
 void pw_server_setup(pw_app *app)
 {
+    assert(app->routes != NULL && app->sessions != NULL);   /* handed down by whoever built the app */
     pw_metrics_init();
-    pw_router_init();
+    pw_router_init(app);
     configure(app);
 }
 

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "ledger/ledger.h"
 #include "store/migrate.h"
 

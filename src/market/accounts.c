@@ -1,7 +1,6 @@
 /* accounts.c — see accounts.h. */
 #include "market/accounts.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -9,88 +8,12 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/json_util.h"
 #include "base/rand.h"
 #include "base/roles.h"
+#include "market/workers.h"
 
 /* ---- validation ------------------------------------------------------------------------ */
-
-long pw_utf8_length(const char *text, size_t len)
-{
-    long count = 0;
-    const unsigned char *p = (const unsigned char *)text, *end = p + len;
-    while (p < end) {
-        unsigned char c = *p;
-        int extra = c < 0x80 ? 0 : c < 0xc2 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : -1;
-        if (extra < 0 || end - p <= extra)
-            return -1;              /* a stray continuation, an overlong lead, past U+10FFFF, or cut short */
-        for (int i = 1; i <= extra; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-        /* the second byte's range that rules out overlongs, surrogates and > U+10FFFF */
-        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
-            (c == 0xf4 && p[1] > 0x8f))
-            return -1;
-        p += extra + 1;
-        count++;
-    }
-    return count;
-}
-
-/* C0 and C1 controls, and (outside free text) the bidirectional overrides and line
- * separators that make a name render as something else. The text is valid UTF-8. */
-static int has_control(const char *s, size_t len, int allow_newlines)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = p[i];
-        if (allow_newlines && (c == '\n' || c == '\t' || c == '\r'))
-            continue;
-        if (c < 0x20 || c == 0x7f)
-            return 1;
-        if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
-            return 1;                                               /* U+0080..U+009F */
-        if (!allow_newlines && c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)
-            return 1;                                               /* U+2028..U+202E */
-        if (!allow_newlines && c == 0xe2 && i + 2 < len && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)
-            return 1;                                               /* U+2066..U+2069 */
-    }
-    return 0;
-}
-
-static int is_blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-            return 0;
-    return 1;
-}
-
-int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
-                         int allow_newlines, char *out, size_t out_size, pw_error *err)
-{
-    json_t *v = json_object_get(obj, name);
-    if (v == NULL || json_is_null(v)) {
-        if (required)
-            return pw_error_set(err, 422, "validation_failed", name, "%s is required", name);
-        out[0] = '\0';
-        return 1;
-    }
-    if (!json_is_string(v))
-        return pw_error_set(err, 400, "wrong_type", name, "%s must be a string", name);
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    long chars = pw_utf8_length(s, len);
-    if (chars < min_chars || chars > max_chars || len + 1 > out_size)
-        return pw_error_set(err, 422, "validation_failed", name, "%s must be %d to %d characters", name, min_chars,
-                            max_chars);
-    if (memchr(s, '\0', len) != NULL || has_control(s, len, allow_newlines))
-        return pw_error_set(err, 422, "validation_failed", name, "%s must not contain control characters", name);
-    if (min_chars > 0 && is_blank(s, len))
-        return pw_error_set(err, 422, "validation_failed", name, "%s must not be blank", name);
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return 0;
-}
 
 int pw_accounts_validate_email(const char *email, pw_error *err)
 {
@@ -230,6 +153,10 @@ static const char SQL_INSERT_SESSION[] =
     "INSERT INTO sessions (id, user_id, token_hash, csrf_token, created_at, last_seen_at, expires_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_REVOKE_SESSION[] = "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+static const char SQL_FIND_SESSION[] =
+    "SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.roles "
+    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL";
+static const char SQL_TOUCH_SESSION[] = "UPDATE sessions SET last_seen_at = ? WHERE id = ?";
 
 int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *password_hash, int64_t now_ms,
                             pw_user_row *out, pw_error *err)
@@ -308,6 +235,41 @@ int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms)
     pw_stmt_int64(st, 1, now_ms);
     pw_stmt_int64(st, 2, session_id);
     return pw_stmt_run(st);
+}
+
+int pw_accounts_find_session(pw_db *db, const char *token, size_t len, int64_t now_ms, pw_session_row *out)
+{
+    unsigned char hash[PW_TOKEN_HASH_BYTES];
+    if (pw_accounts_token_hash(token, len, hash) != 0)
+        return 0;
+    pw_stmt *st = pw_db_stmt(db, SQL_FIND_SESSION);
+    if (st == NULL)
+        return PW_EDB;
+    pw_stmt_blob(st, 1, hash, sizeof(hash));
+    int rc = pw_stmt_step(st), found = 0;
+    if (rc == PW_ROW) {
+        int64_t last_seen_ms = pw_stmt_column_int64(st, 3), expires_ms = pw_stmt_column_int64(st, 4);
+        if (expires_ms > now_ms && last_seen_ms + (int64_t)PW_SESSION_IDLE_S * 1000 > now_ms) {
+            const char *csrf = pw_stmt_column_text(st, 2);
+            out->id = pw_stmt_column_int64(st, 0);
+            out->user_id = pw_stmt_column_int64(st, 1);
+            snprintf(out->csrf_token, sizeof(out->csrf_token), "%s", csrf != NULL ? csrf : "");
+            out->roles = (int)pw_stmt_column_int64(st, 5);
+            out->touch_due = now_ms - last_seen_ms >= (int64_t)PW_SESSION_TOUCH_INTERVAL_S * 1000;
+            found = 1;
+        }
+    }
+    pw_stmt_done(st);
+    return rc == PW_ROW || rc == PW_DONE ? found : rc;
+}
+
+int pw_accounts_touch_session(pw_db *db, int64_t session_id, int64_t user_id, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, SQL_TOUCH_SESSION);
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, session_id);
+    int rc = pw_stmt_run(st);
+    return rc == PW_OK ? pw_worker_heard(db, user_id, now_ms) : rc;
 }
 
 json_t *pw_accounts_user_json(const pw_user_row *u)

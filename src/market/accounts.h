@@ -3,8 +3,8 @@
  * Validation functions are pure (input -> pw_error). Password hashing is argon2id
  * (libsodium, t=2, m=19 MiB: the OWASP minimum) and is slow on purpose: callers run it
  * on the hash pool, never on an event loop. Storage functions take the writer's
- * connection inside its transaction (create, sign-in, sign-out) or a read connection
- * (lookups). */
+ * connection inside its transaction (create, sign-in, sign-out, a session's use) or a
+ * read connection (lookups, the session behind a request's token). */
 #ifndef PW_ACCOUNTS_H
 #define PW_ACCOUNTS_H
 #include <jansson.h>
@@ -28,14 +28,6 @@ typedef struct pw_new_user {
 } pw_new_user;
 
 /* ---- validation (pure) --------------------------------------------------------------- */
-/* Counts UTF-8 code points; -1 if not valid UTF-8. */
-long pw_utf8_length(const char *text, size_t len);
-/* Reads a string field: 400 wrong_type if not a string, 422 if missing (required) or its
- * length in characters is outside [min_chars, max_chars] or it holds control characters
- * (allow_newlines permits \n and \t). Copies it into out (out_size bytes). 0 = ok,
- * 1 = absent and not required, -1 = error. */
-int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
-                         int allow_newlines, char *out, size_t out_size, pw_error *err);
 int pw_accounts_validate_email(const char *email, pw_error *err);
 /* Parses the sign-up body. */
 int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err);
@@ -72,6 +64,23 @@ int pw_accounts_find_by_id(pw_db *db, int64_t id, pw_user_row *out);
 int pw_accounts_create_session(pw_db *db, int64_t user_id, int64_t replaces_session_id, int64_t now_ms,
                                char token_out[PW_TOKEN_TEXT_BYTES], char csrf_out[PW_CSRF_TEXT_BYTES]);
 int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms);
+
+/* A live session, as a request reads it. */
+typedef struct pw_session_row {
+    int64_t id, user_id;
+    int roles;                                              /* the user's PW_ROLE_* bits */
+    char csrf_token[PW_CSRF_TEXT_BYTES];
+    int touch_due;                                          /* its use was last recorded PW_SESSION_TOUCH_INTERVAL_S
+                                                               or more ago: pw_accounts_touch_session is due */
+} pw_session_row;
+/* Loop (read connection): the session the token names, if it is live at now_ms: not
+ * revoked, before its absolute expiry, used within PW_SESSION_IDLE_S. The database holds
+ * only the token's BLAKE2b hash. 1 found, 0 not (unknown, dead, or not a token we could
+ * have issued), negative on a database error. */
+int pw_accounts_find_session(pw_db *db, const char *token, size_t len, int64_t now_ms, pw_session_row *out);
+/* Writer: records the session's use and, for an active worker, the heartbeat that keeps
+ * them active (pw_worker_heard). */
+int pw_accounts_touch_session(pw_db *db, int64_t session_id, int64_t user_id, int64_t now_ms);
 /* The private view of a user (for its owner): id, email, display_name, roles, created_at. */
 json_t *pw_accounts_user_json(const pw_user_row *u);
 

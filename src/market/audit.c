@@ -10,7 +10,7 @@
 
 #include "base/json_util.h"
 #include "base/limits.h"
-#include "market/tasks.h"
+#include "base/rand.h"
 
 static const char *const action_names[PW_AUDIT_ACTION_COUNT] = {
     [PW_AUDIT_TASK_READ] = "task.read",

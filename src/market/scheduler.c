@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "dispatch/engine.h"
 
 struct pw_scheduler {
     pthread_t thread;
@@ -98,4 +99,10 @@ void pw_scheduler_stop(pw_scheduler *s)
         nanosleep(&ms, NULL);
     }
     free(s);
+}
+
+int pw_scheduler_tick_now(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report)
+{
+    pw_engine_round_now(p->dispatch.engine);
+    return pw_tasks_tick(db, p, now_ms, report);
 }

@@ -13,4 +13,8 @@ typedef struct pw_scheduler pw_scheduler;
 int pw_scheduler_start(pw_writer *writer, const pw_market_policy *policy, int tick_ms, pw_scheduler **out);
 void pw_scheduler_stop(pw_scheduler *s);
 
+/* Writer: one tick at once, with its batch round due whatever the batch window says (the
+ * development clock's POST /dev/clock, so a test sees the world as it is at the new time). */
+int pw_scheduler_tick_now(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tick_report *report);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/json_util.h"
+#include "base/rand.h"
 #include "base/roles.h"
 #include "base/log.h"
 #include "dispatch/engine.h"

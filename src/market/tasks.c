@@ -4,7 +4,6 @@
 
 #include <assert.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +14,6 @@
 #include "base/json_util.h"
 #include "base/roles.h"
 #include "market/accounts.h"
-
-/* Strictly increasing within the process, so two ids made in one millisecond never
- * collide here; across instances 15 random bits make a collision unlikely and the primary
- * key refuses one. */
-int64_t pw_time_ordered_id(int64_t now_ms)
-{
-    static _Atomic int64_t last;
-    int64_t id = (now_ms << 15) | (int64_t)(pw_rand_u64() & 0x7fff);
-    int64_t seen = atomic_load(&last);
-    do {
-        if (id <= seen)
-            id = seen + 1;
-    } while (!atomic_compare_exchange_weak(&last, &seen, id));
-    return id;
-}
 
 void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
 {

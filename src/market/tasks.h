@@ -117,7 +117,4 @@ int pw_tasks_messages_readable(const pw_task_row *t, pw_task_view view);
 int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char *event, const char *from,
                           const char *to, int64_t actor_id, int64_t worker_id);
 
-/* Ids that sort by creation time: (ms << 15) | 15 random bits. */
-int64_t pw_time_ordered_id(int64_t now_ms);
-
 #endif

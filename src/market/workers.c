@@ -9,8 +9,11 @@
 
 #include "base/clock.h"
 #include "base/geo.h"
+#include "base/json_util.h"
 #include "base/roles.h"
+#include "dispatch/engine.h"
 #include "market/accounts.h"
+#include "market/tasks.h"
 
 /* ---- tags and locations ---------------------------------------------------------------- */
 
@@ -112,11 +115,6 @@ int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error
         return -1;
     out->present = 1;
     return 0;
-}
-
-double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6)
-{
-    return pw_geo_distance_km(lat1_e6, lon1_e6, lat2_e6, lon2_e6);
 }
 
 /* ---- profiles ------------------------------------------------------------------------------ */
@@ -231,6 +229,35 @@ int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms,
     if (rc == PW_DONE)
         return pw_error_set(err, 409, "profile_required", NULL, "set up your worker profile (PUT /me/worker) first");
     return rc == PW_ROW ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+}
+
+int pw_worker_change_profile(pw_db *db, const pw_market_policy *p, int64_t user_id, const pw_worker_profile *profile,
+                             int64_t now_ms)
+{
+    int rc = pw_worker_profile_save(db, user_id, profile, now_ms);
+    if (rc == PW_OK)
+        pw_engine_touch(p->dispatch.engine, user_id);
+    return rc;
+}
+
+int pw_worker_change_availability(pw_db *db, const pw_market_policy *p, int64_t user_id, int active, int64_t now_ms,
+                                  int64_t *since_out, pw_error *err)
+{
+    if (pw_worker_set_active(db, user_id, active, now_ms, since_out, err) != 0)
+        return -1;
+    if (active)
+        pw_engine_touch(p->dispatch.engine, user_id);
+    else
+        pw_engine_remove(p->dispatch.engine, user_id);
+    return 0;
+}
+
+int pw_worker_heard(pw_db *db, int64_t user_id, int64_t now_ms)
+{
+    pw_stmt *st = pw_db_stmt(db, "UPDATE worker_profiles SET last_seen_at = ? WHERE user_id = ? AND active = 1");
+    pw_stmt_int64(st, 1, now_ms);
+    pw_stmt_int64(st, 2, user_id);
+    return pw_stmt_run(st);
 }
 
 static const char SQL_PROFILE[] =

@@ -39,8 +39,6 @@ json_t *pw_tags_json(const pw_tags *tags);
 int pw_tags_from_json_text(const char *text, pw_tags *out);
 /* {lat, lon} or null. */
 int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error *err);
-/* Great-circle distance, km (pw_geo_distance_km; kept for its callers). */
-double pw_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6);
 
 int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err);
 /* Writer: inserts or replaces the profile (needs the worker role; checked by the route). */
@@ -48,6 +46,17 @@ int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *
 /* Writer: sets active; returns the row's active_since in *since_out. 409
  * profile_required if the worker has no profile yet. */
 int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms, int64_t *since_out, pw_error *err);
+/* Writer: the worker's own changes (PUT /me/worker, POST /me/availability), saved as
+ * above and told to the dispatcher under policy p: the worker is re-read into the dispatch
+ * index after the commit, and one going inactive leaves it at once. */
+struct pw_market_policy;
+int pw_worker_change_profile(pw_db *db, const struct pw_market_policy *p, int64_t user_id,
+                             const pw_worker_profile *profile, int64_t now_ms);
+int pw_worker_change_availability(pw_db *db, const struct pw_market_policy *p, int64_t user_id, int active,
+                                  int64_t now_ms, int64_t *since_out, pw_error *err);
+/* Writer: an active worker was heard from (a request on their session) at now_ms: the
+ * heartbeat that keeps them active (a silent worker is set inactive, docs/ARCHITECTURE.md). */
+int pw_worker_heard(pw_db *db, int64_t user_id, int64_t now_ms);
 /* The private view (for the worker): everything, location included. NULL if no profile. */
 json_t *pw_worker_profile_json(pw_db *db, int64_t user_id);
 /* The public view of any user (404 -> NULL). Never e-mail, never exact location. */

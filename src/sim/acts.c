@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/geo.h"
 #include "sim/sim_internal.h"
 
 #define SIM_POSTS_PER_CLIENT_DAY 1.5        /* mean tasks a client posts per day */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/geo.h"
 #include "base/roles.h"
 #include "sim/sim_internal.h"
 

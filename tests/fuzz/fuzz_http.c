@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/workpool.h"
@@ -236,7 +237,7 @@ static void put_path(req_buf *b, const char *pattern, int pick, const char *text
 static size_t build_call(const uint8_t *data, size_t size, char *out)
 {
     req_buf b = {out, 0};
-    const pw_route *route = &pw_routes[data[0] % pw_route_count];
+    const pw_route *route = &app.routes[data[0] % app.route_count];
     int who = data[1] % WHO_COUNT;
     const char *rest = (const char *)data + 3;
     size_t rest_len = size - 3;
@@ -395,6 +396,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     signal(SIGPIPE, SIG_IGN);
     pw_log_set_level(getenv("FUZZ_HTTP_TRACE") != NULL ? PW_LOG_INFO : PW_LOG_WARN);   /* no request log lines */
+    app.routes = pw_routes;
+    app.route_count = pw_route_count;
+    app.sessions = &pw_api_sessions;
     pw_config_defaults(&app.cfg);
     /* The database in memory-backed /dev/shm where there is one: every commit is an fsync,
      * and on a disk the fuzzer would spend its time waiting for them, not executing. */

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/json_util.h"
 #include "dispatch/dispatch.h"
 #include "ledger/ledger.h"
 #include "market/accounts.h"

@@ -7,7 +7,7 @@
  *   - the property the rule exists for: from any point, every base in one cell gives the
  *     same shown distance (seeded random cells, bases and points), so answers combined over
  *     any number of points narrow a base down no further than its cell;
- *   - the great circle against known distances. */
+ *   - the great circle against known distances (under both its names). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +124,25 @@ static void test_great_circle(void **state)
     assert_near(pw_geo_distance_km(52367600, 4904100, 52367600, 4904100), 0.0, 1e-12);
 }
 
+/* pw_distance_km, the name the dispatcher and the simulator use, against known distances. */
+static void test_distance_km(void **state)
+{
+    (void)state;
+    /* Amsterdam - Paris: about 430 km (haversine on the mean Earth radius: 429.862 km) */
+    double ams_par = pw_distance_km(52367600, 4904100, 48856600, 2352200);
+    assert_near(ams_par, 430.0, 4.3);
+    assert_near(ams_par, 429.862, 0.01);
+    assert_near(pw_distance_km(48856600, 2352200, 52367600, 4904100), ams_par, 1e-9); /* symmetric */
+    /* London - New York: about 5570 km */
+    assert_near(pw_distance_km(51507400, -127800, 40712800, -74006000), 5570.230, 0.01);
+    /* one degree of longitude on the equator; half the circumference; zero */
+    assert_near(pw_distance_km(0, 0, 0, 1000000), 111.195, 0.001);
+    assert_near(pw_distance_km(0, 0, 0, 180000000), 20015.114, 0.01);
+    assert_near(pw_distance_km(0, -179500000, 0, 179500000), 111.195, 0.001); /* across the date line */
+    assert_near(pw_distance_km(90000000, 0, 90000000, 123000000), 0.0, 1e-6); /* the pole: longitude is moot */
+    assert_near(pw_distance_km(52367600, 4904100, 52367600, 4904100), 0.0, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_bands),
         cmocka_unit_test(test_same_cell_reads_the_same_from_everywhere),
         cmocka_unit_test(test_great_circle),
+        cmocka_unit_test(test_distance_km),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

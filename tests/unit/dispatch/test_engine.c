@@ -11,9 +11,10 @@
 
 #include <cmocka.h>
 
+#include "base/geo.h"
 #include "base/rand.h"
 #include "dispatch/engine.h"
-#include "market/workers.h"
+#include "store/db.h"
 
 #define NOW_MS 1795000000000LL
 

@@ -19,6 +19,7 @@
 
 #include "../../src/http/router.c"
 #include "../../src/http/throttle.c"
+#include "api/api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,10 +235,16 @@ static int route_index(const char *method, const char *pattern)
     return -1;
 }
 
+/* The app as main.c builds it, as far as the router looks: the API's route table. */
+static pw_app routed_app;
+
 static int lookup(const char *method, const char *path, pw_req *rq, char *allow, size_t allow_size)
 {
-    pw_router_init();   /* as the server does before its loops start (idempotent) */
+    routed_app.routes = pw_routes;
+    routed_app.route_count = pw_route_count;
+    pw_router_init(&routed_app);   /* as the server does before its loops start (idempotent) */
     memset(rq, 0, sizeof(*rq));
+    rq->app = &routed_app;
     return find_route(rq, h2o_iovec_init(method, strlen(method)), h2o_iovec_init(path, strlen(path)), allow,
                       allow_size);
 }

@@ -2,11 +2,10 @@
  *   - the task state machine (task_state.h): every (state, event, actor) triple against
  *     an expected matrix written here from the design comment in task_state.h, terminal
  *     states, platform-only events, names;
- *   - account validation (accounts.h): UTF-8 length, string fields (types, lengths in
- *     characters, control and bidi characters, blanks), e-mail, roles, tokens, one
- *     argon2id hash and its verification;
- *   - worker profiles (workers.h): tags, locations, great-circle distance, profile rules;
- *   - new tasks (tasks.h): validation with a fixed now_ms, and time-ordered ids.
+ *   - account validation (accounts.h): e-mail, roles, tokens, one argon2id hash and its
+ *     verification (the string-field rules they build on are base's: test_json_util.c);
+ *   - worker profiles (workers.h): tags, locations, profile rules;
+ *   - new tasks (tasks.h): validation with a fixed now_ms.
  *
  * Only public headers are used (the functions under test are all exported). */
 #include <setjmp.h>
@@ -23,7 +22,6 @@
 
 #include "base/error.h"
 #include "base/limits.h"
-#include "base/rand.h"
 #include "base/roles.h"
 #include "market/accounts.h"
 #include "market/task_state.h"
@@ -278,191 +276,6 @@ static void test_state_names(void **state)
 }
 
 /* ==== accounts: validation ================================================================= */
-
-static void test_utf8_length(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *text;
-        long want;
-    } cases[] = {
-        {"", 0},
-        {"abc", 3},
-        {"h\xc3\xa9llo", 5},                      /* é: 2 bytes */
-        {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 3}, /* 日本語: 3 bytes each */
-        {"\xf0\x9f\x98\x80", 1},                  /* 😀: 4 bytes */
-        {"a\xf0\x9f\x98\x80z\xc3\xa9", 4},
-        {"\xef\xbf\xbf", 1},                      /* U+FFFF */
-        {"\xf4\x8f\xbf\xbf", 1},                  /* U+10FFFF, the last code point */
-        {"\x80", -1},                             /* a lone continuation byte */
-        {"a\xbf", -1},
-        {"\xff", -1},
-        {"\xfe", -1},
-        {"\xf8\x88\x80\x80\x80", -1},             /* 5-byte form */
-        {"\xc3\x28", -1},                         /* bad continuation */
-        {"\xe6\x97\x28", -1},
-        {"\xf0\x9f\x98\x28", -1},
-        {"\xc3", -1},                             /* truncated sequences */
-        {"\xe6\x97", -1},
-        {"\xf0\x9f\x98", -1},
-        {"abc\xe6", -1},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        long got = pw_utf8_length(cases[i].text, strlen(cases[i].text));
-        if (got != cases[i].want)
-            print_error("case %zu: got %ld, want %ld\n", i, got, cases[i].want);
-        assert_int_equal(got, cases[i].want);
-    }
-    /* the length bounds the scan: a sequence cut by len is truncated */
-    assert_int_equal(pw_utf8_length("h\xc3\xa9llo", 2), -1);
-    assert_int_equal(pw_utf8_length("h\xc3\xa9llo", 3), 2);
-    /* an embedded NUL is a character (the caller checks for it separately) */
-    assert_int_equal(pw_utf8_length("a\0b", 3), 3);
-}
-
-/* Regression: pw_utf8_length once checked only the bit patterns and counted overlong
- * encodings (C0 AF, E0 80 AF), UTF-16 surrogates (ED A0 80) and code points past U+10FFFF
- * (F4 90 80 80, lead bytes F5..F7) as characters; RFC 3629 forbids all of them. */
-static void test_utf8_length_rejects_invalid_forms(void **state)
-{
-    (void)state;
-    static const char *const invalid[] = {
-        "\xc0\xaf",             /* overlong '/' */
-        "\xc1\xbf",             /* overlong */
-        "\xe0\x80\xaf",         /* overlong '/' in 3 bytes */
-        "\xf0\x80\x80\xaf",     /* overlong '/' in 4 bytes */
-        "\xed\xa0\x80",         /* U+D800, a surrogate */
-        "\xed\xbf\xbf",         /* U+DFFF */
-        "\xf4\x90\x80\x80",     /* U+110000 */
-        "\xf5\x80\x80\x80",     /* lead byte past U+10FFFF */
-    };
-    int accepted = 0;
-    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
-        long got = pw_utf8_length(invalid[i], strlen(invalid[i]));
-        if (got != -1) {
-            print_error("invalid UTF-8 case %zu counted as %ld characters\n", i, got);
-            accepted++;
-        }
-    }
-    assert_int_equal(accepted, 0);
-}
-
-/* Runs pw_json_string_field on {"f": <value_json>}. */
-static int string_field(const char *value_json, int required, int min_chars, int max_chars, int allow_newlines,
-                        char *out, size_t out_size, pw_error *err)
-{
-    char text[600];
-    snprintf(text, sizeof(text), "{\"f\": %s}", value_json);
-    json_t *obj = J(text);
-    int rc = pw_json_string_field(obj, "f", required, min_chars, max_chars, allow_newlines, out, out_size, err);
-    json_decref(obj);
-    return rc;
-}
-
-static void test_json_string_field_types_and_lengths(void **state)
-{
-    (void)state;
-    char out[64];
-    pw_error err;
-    json_t *empty = J("{}");
-    memset(out, 'x', sizeof(out));
-    assert_int_equal(pw_json_string_field(empty, "f", 0, 1, 10, 0, out, sizeof(out), &err), 1); /* absent, optional */
-    assert_string_equal(out, "");
-    assert_int_equal(pw_json_string_field(empty, "f", 1, 1, 10, 0, out, sizeof(out), &err), -1);
-    assert_error(&err, 422, "validation_failed", "f");
-    json_decref(empty);
-    assert_int_equal(string_field("null", 0, 1, 10, 0, out, sizeof(out), &err), 1); /* null is absent */
-    assert_int_equal(string_field("null", 1, 1, 10, 0, out, sizeof(out), &err), -1);
-    assert_error(&err, 422, "validation_failed", "f");
-
-    static const char *const not_strings[] = {"1", "1.5", "true", "false", "[]", "[\"a\"]", "{}", "{\"a\":\"b\"}"};
-    for (size_t i = 0; i < sizeof(not_strings) / sizeof(not_strings[0]); i++) {
-        assert_int_equal(string_field(not_strings[i], 1, 0, 10, 0, out, sizeof(out), &err), -1);
-        assert_error(&err, 400, "wrong_type", "f");
-    }
-
-    assert_int_equal(string_field("\"hello\"", 1, 1, 10, 0, out, sizeof(out), &err), 0);
-    assert_string_equal(out, "hello");
-    /* lengths are characters, not bytes: "héllo" is 5 characters in 6 bytes */
-    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 5, 5, 0, out, sizeof(out), &err), 0);
-    assert_string_equal(out, "h\xc3\xa9llo");
-    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 6, 10, 0, out, sizeof(out), &err), -1);
-    assert_error(&err, 422, "validation_failed", "f");
-    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 1, 4, 0, out, sizeof(out), &err), -1);
-    assert_error(&err, 422, "validation_failed", "f");
-    /* four 4-byte characters pass a 4-character limit */
-    assert_int_equal(string_field("\"\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\"", 1, 1, 4, 0, out,
-                                  sizeof(out), &err),
-                     0);
-    assert_int_equal(strlen(out), 16);
-    /* but the output buffer still bounds the bytes */
-    assert_int_equal(string_field("\"\\ud83d\\ude00\\ud83d\\ude00\"", 1, 1, 4, 0, out, 8, &err), -1);
-    assert_int_equal(string_field("\"\\ud83d\\ude00\"", 1, 1, 4, 0, out, 5, &err), 0);
-    assert_string_equal(out, "\xf0\x9f\x98\x80");
-    assert_int_equal(string_field("\"\"", 1, 0, 4, 0, out, sizeof(out), &err), 0); /* empty allowed at min 0 */
-    assert_string_equal(out, "");
-    assert_int_equal(string_field("\"\"", 1, 1, 4, 0, out, sizeof(out), &err), -1);
-    assert_error(&err, 422, "validation_failed", "f");
-}
-
-static void test_json_string_field_controls_and_blanks(void **state)
-{
-    (void)state;
-    char out[64];
-    pw_error err;
-    static const struct {
-        const char *json;          /* the value */
-        int ok_line;               /* accepted in a one-line field (allow_newlines 0) */
-        int ok_text;               /* accepted in free text (allow_newlines 1) */
-    } cases[] = {
-        {"\"plain text\"", 1, 1},
-        {"\"a\\nb\"", 0, 1},          /* newline */
-        {"\"a\\tb\"", 0, 1},          /* tab */
-        {"\"a\\rb\"", 0, 1},          /* carriage return */
-        {"\"a\\u0001b\"", 0, 0},      /* C0 control */
-        {"\"a\\u001fb\"", 0, 0},
-        {"\"a\\u007fb\"", 0, 0},      /* DEL */
-        {"\"a\\u0000b\"", 0, 0},      /* NUL */
-        {"\"a\\u0080b\"", 0, 0},      /* C1 controls, U+0080..U+009F */
-        {"\"a\\u0085b\"", 0, 0},      /* NEL */
-        {"\"a\\u009fb\"", 0, 0},
-        {"\"a\\u00a0b\"", 1, 1},      /* NBSP is not a control */
-        {"\"a\\u00e9b\"", 1, 1},
-        {"\"a\\u202eb\"", 0, 1},      /* RIGHT-TO-LEFT OVERRIDE: refused in names, allowed in free text */
-        {"\"a\\u202ab\"", 0, 1},      /* LRE */
-        {"\"a\\u2028b\"", 0, 1},      /* LINE SEPARATOR */
-        {"\"a\\u2029b\"", 0, 1},      /* PARAGRAPH SEPARATOR */
-        {"\"a\\u2066b\"", 0, 1},      /* LRI */
-        {"\"a\\u2069b\"", 0, 1},      /* PDI */
-        {"\"a\\u2027b\"", 1, 1},      /* the neighbours are fine */
-        {"\"a\\u202fb\"", 1, 1},
-        {"\"a\\u2065b\"", 1, 1},
-        {"\"a\\u206ab\"", 1, 1},
-        {"\"\\u202e\"", 0, 1},        /* at the very start and end of the string */
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        for (int allow = 0; allow <= 1; allow++) {
-            int want_ok = allow ? cases[i].ok_text : cases[i].ok_line;
-            int rc = string_field(cases[i].json, 1, 1, 20, allow, out, sizeof(out), &err);
-            if ((rc == 0) != want_ok)
-                print_error("case %zu (%s) allow_newlines=%d: rc %d\n", i, cases[i].json, allow, rc);
-            assert_int_equal(rc == 0, want_ok);
-            if (!want_ok)
-                assert_error(&err, 422, "validation_failed", "f");
-        }
-    }
-    /* blank values fail a field that needs at least one character */
-    static const char *const blanks[] = {"\" \"", "\"   \""};
-    for (size_t i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
-        assert_int_equal(string_field(blanks[i], 1, 1, 20, 0, out, sizeof(out), &err), -1);
-        assert_error(&err, 422, "validation_failed", "f");
-        assert_int_equal(string_field(blanks[i], 0, 0, 20, 0, out, sizeof(out), &err), 0); /* fine when optional */
-    }
-    assert_int_equal(string_field("\" \\n\\t \\r\"", 1, 1, 20, 1, out, sizeof(out), &err), -1);
-    assert_error(&err, 422, "validation_failed", "f");
-    assert_int_equal(string_field("\" x \"", 1, 1, 20, 0, out, sizeof(out), &err), 0);
-    assert_string_equal(out, " x ");
-}
 
 static void test_validate_email(void **state)
 {
@@ -808,31 +621,6 @@ static void test_location_parse(void **state)
     }
 }
 
-static void assert_near(double got, double want, double tolerance)
-{
-    if (!(fabs(got - want) <= tolerance))
-        print_error("got %.9f, want %.9f (+-%g)\n", got, want, tolerance);
-    assert_true(fabs(got - want) <= tolerance);
-}
-
-static void test_distance_km(void **state)
-{
-    (void)state;
-    /* Amsterdam - Paris: about 430 km (haversine on the mean Earth radius: 429.862 km) */
-    double ams_par = pw_distance_km(52367600, 4904100, 48856600, 2352200);
-    assert_near(ams_par, 430.0, 4.3);
-    assert_near(ams_par, 429.862, 0.01);
-    assert_near(pw_distance_km(48856600, 2352200, 52367600, 4904100), ams_par, 1e-9); /* symmetric */
-    /* London - New York: about 5570 km */
-    assert_near(pw_distance_km(51507400, -127800, 40712800, -74006000), 5570.230, 0.01);
-    /* one degree of longitude on the equator; half the circumference; zero */
-    assert_near(pw_distance_km(0, 0, 0, 1000000), 111.195, 0.001);
-    assert_near(pw_distance_km(0, 0, 0, 180000000), 20015.114, 0.01);
-    assert_near(pw_distance_km(0, -179500000, 0, 179500000), 111.195, 0.001); /* across the date line */
-    assert_near(pw_distance_km(90000000, 0, 90000000, 123000000), 0.0, 1e-6); /* the pole: longitude is moot */
-    assert_near(pw_distance_km(52367600, 4904100, 52367600, 4904100), 0.0, 1e-12);
-}
-
 static int profile(const char *body, pw_worker_profile *out, pw_error *err)
 {
     json_t *obj = J(body);
@@ -1155,49 +943,6 @@ static void test_tasks_parse_new_fields(void **state)
     free(t);
 }
 
-/* Ids are (ms << 15) | 15 random bits, made strictly increasing within the process:
- * the time part is recoverable while the clock moves forward, ids made in the same
- * millisecond never collide (past 2^15 of them the time part runs ahead), a clock that
- * steps back still yields a larger id, and with pw_rand_seed the random bits replay. */
-static void test_time_ordered_id(void **state)
-{
-    (void)state;
-    pw_rand_seed(7);
-    const int64_t base = T0 + 1000000; /* ahead of every id this process made before */
-    int64_t first = pw_time_ordered_id(base);
-    assert_int_equal(first >> 15, base);
-    int64_t prev = first;
-    for (int64_t ms = base + 1; ms < base + 2000; ms++) {
-        int64_t id = pw_time_ordered_id(ms);
-        assert_true(id > 0);
-        assert_int_equal(id >> 15, ms); /* the time is recoverable */
-        assert_true(id > prev);
-        prev = id;
-    }
-    /* many in one millisecond: strictly increasing */
-    const int64_t busy = base + 10000;
-    prev = 0;
-    for (int i = 0; i < 40000; i++) {
-        int64_t id = pw_time_ordered_id(busy);
-        assert_true(id > prev);
-        assert_true((id >> 15) >= busy);
-        prev = id;
-    }
-    assert_true((prev >> 15) > busy); /* 40000 > 2^15 ids: the time part ran ahead */
-    /* the clock steps back: still larger than the last one */
-    int64_t back = pw_time_ordered_id(base);
-    assert_true(back > prev);
-    /* seeded randomness replays: the same seed gives the same low 15 bits */
-    pw_rand_seed(7);
-    int64_t replay = pw_time_ordered_id(base + 100000000);
-    assert_int_equal(replay >> 15, base + 100000000);
-    assert_int_equal(replay & 0x7fff, first & 0x7fff);
-    /* positive up to the year 9999 */
-    int64_t far = pw_time_ordered_id(253402300799000LL);
-    assert_true(far > 0);
-    assert_int_equal(far >> 15, 253402300799000LL);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1205,10 +950,6 @@ int main(void)
         cmocka_unit_test(test_state_machine_terminal_states),
         cmocka_unit_test(test_state_machine_platform_only),
         cmocka_unit_test(test_state_names),
-        cmocka_unit_test(test_utf8_length),
-        cmocka_unit_test(test_utf8_length_rejects_invalid_forms),
-        cmocka_unit_test(test_json_string_field_types_and_lengths),
-        cmocka_unit_test(test_json_string_field_controls_and_blanks),
         cmocka_unit_test(test_validate_email),
         cmocka_unit_test(test_parse_roles),
         cmocka_unit_test(test_tokens),
@@ -1216,13 +957,11 @@ int main(void)
         cmocka_unit_test(test_tags_parse),
         cmocka_unit_test(test_tags_trimmed),
         cmocka_unit_test(test_location_parse),
-        cmocka_unit_test(test_distance_km),
         cmocka_unit_test(test_worker_profile_parse),
         cmocka_unit_test(test_tasks_parse_new_valid),
         cmocka_unit_test(test_tasks_parse_new_deadline),
         cmocka_unit_test(test_tasks_parse_new_compensation),
         cmocka_unit_test(test_tasks_parse_new_fields),
-        cmocka_unit_test(test_time_ordered_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
