@@ -42,16 +42,18 @@ static const char USAGE[] =
     "\n"
     "Run 'peerwork COMMAND --help' for a command's options.\n";
 
+/* The flag readers below answer PW_OK, or PW_EREFUSED: the text is refused (what they
+ * print, or their caller prints, is the answer). */
 static int parse_listen(const char *text, pw_config *cfg)
 {
     const char *colon = strrchr(text, ':');
     if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(cfg->listen_host))
-        return -1;
+        return PW_EREFUSED;
     char *end;
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
     if (errno != 0 || *end != '\0' || end == colon + 1 || port < 0 || port > 65535)
-        return -1;
+        return PW_EREFUSED;
     memcpy(cfg->listen_host, text, (size_t)(colon - text));
     cfg->listen_host[colon - text] = '\0';
     cfg->listen_port = (int)port;
@@ -65,7 +67,7 @@ static int parse_int(const char *flag, const char *text, long min, long max, int
     long v = strtol(text, &end, 10);
     if (errno != 0 || *end != '\0' || end == text || v < min || v > max) {
         fprintf(stderr, "peerwork: %s must be an integer from %ld to %ld\n", flag, min, max);
-        return -1;
+        return PW_EREFUSED;
     }
     *out = (int)v;
     return 0;
@@ -80,7 +82,7 @@ static int check_weights(const char *what, const char *text, pw_config *cfg)
     char err[160];
     if (pw_dispatch_weights_parse(text, &p.weights, err, sizeof(err)) != 0) {   /* bounds the length too */
         fprintf(stderr, "peerwork: %s: %s\n", what, err);
-        return -1;
+        return PW_EREFUSED;
     }
     snprintf(cfg->dispatch_weights, sizeof(cfg->dispatch_weights), "%s", text);
     return 0;
@@ -91,7 +93,7 @@ static int config_from_env(pw_config *cfg)
     const char *v = getenv("PEERWORK_LISTEN");
     if (v != NULL && *v && parse_listen(v, cfg) != 0) {
         fprintf(stderr, "peerwork: PEERWORK_LISTEN must be HOST:PORT\n");
-        return -1;
+        return PW_EREFUSED;
     }
     v = getenv("PEERWORK_DB");
     if (v != NULL && *v)
@@ -101,7 +103,7 @@ static int config_from_env(pw_config *cfg)
         snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", v);
     v = getenv("PEERWORK_DISPATCH_WEIGHTS");
     if (v != NULL && *v && check_weights("PEERWORK_DISPATCH_WEIGHTS", v, cfg) != 0)
-        return -1;
+        return PW_EREFUSED;
     return 0;
 }
 
@@ -139,6 +141,7 @@ static const char SERVE_USAGE[] =
     "  --no-group-commit       commit every request on its own (for benchmarks)\n"
     "  --help                  this text\n";
 
+/* PW_OK; 1 after --help (the usage printed); or PW_EREFUSED (what is wrong printed). */
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
     enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
@@ -164,7 +167,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_LISTEN:
             if (parse_listen(optarg, cfg) != 0) {
                 fprintf(stderr, "peerwork: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n");
-                rc = -1;
+                rc = PW_EREFUSED;
             }
             break;
         case O_DB: snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg); break;
@@ -191,12 +194,12 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_DEVCLOCK: cfg->dev_clock = 1; break;
         case O_NOGROUP: cfg->group_commit = 0; break;
         case O_HELP: fputs(SERVE_USAGE, stdout); return 1;
-        default: fputs(SERVE_USAGE, stderr); return -1;
+        default: fputs(SERVE_USAGE, stderr); return PW_EREFUSED;
         }
     }
     if (rc == 0 && optind < argc) {
         fprintf(stderr, "peerwork serve: unexpected argument '%s'\n", argv[optind]);
-        rc = -1;
+        rc = PW_EREFUSED;
     }
     return rc;
 }
@@ -213,6 +216,8 @@ static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
  * of the process (the kernel drops it when the process ends, kill -9 included), makes the
  * second one refuse to start. The tools (migrate, admin, ledger verify) do not take it:
  * they may run beside a server. */
+/* PW_OK; PW_EBUSY if another server holds the lock; PW_EDB if the lock file beside the
+ * database cannot be opened or locked (each said on standard error). */
 static int lock_database(const char *db_path)
 {
     char path[sizeof(((pw_config *)0)->db_path) + 8];
@@ -220,17 +225,18 @@ static int lock_database(const char *db_path)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "peerwork serve: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
+        return PW_EDB;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
+        int busy = errno == EWOULDBLOCK;
+        if (busy)
             fprintf(stderr, "peerwork serve: another peerwork serve is using %s (%s is locked)\n", db_path, path);
         else
             fprintf(stderr, "peerwork serve: cannot lock %s: %s\n", path, strerror(errno));
         close(fd);
-        return -1;
+        return busy ? PW_EBUSY : PW_EDB;
     }
-    return fd;   /* kept open, and locked, until the process ends */
+    return PW_OK;   /* fd is kept open, and locked, until the process ends */
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -242,7 +248,7 @@ static int cmd_serve(int argc, char **argv)
     int rc = parse_serve(argc, argv, &app.cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    if (lock_database(app.cfg.db_path) < 0)
+    if (lock_database(app.cfg.db_path) != PW_OK)
         return 1;
     pw_clock_init_real(&app.clock);
     pw_server_block_signals();   /* before the writer, hash pool and scheduler threads start */
@@ -293,6 +299,7 @@ static int cmd_serve(int argc, char **argv)
 
 /* ---- migrate ------------------------------------------------------------------------------ */
 
+/* As parse_serve: PW_OK, 1 after --help, or PW_EREFUSED. */
 static int db_only_options(int argc, char **argv, const char *usage, pw_config *cfg)
 {
     static const struct option options[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
@@ -307,7 +314,7 @@ static int db_only_options(int argc, char **argv, const char *usage, pw_config *
             return 1;
         } else {
             fputs(usage, stderr);
-            return -1;
+            return PW_EREFUSED;
         }
     }
     return 0;
@@ -410,23 +417,26 @@ int pw_cli_admin_create(const char *db_path, pw_new_user *user)
     pw_user_row row;
     pw_error err;
     int rc = pw_db_exec(db, "BEGIN IMMEDIATE");
-    int found = rc == PW_OK ? pw_accounts_find_by_email(db, user->email, &row) : -1;
+    int found = rc == PW_OK ? pw_accounts_find_by_email(db, user->email, &row) : rc;
     if (found == 1) {
         pw_stmt *st = pw_db_stmt(db, "UPDATE users SET roles = roles | ? WHERE id = ?");
         pw_stmt_int64(st, 1, PW_ROLE_ADMIN);
         pw_stmt_int64(st, 2, row.id);
         rc = pw_stmt_run(st);
     } else if (found == 0) {
-        rc = pw_accounts_insert_user(db, user, hash, pw_clock_now_ms(&clock), &row, &err) == 0 ? PW_OK : PW_EDB;
+        rc = pw_accounts_insert_user(db, user, hash, pw_clock_now_ms(&clock), &row, &err);
     } else {
-        rc = PW_EDB;
+        rc = found;
     }
     if (rc == PW_OK) {   /* in the audit log, in the same transaction; the operator has no admin id */
         json_t *via = json_pack("{s:s}", "via", "command_line");
         rc = pw_audit_record(db, pw_clock_now_ms(&clock), 0, found == 1 ? PW_AUDIT_ADMIN_GRANT : PW_AUDIT_ADMIN_CREATE,
                              "user", row.id, via);
     }
-    rc = rc == PW_OK ? pw_db_exec(db, "COMMIT") : (pw_db_exec(db, "ROLLBACK"), PW_EDB);
+    if (rc == PW_OK)
+        rc = pw_db_exec(db, "COMMIT");
+    else
+        pw_db_exec(db, "ROLLBACK");
     pw_db_close(db);
     if (rc != PW_OK) {
         fputs("peerwork admin create: could not write the account\n", stderr);

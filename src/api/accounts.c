@@ -39,8 +39,9 @@ static int signup_insert(pw_call *call, pw_db *db, int64_t now_ms)
 {
     signup *s = pw_call_data(call);
     pw_user_row row;
-    if (pw_accounts_insert_user(db, &s->user, s->password_hash, now_ms, &row, &call->error) != 0)
-        return pw_call_fail(call, &call->error);
+    int rc = pw_accounts_insert_user(db, &s->user, s->password_hash, now_ms, &row, &call->error);
+    if (rc != PW_OK)
+        return pw_call_failure(call, rc, &call->error);
     call->status = 201;
     call->output = pw_accounts_user_json(&row);
     return 0;
@@ -48,8 +49,8 @@ static int signup_insert(pw_call *call, pw_db *db, int64_t now_ms)
 
 static void signup_hashed(pw_call *call, pw_req *rq)
 {
-    if (call->job.result != 0) {
-        pw_reply_errorf(rq, 503, "unavailable", NULL, "could not hash the password; try again");
+    if (call->job.result != PW_OK) {
+        pw_reply_failure(rq, call->job.result, NULL);
         return;
     }
     pw_call_write(call, signup_insert, NULL);
@@ -108,8 +109,9 @@ static int signin_verify(pw_call *call, pw_db *db, int64_t now_ms)
 static int signin_session(pw_call *call, pw_db *db, int64_t now_ms)
 {
     signin *s = pw_call_data(call);
-    if (pw_accounts_create_session(db, s->user.id, call->auth.session_id, now_ms, s->token, s->csrf) != PW_OK)
-        return -1;
+    int rc = pw_accounts_create_session(db, s->user.id, call->auth.session_id, now_ms, s->token, s->csrf);
+    if (rc != PW_OK)
+        return rc;
     call->status = 200;
     json_t *user = pw_accounts_user_json(&s->user);
     call->output = json_pack("{s:s, s:o}", "token", s->token, "user", user);
@@ -183,7 +185,7 @@ void pw_api_sessions_create(pw_req *rq)
     int found = pw_accounts_find_by_email(pw_loop_db(rq->loop), s->email, &s->user);
     if (found < 0) {
         pw_call_free(call);
-        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
+        return pw_reply_failure(rq, found, NULL);
     }
     s->found = found;
     int wait_s = signin_reserve(rq, s, pw_clock_now_ms(&rq->app->clock));
@@ -220,8 +222,9 @@ const pw_session_store pw_api_sessions = {.load = session_load, .touch = pw_acco
 
 static int signout_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
-    if (pw_accounts_revoke_session(db, call->auth.session_id, now_ms) != PW_OK)
-        return -1;
+    int rc = pw_accounts_revoke_session(db, call->auth.session_id, now_ms);
+    if (rc != PW_OK)
+        return rc;
     call->status = 204;
     return 0;
 }
@@ -265,8 +268,9 @@ static int dev_clock_run(pw_call *call, pw_db *db, int64_t batch_now_ms)
     pw_clock_advance_ms(&call->app->clock, *(int64_t *)pw_call_data(call));
     int64_t now_ms = pw_clock_now_ms(&call->app->clock);
     pw_tick_report r;
-    if (pw_scheduler_tick_now(db, call->app->policy, now_ms, &r) != PW_OK)
-        return -1;
+    int rc = pw_scheduler_tick_now(db, call->app->policy, now_ms, &r);
+    if (rc != PW_OK)
+        return rc;
     char now[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(now_ms, now);
     call->status = 200;

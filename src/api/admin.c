@@ -113,16 +113,17 @@ static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     audit_query *q = pw_call_data(call);
     int items = 0;
-    if (pw_audit_list_json(db, &q->filter, q->limit, q->cursor, &call->output, &items) != PW_OK)
-        return -1;
+    int rc = pw_audit_list_json(db, &q->filter, q->limit, q->cursor, &call->output, &items);
+    if (rc != PW_OK)
+        return rc;
     json_t *detail = json_pack("{s:i}", "items", items);
     if (q->filter.has_action)
         json_object_set_new(detail, "action", json_string(pw_audit_action_name(q->filter.action)));
     if (q->filter.admin_id != 0)
         json_object_set_new(detail, "admin_id", pw_json_id(q->filter.admin_id));
-    int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
+    rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
     if (rc != PW_OK)
-        return -1;   /* status still 0: a 503, never an unaudited answer */
+        return rc;   /* status still 0: a 503, never an unaudited answer */
     call->status = 200;
     return 0;
 }

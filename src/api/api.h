@@ -27,7 +27,8 @@ void pw_api_wallet_deposit(pw_req *rq);
 void pw_api_wallet_payout(pw_req *rq);
 
 /* params.c */
-int pw_api_id_param(pw_req *rq, int index, int64_t *out);           /* 0, or -1: not an id (answer 404) */
+/* PW_OK, or PW_EREFUSED: not an id (no pw_error: the caller answers 404). */
+int pw_api_id_param(pw_req *rq, int index, int64_t *out);
 int pw_api_page(pw_req *rq, int *limit_out, int64_t *cursor_out, pw_error *err);
 
 /* workers.c */

@@ -8,7 +8,7 @@
 #include "market/setaside.h"
 #include "market/tasks.h"
 
-void pw_api_reply_nomem(pw_req *rq) { pw_reply_errorf(rq, 503, "unavailable", NULL, "out of memory; try again"); }
+void pw_api_reply_nomem(pw_req *rq) { pw_reply_failure(rq, PW_ENOMEM, NULL); }
 
 void pw_api_healthz(pw_req *rq)
 {
@@ -17,7 +17,7 @@ void pw_api_healthz(pw_req *rq)
     if (st)
         pw_stmt_done(st);
     if (rc != PW_ROW)
-        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database does not answer");
+        return pw_reply_failure(rq, rc < 0 ? rc : PW_EDB, NULL);
     static const char body[] = "{\"status\":\"ok\"}";
     pw_reply_text(rq, 200, "application/json", body, sizeof(body) - 1);
 }
@@ -96,8 +96,9 @@ static int bench_write_run(pw_call *call, pw_db *db, int64_t now_ms)
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO bench_writes (at, payload) VALUES (?, ?)");
     pw_stmt_int64(st, 1, now_ms);
     pw_stmt_text(st, 2, "x");
-    if (pw_stmt_run(st) != PW_OK)
-        return -1;
+    int rc = pw_stmt_run(st);
+    if (rc != PW_OK)
+        return rc;
     call->status = 201;
     call->output = json_pack("{s:b}", "ok", 1);
     return 0;

@@ -12,7 +12,7 @@ int pw_api_id_param(pw_req *rq, int index, int64_t *out)
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (errno != 0 || *end != '\0' || end == text || v <= 0 || text[0] == '+' || text[0] == ' ')
-        return -1;
+        return PW_EREFUSED;
     *out = v;
     return 0;
 }

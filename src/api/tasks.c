@@ -18,6 +18,14 @@
 #define MESSAGES_REFUSED "admins read a task's messages only once it is disputed or resolved"
 
 
+/* On the writer: the task this transaction has just written or changed, read back. PW_OK;
+ * the lookup's code; or PW_EDB if the row is gone (the database failed us). */
+static int load_again(pw_db *db, int64_t id, pw_task_row *t)
+{
+    int found = pw_tasks_load(db, id, t);
+    return found == 1 ? PW_OK : found < 0 ? found : PW_EDB;
+}
+
 /* ---- POST /tasks ------------------------------------------------------------------------------- */
 
 static int create_run(pw_call *call, pw_db *db, int64_t now_ms)
@@ -27,8 +35,9 @@ static int create_run(pw_call *call, pw_db *db, int64_t now_ms)
     if (pw_tasks_create(db, call->app->policy, call->auth.user_id, t, now_ms, &id, &call->error) != 0)
         return pw_call_fail(call, &call->error);
     pw_task_row row;
-    if (pw_tasks_load(db, id, &row) != 1)
-        return -1;
+    int rc = load_again(db, id, &row);
+    if (rc != PW_OK)
+        return rc;
     call->status = 201;
     call->output = pw_tasks_json(db, &row, PW_VIEW_CLIENT);
     return 0;
@@ -49,16 +58,17 @@ void pw_api_tasks_create(pw_req *rq)
 
 /* ---- reads -------------------------------------------------------------------------------------- */
 
-/* Loads {id} and checks the caller may see it; answers 404 itself when not. */
+/* Loads {id} and checks the caller may see it: PW_OK, or PW_EREFUSED having answered 404
+ * itself. */
 static int load_visible(pw_req *rq, pw_task_row *t, pw_task_view *view)
 {
     int64_t id;
     if (pw_api_id_param(rq, 0, &id) != 0 || pw_tasks_load(pw_loop_db(rq->loop), id, t) != 1 ||
         (*view = pw_tasks_viewer(t, rq->auth.user_id, rq->auth.roles)) == PW_VIEW_NONE) {
         pw_reply_errorf(rq, 404, "not_found", NULL, "no such task");
-        return -1;
+        return PW_EREFUSED;
     }
-    return 0;
+    return PW_OK;
 }
 
 /* ---- an admin's reads: on the writer, with their audit row ------------------------------------- */
@@ -78,19 +88,24 @@ typedef struct admin_read {
     int64_t cursor;
 } admin_read;
 
-/* The answer; *items_out: how many messages it holds (-1: not a list). */
-static json_t *render_read(pw_db *db, const admin_read *a, const pw_task_row *t, pw_task_view view, int *items_out)
+/* The answer in *out: PW_OK, or the code of what failed (PW_ENOMEM for a view that could
+ * not be built); *items_out: how many messages it holds (-1: not a list). */
+static int render_read(pw_db *db, const admin_read *a, const pw_task_row *t, pw_task_view view, json_t **out,
+                       int *items_out)
 {
-    json_t *out = NULL;
+    *out = NULL;
     *items_out = -1;
     if (a->kind == READ_TASK)
-        return pw_tasks_json(db, t, view);
-    if (a->kind == READ_DISPATCH)
-        return pw_tasks_dispatch_json(db, t, view);
-    if (pw_tasks_messages_json(db, t->id, a->limit, a->cursor, &out) != PW_OK)
-        return NULL;
-    *items_out = (int)json_array_size(json_object_get(out, "items"));
-    return out;
+        *out = pw_tasks_json(db, t, view);
+    else if (a->kind == READ_DISPATCH)
+        *out = pw_tasks_dispatch_json(db, t, view);
+    else {
+        int rc = pw_tasks_messages_json(db, t->id, a->limit, a->cursor, out);
+        if (rc != PW_OK)
+            return rc;
+        *items_out = (int)json_array_size(json_object_get(*out, "items"));
+    }
+    return *out != NULL ? PW_OK : PW_ENOMEM;
 }
 
 /* Reads again on the writer (the task may have moved on since the loop looked), answers,
@@ -101,23 +116,23 @@ static int admin_read_run(pw_call *call, pw_db *db, int64_t now_ms)
     pw_task_row t;
     int found = pw_tasks_load(db, a->task_id, &t);
     if (found < 0)
-        return -1;
+        return found;
     pw_task_view view = found ? pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles) : PW_VIEW_NONE;
     if (view == PW_VIEW_NONE)
         return pw_call_failf(call, 404, "not_found", NULL, "no such task");
     if (a->kind == READ_MESSAGES && !pw_tasks_messages_readable(&t, view))
         return pw_call_failf(call, 403, "forbidden", NULL, MESSAGES_REFUSED);
     int items;
-    call->output = render_read(db, a, &t, view, &items);
-    if (call->output == NULL)
-        return -1;
+    int rc = render_read(db, a, &t, view, &call->output, &items);
+    if (rc != PW_OK)
+        return rc;
     if (view == PW_VIEW_ADMIN) {   /* else they became its worker meanwhile: their own task */
         json_t *detail = json_pack("{s:s}", "status", pw_task_state_name(t.status));
         if (items >= 0)
             json_object_set_new(detail, "items", json_integer(items));
-        int rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
+        rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
         if (rc != PW_OK)
-            return -1;   /* status still 0: a 503, never an unaudited answer */
+            return rc;   /* status still 0: a 503, never an unaudited answer */
     }
     call->status = 200;
     return 0;
@@ -155,9 +170,10 @@ void pw_api_tasks_list(pw_req *rq)
     if (pw_api_page(rq, &limit, &cursor, &err) != 0)
         return pw_reply_error(rq, &err);
     json_t *out = NULL;
-    pw_tasks_list_json(pw_loop_db(rq->loop), rq->auth.user_id, strcmp(role, "worker") == 0 ? PW_VIEW_WORKER
-                                                                                          : PW_VIEW_CLIENT,
-                       limit, cursor, &out);
+    int rc = pw_tasks_list_json(pw_loop_db(rq->loop), rq->auth.user_id,
+                                strcmp(role, "worker") == 0 ? PW_VIEW_WORKER : PW_VIEW_CLIENT, limit, cursor, &out);
+    if (rc != PW_OK)
+        return pw_reply_failure(rq, rc, NULL);
     pw_reply_json(rq, 200, out);
 }
 
@@ -209,10 +225,11 @@ static int action_run(pw_call *call, pw_db *db, int64_t now_ms)
     if (pw_tasks_act(db, call->app->policy, a->task_id, call->auth.user_id, call->auth.roles, a->event, a->note,
                      now_ms, &call->error) != 0)
         return pw_call_fail(call, &call->error);
-    if (pw_tasks_load(db, a->task_id, &t) != 1)
-        return -1;
-    if (as_admin && audit_action(db, call, a, &t, from, now_ms) != PW_OK)
-        return -1;
+    int rc = load_again(db, a->task_id, &t);
+    if (rc == PW_OK && as_admin)
+        rc = audit_action(db, call, a, &t, from, now_ms);
+    if (rc != PW_OK)
+        return rc;
     call->status = 200;
     pw_task_view view = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles);
     /* A worker who released the task no longer sees it: answer with the status only. */
@@ -273,7 +290,9 @@ void pw_api_messages_list(pw_req *rq)
     if (view == PW_VIEW_ADMIN)
         return admin_read_start(rq, &t, READ_MESSAGES, limit, cursor);
     json_t *out = NULL;
-    pw_tasks_messages_json(pw_loop_db(rq->loop), t.id, limit, cursor, &out);
+    int rc = pw_tasks_messages_json(pw_loop_db(rq->loop), t.id, limit, cursor, &out);
+    if (rc != PW_OK)
+        return pw_reply_failure(rq, rc, NULL);
     pw_reply_json(rq, 200, out);
 }
 
@@ -293,8 +312,9 @@ static int message_run(pw_call *call, pw_db *db, int64_t now_ms)
     /* the conversation is the two parties': an admin reads it in a dispute, never writes in it */
     if (view == PW_VIEW_ADMIN)
         return pw_call_failf(call, 403, "forbidden", NULL, "only the task's client and assigned worker write messages");
-    if (pw_tasks_add_message(db, t.id, call->auth.user_id, m->body, now_ms, &call->output) != PW_OK)
-        return -1;
+    int rc = pw_tasks_add_message(db, t.id, call->auth.user_id, m->body, now_ms, &call->output);
+    if (rc != PW_OK)
+        return rc;
     call->status = 201;
     return 0;
 }
@@ -352,7 +372,7 @@ static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
     json_t *detail = json_pack("{s:i}", "items", shown);
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTES_READ, NULL, 0, detail);
     if (rc != PW_OK)
-        return -1;   /* status still 0: a 503, never an unaudited answer */
+        return rc;   /* status still 0: a 503, never an unaudited answer */
     call->status = 200;
     return 0;
 }
@@ -393,11 +413,11 @@ static int resolve_run(pw_call *call, pw_db *db, int64_t now_ms)
     if (strcmp(r->outcome, "split") == 0)
         json_object_set_new(detail, "worker_share_pct", json_integer(r->worker_share_pct));
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", r->dispute_id, detail);
-    if (rc != PW_OK)
-        return -1;
     pw_task_row t;
-    if (pw_tasks_load(db, task_id, &t) != 1)
-        return -1;
+    if (rc == PW_OK)
+        rc = load_again(db, task_id, &t);
+    if (rc != PW_OK)
+        return rc;
     call->status = 200;
     call->output = pw_tasks_json(db, &t, PW_VIEW_ADMIN);
     return 0;

@@ -23,8 +23,9 @@ static const pw_payment_provider *provider(void) { return &pw_payment_sandbox; }
 void pw_api_wallet_get(pw_req *rq)
 {
     json_t *out = NULL;
-    if (pw_ledger_balances_json(pw_loop_db(rq->loop), rq->auth.user_id, &out) != PW_OK)
-        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
+    int rc = pw_ledger_balances_json(pw_loop_db(rq->loop), rq->auth.user_id, &out);
+    if (rc != PW_OK)
+        return pw_reply_failure(rq, rc, NULL);
     pw_reply_json(rq, 200, out);
 }
 
@@ -45,7 +46,7 @@ void pw_api_wallet_entries(pw_req *rq)
     if (rc == PW_EINVAL)
         return pw_reply_errorf(rq, 422, "validation_failed", "cursor", "cursor is not one this server gave");
     if (rc != PW_OK)
-        return pw_reply_errorf(rq, 503, "unavailable", NULL, "the database is unavailable; try again");
+        return pw_reply_failure(rq, rc, NULL);
     pw_reply_json(rq, 200, out);
 }
 
@@ -68,7 +69,7 @@ static int money_move_run(pw_call *call, pw_db *db, int64_t now_ms)
     json_t *balance = NULL;
     int rc = pw_ledger_wallet_json(db, call->auth.user_id, m->amount.asset, &balance);
     if (rc != PW_OK)
-        return pw_call_failf(call, 503, "unavailable", NULL, "the database could not read the balance; try again");
+        return rc;   /* status still 0: a 503, and the movement rolls back */
     char id[24], created[PW_RFC3339_BYTES];
     snprintf(id, sizeof(id), "%lld", (long long)transfer_id);
     pw_time_format_rfc3339(now_ms, created);

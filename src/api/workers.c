@@ -6,11 +6,12 @@
 static int profile_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     pw_worker_profile *p = pw_call_data(call);
-    if (pw_worker_change_profile(db, call->app->policy, call->auth.user_id, p, now_ms) != PW_OK)
-        return -1;
+    int rc = pw_worker_change_profile(db, call->app->policy, call->auth.user_id, p, now_ms);
+    if (rc != PW_OK)
+        return rc;
     call->status = 200;
     call->output = pw_worker_profile_json(db, call->auth.user_id);
-    return call->output ? 0 : -1;
+    return call->output ? PW_OK : PW_EDB;   /* written, and not there to read back */
 }
 
 void pw_api_worker_put(pw_req *rq)
@@ -38,9 +39,10 @@ static int availability_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     int active = *(int *)pw_call_data(call);
     int64_t since = 0;
-    if (pw_worker_change_availability(db, call->app->policy, call->auth.user_id, active, now_ms, &since,
-                                      &call->error) != 0)
-        return pw_call_fail(call, &call->error);
+    int rc = pw_worker_change_availability(db, call->app->policy, call->auth.user_id, active, now_ms, &since,
+                                           &call->error);
+    if (rc != PW_OK)
+        return pw_call_failure(call, rc, &call->error);
     char text[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(since, text);
     call->status = 200;

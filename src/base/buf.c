@@ -1,6 +1,8 @@
 /* buf.c — see buf.h. Grows by doubling; every append keeps a NUL after the data. */
 #include "base/buf.h"
 
+#include "base/error.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,22 +19,23 @@ void pw_buf_cleanup(pw_buf *b)
 static int reserve(pw_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
-        return 0;
+        return PW_OK;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
     char *data = realloc(b->data, cap);
     if (data == NULL)
-        return -1;
+        return PW_ENOMEM;
     b->data = data;
     b->cap = cap;
-    return 0;
+    return PW_OK;
 }
 
 int pw_buf_append(pw_buf *b, const void *data, size_t len)
 {
-    if (reserve(b, len) != 0)
-        return -1;
+    int rc = reserve(b, len);
+    if (rc != PW_OK)
+        return rc;
     memcpy(b->data + b->len, data, len);
     b->len += len;
     b->data[b->len] = '\0';
@@ -43,28 +46,28 @@ int pw_buf_printf(pw_buf *b, const char *fmt, ...)
 {
     /* Formats straight into the free space; only a line that does not fit is formatted a
      * second time, after growing. */
-    if (b->cap == 0 && reserve(b, 0) != 0)
-        return -1;
+    if (b->cap == 0 && reserve(b, 0) != PW_OK)
+        return PW_ENOMEM;
     size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
     int need = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (need < 0) {
+    if (need < 0) {   /* an encoding error: the format does not fit its arguments */
         b->data[b->len] = '\0';
-        return -1;
+        return PW_EINVAL;
     }
     if ((size_t)need >= room) {
-        if (reserve(b, (size_t)need) != 0) {
+        if (reserve(b, (size_t)need) != PW_OK) {
             b->data[b->len] = '\0';
-            return -1;
+            return PW_ENOMEM;
         }
         va_start(ap, fmt);
         vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);
         va_end(ap);
     }
     b->len += (size_t)need;
-    return 0;
+    return PW_OK;
 }
 
 int pw_buf_append_str(pw_buf *b, const char *s) { return pw_buf_append(b, s, strlen(s)); }

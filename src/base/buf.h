@@ -12,6 +12,8 @@ typedef struct pw_buf {
 
 void pw_buf_init(pw_buf *b);
 void pw_buf_cleanup(pw_buf *b);
+/* Appends: PW_OK or PW_ENOMEM (printf: PW_EINVAL for an encoding error); on failure the
+ * buffer holds what it held before. */
 int pw_buf_append(pw_buf *b, const void *data, size_t len);
 int pw_buf_printf(pw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For hot paths (the request log line): no format parsing. */

@@ -3,6 +3,8 @@
  * forward (timers then fire as they would later); production never sets it. */
 #include "base/clock.h"
 
+#include "base/error.h"
+
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -58,7 +60,7 @@ static int digits(const char *p, int n, int *value)
     int v = 0;
     for (int i = 0; i < n; i++) {
         if (p[i] < '0' || p[i] > '9')
-            return -1;
+            return PW_EREFUSED;
         v = v * 10 + (p[i] - '0');
     }
     *value = v;
@@ -71,13 +73,13 @@ int pw_time_parse_rfc3339(const char *text, int64_t *ms_out)
     size_t len = strlen(text);
     if (len < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
         text[13] != ':' || text[16] != ':')
-        return -1;
+        return PW_EREFUSED;
     if (digits(text, 4, &year) || digits(text + 5, 2, &month) || digits(text + 8, 2, &day) ||
         digits(text + 11, 2, &hour) || digits(text + 14, 2, &minute) || digits(text + 17, 2, &second))
-        return -1;
+        return PW_EREFUSED;
     if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
         minute > 59 || second > 60)
-        return -1;
+        return PW_EREFUSED;
     const char *p = text + 19;
     int millis = 0;
     if (*p == '.') {
@@ -89,7 +91,7 @@ int pw_time_parse_rfc3339(const char *text, int64_t *ms_out)
             p++, n++;
         }
         if (n == 0 || n > 9)
-            return -1;
+            return PW_EREFUSED;
     }
     int offset_min = 0;
     if (*p == 'Z' || *p == 'z') {
@@ -97,24 +99,24 @@ int pw_time_parse_rfc3339(const char *text, int64_t *ms_out)
     } else if (*p == '+' || *p == '-') {
         int oh, om;
         if (strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &oh) || digits(p + 4, 2, &om) || oh > 23 || om > 59)
-            return -1;
+            return PW_EREFUSED;
         offset_min = (oh * 60 + om) * (*p == '+' ? 1 : -1);
         p += 6;
     } else {
-        return -1;
+        return PW_EREFUSED;
     }
     if (*p != '\0')
-        return -1;
+        return PW_EREFUSED;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     if (day > mdays[month - 1] + (month == 2 && leap))
-        return -1;
+        return PW_EREFUSED;
     struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
                     .tm_hour = hour, .tm_min = minute, .tm_sec = second > 59 ? 59 : second};
     int64_t seconds = (int64_t)timegm(&tm) - (int64_t)offset_min * 60;
     int64_t ms = seconds * 1000 + millis;
     if (ms < 0 || ms > PW_TIME_MAX_MS)   /* an offset can carry it out of the years above */
-        return -1;
+        return PW_EREFUSED;
     *ms_out = ms;
     return 0;
 }

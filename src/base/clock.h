@@ -26,8 +26,8 @@ int64_t pw_monotonic_ns(void);                       /* for durations only, neve
 void pw_time_format_rfc3339(int64_t ms, char out[PW_RFC3339_BYTES]);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)" (digits past milliseconds are dropped);
  * the instant must lie from 1970 to the end of 9999 in UTC — an offset can carry a local
- * time out of that range, and pw_time_format_rfc3339 could not say it back. 0 on success,
- * -1 if malformed or out of range. */
+ * time out of that range, and pw_time_format_rfc3339 could not say it back. PW_OK, or
+ * PW_EREFUSED if malformed or out of range (no pw_error: the caller names the field). */
 int pw_time_parse_rfc3339(const char *text, int64_t *ms_out);
 
 #endif

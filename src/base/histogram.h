@@ -17,7 +17,7 @@ typedef struct pw_histogram {
 void pw_histogram_init(pw_histogram *h, const double *bounds, int count);
 void pw_histogram_observe(pw_histogram *h, double value);
 /* Appends the Prometheus text for this histogram named `name` (with optional extra labels
- * text like `route="x"` or "") to a growing buffer; returns 0 or -1 on allocation failure. */
+ * text like `route="x"` or "") to a growing buffer: PW_OK, or PW_ENOMEM. */
 struct pw_buf;
 int pw_histogram_render(const pw_histogram *h, const char *name, const char *labels, struct pw_buf *out);
 

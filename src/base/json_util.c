@@ -34,14 +34,14 @@ long pw_utf8_length(const char *text, size_t len)
         unsigned char c = *p;
         int extra = c < 0x80 ? 0 : c < 0xc2 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : -1;
         if (extra < 0 || end - p <= extra)
-            return -1;              /* a stray continuation, an overlong lead, past U+10FFFF, or cut short */
+            return PW_UTF8_INVALID;   /* a stray continuation, an overlong lead, past U+10FFFF, or cut short */
         for (int i = 1; i <= extra; i++)
             if ((p[i] & 0xc0) != 0x80)
-                return -1;
+                return PW_UTF8_INVALID;
         /* the second byte's range that rules out overlongs, surrogates and > U+10FFFF */
         if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
             (c == 0xf4 && p[1] > 0x8f))
-            return -1;
+            return PW_UTF8_INVALID;
         p += extra + 1;
         count++;
     }

@@ -4,6 +4,8 @@
  * helper is still inside a loop when the next one is published. */
 #include "base/parallel.h"
 
+#include "base/error.h"
+
 #include <assert.h>
 #include <pthread.h>
 #include <signal.h>
@@ -73,7 +75,7 @@ int pw_parallel_new(int lanes, pw_parallel **out)
     assert(lanes >= 1);
     pw_parallel *p = calloc(1, sizeof(*p));
     if (p == NULL)
-        return -1;
+        return PW_ENOMEM;
     p->lanes = lanes;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->start, NULL);
@@ -81,7 +83,7 @@ int pw_parallel_new(int lanes, pw_parallel **out)
     atomic_init(&p->next, 0);
     if (lanes > 1 && (p->threads = calloc((size_t)lanes - 1, sizeof(pthread_t))) == NULL) {
         pw_parallel_free(p);
-        return -1;
+        return PW_ENOMEM;
     }
     /* helpers take no signal: they start with every signal blocked */
     sigset_t all, old;
@@ -104,10 +106,10 @@ int pw_parallel_new(int lanes, pw_parallel **out)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (p->started != lanes - 1) {
         pw_parallel_free(p);
-        return -1;
+        return PW_ENOMEM;
     }
     *out = p;
-    return 0;
+    return PW_OK;
 }
 
 void pw_parallel_free(pw_parallel *p)

@@ -15,8 +15,8 @@ typedef struct pw_parallel pw_parallel;
 /* Runs items [begin, end) on `lane` (0 .. lanes - 1). */
 typedef void pw_parallel_fn(void *ctx, int begin, int end, int lane);
 
-/* lanes >= 1 (1: no threads, the loop runs on the caller). 0, or -1 if a thread could not
- * be started. */
+/* lanes >= 1 (1: no threads, the loop runs on the caller). PW_OK, or PW_ENOMEM if its
+ * memory or a thread could not be had. */
 int pw_parallel_new(int lanes, pw_parallel **out);
 void pw_parallel_free(pw_parallel *p);
 int pw_parallel_lanes(const pw_parallel *p);

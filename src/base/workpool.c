@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/error.h"
 #include "base/limits.h"
 
 struct pw_workpool {
@@ -51,7 +52,7 @@ int pw_workpool_start(int threads, int queue_max, const pw_clock *clock, pw_work
     assert(threads >= 1 && threads <= PW_HTTP_LOOPS_MAX && queue_max >= 1);
     pw_workpool *pool = calloc(1, sizeof(*pool));
     if (pool == NULL)
-        return -1;
+        return PW_ENOMEM;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->queue_max = queue_max;
@@ -66,10 +67,10 @@ int pw_workpool_start(int threads, int queue_max, const pw_clock *clock, pw_work
     }
     if (pool->thread_count == 0) {
         free(pool);
-        return -1;
+        return PW_ENOMEM;
     }
     *out = pool;
-    return 0;
+    return PW_OK;
 }
 
 int pw_workpool_submit(pw_workpool *pool, pw_job *job)
@@ -78,7 +79,7 @@ int pw_workpool_submit(pw_workpool *pool, pw_job *job)
     pthread_mutex_lock(&pool->lock);
     if (pool->stopping || pool->length >= pool->queue_max) {
         pthread_mutex_unlock(&pool->lock);
-        return -1;
+        return PW_EBUSY;
     }
     if (pool->tail != NULL)
         pool->tail->next = job;
@@ -88,7 +89,7 @@ int pw_workpool_submit(pw_workpool *pool, pw_job *job)
     pool->length++;
     pthread_cond_signal(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
-    return 0;
+    return PW_OK;
 }
 
 void pw_workpool_stop(pw_workpool *pool)

@@ -8,8 +8,9 @@
 
 typedef struct pw_workpool pw_workpool;
 
+/* PW_OK, or PW_ENOMEM if its memory or no thread could be had. */
 int pw_workpool_start(int threads, int queue_max, const pw_clock *clock, pw_workpool **out);
-/* 0, or -1 when the queue is full or the pool is stopping (answer 429 / 503). */
+/* PW_OK, or PW_EBUSY when the queue is full or the pool is stopping (answer 429 / 503). */
 int pw_workpool_submit(pw_workpool *pool, pw_job *job);
 void pw_workpool_stop(pw_workpool *pool);
 

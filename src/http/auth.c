@@ -64,7 +64,7 @@ typedef struct touch_job {
 static int touch_run(pw_job *job, pw_db *db, int64_t now_ms)
 {
     touch_job *t = (touch_job *)job;
-    return t->sessions->touch(db, t->session_id, t->user_id, now_ms) == PW_OK ? 0 : -1;
+    return t->sessions->touch(db, t->session_id, t->user_id, now_ms);
 }
 
 /* Records the session's use by a detached write; a refused one (a full queue) is skipped:

@@ -70,7 +70,7 @@ int pw_call_fail(pw_call *call, const pw_error *err)
 {
     call->status = err->status;
     call->error = *err;
-    return -1;
+    return PW_EREFUSED;
 }
 
 int pw_call_failf(pw_call *call, int status, const char *code, const char *field, const char *fmt, ...)
@@ -81,7 +81,22 @@ int pw_call_failf(pw_call *call, int status, const char *code, const char *field
     va_start(ap, fmt);
     vsnprintf(call->error.message, sizeof(call->error.message), fmt, ap);
     va_end(ap);
-    return -1;
+    return PW_EREFUSED;
+}
+
+int pw_call_failure(pw_call *call, int rc, const pw_error *refusal)
+{
+    if (rc == PW_EREFUSED)
+        pw_call_fail(call, refusal);
+    return rc;
+}
+
+/* A failure of the machine on the writer: the 503 for its code (http/reply.c). Returns rc. */
+static int fail_unavailable(pw_call *call, int rc)
+{
+    pw_http_unavailable(&call->error, rc);
+    call->status = call->error.status;
+    return rc;
 }
 
 void pw_call_reply(pw_call *call, pw_req *rq)
@@ -186,7 +201,8 @@ static const char SQL_IDEM_PUT[] =
     "INSERT INTO idempotency_keys (user_id, route, key, request_hash, status, response, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-/* 1: answered from the store; 0: not seen; -1: conflict. */
+/* 1: answered from the store; 0: not seen; PW_EREFUSED: the key was used with another
+ * request (the 409 set on the call). */
 static int idempotency_lookup(pw_call *call, pw_db *db)
 {
     pw_stmt *st = pw_db_stmt(db, SQL_IDEM_GET);
@@ -197,7 +213,8 @@ static int idempotency_lookup(pw_call *call, pw_db *db)
     if (pw_stmt_step(st) == PW_ROW) {
         if (pw_stmt_column_bytes(st, 0) != sizeof(call->request_hash) ||
             memcmp(pw_stmt_column_blob(st, 0), call->request_hash, sizeof(call->request_hash)) != 0) {
-            rc = -1;
+            rc = pw_call_failf(call, 409, "idempotency_conflict", "Idempotency-Key",
+                               "this Idempotency-Key was used with another request");
         } else {
             call->status = (int)pw_stmt_column_int64(st, 1);
             call->output = json_loads(pw_stmt_column_text(st, 2), 0, NULL);
@@ -234,20 +251,20 @@ static int run_on_writer(pw_job *job, pw_db *db, int64_t now_ms)
     if (keyed) {
         int seen = idempotency_lookup(call, db);
         if (seen < 0)
-            return pw_call_failf(call, 409, "idempotency_conflict", "Idempotency-Key",
-                                 "this Idempotency-Key was used with another request");
+            return seen;
         if (seen > 0)
-            return 0;
+            return PW_OK;
     }
+    /* run() passes a refusal (status set) or a machine failure's code (status still 0) */
     int rc = call->run(call, db, now_ms);
-    if (rc != 0) {
-        if (call->status == 0)
-            pw_call_failf(call, 503, "unavailable", NULL, "the database could not complete the request; try again");
-        return rc;
+    if (rc != PW_OK)
+        return call->status == 0 ? fail_unavailable(call, rc) : rc;
+    if (keyed && call->status < 300) {
+        rc = idempotency_store(call, db, now_ms);
+        if (rc != PW_OK)
+            return fail_unavailable(call, rc);
     }
-    if (keyed && call->status < 300 && idempotency_store(call, db, now_ms) != PW_OK)
-        return pw_call_failf(call, 503, "unavailable", NULL, "could not record the Idempotency-Key; try again");
-    return 0;
+    return PW_OK;
 }
 
 static int run_on_pool(pw_job *job, pw_db *db, int64_t now_ms)
@@ -312,7 +329,7 @@ static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_
     if (call->rq != NULL)
         call->rq->pending = call;
     int rc = to_writer ? queue_write(call) : pw_workpool_submit(call->app->hash_pool, &call->job);
-    if (rc == 0) {
+    if (rc == PW_OK) {
         if (call->rq != NULL)
             hold_connection(call->rq);
         return;
@@ -322,7 +339,7 @@ static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_
         rq->pending = NULL;
         pw_error err;
         if (to_writer)
-            pw_error_set(&err, 503, "unavailable", NULL, "the server is busy; try again");
+            pw_http_unavailable(&err, rc);   /* PW_EBUSY: the queue is full */
         else
             pw_error_set(&err, 429, "rate_limited", NULL, "too many sign-ins and sign-ups at once; try again");
         err.retry_after_s = 1;

@@ -136,10 +136,17 @@ void pw_reply_empty(pw_req *rq, int status);
 void pw_reply_text(pw_req *rq, int status, const char *content_type, const char *body, size_t len);
 /* Adds a response header before a reply (name must be a lower-case literal). */
 void pw_reply_header(pw_req *rq, const char *name, const char *value);
+/* Answers a failed status (base/error.h): PW_EREFUSED with `refusal`, the pw_error the callee
+ * filled (its 4xx); any other code, a failure of the machine, with 503 unavailable. */
+void pw_reply_failure(pw_req *rq, int rc, const pw_error *refusal);
+/* Fills *err with the 503 unavailable answer for the machine failure rc (PW_EDB, PW_ENOMEM,
+ * PW_EBUSY, …): the one place such a code becomes an answer (pw_reply_failure, the calls). */
+void pw_http_unavailable(pw_error *err, int rc);
 
 /* ---- request pieces ----------------------------------------------------------------- */
 const char *pw_req_param(pw_req *rq, int index);
-/* Copies the query parameter `name` (URL-decoded) into out; 1 found, 0 absent, -1 too long. */
+/* Copies the query parameter `name` (URL-decoded) into out; 1 found, 0 absent, PW_EREFUSED
+ * too long for out (no pw_error: the caller names the parameter). */
 int pw_req_query(pw_req *rq, const char *name, char *out, size_t out_size);
 /* The request header value (first one) or NULL; *len_out gets its length. */
 const char *pw_req_header(pw_req *rq, const char *lower_name, size_t *len_out);
@@ -150,6 +157,8 @@ int pw_req_is_https(pw_req *rq);
 
 /* ---- deferred work -------------------------------------------------------------------- */
 typedef struct pw_call pw_call;
+/* run(): PW_OK, or a failed status (base/error.h) that rolls its work back: a refusal set
+ * with pw_call_fail*, or a machine failure's code, answered 503. */
 typedef int (*pw_call_run)(pw_call *call, pw_db *db, int64_t now_ms);
 typedef void (*pw_call_done)(pw_call *call, pw_req *rq);
 
@@ -193,15 +202,21 @@ void pw_call_hash(pw_call *call, pw_call_run run, pw_call_done done);
 /* The default done(): replies with call->status and call->output / call->error. */
 void pw_call_reply(pw_call *call, pw_req *rq);
 static inline void *pw_call_data(pw_call *call) { return call->data; }
-/* Sets call->status/error from err and returns -1 (so run() rolls back). */
+/* Sets call->status/error from err and returns PW_EREFUSED (so run() rolls back). */
 int pw_call_fail(pw_call *call, const pw_error *err);
 int pw_call_failf(pw_call *call, int status, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Passes a callee's failed status up from run(), unchanged: PW_EREFUSED records `refusal` (the
+ * pw_error the callee filled) as the answer; any other code leaves the answer to the writer's
+ * side of the call, which gives 503 for it (pw_http_unavailable). Returns rc. */
+int pw_call_failure(pw_call *call, int rc, const pw_error *refusal);
 /* Fire-and-forget write with no request attached (e.g. a session touch). */
 int pw_app_write_detached(pw_app *app, pw_job *job);
 
 /* ---- server ------------------------------------------------------------------------- */
 void pw_server_block_signals(void);         /* call before starting any thread: SIGTERM/SIGINT go to pw_server_run */
-int pw_server_run(pw_app *app);             /* serves until SIGTERM/SIGINT; 0 on a clean stop */
+/* Serves until SIGTERM/SIGINT: PW_OK on a clean stop; PW_EINVAL (a bad --listen host),
+ * PW_EBUSY (cannot listen), PW_ENOMEM, or pw_db_open's code if it could not start. */
+int pw_server_run(pw_app *app);
 
 #endif

@@ -146,5 +146,5 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                         (unsigned long long)atomic_load(&ws->commits), (unsigned long long)atomic_load(&ws->rejected),
                         pw_writer_queue_length(app->writer), atomic_load(&open_connections),
                         (unsigned long long)atomic_load(&accept_pauses));
-    return rc ? -1 : 0;
+    return rc != 0 ? PW_ENOMEM : PW_OK;   /* the OR of the appends: out of memory is their failure */
 }

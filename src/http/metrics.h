@@ -6,7 +6,7 @@
 #include "http/http.h"
 
 /* What http counts (requests by route and status, latency, connections) and the writer's
- * figures; 0, or -1 out of memory. */
+ * figures; PW_OK, or PW_ENOMEM. */
 int pw_metrics_render(pw_app *app, pw_buf *out);
 /* One histogram with its HELP and TYPE lines, for the handler's own sections. */
 int pw_metrics_histogram(pw_buf *out, const pw_histogram *h, const char *name, const char *help);

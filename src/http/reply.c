@@ -122,6 +122,25 @@ void pw_reply_errorf(pw_req *rq, int status, const char *code, const char *field
     pw_reply_error(rq, &err);
 }
 
+/* The one place a failure of the machine becomes an answer (base/error.h): 503 unavailable,
+ * the message by kind. Nothing of the engine's text reaches the client. */
+void pw_http_unavailable(pw_error *err, int rc)
+{
+    const char *what = rc == PW_ENOMEM  ? "out of memory; try again"
+                       : rc == PW_EBUSY ? "the server is busy; try again"
+                                        : "the database could not complete the request; try again";
+    pw_error_set(err, 503, "unavailable", NULL, "%s", what);
+}
+
+void pw_reply_failure(pw_req *rq, int rc, const pw_error *refusal)
+{
+    if (rc == PW_EREFUSED && refusal != NULL && refusal->status != 0)
+        return pw_reply_error(rq, refusal);
+    pw_error err;
+    pw_http_unavailable(&err, rc);
+    pw_reply_error(rq, &err);
+}
+
 void pw_reply_finish_log(pw_req *rq, int status)
 {
     double seconds = (double)(pw_monotonic_ns() - rq->started_ns) / 1e9;
@@ -219,7 +238,7 @@ int pw_req_query(pw_req *rq, const char *name, char *out, size_t out_size)
                 else if (c == '%' && v + 2 < pair_end && hex(v[1]) >= 0 && hex(v[2]) >= 0)
                     c = hex(v[1]) * 16 + hex(v[2]), v += 2;
                 if (n + 1 >= out_size)
-                    return -1;
+                    return PW_EREFUSED;
                 out[n++] = (char)c;
             }
             out[n] = '\0';

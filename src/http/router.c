@@ -54,16 +54,24 @@ typedef struct compiled_route {
 
 static compiled_route compiled[PW_ROUTES_MAX];
 
-/* Splits "/a/b/c" into its segments; -1 if it does not start with '/' or has too many. */
+/* Not statuses: split() answers a count and find_route() an index, or one of these. */
+enum {
+    NOT_A_PATH = -1,              /* split: no leading '/', or too many segments */
+    NO_ROUTE = -1,                /* find_route: no such path */
+    OTHER_METHODS = -2,           /* find_route: the path exists with other methods */
+};
+
+/* Splits "/a/b/c" into its segments: their count, or NOT_A_PATH if it does not start with
+ * '/' or has too many. */
 static int split(const char *path, size_t len, segment *out)
 {
     if (len == 0 || path[0] != '/')
-        return -1;
+        return NOT_A_PATH;
     const char *s = path + 1, *end = path + len;
     int count = 0;
     for (;;) {
         if (count == PW_ROUTE_SEGMENTS_MAX)
-            return -1;
+            return NOT_A_PATH;
         const char *slash = memchr(s, '/', (size_t)(end - s));
         const char *seg_end = slash ? slash : end;
         out[count++] = (segment){.text = s, .len = (size_t)(seg_end - s)};
@@ -73,18 +81,19 @@ static int split(const char *path, size_t len, segment *out)
     }
 }
 
-/* Splits a pattern; -1 if it has too many segments or captures. */
+/* Splits a pattern: PW_OK, or PW_EINVAL if it has too many segments or captures (the route
+ * table is code: a bug). */
 static int compile(const char *pattern, compiled_route *c)
 {
     c->count = split(pattern, strlen(pattern), c->seg);
     if (c->count < 0)
-        return -1;
+        return PW_EINVAL;
     int params = 0;
     for (int k = 0; k < c->count; k++) {
         c->seg[k].param = c->seg[k].len > 0 && c->seg[k].text[0] == '{';
         params += c->seg[k].param;
     }
-    return params <= PW_ROUTE_PARAMS_MAX ? 0 : -1;
+    return params <= PW_ROUTE_PARAMS_MAX ? PW_OK : PW_EINVAL;
 }
 
 void pw_router_init(const pw_app *app)
@@ -127,8 +136,8 @@ static void capture(const compiled_route *c, const segment *path, int count, pw_
     rq->param_count = captured;
 }
 
-/* The route for (method, path): its index with rq's params filled; -1 no such path; -2 the
- * path exists with other methods (listed in `allow`). */
+/* The route for (method, path): its index with rq's params filled; NO_ROUTE; or
+ * OTHER_METHODS: the path exists with other methods (listed in `allow`). */
 static int find_route(pw_req *rq, h2o_iovec_t method, h2o_iovec_t path, char *allow, size_t allow_size)
 {
     int path_matched = 0;
@@ -136,7 +145,7 @@ static int find_route(pw_req *rq, h2o_iovec_t method, h2o_iovec_t path, char *al
     segment segs[PW_ROUTE_SEGMENTS_MAX];
     int count = split(path.base, path.len, segs);
     if (count < 0)
-        return -1;
+        return NO_ROUTE;
     for (int i = 0; i < rq->app->route_count; i++) {
         const pw_route *r = &rq->app->routes[i];
         if (!match(&compiled[i], segs, count))
@@ -151,7 +160,7 @@ static int find_route(pw_req *rq, h2o_iovec_t method, h2o_iovec_t path, char *al
             strncat(allow, ", ", allow_size - strlen(allow) - 1);
         strncat(allow, r->method, allow_size - strlen(allow) - 1);
     }
-    return path_matched ? -2 : -1;
+    return path_matched ? OTHER_METHODS : NO_ROUTE;
 }
 
 /* Nesting depth of a JSON text, outside strings; stops counting past the limit. */
@@ -292,8 +301,9 @@ static int check_allow(pw_req *rq, pw_error *err)
         return 0;
     if (rq->auth.user_id == 0)
         return pw_error_set(err, 401, "unauthenticated", NULL, "sign in first");
-    if (pw_auth_check_csrf(rq, err) != 0)
-        return -1;
+    int rc = pw_auth_check_csrf(rq, err);
+    if (rc != PW_OK)
+        return rc;
     static const int need[] = {0, 0, PW_ROLE_CLIENT, PW_ROLE_WORKER, PW_ROLE_ADMIN};
     if (need[allow] != 0 && !(rq->auth.roles & need[allow])) {
         static const char *const names[] = {"", "", "client", "worker", "admin"};
@@ -346,7 +356,7 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
     h2o_iovec_t path = req->path_normalized;
     int framing_ok = pw_framing_ok(req);
     if (framing_ok && !is_ours(path))
-        return -1;
+        return -1;   /* not a status: h2o's "not mine", on to the static files */
     pw_loop *loop = (pw_loop *)req->conn->ctx;
     pw_req *rq = h2o_mem_alloc_shared(&req->pool, sizeof(*rq), on_dispose);
     memset(rq, 0, sizeof(*rq));
@@ -374,11 +384,11 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     int index = find_route(rq, req->method, path, allow, sizeof(allow));
-    if (index == -1) {
+    if (index == NO_ROUTE) {
         pw_reply_errorf(rq, 404, "not_found", NULL, "no such endpoint");
         return 0;
     }
-    if (index == -2) {
+    if (index == OTHER_METHODS) {
         pw_reply_header(rq, "allow", allow);
         pw_reply_errorf(rq, 405, "method_not_allowed", NULL, "this endpoint allows %s", allow);
         return 0;

@@ -86,7 +86,7 @@ static int listen_socket(pw_app *app, int port, int *fd_out, int *port_out)
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, app->cfg.listen_host, &addr.sin_addr) != 1) {
         pw_log_error("msg=\"--listen host must be an IPv4 address\" host=\"%s\"", app->cfg.listen_host);
-        return -1;
+        return PW_EINVAL;
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int on = 1;
@@ -96,7 +96,7 @@ static int listen_socket(pw_app *app, int port, int *fd_out, int *port_out)
         pw_log_error("msg=\"cannot listen\" addr=%s:%d err=\"%s\"", app->cfg.listen_host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return -1;
+        return PW_EBUSY;   /* the address is taken, or not ours to take */
     }
     socklen_t len = sizeof(addr);
     getsockname(fd, (struct sockaddr *)&addr, &len);
@@ -296,12 +296,13 @@ int pw_server_run(pw_app *app)
     int loop_count = app->cfg.loops, port = app->cfg.listen_port, rc = 0;
     int fds[PW_HTTP_LOOPS_MAX];
     if (loop_count < 1 || loop_count > PW_HTTP_LOOPS_MAX)   /* the flag parser keeps it so */
-        return -1;
+        return PW_EINVAL;
     for (int i = 0; i < loop_count; i++) {
-        if (listen_socket(app, port, &fds[i], &port) != 0) {
+        rc = listen_socket(app, port, &fds[i], &port);
+        if (rc != PW_OK) {
             while (i > 0)
                 close(fds[--i]);
-            return -1;
+            return rc;
         }
     }
     signal(SIGPIPE, SIG_IGN);
@@ -314,7 +315,7 @@ int pw_server_run(pw_app *app)
     if (loops == NULL) {
         for (int i = 0; i < loop_count; i++)
             close(fds[i]);
-        return -1;
+        return PW_ENOMEM;
     }
     long share = connection_share(app, loop_count);
     for (int i = 0; i < loop_count; i++) {
@@ -322,21 +323,21 @@ int pw_server_run(pw_app *app)
         loops[i].index = i;
         loops[i].listen_fd = fds[i];
         loops[i].connection_cap = share;
-        if (pw_db_open(app->cfg.db_path, PW_DB_READONLY, &loops[i].read_db) != PW_OK ||
-            pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
+        int opened = pw_db_open(app->cfg.db_path, PW_DB_READONLY, &loops[i].read_db);
+        if (opened != PW_OK || pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]) != 0) {
             pw_log_error("msg=\"cannot start event loop\" loop=%d", i);
             for (int j = i; j < loop_count; j++)
                 close(fds[j]);
             atomic_store(&stopping, 1);
             loop_count = i;
-            rc = -1;
+            rc = opened != PW_OK ? opened : PW_ENOMEM;   /* no thread could be had */
             break;
         }
         char name[16];
         snprintf(name, sizeof(name), "pw-loop-%d", i % 100);
         pthread_setname_np(loops[i].thread, name);
     }
-    if (rc == 0) {
+    if (rc == PW_OK) {
         pw_log_info("msg=listening addr=%s:%d loops=%d max_connections=%ld db=\"%s\"", app->cfg.listen_host, port,
                     loop_count, share * loop_count, app->cfg.db_path);
         int sig = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "base/limits.h"
 
 #define WINDOW_MS ((int64_t)PW_LOGIN_WINDOW_S * 1000)
@@ -27,7 +28,7 @@ int pw_throttle_new(pw_throttle **out)
 {
     pw_throttle *t = calloc(1, sizeof(*t));
     if (t == NULL)
-        return -1;
+        return PW_ENOMEM;
     pthread_mutex_init(&t->lock, NULL);
     crypto_shorthash_keygen(t->key);
     *out = t;

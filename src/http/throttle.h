@@ -49,7 +49,7 @@ enum {
     PW_THROTTLE_UNCHECKED = 3,              /* never checked: not counted */
 };
 
-int pw_throttle_new(pw_throttle **out);
+int pw_throttle_new(pw_throttle **out);   /* PW_OK or PW_ENOMEM */
 void pw_throttle_free(pw_throttle *t);
 /* 0 and *ticket reserved if every key may try now; otherwise the seconds until it may
  * (for Retry-After: to the window's end for a locked key, 1 while attempts are in flight)

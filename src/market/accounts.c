@@ -70,21 +70,25 @@ json_t *pw_accounts_roles_json(int roles)
 int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err)
 {
     memset(out, 0, sizeof(*out));
-    if (pw_json_string_field(body, "email", 1, 3, PW_EMAIL_MAX_BYTES, 0, out->email, sizeof(out->email), err) != 0)
-        return -1;
+    int rc = pw_json_string_field(body, "email", 1, 3, PW_EMAIL_MAX_BYTES, 0, out->email, sizeof(out->email), err);
+    if (rc != PW_OK)
+        return rc;
     for (char *p = out->email; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    if (pw_accounts_validate_email(out->email, err) != 0)
-        return -1;
+    rc = pw_accounts_validate_email(out->email, err);
+    if (rc != PW_OK)
+        return rc;
     /* The rules sign-in reads the password with (api/accounts.c), and stricter in length: a
      * password sign-up took but sign-in refuses (a control character, all blanks) would lock
      * its account out for good. */
-    if (pw_json_string_field(body, "password", 1, PW_PASSWORD_MIN_CHARS, PW_PASSWORD_MAX_CHARS, 1, out->password,
-                             sizeof(out->password), err) != 0)
-        return -1;
-    if (pw_json_string_field(body, "display_name", 1, 1, PW_DISPLAY_NAME_MAX_CHARS, 0, out->display_name,
-                             sizeof(out->display_name), err) != 0)
-        return -1;
+    rc = pw_json_string_field(body, "password", 1, PW_PASSWORD_MIN_CHARS, PW_PASSWORD_MAX_CHARS, 1, out->password,
+                              sizeof(out->password), err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pw_json_string_field(body, "display_name", 1, 1, PW_DISPLAY_NAME_MAX_CHARS, 0, out->display_name,
+                              sizeof(out->display_name), err);
+    if (rc != PW_OK)
+        return rc;
     return pw_accounts_parse_roles(json_object_get(body, "roles"), &out->roles, err);
 }
 
@@ -93,8 +97,9 @@ int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err)
 int pw_accounts_hash_password(const char *password, char out[PW_PASSWORD_HASH_BYTES])
 {
     _Static_assert(PW_PASSWORD_HASH_BYTES == crypto_pwhash_STRBYTES, "hash buffer");
-    return crypto_pwhash_str_alg(out, password, strlen(password), PW_ARGON2_OPSLIMIT, PW_ARGON2_MEMLIMIT_BYTES,
-                                 crypto_pwhash_ALG_ARGON2ID13);
+    int rc = crypto_pwhash_str_alg(out, password, strlen(password), PW_ARGON2_OPSLIMIT, PW_ARGON2_MEMLIMIT_BYTES,
+                                   crypto_pwhash_ALG_ARGON2ID13);
+    return rc == 0 ? PW_OK : PW_ENOMEM;   /* libsodium fails it only when the memory cannot be had */
 }
 
 static char dummy_hash[PW_PASSWORD_HASH_BYTES];
@@ -112,9 +117,9 @@ int pw_accounts_verify_password(const char *hash, const char *password)
         pthread_once(&dummy_once, make_dummy_hash);
         int ignored = crypto_pwhash_str_verify(dummy_hash, password, strlen(password));
         (void)ignored;
-        return -1;
+        return PW_EREFUSED;
     }
-    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? 0 : -1;
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? PW_OK : PW_EREFUSED;
 }
 
 void pw_accounts_new_token(char out[PW_TOKEN_TEXT_BYTES])
@@ -127,7 +132,7 @@ void pw_accounts_new_token(char out[PW_TOKEN_TEXT_BYTES])
 int pw_accounts_token_hash(const char *token, size_t len, unsigned char out[PW_TOKEN_HASH_BYTES])
 {
     if (len != PW_TOKEN_TEXT_BYTES - 1)
-        return -1;
+        return PW_EREFUSED;
     crypto_generichash(out, PW_TOKEN_HASH_BYTES, (const unsigned char *)token, len, NULL, 0);
     return 0;
 }
@@ -173,7 +178,7 @@ int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *passwor
     if (rc == PW_ECONSTRAINT)
         return pw_error_set(err, 409, "email_taken", "email", "an account with this email already exists");
     if (rc != PW_OK)
-        return pw_error_set(err, 503, "unavailable", NULL, "could not create the account; try again");
+        return rc;
     *out = (pw_user_row){.id = id, .roles = u->roles, .created_at_ms = now_ms};
     snprintf(out->email, sizeof(out->email), "%s", u->email);
     snprintf(out->display_name, sizeof(out->display_name), "%s", u->display_name);
@@ -212,8 +217,9 @@ int pw_accounts_find_by_id(pw_db *db, int64_t id, pw_user_row *out)
 int pw_accounts_create_session(pw_db *db, int64_t user_id, int64_t replaces_session_id, int64_t now_ms,
                                char token_out[PW_TOKEN_TEXT_BYTES], char csrf_out[PW_CSRF_TEXT_BYTES])
 {
-    if (replaces_session_id != 0 && pw_accounts_revoke_session(db, replaces_session_id, now_ms) != PW_OK)
-        return PW_EDB;
+    int rc = replaces_session_id != 0 ? pw_accounts_revoke_session(db, replaces_session_id, now_ms) : PW_OK;
+    if (rc != PW_OK)
+        return rc;
     unsigned char hash[PW_TOKEN_HASH_BYTES];
     pw_accounts_new_token(token_out);
     pw_accounts_new_token(csrf_out);

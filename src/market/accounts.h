@@ -27,7 +27,7 @@ typedef struct pw_new_user {
     int roles;                                              /* PW_ROLE_* bits */
 } pw_new_user;
 
-/* ---- validation (pure) --------------------------------------------------------------- */
+/* ---- validation (pure): PW_OK, or PW_EREFUSED with *err filled ---------------------- */
 int pw_accounts_validate_email(const char *email, pw_error *err);
 /* Parses the sign-up body. */
 int pw_accounts_parse_new_user(json_t *body, pw_new_user *out, pw_error *err);
@@ -36,10 +36,13 @@ int pw_accounts_parse_roles(json_t *roles, int *roles_out, pw_error *err);
 json_t *pw_accounts_roles_json(int roles);
 
 /* ---- crypto ---------------------------------------------------------------------------- */
+/* PW_OK, or PW_ENOMEM (argon2id's memory could not be had). */
 int pw_accounts_hash_password(const char *password, char out[PW_PASSWORD_HASH_BYTES]);
-/* 0 if the password matches. A NULL hash verifies against a fixed dummy (same cost). */
+/* PW_OK if the password matches, PW_EREFUSED if not (no pw_error: the caller answers one
+ * 401 for every failure). A NULL hash verifies against a fixed dummy (same cost). */
 int pw_accounts_verify_password(const char *hash, const char *password);
 void pw_accounts_new_token(char out[PW_TOKEN_TEXT_BYTES]);
+/* PW_OK, or PW_EREFUSED if it is not a token's length. */
 int pw_accounts_token_hash(const char *token, size_t len, unsigned char out[PW_TOKEN_HASH_BYTES]);
 /* A random positive 63-bit id. */
 int64_t pw_random_id(void);
@@ -54,13 +57,15 @@ typedef struct pw_user_row {
     char password_hash[PW_PASSWORD_HASH_BYTES];
 } pw_user_row;
 
-/* Inserts the user (password already hashed). 409 email_taken on a duplicate. */
+/* Inserts the user (password already hashed): PW_OK; PW_EREFUSED with 409 email_taken on a
+ * duplicate; or the database's code. */
 int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *password_hash, int64_t now_ms,
                             pw_user_row *out, pw_error *err);
 /* 1 found, 0 not found, negative on error. */
 int pw_accounts_find_by_email(pw_db *db, const char *email, pw_user_row *out);
 int pw_accounts_find_by_id(pw_db *db, int64_t id, pw_user_row *out);
-/* Starts a session; revokes `replaces_session_id` (rotation) if non-zero. */
+/* Starts a session; revokes `replaces_session_id` (rotation) if non-zero. PW_OK or the
+ * database's code, as for revoke. */
 int pw_accounts_create_session(pw_db *db, int64_t user_id, int64_t replaces_session_id, int64_t now_ms,
                                char token_out[PW_TOKEN_TEXT_BYTES], char csrf_out[PW_CSRF_TEXT_BYTES]);
 int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms);

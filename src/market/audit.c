@@ -36,9 +36,9 @@ int pw_audit_action_parse(const char *name, pw_audit_action *out)
     for (int a = 0; a < PW_AUDIT_ACTION_COUNT; a++)
         if (strcmp(name, action_names[a]) == 0) {
             *out = (pw_audit_action)a;
-            return 0;
+            return PW_OK;
         }
-    return -1;
+    return PW_EREFUSED;
 }
 
 static const char SQL_INSERT[] = "INSERT INTO admin_audit (id, at, admin_id, action, object_kind, object_id, detail) "

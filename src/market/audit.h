@@ -32,7 +32,7 @@ typedef enum {
 } pw_audit_action;
 
 const char *pw_audit_action_name(pw_audit_action action);
-/* 0 and *out set, or -1: not an action name. */
+/* PW_OK and *out set, or PW_EREFUSED: not an action name. */
 int pw_audit_action_parse(const char *name, pw_audit_action *out);
 
 /* One row. admin_id 0: the command line. object_kind NULL: no single object (a list).

@@ -27,7 +27,7 @@ static int read_key(pw_db *db, unsigned char key[PW_DEVICE_KEY_BYTES])
         return PW_EDB;
     pw_stmt_text(st, 1, SECRET_NAME);
     int rc = pw_stmt_step(st);
-    int out = rc == PW_DONE ? 0 : PW_EDB;
+    int out = rc == PW_DONE ? 0 : rc < 0 ? rc : PW_EDB;   /* a row of the wrong size: not ours */
     if (rc == PW_ROW && pw_stmt_column_bytes(st, 0) == PW_DEVICE_KEY_BYTES) {
         memcpy(key, pw_stmt_column_blob(st, 0), PW_DEVICE_KEY_BYTES);
         out = 1;
@@ -55,7 +55,7 @@ int pw_devices_load_key(pw_db *db, int64_t now_ms, unsigned char key[PW_DEVICE_K
         return rc;
     /* Another instance may have stored its own first: whichever is stored is the key. */
     rc = read_key(db, key);
-    return rc == 1 ? PW_OK : PW_EDB;
+    return rc == 1 ? PW_OK : rc < 0 ? rc : PW_EDB;   /* stored, and not there to read back */
 }
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -93,10 +93,10 @@ int pw_devices_open(const unsigned char key[PW_DEVICE_KEY_BYTES], const char *te
     if (len != PW_DEVICE_COOKIE_TEXT_BYTES - 1 ||
         sodium_base642bin(raw, sizeof(raw), text, len, NULL, &raw_len, &end, VARIANT) != 0 || raw_len != RAW_BYTES ||
         end != text + len || raw[0] != VERSION || crypto_auth_verify(raw + PAYLOAD_BYTES, raw, PAYLOAD_BYTES, key) != 0)
-        return -1;
+        return PW_EREFUSED;
     int64_t user_id = (int64_t)get_u64(raw + 1), issued_at_s = (int64_t)get_u64(raw + 9);
     if (user_id <= 0 || issued_at_s < 0 || now_ms / 1000 - issued_at_s >= PW_DEVICE_COOKIE_MAX_AGE_S)
-        return -1;
+        return PW_EREFUSED;
     out->user_id = user_id;
     out->issued_at_s = issued_at_s;
     memcpy(out->nonce, raw + 17, PW_DEVICE_NONCE_BYTES);

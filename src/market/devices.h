@@ -36,7 +36,8 @@ int pw_devices_load_key(pw_db *db, int64_t now_ms, unsigned char key[PW_DEVICE_K
 /* A new cookie value for `user_id`, issued now. */
 void pw_devices_issue(const unsigned char key[PW_DEVICE_KEY_BYTES], int64_t user_id, int64_t now_ms,
                       char out[PW_DEVICE_COOKIE_TEXT_BYTES]);
-/* 0 and *out if `text` is a cookie this server issued, not expired; -1 for anything else. */
+/* PW_OK and *out if `text` is a cookie this server issued, not expired; PW_EREFUSED for
+ * anything else (no pw_error: a cookie that does not open is simply not trusted). */
 int pw_devices_open(const unsigned char key[PW_DEVICE_KEY_BYTES], const char *text, size_t len, int64_t now_ms,
                     pw_device *out);
 

@@ -30,7 +30,7 @@ static int tick_run(pw_job *job, pw_db *db, int64_t now_ms)
     if (rc == PW_OK && (r.acks_missed || r.auto_approved || r.expired || r.assigned || r.failed))
         pw_log_info("msg=tick acks_missed=%d auto_approved=%d expired=%d assigned=%d failed=%d", r.acks_missed,
                     r.auto_approved, r.expired, r.assigned, r.failed);   /* a failed tick logged its reason */
-    return rc == PW_OK ? 0 : -1;
+    return rc;
 }
 
 static void tick_complete(pw_job *job)
@@ -65,7 +65,7 @@ int pw_scheduler_start(pw_writer *writer, const pw_market_policy *policy, int ti
 {
     pw_scheduler *s = calloc(1, sizeof(*s));
     if (s == NULL)
-        return -1;
+        return PW_ENOMEM;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     s->tick_ms = tick_ms;
@@ -73,7 +73,7 @@ int pw_scheduler_start(pw_writer *writer, const pw_market_policy *policy, int ti
     s->policy = policy;
     if (pthread_create(&s->thread, NULL, scheduler_main, s) != 0) {
         free(s);
-        return -1;
+        return PW_ENOMEM;   /* no thread could be had */
     }
     pthread_setname_np(s->thread, "pw-scheduler");
     *out = s;

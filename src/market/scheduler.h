@@ -10,6 +10,7 @@
 
 typedef struct pw_scheduler pw_scheduler;
 
+/* PW_OK, or PW_ENOMEM if its memory or its thread could not be had. */
 int pw_scheduler_start(pw_writer *writer, const pw_market_policy *policy, int tick_ms, pw_scheduler **out);
 void pw_scheduler_stop(pw_scheduler *s);
 

@@ -93,6 +93,14 @@ typedef struct seed_ctx {
     char hash[PW_PASSWORD_HASH_BYTES];
 } seed_ctx;
 
+/* Says what failed, on standard error: the refusal's message, or the failure's kind. Returns rc. */
+static int say(const char *what, int rc, const pw_error *err)
+{
+    fprintf(stderr, "peerwork seed: %s: %s\n", what, rc == PW_EREFUSED ? err->message : pw_status_text(rc));
+    return rc;
+}
+
+/* Each step below: PW_OK, or the code of what failed, passed up unchanged. */
 static int make_user(seed_ctx *s, const char *name, const char *email, int roles, int64_t *id_out)
 {
     pw_new_user u = {.roles = roles};
@@ -100,17 +108,19 @@ static int make_user(seed_ctx *s, const char *name, const char *email, int roles
     snprintf(u.display_name, sizeof(u.display_name), "%s", name);
     pw_user_row row;
     pw_error err;
-    if (pw_accounts_insert_user(s->db, &u, s->hash, s->now_ms, &row, &err) != 0)
-        return -1;
+    int rc = pw_accounts_insert_user(s->db, &u, s->hash, s->now_ms, &row, &err);
+    if (rc != PW_OK)
+        return rc;
     *id_out = row.id;
-    return 0;
+    return PW_OK;
 }
 
 static int make_worker(seed_ctx *s, int i)
 {
     const demo_worker *w = &workers[i];
-    if (make_user(s, w->name, w->email, PW_ROLE_WORKER, &s->worker_ids[i]) != 0)
-        return -1;
+    int rc = make_user(s, w->name, w->email, PW_ROLE_WORKER, &s->worker_ids[i]);
+    if (rc != PW_OK)
+        return rc;
     pw_worker_profile p = {.remote = w->remote, .radius_km = w->radius_km ? w->radius_km : 10};
     snprintf(p.bio, sizeof(p.bio), "%s", w->bio);
     for (int k = 0; k < 3 && w->skills[k]; k++)
@@ -122,9 +132,11 @@ static int make_worker(seed_ctx *s, int i)
     }
     int64_t since;
     pw_error err;
-    if (pw_worker_profile_save(s->db, s->worker_ids[i], &p, s->now_ms) != PW_OK ||
-        pw_worker_set_active(s->db, s->worker_ids[i], 1, s->now_ms, &since, &err) != 0)
-        return -1;
+    rc = pw_worker_profile_save(s->db, s->worker_ids[i], &p, s->now_ms);
+    if (rc == PW_OK)
+        rc = pw_worker_set_active(s->db, s->worker_ids[i], 1, s->now_ms, &since, &err);
+    if (rc != PW_OK)
+        return rc;
     pw_engine_touch(s->policy.dispatch.engine, s->worker_ids[i]);
     return pw_dispatching_refresh(s->db, s->policy.dispatch.engine, s->now_ms);
 }
@@ -134,11 +146,8 @@ static int act(seed_ctx *s, int64_t task_id, int64_t user, int roles, pw_task_ev
     pw_error err;
     pw_dispatching_refresh(s->db, s->policy.dispatch.engine, s->now_ms);
     s->now_ms += ev == PW_EV_ACK ? 50 * 1000 : 47 * 60 * 1000;   /* acks come within the window */
-    if (pw_tasks_act(s->db, &s->policy, task_id, user, roles, ev, note, s->now_ms, &err) != 0) {
-        fprintf(stderr, "peerwork seed: %s: %s\n", pw_task_event_name(ev), err.message);
-        return -1;
-    }
-    return 0;
+    int rc = pw_tasks_act(s->db, &s->policy, task_id, user, roles, ev, note, s->now_ms, &err);
+    return rc == PW_OK ? PW_OK : say(pw_task_event_name(ev), rc, &err);
 }
 
 /* Drives one task from posting to its target state. */
@@ -150,11 +159,10 @@ static int audit_resolution(seed_ctx *s, int64_t task_id, int64_t admin_id)
     int64_t dispute_id = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
     pw_stmt_done(st);
     if (dispute_id == 0)
-        return -1;
+        return PW_EDB;   /* the resolution just wrote it: the database failed us */
     json_t *detail = json_pack("{s:o, s:s, s:i}", "task_id", pw_json_id(task_id), "outcome", "split",
                                "worker_share_pct", 60);
-    int rc = pw_audit_record(s->db, s->now_ms, admin_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", dispute_id, detail);
-    return rc == PW_OK ? 0 : -1;
+    return pw_audit_record(s->db, s->now_ms, admin_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", dispute_id, detail);
 }
 
 static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
@@ -177,10 +185,9 @@ static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
     int64_t client = s->client_ids[d->client], id;
     pw_error err;
     s->now_ms += 23 * 60 * 1000;
-    if (pw_tasks_create(s->db, &s->policy, client, &t, s->now_ms, &id, &err) != 0) {
-        fprintf(stderr, "peerwork seed: %s: %s\n", d->title, err.message);
-        return -1;
-    }
+    int rc = pw_tasks_create(s->db, &s->policy, client, &t, s->now_ms, &id, &err);
+    if (rc != PW_OK)
+        return say(d->title, rc, &err);
     if (d->target == PW_TASK_DISPATCHING || d->target == PW_TASK_EXPIRED)
         return 0;
     if (d->target == PW_TASK_CANCELLED)
@@ -194,29 +201,30 @@ static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
         worker = 0;
     if (worker == 0) {
         fprintf(stderr, "peerwork seed: nobody fits '%s'\n", d->title);
-        return -1;
+        return PW_EINVAL;   /* the demo's workers and tasks were made to fit: a bug */
     }
     if (d->target == PW_TASK_ASSIGNED)
-        return 0;
-    if (act(s, id, worker, PW_ROLE_WORKER, PW_EV_ACK, NULL) != 0)
-        return -1;
-    if (d->target == PW_TASK_IN_PROGRESS)
-        return 0;
+        return PW_OK;
+    rc = act(s, id, worker, PW_ROLE_WORKER, PW_EV_ACK, NULL);
+    if (rc != PW_OK || d->target == PW_TASK_IN_PROGRESS)
+        return rc;
     if (d->target == PW_TASK_DISPUTED || d->target == PW_TASK_RESOLVED) {
-        if (act(s, id, client, PW_ROLE_CLIENT, PW_EV_DISPUTE, "The work was not what we agreed on.") != 0)
-            return -1;
-        if (d->target == PW_TASK_DISPUTED)
-            return 0;
+        rc = act(s, id, client, PW_ROLE_CLIENT, PW_EV_DISPUTE, "The work was not what we agreed on.");
+        if (rc != PW_OK || d->target == PW_TASK_DISPUTED)
+            return rc;
         s->now_ms += 3600 * 1000;
-        if (pw_tasks_resolve(s->db, &s->policy, id, admin_id, "split", 60, s->now_ms, &err) != 0)
-            return -1;
+        rc = pw_tasks_resolve(s->db, &s->policy, id, admin_id, "split", 60, s->now_ms, &err);
+        if (rc != PW_OK)
+            return say("resolve", rc, &err);
         return audit_resolution(s, id, admin_id);
     }
-    if (act(s, id, worker, PW_ROLE_WORKER, PW_EV_SUBMIT, "Done: see the photos in the messages.") != 0)
-        return -1;
+    rc = act(s, id, worker, PW_ROLE_WORKER, PW_EV_SUBMIT, "Done: see the photos in the messages.");
+    if (rc != PW_OK)
+        return rc;
     json_t *msg = NULL;
-    if (pw_tasks_add_message(s->db, id, worker, "All done. Let me know if anything is off!", s->now_ms, &msg) != PW_OK)
-        return -1;
+    rc = pw_tasks_add_message(s->db, id, worker, "All done. Let me know if anything is off!", s->now_ms, &msg);
+    if (rc != PW_OK)
+        return rc;
     json_decref(msg);
     if (d->target == PW_TASK_SUBMITTED)
         return 0;
@@ -226,35 +234,33 @@ static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
 static int seed(seed_ctx *s, int64_t real_now_ms)
 {
     int64_t admin_id;
-    if (make_user(s, "Demo Admin", "admin@demo.peerwork", PW_ROLE_ADMIN | PW_ROLE_CLIENT, &admin_id) != 0)
-        return -1;
-    json_t *via = json_pack("{s:s}", "via", "seed");
-    int rc = pw_audit_record(s->db, s->now_ms, 0, PW_AUDIT_ADMIN_CREATE, "user", admin_id, via);
-    if (rc != PW_OK)
-        return -1;
-    for (int i = 0; i < 6; i++) {
-        if (make_user(s, clients[i][0], clients[i][1], PW_ROLE_CLIENT, &s->client_ids[i]) != 0)
-            return -1;
+    int rc = make_user(s, "Demo Admin", "admin@demo.peerwork", PW_ROLE_ADMIN | PW_ROLE_CLIENT, &admin_id);
+    if (rc == PW_OK)
+        rc = pw_audit_record(s->db, s->now_ms, 0, PW_AUDIT_ADMIN_CREATE, "user", admin_id,
+                             json_pack("{s:s}", "via", "seed"));
+    for (int i = 0; i < 6 && rc == PW_OK; i++) {
+        rc = make_user(s, clients[i][0], clients[i][1], PW_ROLE_CLIENT, &s->client_ids[i]);
         pw_amount a = {.amount = 100000, .asset = "EUR"};
         int64_t transfer;
         pw_error err;
-        if (pw_ledger_deposit(s->db, &pw_payment_sandbox, s->client_ids[i], &a, s->now_ms, &transfer, &err) != 0)
-            return -1;
+        if (rc == PW_OK)
+            rc = pw_ledger_deposit(s->db, &pw_payment_sandbox, s->client_ids[i], &a, s->now_ms, &transfer, &err);
     }
-    for (int i = 0; i < (int)(sizeof(workers) / sizeof(workers[0])); i++)
-        if (make_worker(s, i) != 0)
-            return -1;
-    for (size_t i = 0; i < sizeof(tasks) / sizeof(tasks[0]); i++)
-        if (play(s, &tasks[i], admin_id) != 0)
-            return -1;
+    for (int i = 0; i < (int)(sizeof(workers) / sizeof(workers[0])) && rc == PW_OK; i++)
+        rc = make_worker(s, i);
+    for (size_t i = 0; i < sizeof(tasks) / sizeof(tasks[0]) && rc == PW_OK; i++)
+        rc = play(s, &tasks[i], admin_id);
+    if (rc != PW_OK)
+        return rc;
     /* Let the clock reach the real now: timers that fell due on the way run (the short
      * deadline expires); waiting tasks get another dispatch round. */
     /* The demo workers were last heard from now, so they stay active for a heartbeat
      * timeout after the server starts. */
     pw_stmt *st = pw_db_stmt(s->db, "UPDATE worker_profiles SET last_seen_at = ? WHERE active = 1");
     pw_stmt_int64(st, 1, real_now_ms);
-    if (pw_stmt_run(st) != PW_OK)
-        return -1;
+    rc = pw_stmt_run(st);
+    if (rc != PW_OK)
+        return rc;
     pw_tick_report r;
     pw_engine_round_now(s->policy.dispatch.engine);
     return pw_tasks_tick(s->db, &s->policy, s->now_ms > real_now_ms ? s->now_ms : real_now_ms, &r);
@@ -306,12 +312,17 @@ int pw_cmd_seed(int argc, char **argv)
         pw_db_close(s.db);
         return 1;
     }
-    int rc = pw_db_exec(s.db, "BEGIN IMMEDIATE") == PW_OK ? seed(&s, real_now_ms) : -1;
-    rc = rc == 0 ? pw_db_exec(s.db, "COMMIT") : (pw_db_exec(s.db, "ROLLBACK"), -1);
+    int rc = pw_db_exec(s.db, "BEGIN IMMEDIATE");
+    if (rc == PW_OK)
+        rc = seed(&s, real_now_ms);
+    if (rc == PW_OK)
+        rc = pw_db_exec(s.db, "COMMIT");
+    else
+        pw_db_exec(s.db, "ROLLBACK");
     pw_db_close(s.db);
     pw_engine_free(s.policy.dispatch.engine);
-    if (rc != 0) {
-        fputs("peerwork seed: could not build the demo\n", stderr);
+    if (rc != PW_OK) {
+        fprintf(stderr, "peerwork seed: could not build the demo (%s)\n", pw_status_text(rc));
         return 1;
     }
     printf("demo marketplace ready in %s\n", cfg.db_path);

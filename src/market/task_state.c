@@ -1,6 +1,8 @@
 /* task_state.c — the transition table. A transition absent from it is illegal. */
 #include "market/task_state.h"
 
+#include "base/error.h"
+
 #include <string.h>
 
 #define A(actor) (1u << (actor))
@@ -45,16 +47,16 @@ int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_ac
         if (table[i].event == event)
             ever |= table[i].actors;
     if (!(ever & A(actor)))
-        return -2;
+        return PW_TRANSITION_FORBIDDEN;
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (table[i].from != from || table[i].event != event)
             continue;
         if (!(table[i].actors & A(actor)))
-            return -2;
+            return PW_TRANSITION_FORBIDDEN;
         *to_out = table[i].to;
         return 0;
     }
-    return -1;
+    return PW_TRANSITION_INVALID;
 }
 
 const char *pw_task_state_name(pw_task_state s) { return s < PW_TASK_STATE_COUNT ? state_names[s] : "unknown"; }
@@ -64,10 +66,10 @@ int pw_task_state_parse(const char *name, pw_task_state *out)
     for (int i = 0; i < PW_TASK_STATE_COUNT; i++) {
         if (strcmp(state_names[i], name) == 0) {
             *out = (pw_task_state)i;
-            return 0;
+            return PW_OK;
         }
     }
-    return -1;
+    return PW_EREFUSED;
 }
 
 const char *pw_task_event_name(pw_task_event e) { return e < PW_EV_COUNT ? event_names[e] : "unknown"; }

@@ -52,11 +52,17 @@ typedef struct pw_task_transition {
     unsigned actors;     /* bit set of (1 << pw_task_actor) allowed to cause it */
 } pw_task_transition;
 
-/* 0 and *to_out on success; -2 if this actor may never cause this event (403 forbidden);
- * -1 if they may, but not from this state (409 invalid_state). */
+/* pw_task_transition_apply's answers other than 0. Not statuses (base/error.h) but which of
+ * two refusals it is; the caller fills the pw_error for it. */
+enum {
+    PW_TRANSITION_INVALID = -1,      /* the actor may cause the event, not from this state (409 invalid_state) */
+    PW_TRANSITION_FORBIDDEN = -2,    /* this actor may never cause this event (403 forbidden) */
+};
+/* 0 and *to_out on success; PW_TRANSITION_FORBIDDEN or PW_TRANSITION_INVALID. */
 int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_actor actor, pw_task_state *to_out);
 
 const char *pw_task_state_name(pw_task_state s);
+/* PW_OK and *out, or PW_EREFUSED: not a state's name. */
 int pw_task_state_parse(const char *name, pw_task_state *out);
 const char *pw_task_event_name(pw_task_event e);
 /* The whole table, for tests and docs. */

@@ -76,7 +76,7 @@ int pw_tags_from_json_text(const char *text, pw_tags *out)
     json_t *arr = json_loads(text ? text : "[]", 0, NULL);
     if (!json_is_array(arr)) {
         json_decref(arr);
-        return -1;
+        return PW_EREFUSED;
     }
     size_t i;
     json_t *v;
@@ -111,8 +111,11 @@ int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error
         return 0;
     if (!json_is_object(loc))
         return pw_error_set(err, 400, "wrong_type", field, "%s must be {lat, lon} or null", field);
-    if (coordinate(loc, "lat", 90, field, &out->lat_e6, err) != 0 || coordinate(loc, "lon", 180, field, &out->lon_e6, err) != 0)
-        return -1;
+    int rc = coordinate(loc, "lat", 90, field, &out->lat_e6, err);
+    if (rc == PW_OK)
+        rc = coordinate(loc, "lon", 180, field, &out->lon_e6, err);
+    if (rc != PW_OK)
+        return rc;
     out->present = 1;
     return 0;
 }
@@ -122,19 +125,23 @@ int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error
 int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err)
 {
     memset(out, 0, sizeof(*out));
-    if (pw_tags_parse(body, "skills", 1, &out->skills, err) != 0 ||
-        pw_tags_parse(body, "categories", 1, &out->categories, err) != 0)
-        return -1;
-    if (pw_json_string_field(body, "bio", 0, 0, PW_BIO_MAX_CHARS, 1, out->bio, sizeof(out->bio), err) < 0)
-        return -1;
+    int rc = pw_tags_parse(body, "skills", 1, &out->skills, err);
+    if (rc == PW_OK)
+        rc = pw_tags_parse(body, "categories", 1, &out->categories, err);
+    if (rc != PW_OK)
+        return rc;
+    rc = pw_json_string_field(body, "bio", 0, 0, PW_BIO_MAX_CHARS, 1, out->bio, sizeof(out->bio), err);
+    if (rc < 0)
+        return rc;
     json_t *remote = json_object_get(body, "remote");
     if (remote == NULL)
         return pw_error_set(err, 422, "validation_failed", "remote", "remote is required");
     if (!json_is_boolean(remote))
         return pw_error_set(err, 400, "wrong_type", "remote", "remote must be true or false");
     out->remote = json_is_true(remote);
-    if (pw_location_parse(body, "location", &out->location, err) != 0)
-        return -1;
+    rc = pw_location_parse(body, "location", &out->location, err);
+    if (rc != PW_OK)
+        return rc;
     out->radius_km = 10;
     json_t *radius = json_object_get(body, "radius_km");
     if (radius != NULL && !json_is_null(radius)) {
@@ -162,8 +169,9 @@ static int save_tags(pw_db *db, int64_t user_id, const pw_tags *tags, int kind)
         pw_stmt_text(st, 1, tags->tag[i]);
         pw_stmt_int64(st, 2, kind);
         pw_stmt_int64(st, 3, user_id);
-        if (pw_stmt_run(st) != PW_OK)
-            return PW_EDB;
+        int rc = pw_stmt_run(st);
+        if (rc != PW_OK)
+            return rc;
     }
     return PW_OK;
 }
@@ -228,7 +236,7 @@ int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms,
     pw_stmt_done(st);
     if (rc == PW_DONE)
         return pw_error_set(err, 409, "profile_required", NULL, "set up your worker profile (PUT /me/worker) first");
-    return rc == PW_ROW ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+    return rc == PW_ROW ? PW_OK : rc;
 }
 
 int pw_worker_change_profile(pw_db *db, const pw_market_policy *p, int64_t user_id, const pw_worker_profile *profile,
@@ -243,8 +251,9 @@ int pw_worker_change_profile(pw_db *db, const pw_market_policy *p, int64_t user_
 int pw_worker_change_availability(pw_db *db, const pw_market_policy *p, int64_t user_id, int active, int64_t now_ms,
                                   int64_t *since_out, pw_error *err)
 {
-    if (pw_worker_set_active(db, user_id, active, now_ms, since_out, err) != 0)
-        return -1;
+    int rc = pw_worker_set_active(db, user_id, active, now_ms, since_out, err);
+    if (rc != PW_OK)
+        return rc;
     if (active)
         pw_engine_touch(p->dispatch.engine, user_id);
     else

@@ -36,6 +36,8 @@ typedef struct pw_worker_profile {
  * lower-cased, duplicates dropped. required: missing is 422. */
 int pw_tags_parse(json_t *obj, const char *field, int required, pw_tags *out, pw_error *err);
 json_t *pw_tags_json(const pw_tags *tags);
+/* The tags of a stored JSON array (strings past the limits skipped): PW_OK, or PW_EREFUSED
+ * if the text is not a JSON array. */
 int pw_tags_from_json_text(const char *text, pw_tags *out);
 /* {lat, lon} or null. */
 int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error *err);
@@ -43,8 +45,8 @@ int pw_location_parse(json_t *obj, const char *field, pw_location *out, pw_error
 int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err);
 /* Writer: inserts or replaces the profile (needs the worker role; checked by the route). */
 int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *p, int64_t now_ms);
-/* Writer: sets active; returns the row's active_since in *since_out. 409
- * profile_required if the worker has no profile yet. */
+/* Writer: sets active; returns the row's active_since in *since_out. PW_OK; PW_EREFUSED
+ * with 409 profile_required if the worker has no profile yet; or the database's code. */
 int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms, int64_t *since_out, pw_error *err);
 /* Writer: the worker's own changes (PUT /me/worker, POST /me/availability), saved as
  * above and told to the dispatcher under policy p: the worker is re-read into the dispatch

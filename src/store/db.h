@@ -17,19 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
+
 typedef struct pw_db pw_db;
 typedef struct pw_stmt pw_stmt;
 
-enum {
-    PW_OK = 0,
-    PW_ROW = 1,               /* step produced a row */
-    PW_DONE = 2,              /* step finished */
-    PW_EDB = -1,              /* engine error (logged) */
-    PW_ECONSTRAINT = -2,      /* a UNIQUE / CHECK / FOREIGN KEY constraint failed */
-    PW_EBUSY = -3,            /* the database is locked */
-    PW_ENOMEM = -4,
-    PW_EINVAL = -5,
-};
+/* PW_OK, PW_ROW, PW_DONE and the PW_E* codes: base/error.h, the one convention. */
 
 enum { PW_DB_READONLY = 1 };  /* pw_db_open flags */
 

@@ -46,9 +46,9 @@ static void parse_refused(const char *text)
 {
     int64_t ms = -12345;
     int rc = pw_time_parse_rfc3339(text, &ms);
-    if (rc != -1)
+    if (rc != PW_EREFUSED)
         print_error("pw_time_parse_rfc3339(\"%s\") accepted garbage as %lld\n", text, (long long)ms);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, PW_EREFUSED);
     assert_int_equal(ms, -12345); /* the output is untouched on refusal */
 }
 
@@ -439,14 +439,14 @@ static void test_error_set(void **state)
     pw_error err = {.retry_after_s = 7};
     assert_int_equal(pw_error_set(&err, 422, "validation_failed", "title", "%s must be %d to %d characters", "title",
                                   1, 120),
-                     -1);
+                     PW_EREFUSED);
     assert_int_equal(err.status, 422);
     assert_string_equal(err.code, "validation_failed");
     assert_string_equal(err.field, "title");
     assert_int_equal(err.retry_after_s, 0); /* reset: a reused error never carries a stale Retry-After */
     assert_string_equal(err.message, "title must be 1 to 120 characters");
 
-    assert_int_equal(pw_error_set(&err, 404, "not_found", NULL, "no such task"), -1);
+    assert_int_equal(pw_error_set(&err, 404, "not_found", NULL, "no such task"), PW_EREFUSED);
     assert_null(err.field);
     assert_string_equal(err.message, "no such task");
 
@@ -454,7 +454,7 @@ static void test_error_set(void **state)
     char long_text[500];
     memset(long_text, 'm', sizeof(long_text) - 1);
     long_text[sizeof(long_text) - 1] = '\0';
-    assert_int_equal(pw_error_set(&err, 400, "x", NULL, "%s", long_text), -1);
+    assert_int_equal(pw_error_set(&err, 400, "x", NULL, "%s", long_text), PW_EREFUSED);
     assert_int_equal(strlen(err.message), PW_ERROR_MESSAGE_MAX_BYTES - 1);
     assert_int_equal(err.message[PW_ERROR_MESSAGE_MAX_BYTES - 1], '\0');
 }
@@ -588,8 +588,8 @@ static void test_workpool_queue_max(void **state)
     assert_int_equal(pw_workpool_submit(pool, &jobs[0].job), 0);
     assert_int_equal(pw_workpool_submit(pool, &jobs[1].job), 0);
     assert_int_equal(pw_workpool_submit(pool, &jobs[2].job), 0);
-    assert_int_equal(pw_workpool_submit(pool, &jobs[3].job), -1); /* queue_max 3: refused */
-    assert_int_equal(pw_workpool_submit(pool, &jobs[4].job), -1);
+    assert_int_equal(pw_workpool_submit(pool, &jobs[3].job), PW_EBUSY); /* queue_max 3: refused */
+    assert_int_equal(pw_workpool_submit(pool, &jobs[4].job), PW_EBUSY);
     gate_release(&g);
     pw_workpool_stop(pool);
     assert_int_equal(atomic_load(&completed_total), 3);

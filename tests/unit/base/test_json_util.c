@@ -134,16 +134,16 @@ static void test_json_string_field_types_and_lengths(void **state)
     memset(out, 'x', sizeof(out));
     assert_int_equal(pw_json_string_field(empty, "f", 0, 1, 10, 0, out, sizeof(out), &err), 1); /* absent, optional */
     assert_string_equal(out, "");
-    assert_int_equal(pw_json_string_field(empty, "f", 1, 1, 10, 0, out, sizeof(out), &err), -1);
+    assert_int_equal(pw_json_string_field(empty, "f", 1, 1, 10, 0, out, sizeof(out), &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "f");
     json_decref(empty);
     assert_int_equal(string_field("null", 0, 1, 10, 0, out, sizeof(out), &err), 1); /* null is absent */
-    assert_int_equal(string_field("null", 1, 1, 10, 0, out, sizeof(out), &err), -1);
+    assert_int_equal(string_field("null", 1, 1, 10, 0, out, sizeof(out), &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "f");
 
     static const char *const not_strings[] = {"1", "1.5", "true", "false", "[]", "[\"a\"]", "{}", "{\"a\":\"b\"}"};
     for (size_t i = 0; i < sizeof(not_strings) / sizeof(not_strings[0]); i++) {
-        assert_int_equal(string_field(not_strings[i], 1, 0, 10, 0, out, sizeof(out), &err), -1);
+        assert_int_equal(string_field(not_strings[i], 1, 0, 10, 0, out, sizeof(out), &err), PW_EREFUSED);
         assert_error(&err, 400, "wrong_type", "f");
     }
 
@@ -152,9 +152,9 @@ static void test_json_string_field_types_and_lengths(void **state)
     /* lengths are characters, not bytes: "héllo" is 5 characters in 6 bytes */
     assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 5, 5, 0, out, sizeof(out), &err), 0);
     assert_string_equal(out, "h\xc3\xa9llo");
-    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 6, 10, 0, out, sizeof(out), &err), -1);
+    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 6, 10, 0, out, sizeof(out), &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "f");
-    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 1, 4, 0, out, sizeof(out), &err), -1);
+    assert_int_equal(string_field("\"h\\u00e9llo\"", 1, 1, 4, 0, out, sizeof(out), &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "f");
     /* four 4-byte characters pass a 4-character limit */
     assert_int_equal(string_field("\"\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\"", 1, 1, 4, 0, out,
@@ -162,12 +162,12 @@ static void test_json_string_field_types_and_lengths(void **state)
                      0);
     assert_int_equal(strlen(out), 16);
     /* but the output buffer still bounds the bytes */
-    assert_int_equal(string_field("\"\\ud83d\\ude00\\ud83d\\ude00\"", 1, 1, 4, 0, out, 8, &err), -1);
+    assert_int_equal(string_field("\"\\ud83d\\ude00\\ud83d\\ude00\"", 1, 1, 4, 0, out, 8, &err), PW_EREFUSED);
     assert_int_equal(string_field("\"\\ud83d\\ude00\"", 1, 1, 4, 0, out, 5, &err), 0);
     assert_string_equal(out, "\xf0\x9f\x98\x80");
     assert_int_equal(string_field("\"\"", 1, 0, 4, 0, out, sizeof(out), &err), 0); /* empty allowed at min 0 */
     assert_string_equal(out, "");
-    assert_int_equal(string_field("\"\"", 1, 1, 4, 0, out, sizeof(out), &err), -1);
+    assert_int_equal(string_field("\"\"", 1, 1, 4, 0, out, sizeof(out), &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "f");
 }
 
@@ -220,11 +220,11 @@ static void test_json_string_field_controls_and_blanks(void **state)
     /* blank values fail a field that needs at least one character */
     static const char *const blanks[] = {"\" \"", "\"   \""};
     for (size_t i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
-        assert_int_equal(string_field(blanks[i], 1, 1, 20, 0, out, sizeof(out), &err), -1);
+        assert_int_equal(string_field(blanks[i], 1, 1, 20, 0, out, sizeof(out), &err), PW_EREFUSED);
         assert_error(&err, 422, "validation_failed", "f");
         assert_int_equal(string_field(blanks[i], 0, 0, 20, 0, out, sizeof(out), &err), 0); /* fine when optional */
     }
-    assert_int_equal(string_field("\" \\n\\t \\r\"", 1, 1, 20, 1, out, sizeof(out), &err), -1);
+    assert_int_equal(string_field("\" \\n\\t \\r\"", 1, 1, 20, 1, out, sizeof(out), &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "f");
     assert_int_equal(string_field("\" x \"", 1, 1, 20, 0, out, sizeof(out), &err), 0);
     assert_string_equal(out, " x ");

@@ -299,10 +299,10 @@ static void test_amount_parse_prefix(void **state)
     assert_int_equal(pw_amount_parse(obj, 0, "compensation", &a, &e1), -1);
     assert_string_equal(e1.field, "compensation.currency");
     json_object_set_new(obj, "currency", json_string("EUR"));
-    assert_int_equal(pw_amount_parse(obj, 0, "compensation", &a, &e2), -1);
+    assert_int_equal(pw_amount_parse(obj, 0, "compensation", &a, &e2), PW_EREFUSED);
     assert_string_equal(e2.field, "compensation.amount");
     json_decref(obj);
-    assert_int_equal(pw_amount_parse(NULL, 0, "compensation", &a, &e1), -1);
+    assert_int_equal(pw_amount_parse(NULL, 0, "compensation", &a, &e1), PW_EREFUSED);
     assert_int_equal(e1.status, 400);
     json_t *money = pw_amount_json(1250, "EUR");
     char *text = json_dumps(money, JSON_COMPACT | JSON_SORT_KEYS);
@@ -367,7 +367,7 @@ static void test_insufficient_funds_changes_nothing(void **state)
     a.amount = 40002;
     assert_int_equal(pw_ledger_deposit(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), -1);
     assert_error(&err, 422, "payment_declined");
-    assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), -1);
+    assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 422, "payment_declined");
     assert_true(fingerprint(db) == before);
     /* exactly the available amount is fine, and leaves 0 */
@@ -405,7 +405,7 @@ static void test_hold_post_void_exactly_once(void **state)
     uint64_t before = fingerprint(db);
     assert_int_equal(pw_ledger_post_pending(db, h1, NOW_MS + 2, &err), -1);
     assert_error(&err, 409, "invalid_state");
-    assert_int_equal(pw_ledger_void_pending(db, h1, NOW_MS + 2, &err), -1);
+    assert_int_equal(pw_ledger_void_pending(db, h1, NOW_MS + 2, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     assert_true(fingerprint(db) == before);
 
@@ -416,7 +416,7 @@ static void test_hold_post_void_exactly_once(void **state)
     assert_int_equal(held(db, w1), 0);
     assert_int_equal(balance(db, w1), 600);
     before = fingerprint(db);
-    assert_int_equal(pw_ledger_void_pending(db, h3, NOW_MS + 4, &err), -1);
+    assert_int_equal(pw_ledger_void_pending(db, h3, NOW_MS + 4, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     assert_int_equal(pw_ledger_post_pending(db, h3, NOW_MS + 4, &err), -1);
     assert_error(&err, 409, "invalid_state");
@@ -424,7 +424,7 @@ static void test_hold_post_void_exactly_once(void **state)
     int64_t plain = scalar(db, "SELECT min(id) FROM ledger_transfers");
     assert_int_equal(pw_ledger_post_pending(db, plain, NOW_MS, &err), -1);
     assert_error(&err, 409, "invalid_state");
-    assert_int_equal(pw_ledger_void_pending(db, 999999, NOW_MS, &err), -1);
+    assert_int_equal(pw_ledger_void_pending(db, 999999, NOW_MS, &err), PW_EREFUSED);
     assert_error(&err, 404, "not_found");
     assert_true(fingerprint(db) == before);
     assert_int_equal(scalar(db, "SELECT count(*) FROM ledger_transfers WHERE pending_id IS NOT NULL"), 1);
@@ -520,7 +520,7 @@ static void test_settle_refusals(void **state)
     assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 2, 501, 1000, 0, NOW_MS, &err), -1);  /* > the hold */
     assert_error(&err, 422, "validation_failed");
     assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 0, 100, 1000, 0, NOW_MS, &err), -1);  /* no worker */
-    assert_int_equal(pw_ledger_settle_task(db, 424242, 1, 1, 2, 1, 1000, 0, NOW_MS, &err), -1);
+    assert_int_equal(pw_ledger_settle_task(db, 424242, 1, 1, 2, 1, 1000, 0, NOW_MS, &err), PW_EREFUSED);
     assert_error(&err, 404, "not_found");
     assert_true(fingerprint(db) == before);
     assert_verified(db);
@@ -642,7 +642,7 @@ static void walk_move(pw_db *db, model *m, pw_rng *r, const char *asset)
     pw_error err;
     int expect_ok = available_ok(m, from, amount);
     int rc = pw_ledger_post_transfer(db, &t, NOW_MS, NULL, &err);
-    assert_int_equal(rc, expect_ok ? 0 : -1);
+    assert_true(expect_ok ? rc == 0 : rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13) */
     if (expect_ok) {
         m->balance[from] -= amount;
         m->balance[to] += amount;
@@ -661,7 +661,7 @@ static void walk_cash(pw_db *db, model *m, pw_rng *r, const char *asset, int is_
     pw_error err;
     int rc = is_payout ? pw_ledger_payout(db, &pw_payment_sandbox, user, &a, NOW_MS, NULL, &err)
                        : pw_ledger_deposit(db, &pw_payment_sandbox, user, &a, NOW_MS, NULL, &err);
-    assert_int_equal(rc, expect_ok ? 0 : -1);
+    assert_true(expect_ok ? rc == 0 : rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13) */
     if (!expect_ok) {
         m->refused++;
         return;
@@ -680,7 +680,8 @@ static void walk_hold(pw_db *db, model *m, pw_rng *r, const char *asset)
     pw_error err;
     int64_t id = 0;
     int expect_ok = available_ok(m, from, amount) && m->pending_count < WALK_PENDING_MAX;
-    assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &id, &err), expect_ok ? 0 : -1);
+    int rc = pw_ledger_hold(db, &t, NOW_MS, &id, &err);
+    assert_true(expect_ok ? rc == 0 : rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13) */
     if (!expect_ok) {
         m->refused++;
         return;
@@ -728,7 +729,7 @@ static void walk_resolve(pw_db *db, model *m, pw_rng *r)
     if (!m->pending_open[i]) {   /* exactly once: any second resolution is refused */
         int rc = choice == 0 ? pw_ledger_post_pending(db, m->pending_id[i], NOW_MS, &err)
                              : pw_ledger_void_pending(db, m->pending_id[i], NOW_MS, &err);
-        assert_int_equal(rc, -1);
+        assert_true(rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13); -1 on some paths today */
         assert_error(&err, 409, "invalid_state");
         m->refused++;
         return;

@@ -83,9 +83,9 @@ static void test_action_names(void **state)
         assert_int_equal(back, a);
     }
     pw_audit_action out;
-    assert_int_equal(pw_audit_action_parse("task.delete", &out), -1);
-    assert_int_equal(pw_audit_action_parse("", &out), -1);
-    assert_int_equal(pw_audit_action_parse("TASK.READ", &out), -1);
+    assert_int_equal(pw_audit_action_parse("task.delete", &out), PW_EREFUSED);
+    assert_int_equal(pw_audit_action_parse("", &out), PW_EREFUSED);
+    assert_int_equal(pw_audit_action_parse("TASK.READ", &out), PW_EREFUSED);
     assert_string_equal(pw_audit_action_name(PW_AUDIT_TASK_MESSAGES_READ), "task.messages.read");
 }
 

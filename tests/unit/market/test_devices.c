@@ -75,22 +75,22 @@ static void test_device_tampered(void **state)
         for (int bit = 0; bit < 8; bit++) {
             raw[i] ^= (unsigned char)(1u << bit);
             sodium_bin2base64(changed, sizeof(changed), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-            assert_int_equal(opens(key, changed, NOW_MS, &d), -1);
+            assert_int_equal(opens(key, changed, NOW_MS, &d), PW_EREFUSED);
             raw[i] ^= (unsigned char)(1u << bit);
         }
     assert_int_equal(opens(key, text, NOW_MS, &d), 0);
-    assert_int_equal(opens(other, text, NOW_MS, &d), -1);          /* another server's key */
-    assert_int_equal(pw_devices_open(key, text, strlen(text) - 1, NOW_MS, &d), -1);
+    assert_int_equal(opens(other, text, NOW_MS, &d), PW_EREFUSED);          /* another server's key */
+    assert_int_equal(pw_devices_open(key, text, strlen(text) - 1, NOW_MS, &d), PW_EREFUSED);
     char longer[PW_DEVICE_COOKIE_TEXT_BYTES + 4];
     snprintf(longer, sizeof(longer), "%sAA", text);
-    assert_int_equal(opens(key, longer, NOW_MS, &d), -1);
-    assert_int_equal(opens(key, "", NOW_MS, &d), -1);
+    assert_int_equal(opens(key, longer, NOW_MS, &d), PW_EREFUSED);
+    assert_int_equal(opens(key, "", NOW_MS, &d), PW_EREFUSED);
     memset(changed, '*', sizeof(changed) - 1);                     /* right length, not base64url */
     changed[sizeof(changed) - 1] = '\0';
-    assert_int_equal(opens(key, changed, NOW_MS, &d), -1);
+    assert_int_equal(opens(key, changed, NOW_MS, &d), PW_EREFUSED);
     snprintf(changed, sizeof(changed), "%s", text);
     changed[10] = '+';                                             /* standard base64, not url-safe */
-    assert_int_equal(opens(key, changed, NOW_MS, &d), -1);
+    assert_int_equal(opens(key, changed, NOW_MS, &d), PW_EREFUSED);
 }
 
 static void test_device_expiry(void **state)
@@ -103,8 +103,8 @@ static void test_device_expiry(void **state)
     pw_device d;
     int64_t issued_ms = NOW_MS / 1000 * 1000, age_ms = (int64_t)PW_DEVICE_COOKIE_MAX_AGE_S * 1000;
     assert_int_equal(opens(key, text, issued_ms + age_ms - 1, &d), 0);
-    assert_int_equal(opens(key, text, issued_ms + age_ms, &d), -1);
-    assert_int_equal(opens(key, text, issued_ms + 10 * age_ms, &d), -1);
+    assert_int_equal(opens(key, text, issued_ms + age_ms, &d), PW_EREFUSED);
+    assert_int_equal(opens(key, text, issued_ms + 10 * age_ms, &d), PW_EREFUSED);
 }
 
 /* The key is made once and read back by every opener; one stored by another instance

