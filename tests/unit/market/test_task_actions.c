@@ -36,42 +36,19 @@
 #include "market/workers.h"
 #include "store/migrate.h"
 
-#define T0 1795568523000LL           /* 2026-11-25T01:02:03Z: the fixed "now" of these tests */
-#define MINUTE_MS (60 * 1000LL)
-#define HOUR_MS (60 * MINUTE_MS)
-#define REVIEW_WINDOW_S 3600
-#define DEPOSIT 100000               /* the client's 1000.00 EUR */
+#include "market_fixture.h"
+
+#define DEPOSIT MARKET_FIXTURE_DEPOSIT   /* the client's 1000.00 EUR */
 #define PRICE 1000                   /* a task's 10.00 EUR */
 #define HAPPY_PRICE 12345            /* 123.45 EUR: every share of it is rounded */
 
 typedef struct fixture {
-    char path[64];
-    pw_db *db;
-    pw_market_policy policy;
+    market_fixture m;                /* first: the database, policy, engine and client */
+    pw_db *db;                       /* m.db */
     int64_t client, worker, admin, stranger;
-    int users;                       /* for unique e-mails */
 } fixture;
 
 /* ==== helpers ========================================================================= */
-
-static void exec_ok(pw_db *db, const char *sql)
-{
-    int rc = pw_db_exec(db, sql);
-    if (rc != PW_OK)
-        print_error("%s: %s\n", sql, pw_db_errmsg(db));
-    assert_int_equal(rc, PW_OK);
-}
-
-static int64_t query_int(pw_db *db, const char *sql, int64_t a)
-{
-    pw_stmt *st = pw_db_stmt(db, sql);
-    assert_non_null(st);
-    pw_stmt_int64(st, 1, a);
-    assert_int_equal(pw_stmt_step(st), PW_ROW);
-    int64_t v = pw_stmt_column_is_null(st, 0) ? -1 : pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    return v;
-}
 
 static void query_text(pw_db *db, const char *sql, int64_t a, char *out, size_t size)
 {
@@ -108,30 +85,16 @@ static int64_t platform(fixture *f, const char *kind)
     return v;
 }
 
-static int64_t make_user(fixture *f, int roles)
+/* After a task settled: the worker's wallet, the fee account (the fee less the pool's
+ * part), the pool and the client's wallet; the escrow empty and nothing held. */
+static void assert_settled(fixture *f, int64_t worker, int64_t fees, int64_t pool, int64_t client)
 {
-    pw_new_user u = {.roles = roles};
-    snprintf(u.email, sizeof(u.email), "user%d@example.test", ++f->users);
-    snprintf(u.display_name, sizeof(u.display_name), "User %d", f->users);
-    pw_user_row row;
-    pw_error err;
-    assert_int_equal(pw_accounts_insert_user(f->db, &u, "!test: no sign-in", T0, &row, &err), 0);
-    return row.id;
-}
-
-/* An active remote worker whose one category is "plumbing", in the index. */
-static int64_t make_worker(fixture *f)
-{
-    int64_t id = make_user(f, PW_ROLE_WORKER);
-    pw_worker_profile p = {.remote = 1, .radius_km = 10};
-    snprintf(p.categories.tag[p.categories.count++], sizeof(p.categories.tag[0]), "plumbing");
-    int64_t since;
-    pw_error err;
-    assert_int_equal(pw_worker_profile_save(f->db, id, &p, T0), PW_OK);
-    assert_int_equal(pw_worker_set_active(f->db, id, 1, T0, &since, &err), 0);
-    pw_engine_touch(f->policy.dispatch.engine, id);
-    assert_int_equal(pw_dispatching_refresh(f->db, f->policy.dispatch.engine, T0), PW_OK);
-    return id;
+    assert_int_equal(wallet(f, f->worker), worker);
+    assert_int_equal(platform(f, "fees"), fees);
+    assert_int_equal(platform(f, "pool"), pool);
+    assert_int_equal(platform(f, "escrow"), 0);
+    assert_int_equal(wallet(f, f->client), client);
+    assert_int_equal(held(f, f->client), 0);
 }
 
 /* A remote money task of `amount` EUR cents in `category`, due in 24 h, posted at T0. */
@@ -144,7 +107,7 @@ static int64_t post_in(fixture *f, const char *category, int64_t amount)
     t.comp = (pw_compensation){.kind = PW_COMP_MONEY, .amount = {.amount = amount, .asset = "EUR"}};
     int64_t id;
     pw_error err;
-    assert_int_equal(pw_tasks_create(f->db, &f->policy, f->client, &t, T0, &id, &err), 0);
+    assert_int_equal(pw_tasks_create(f->db, &f->m.policy, f->client, &t, T0, &id, &err), 0);
     return id;
 }
 #define post(f) post_in(f, "plumbing", PRICE)
@@ -161,14 +124,14 @@ static void assign(fixture *f, int64_t task, int64_t worker, int64_t now_ms)
 {
     pw_task_row t = load(f, task);
     json_t *why = json_pack("{s:i}", "candidates_considered", 1);
-    assert_int_equal(pw_tasks_assign(f->db, &f->policy.dispatch, &t, worker, 0.5, why, now_ms), PW_OK);
+    assert_int_equal(pw_tasks_assign(f->db, &f->m.policy.dispatch, &t, worker, 0.5, why, now_ms), PW_OK);
     json_decref(why);
 }
 
 static void act(fixture *f, int64_t task, int64_t user, int roles, pw_task_event event, int64_t now_ms)
 {
     pw_error err;
-    int rc = pw_tasks_act(f->db, &f->policy, task, user, roles, event, "done", now_ms, &err);
+    int rc = pw_tasks_act(f->db, &f->m.policy, task, user, roles, event, "done", now_ms, &err);
     if (rc != 0)
         print_error("%s: %d %s %s\n", pw_task_event_name(event), err.status, err.code, err.message);
     assert_int_equal(rc, 0);
@@ -240,7 +203,7 @@ static void assert_refused(fixture *f, int64_t task, int64_t user, int roles, pw
     fingerprint(f, before, sizeof(before));
     pw_task_row row_before = load(f, task);
     pw_error err = {0};
-    assert_int_equal(pw_tasks_act(f->db, &f->policy, task, user, roles, event, "note", now_ms, &err), -1);
+    assert_int_equal(pw_tasks_act(f->db, &f->m.policy, task, user, roles, event, "note", now_ms, &err), -1);
     if (err.status != status)
         print_error("%s: got %d %s, want %d %s\n", pw_task_event_name(event), err.status, err.code, status, code);
     assert_int_equal(err.status, status);
@@ -254,7 +217,7 @@ static void assert_refused(fixture *f, int64_t task, int64_t user, int roles, pw
 static void resolve(fixture *f, int64_t task, const char *outcome, int pct)
 {
     pw_error err;
-    int rc = pw_tasks_resolve(f->db, &f->policy, task, f->admin, outcome, pct, T0 + HOUR_MS, &err);
+    int rc = pw_tasks_resolve(f->db, &f->m.policy, task, f->admin, outcome, pct, T0 + HOUR_MS, &err);
     if (rc != 0)
         print_error("resolve %s: %d %s %s\n", outcome, err.status, err.code, err.message);
     assert_int_equal(rc, 0);
@@ -276,28 +239,12 @@ static int64_t disputed_task(fixture *f, int64_t amount)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    snprintf(f->path, sizeof(f->path), "/tmp/pw-test-task-actions-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(pw_migrate_open(f->path, &f->db, NULL), PW_OK);
-    pw_dispatching_defaults(&f->policy.dispatch);
-    f->policy.dispatch.policy.search_threads = 1;
-    f->policy.dispatch.heartbeat_timeout_s = 7 * 24 * 3600;   /* nobody falls silent within these tests */
-    f->policy.review_window_s = REVIEW_WINDOW_S;
-    f->policy.fee_bps = 1000;
-    f->policy.pool_share_bps = 2000;
-    assert_int_equal(pw_engine_new(&f->policy.dispatch.policy, &f->policy.dispatch.engine), 0);
-    assert_int_equal(pw_dispatching_load(f->db, f->policy.dispatch.engine, T0), PW_OK);
-    exec_ok(f->db, "BEGIN IMMEDIATE");
-    f->client = make_user(f, PW_ROLE_CLIENT);
-    f->worker = make_worker(f);
-    f->admin = make_user(f, PW_ROLE_ADMIN);
-    f->stranger = make_user(f, PW_ROLE_CLIENT | PW_ROLE_WORKER);
-    pw_amount a = {.amount = DEPOSIT, .asset = "EUR"};
-    int64_t transfer;
-    pw_error err;
-    assert_int_equal(pw_ledger_deposit(f->db, &pw_payment_sandbox, f->client, &a, T0, &transfer, &err), 0);
+    market_fixture_open(&f->m, "task-actions");
+    f->db = f->m.db;
+    f->client = f->m.client;
+    f->worker = make_worker(&f->m, "plumbing");
+    f->admin = make_user(&f->m, PW_ROLE_ADMIN);
+    f->stranger = make_user(&f->m, PW_ROLE_CLIENT | PW_ROLE_WORKER);
     *state = f;
     return 0;
 }
@@ -312,14 +259,7 @@ static int teardown(void **state)
     if (lr.failures != 0)
         print_error("ledger verify: %s\n", lr.first_failure);
     assert_int_equal(lr.failures, 0);
-    pw_engine_free(f->policy.dispatch.engine);
-    pw_db_close(f->db);
-    char side[80];
-    unlink(f->path);
-    snprintf(side, sizeof(side), "%s-wal", f->path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", f->path);
-    unlink(side);
+    market_fixture_close(&f->m);
     free(f);
     return 0;
 }
@@ -349,7 +289,7 @@ static void test_happy_path(void **state)
     assert_status(f, id, "assigned");
     t = load(f, id);
     assert_true(t.worker_id == f->worker);
-    assert_int_equal(t.ack_deadline_ms, T0 + (int64_t)f->policy.dispatch.ack_window_s * 1000);
+    assert_int_equal(t.ack_deadline_ms, T0 + (int64_t)f->m.policy.dispatch.ack_window_s * 1000);
     act(f, id, f->worker, PW_ROLE_WORKER, PW_EV_ACK, T0 + 1000);
     assert_status(f, id, "in_progress");
     act(f, id, f->worker, PW_ROLE_WORKER, PW_EV_SUBMIT, T0 + 2000);
@@ -361,12 +301,7 @@ static void test_happy_path(void **state)
     /* fee = floor(12345 * 10 %) = 1234, pool = floor(1234 * 20 %) = 246: the worker gets
      * 12345 - 1234 = 11111 and the fee account keeps 1234 - 246 = 988 (each rounded down,
      * so a fee one basis point higher shows) */
-    assert_int_equal(wallet(f, f->worker), 11111);
-    assert_int_equal(platform(f, "fees"), 988);
-    assert_int_equal(platform(f, "pool"), 246);
-    assert_int_equal(platform(f, "escrow"), 0);
-    assert_int_equal(wallet(f, f->client), DEPOSIT - HAPPY_PRICE);
-    assert_int_equal(held(f, f->client), 0);
+    assert_settled(f, 11111, 988, 246, DEPOSIT - HAPPY_PRICE);
     query_text(f->db, "SELECT status FROM ledger_transfers WHERE id = ?", t.hold_id, hold, sizeof(hold));
     assert_string_equal(hold, "posted");
 
@@ -425,7 +360,7 @@ static void test_wrong_state_is_refused(void **state)
     pw_error err = {0};
     char before[8192], after[8192];
     fingerprint(f, before, sizeof(before));
-    assert_int_equal(pw_tasks_resolve(f->db, &f->policy, id, f->admin, "release", 100, T0 + 3000, &err), -1);
+    assert_int_equal(pw_tasks_resolve(f->db, &f->m.policy, id, f->admin, "release", 100, T0 + 3000, &err), -1);
     assert_int_equal(err.status, 409);
     assert_string_equal(err.code, "invalid_state");
     fingerprint(f, after, sizeof(after));
@@ -457,7 +392,7 @@ static void test_release_goes_back_to_dispatching(void **state)
                       "ORDER BY id DESC LIMIT 1", id, events, sizeof(events));
     assert_string_equal(events, "released:in_progress>dispatching");
     /* and it can be assigned again */
-    int64_t other = make_worker(f);
+    int64_t other = make_worker(&f->m, "plumbing");
     assign(f, id, other, T0 + 6000);
     assert_true(load(f, id).worker_id == other);
 }
@@ -498,11 +433,7 @@ static void test_dispute_resolved_release(void **state)
     int64_t id = disputed_task(f, PRICE);
     resolve(f, id, "release", 0);
     assert_status(f, id, "resolved");
-    assert_int_equal(wallet(f, f->worker), 900);               /* as if approved: 1000 less the 100 fee */
-    assert_int_equal(platform(f, "fees"), 80);
-    assert_int_equal(platform(f, "pool"), 20);
-    assert_int_equal(wallet(f, f->client), DEPOSIT - PRICE);
-    assert_int_equal(held(f, f->client), 0);
+    assert_settled(f, 900, 80, 20, DEPOSIT - PRICE);   /* as if approved: 1000 less the 100 fee */
     /* the client opened the dispute and lost it */
     assert_int_equal(query_int(f->db, "SELECT disputes_lost FROM client_records WHERE user_id = ?", f->client), 1);
     assert_int_equal(query_int(f->db, "SELECT worker_share_pct FROM disputes WHERE task_id = ?", id), 100);
@@ -514,12 +445,7 @@ static void test_dispute_resolved_refund(void **state)
     int64_t id = disputed_task(f, PRICE);
     resolve(f, id, "refund", 0);
     assert_status(f, id, "resolved");
-    assert_int_equal(wallet(f, f->worker), 0);
-    assert_int_equal(platform(f, "fees"), 0);
-    assert_int_equal(platform(f, "pool"), 0);
-    assert_int_equal(platform(f, "escrow"), 0);
-    assert_int_equal(wallet(f, f->client), DEPOSIT);
-    assert_int_equal(held(f, f->client), 0);
+    assert_settled(f, 0, 0, 0, DEPOSIT);
     assert_int_equal(query_int(f->db, "SELECT disputes_lost FROM client_records WHERE user_id = ?", f->client), 0);
     assert_int_equal(query_int(f->db, "SELECT completed_count FROM worker_profiles WHERE user_id = ?", f->worker), 0);
 }
@@ -533,12 +459,7 @@ static void test_dispute_resolved_split(void **state)
     int64_t id = disputed_task(f, 999);
     resolve(f, id, "split", 50);
     assert_status(f, id, "resolved");
-    assert_int_equal(wallet(f, f->worker), 450);
-    assert_int_equal(platform(f, "fees"), 40);
-    assert_int_equal(platform(f, "pool"), 9);
-    assert_int_equal(platform(f, "escrow"), 0);
-    assert_int_equal(wallet(f, f->client), DEPOSIT - 499);
-    assert_int_equal(held(f, f->client), 0);
+    assert_settled(f, 450, 40, 9, DEPOSIT - 499);
     assert_int_equal(query_int(f->db, "SELECT worker_share_pct FROM disputes WHERE task_id = ?", id), 50);
     char events[512];
     query_text(f->db, "SELECT event || ':' || from_status || '>' || to_status || ':' || (actor_id = ?) FROM "
@@ -552,17 +473,17 @@ static void test_dispute_resolved_split(void **state)
 static void test_missed_ack_redispatches(void **state)
 {
     fixture *f = *state;
-    int64_t other = make_worker(f);
+    int64_t other = make_worker(&f->m, "plumbing");
     int64_t id = post(f);
     assign(f, id, f->worker, T0);
     int64_t deadline = load(f, id).ack_deadline_ms;
     pw_tick_report r;
-    assert_int_equal(pw_tasks_timers(f->db, &f->policy, deadline - 1, &r), PW_OK);
+    assert_int_equal(pw_tasks_timers(f->db, &f->m.policy, deadline - 1, &r), PW_OK);
     assert_int_equal(r.acks_missed, 0);
     assert_status(f, id, "assigned");
 
-    pw_engine_round_now(f->policy.dispatch.engine);
-    assert_int_equal(pw_tasks_tick(f->db, &f->policy, deadline, &r), PW_OK);
+    pw_engine_round_now(f->m.policy.dispatch.engine);
+    assert_int_equal(pw_tasks_tick(f->db, &f->m.policy, deadline, &r), PW_OK);
     assert_int_equal(r.acks_missed, 1);
     assert_int_equal(r.assigned, 1);
     assert_status(f, id, "assigned");                            /* sent back, and dispatched again ... */
@@ -587,17 +508,13 @@ static void test_unreviewed_submission_is_auto_approved(void **state)
     act(f, id, f->worker, PW_ROLE_WORKER, PW_EV_SUBMIT, T0 + 2000);
     int64_t due = T0 + 2000 + REVIEW_WINDOW_S * 1000LL;
     pw_tick_report r;
-    assert_int_equal(pw_tasks_timers(f->db, &f->policy, due - 1, &r), PW_OK);
+    assert_int_equal(pw_tasks_timers(f->db, &f->m.policy, due - 1, &r), PW_OK);
     assert_int_equal(r.auto_approved, 0);
     assert_status(f, id, "submitted");
-    assert_int_equal(pw_tasks_timers(f->db, &f->policy, due, &r), PW_OK);
+    assert_int_equal(pw_tasks_timers(f->db, &f->m.policy, due, &r), PW_OK);
     assert_int_equal(r.auto_approved, 1);
     assert_status(f, id, "completed");
-    assert_int_equal(wallet(f, f->worker), 900);
-    assert_int_equal(platform(f, "fees"), 80);
-    assert_int_equal(platform(f, "pool"), 20);
-    assert_int_equal(wallet(f, f->client), DEPOSIT - PRICE);
-    assert_int_equal(held(f, f->client), 0);
+    assert_settled(f, 900, 80, 20, DEPOSIT - PRICE);
     char events[512];
     query_text(f->db, "SELECT event || ':' || from_status || '>' || to_status || ':' || coalesce(actor_id, 0) FROM "
                       "task_events WHERE task_id = ? ORDER BY id DESC LIMIT 1", id, events, sizeof(events));
@@ -610,10 +527,10 @@ static void test_deadline_with_no_worker_expires_and_refunds(void **state)
     int64_t id = post_in(f, "astronomy", PRICE);               /* nobody does this */
     int64_t deadline = load(f, id).deadline_ms;
     pw_tick_report r;
-    assert_int_equal(pw_tasks_timers(f->db, &f->policy, deadline - 1, &r), PW_OK);
+    assert_int_equal(pw_tasks_timers(f->db, &f->m.policy, deadline - 1, &r), PW_OK);
     assert_int_equal(r.expired, 0);
     assert_int_equal(held(f, f->client), PRICE);
-    assert_int_equal(pw_tasks_timers(f->db, &f->policy, deadline, &r), PW_OK);
+    assert_int_equal(pw_tasks_timers(f->db, &f->m.policy, deadline, &r), PW_OK);
     assert_int_equal(r.expired, 1);
     assert_status(f, id, "expired");
     assert_int_equal(wallet(f, f->client), DEPOSIT);
@@ -626,21 +543,23 @@ static void test_deadline_with_no_worker_expires_and_refunds(void **state)
                                f->client), 0);
 }
 
+#define WITH_FIXTURE(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
     pw_log_set_level(PW_LOG_WARN);   /* the migrations' and the index's info lines are noise here */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_happy_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_actor_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_state_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_release_goes_back_to_dispatching, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_before_ack_returns_the_escrow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispute_resolved_release, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispute_resolved_refund, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispute_resolved_split, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missed_ack_redispatches, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unreviewed_submission_is_auto_approved, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deadline_with_no_worker_expires_and_refunds, setup, teardown),
+        WITH_FIXTURE(test_happy_path),
+        WITH_FIXTURE(test_wrong_actor_is_refused),
+        WITH_FIXTURE(test_wrong_state_is_refused),
+        WITH_FIXTURE(test_release_goes_back_to_dispatching),
+        WITH_FIXTURE(test_cancel_before_ack_returns_the_escrow),
+        WITH_FIXTURE(test_dispute_resolved_release),
+        WITH_FIXTURE(test_dispute_resolved_refund),
+        WITH_FIXTURE(test_dispute_resolved_split),
+        WITH_FIXTURE(test_missed_ack_redispatches),
+        WITH_FIXTURE(test_unreviewed_submission_is_auto_approved),
+        WITH_FIXTURE(test_deadline_with_no_worker_expires_and_refunds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
