@@ -78,12 +78,14 @@ int pw_ledger_op_begin(pw_db *db, pw_error *err)
     return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
 }
 
-int pw_ledger_op_end(pw_db *db, int result)
+int pw_ledger_op_end(pw_db *db, int result, pw_error *err)
 {
     if (result != 0 && run(db, SQL_ROLLBACK_TO) != PW_OK)
-        return -1;
+        return result;
     int rc = run(db, SQL_RELEASE);
-    return result != 0 || rc != PW_OK ? -1 : 0;
+    if (result == 0 && rc != PW_OK)
+        return pw_ledger_db_error(err, PW_EDB);
+    return result;
 }
 
 static void read_account(pw_stmt *st, int64_t id, void *row)
@@ -268,10 +270,7 @@ int pw_ledger_post_transfer(pw_db *db, const pw_transfer *t, int64_t now_ms, int
 {
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
-    int result = move(db, t, 0, now_ms, transfer_id_out, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, move(db, t, 0, now_ms, transfer_id_out, err), err);
 }
 
 /* ---- two-phase holds ----------------------------------------------------------------------- */
@@ -292,10 +291,7 @@ int pw_ledger_hold(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *pen
 {
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
-    int result = hold(db, t, now_ms, pending_id_out, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, hold(db, t, now_ms, pending_id_out, err), err);
 }
 
 static void read_transfer(pw_stmt *st, int64_t id, void *row)
@@ -358,10 +354,7 @@ int pw_ledger_post_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_err
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     pw_ledger_transfer_row h;
-    int result = pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err), err);
 }
 
 int pw_ledger_void_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_error *err)
@@ -369,8 +362,5 @@ int pw_ledger_void_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_err
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     pw_ledger_transfer_row h;
-    int result = resolve(db, pending_id, "voided", now_ms, &h, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, resolve(db, pending_id, "voided", now_ms, &h, err), err);
 }
