@@ -78,33 +78,33 @@ int pw_ledger_op_begin(pw_db *db, pw_error *err)
     return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
 }
 
-int pw_ledger_op_end(pw_db *db, int result)
+int pw_ledger_op_end(pw_db *db, int result, pw_error *err)
 {
     if (result != 0 && run(db, SQL_ROLLBACK_TO) != PW_OK)
-        return -1;
+        return result;
     int rc = run(db, SQL_RELEASE);
-    return result != 0 || rc != PW_OK ? -1 : 0;
+    if (result == 0 && rc != PW_OK)
+        return pw_ledger_db_error(err, PW_EDB);
+    return result;
+}
+
+static void read_account(pw_stmt *st, int64_t id, void *row)
+{
+    pw_ledger_account_row *out = row;
+    memset(out, 0, sizeof(*out));
+    out->id = id;
+    snprintf(out->kind, sizeof(out->kind), "%s", pw_stmt_column_text(st, 0));
+    snprintf(out->asset, sizeof(out->asset), "%s", pw_stmt_column_text(st, 1));
+    out->balance = pw_stmt_column_int64(st, 2);
+    out->held = pw_stmt_column_int64(st, 3);
+    out->allow_negative = (int)pw_stmt_column_int64(st, 4);
+    out->owner_user_id = pw_stmt_column_int64(st, 5);
 }
 
 /* 1 found, 0 not, negative on error. */
 int pw_ledger_load_account(pw_db *db, int64_t id, pw_ledger_account_row *out)
 {
-    pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_GET);
-    assert(st != NULL);
-    pw_stmt_int64(st, 1, id);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->id = id;
-        snprintf(out->kind, sizeof(out->kind), "%s", pw_stmt_column_text(st, 0));
-        snprintf(out->asset, sizeof(out->asset), "%s", pw_stmt_column_text(st, 1));
-        out->balance = pw_stmt_column_int64(st, 2);
-        out->held = pw_stmt_column_int64(st, 3);
-        out->allow_negative = (int)pw_stmt_column_int64(st, 4);
-        out->owner_user_id = pw_stmt_column_int64(st, 5);
-    }
-    pw_stmt_done(st);
-    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+    return pw_db_load_by_id(db, SQL_ACCOUNT_GET, id, read_account, out);
 }
 
 /* ---- accounts ----------------------------------------------------------------------------- */
@@ -118,11 +118,8 @@ static int find_account(pw_db *db, int64_t owner, const char *kind, const char *
         pw_stmt_int64(st, i++, owner);
     pw_stmt_text(st, i++, kind);
     pw_stmt_text(st, i, asset);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW)
-        *id_out = pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+    int rc = pw_stmt_run_int64(st, id_out);
+    return rc == PW_OK ? 1 : rc == PW_DONE ? 0 : rc;
 }
 
 int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset, int64_t *account_id_out)
@@ -135,18 +132,12 @@ int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const 
         return rc == 1 ? PW_OK : rc;
     pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_INSERT);
     assert(st != NULL);
-    if (is_user)
-        pw_stmt_int64(st, 1, owner_user_id);
-    else
-        pw_stmt_null(st, 1);
+    pw_stmt_int64_or_null(st, 1, owner_user_id);   /* 0 exactly for platform accounts (asserted above) */
     pw_stmt_text(st, 2, kind);
     pw_stmt_text(st, 3, asset);
     pw_stmt_int64(st, 4, strcmp(kind, PW_ACCOUNT_EXTERNAL) == 0);
-    rc = pw_stmt_step(st);
-    if (rc == PW_ROW)
-        *account_id_out = pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : rc == PW_DONE ? PW_EDB : rc;
+    rc = pw_stmt_run_int64(st, account_id_out);
+    return rc == PW_DONE ? PW_EDB : rc;
 }
 
 /* ---- movements ----------------------------------------------------------------------------- */
@@ -191,28 +182,26 @@ static int check_overflow(const pw_ledger_account_row *debit, const pw_ledger_ac
     return 0;
 }
 
-static int add_balance(pw_db *db, int64_t account, int64_t delta, int64_t now_ms, int64_t *balance_out)
+/* SQL_BALANCE_ADD or SQL_HELD_ADD, bound: delta, now, the account. */
+static pw_stmt *account_change(pw_db *db, const char *sql, int64_t account, int64_t delta, int64_t now_ms)
 {
-    pw_stmt *st = pw_db_stmt(db, SQL_BALANCE_ADD);
+    pw_stmt *st = pw_db_stmt(db, sql);
     assert(st != NULL);
     pw_stmt_int64(st, 1, delta);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, account);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW)
-        *balance_out = pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : rc == PW_DONE ? PW_EDB : rc;
+    return st;
+}
+
+static int add_balance(pw_db *db, int64_t account, int64_t delta, int64_t now_ms, int64_t *balance_out)
+{
+    int rc = pw_stmt_run_int64(account_change(db, SQL_BALANCE_ADD, account, delta, now_ms), balance_out);
+    return rc == PW_DONE ? PW_EDB : rc;
 }
 
 static int add_held(pw_db *db, int64_t account, int64_t delta, int64_t now_ms)
 {
-    pw_stmt *st = pw_db_stmt(db, SQL_HELD_ADD);
-    assert(st != NULL);
-    pw_stmt_int64(st, 1, delta);
-    pw_stmt_int64(st, 2, now_ms);
-    pw_stmt_int64(st, 3, account);
-    int rc = pw_stmt_run(st);
+    int rc = pw_stmt_run(account_change(db, SQL_HELD_ADD, account, delta, now_ms));
     return rc == PW_OK && pw_db_changes(db) != 1 ? PW_EDB : rc;
 }
 
@@ -226,22 +215,13 @@ static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64
     pw_stmt_int64(st, 3, t->amount);
     pw_stmt_text(st, 4, t->asset);
     pw_stmt_text(st, 5, t->kind);
-    if (t->task_id != 0)
-        pw_stmt_int64(st, 6, t->task_id);
-    else
-        pw_stmt_null(st, 6);
+    pw_stmt_int64_or_null(st, 6, t->task_id);
     pw_stmt_int64(st, 7, two_phase);
     pw_stmt_text(st, 8, two_phase ? "pending" : "posted");
-    if (pending_id != 0)
-        pw_stmt_int64(st, 9, pending_id);
-    else
-        pw_stmt_null(st, 9);
+    pw_stmt_int64_or_null(st, 9, pending_id);
     pw_stmt_int64(st, 10, now_ms);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW)
-        *id_out = pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : rc == PW_DONE ? PW_EDB : rc;
+    int rc = pw_stmt_run_int64(st, id_out);
+    return rc == PW_DONE ? PW_EDB : rc;
 }
 
 /* One side of a movement: the balance change and its entry. */
@@ -290,10 +270,7 @@ int pw_ledger_post_transfer(pw_db *db, const pw_transfer *t, int64_t now_ms, int
 {
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
-    int result = move(db, t, 0, now_ms, transfer_id_out, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, move(db, t, 0, now_ms, transfer_id_out, err), err);
 }
 
 /* ---- two-phase holds ----------------------------------------------------------------------- */
@@ -314,32 +291,27 @@ int pw_ledger_hold(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *pen
 {
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
-    int result = hold(db, t, now_ms, pending_id_out, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, hold(db, t, now_ms, pending_id_out, err), err);
+}
+
+static void read_transfer(pw_stmt *st, int64_t id, void *row)
+{
+    pw_ledger_transfer_row *out = row;
+    memset(out, 0, sizeof(*out));
+    out->id = id;
+    out->debit_account = pw_stmt_column_int64(st, 0);
+    out->credit_account = pw_stmt_column_int64(st, 1);
+    out->amount = pw_stmt_column_int64(st, 2);
+    snprintf(out->asset, sizeof(out->asset), "%s", pw_stmt_column_text(st, 3));
+    snprintf(out->kind, sizeof(out->kind), "%s", pw_stmt_column_text(st, 4));
+    out->task_id = pw_stmt_column_int64(st, 5);
+    out->two_phase = (int)pw_stmt_column_int64(st, 6);
+    snprintf(out->status, sizeof(out->status), "%s", pw_stmt_column_text(st, 7));
 }
 
 int pw_ledger_load_transfer(pw_db *db, int64_t id, pw_ledger_transfer_row *out)
 {
-    pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_GET);
-    assert(st != NULL);
-    pw_stmt_int64(st, 1, id);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->id = id;
-        out->debit_account = pw_stmt_column_int64(st, 0);
-        out->credit_account = pw_stmt_column_int64(st, 1);
-        out->amount = pw_stmt_column_int64(st, 2);
-        snprintf(out->asset, sizeof(out->asset), "%s", pw_stmt_column_text(st, 3));
-        snprintf(out->kind, sizeof(out->kind), "%s", pw_stmt_column_text(st, 4));
-        out->task_id = pw_stmt_column_int64(st, 5);
-        out->two_phase = (int)pw_stmt_column_int64(st, 6);
-        snprintf(out->status, sizeof(out->status), "%s", pw_stmt_column_text(st, 7));
-    }
-    pw_stmt_done(st);
-    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+    return pw_db_load_by_id(db, SQL_TRANSFER_GET, id, read_transfer, out);
 }
 
 /* Marks the hold `status` ('posted' or 'voided') and releases its held amount; fills *h. */
@@ -382,10 +354,7 @@ int pw_ledger_post_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_err
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     pw_ledger_transfer_row h;
-    int result = pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err), err);
 }
 
 int pw_ledger_void_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_error *err)
@@ -393,8 +362,5 @@ int pw_ledger_void_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_err
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     pw_ledger_transfer_row h;
-    int result = resolve(db, pending_id, "voided", now_ms, &h, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, resolve(db, pending_id, "voided", now_ms, &h, err), err);
 }

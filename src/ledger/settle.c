@@ -100,9 +100,7 @@ int pw_ledger_settle_task(pw_db *db, int64_t pending_id, int64_t task_id, int64_
         return -1;
     int result = settle(db, pending_id, task_id, client_id, worker_id, worker_gross, fee_bps, pool_share_bps, now_ms,
                         err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, result, err);
 }
 
 /* ---- deposits and payouts ------------------------------------------------------------------- */
@@ -148,10 +146,7 @@ int pw_ledger_deposit(pw_db *db, const pw_payment_provider *provider, int64_t us
     assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
-    int result = deposit(db, provider, user_id, amount, now_ms, transfer_id_out, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, deposit(db, provider, user_id, amount, now_ms, transfer_id_out, err), err);
 }
 
 int pw_ledger_payout(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
@@ -160,8 +155,5 @@ int pw_ledger_payout(pw_db *db, const pw_payment_provider *provider, int64_t use
     assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
-    int result = payout(db, provider, user_id, amount, now_ms, transfer_id_out, err);
-    if (pw_ledger_op_end(db, result) != 0 && result == 0)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return pw_ledger_op_end(db, payout(db, provider, user_id, amount, now_ms, transfer_id_out, err), err);
 }

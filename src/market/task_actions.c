@@ -26,12 +26,8 @@ static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t
                                  "review_deadline_at = ?, updated_at = ? WHERE id = ? AND status = ?");
     pw_stmt_text(st, 1, pw_task_state_name(to));
     int64_t values[] = {worker_id, assignment_id, ack_deadline_ms, review_deadline_ms};
-    for (int i = 0; i < 4; i++) {
-        if (values[i])
-            pw_stmt_int64(st, 2 + i, values[i]);
-        else
-            pw_stmt_null(st, 2 + i);
-    }
+    for (int i = 0; i < 4; i++)
+        pw_stmt_int64_or_null(st, 2 + i, values[i]);
     pw_stmt_int64(st, 6, now_ms);
     pw_stmt_int64(st, 7, t->id);
     pw_stmt_text(st, 8, pw_task_state_name(t->status));
@@ -51,16 +47,15 @@ static int worker_counter(pw_db *db, int64_t worker_id, const char *sql, int64_t
 
 static const char SQL_W_ASSIGNED[] = "UPDATE worker_profiles SET assigned_count = assigned_count + 1, "
                                      "last_assigned_at = ?1, updated_at = ?1 WHERE user_id = ?2";
-static const char SQL_W_ACKED[] = "UPDATE worker_profiles SET acked_count = acked_count + 1, updated_at = ? "
-                                  "WHERE user_id = ?";
-static const char SQL_W_RELEASED[] = "UPDATE worker_profiles SET releases = releases + 1, updated_at = ? "
-                                     "WHERE user_id = ?";
 static const char SQL_W_MISSED[] = "UPDATE worker_profiles SET missed_acks = missed_acks + 1, active = 0, "
                                    "active_since = NULL, updated_at = ? WHERE user_id = ?";
-static const char SQL_W_COMPLETED[] = "UPDATE worker_profiles SET completed_count = completed_count + 1, "
-                                      "updated_at = ? WHERE user_id = ?";
-static const char SQL_W_ON_TIME[] = "UPDATE worker_profiles SET on_time_count = on_time_count + 1, updated_at = ? "
-                                    "WHERE user_id = ?";
+/* One more on a counter of the worker's record, which reliability is computed from. */
+#define SQL_WORKER_COUNT(column) \
+    "UPDATE worker_profiles SET " column " = " column " + 1, updated_at = ? WHERE user_id = ?"
+static const char SQL_W_ACKED[] = SQL_WORKER_COUNT("acked_count");
+static const char SQL_W_RELEASED[] = SQL_WORKER_COUNT("releases");
+static const char SQL_W_COMPLETED[] = SQL_WORKER_COUNT("completed_count");
+static const char SQL_W_ON_TIME[] = SQL_WORKER_COUNT("on_time_count");
 
 /* The client's record (client_records) and the pairs that went badly (bad_pairings),
  * which dispatch reads for every waiting task of the client. */
@@ -71,12 +66,13 @@ static int client_record(pw_db *db, int64_t client_id, const char *column_sql)
     return pw_stmt_run(st);
 }
 
-static const char SQL_CLIENT_COMPLETED[] = "INSERT INTO client_records (user_id, completed) VALUES (?, 1) "
-                                           "ON CONFLICT (user_id) DO UPDATE SET completed = completed + 1";
-static const char SQL_CLIENT_LOST[] = "INSERT INTO client_records (user_id, disputes_lost) VALUES (?, 1) "
-                                      "ON CONFLICT (user_id) DO UPDATE SET disputes_lost = disputes_lost + 1";
-static const char SQL_CLIENT_LATE_CANCEL[] = "INSERT INTO client_records (user_id, late_cancels) VALUES (?, 1) "
-                                             "ON CONFLICT (user_id) DO UPDATE SET late_cancels = late_cancels + 1";
+/* One more on a counter of the client's record, which starts at 0 (the row made on first use). */
+#define SQL_CLIENT_COUNT(column) \
+    "INSERT INTO client_records (user_id, " column ") VALUES (?, 1) " \
+    "ON CONFLICT (user_id) DO UPDATE SET " column " = " column " + 1"
+static const char SQL_CLIENT_COMPLETED[] = SQL_CLIENT_COUNT("completed");
+static const char SQL_CLIENT_LOST[] = SQL_CLIENT_COUNT("disputes_lost");
+static const char SQL_CLIENT_LATE_CANCEL[] = SQL_CLIENT_COUNT("late_cancels");
 
 static int bad_pairing(pw_db *db, const pw_task_row *t, int64_t now_ms)
 {
@@ -117,9 +113,8 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     pw_stmt_int64(st, 4, ack_deadline);
     pw_stmt_double(st, 5, score);
     pw_stmt_text(st, 6, why ? why : "{}");
-    int rc = pw_stmt_step(st);
-    int64_t assignment_id = rc == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
-    pw_stmt_done(st);
+    int64_t assignment_id = 0;
+    int rc = pw_stmt_run_int64(st, &assignment_id);
     free(why);
     if (assignment_id == 0)
         return PW_EDB;

@@ -151,14 +151,8 @@ int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char
     pw_stmt_text(st, 3, event);
     pw_stmt_text(st, 4, from);
     pw_stmt_text(st, 5, to);
-    if (actor_id)
-        pw_stmt_int64(st, 6, actor_id);
-    else
-        pw_stmt_null(st, 6);
-    if (worker_id)
-        pw_stmt_int64(st, 7, worker_id);
-    else
-        pw_stmt_null(st, 7);
+    pw_stmt_int64_or_null(st, 6, actor_id);
+    pw_stmt_int64_or_null(st, 7, worker_id);
     return pw_stmt_run(st);
 }
 
@@ -236,10 +230,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
         pw_stmt_null(st, 8);
     }
     bind_comp(st, &t->comp);
-    if (hold_id)
-        pw_stmt_int64(st, 13, hold_id);
-    else
-        pw_stmt_null(st, 13);
+    pw_stmt_int64_or_null(st, 13, hold_id);
     pw_stmt_int64(st, 14, t->deadline_ms);
     pw_stmt_int64(st, 15, t->urgent);
     pw_stmt_int64(st, 16, now_ms);
@@ -266,42 +257,41 @@ static const char SQL_LOAD[] =
 
 static int64_t col_or_zero(pw_stmt *st, int c) { return pw_stmt_column_is_null(st, c) ? 0 : pw_stmt_column_int64(st, c); }
 
+static void read_task(pw_stmt *st, int64_t id, void *row)
+{
+    pw_task_row *t = row;
+    memset(t, 0, sizeof(*t));
+    t->id = id;
+    t->client_id = pw_stmt_column_int64(st, 1);
+    snprintf(t->title, sizeof(t->title), "%s", pw_stmt_column_text(st, 2));
+    snprintf(t->category, sizeof(t->category), "%s", pw_stmt_column_text(st, 3));
+    pw_tags_from_json_text(pw_stmt_column_text(st, 4), &t->skills);
+    t->location.present = !pw_stmt_column_is_null(st, 5);
+    t->location.lat_e6 = col_or_zero(st, 5);
+    t->location.lon_e6 = col_or_zero(st, 6);
+    const char *kind = pw_stmt_column_text(st, 7);
+    t->comp.kind = strcmp(kind, "money") == 0 ? PW_COMP_MONEY : strcmp(kind, "credits") == 0 ? PW_COMP_CREDITS
+                                                                                           : PW_COMP_GOODS;
+    t->comp.amount.amount = col_or_zero(st, 8);
+    if (!pw_stmt_column_is_null(st, 9))
+        snprintf(t->comp.amount.asset, sizeof(t->comp.amount.asset), "%s", pw_stmt_column_text(st, 9));
+    if (!pw_stmt_column_is_null(st, 10))
+        snprintf(t->comp.goods, sizeof(t->comp.goods), "%s", pw_stmt_column_text(st, 10));
+    t->hold_id = col_or_zero(st, 11);
+    t->deadline_ms = pw_stmt_column_int64(st, 12);
+    t->urgent = (int)pw_stmt_column_int64(st, 13);
+    pw_task_state_parse(pw_stmt_column_text(st, 14), &t->status);
+    t->worker_id = col_or_zero(st, 15);
+    t->assignment_id = col_or_zero(st, 16);
+    t->ack_deadline_ms = col_or_zero(st, 17);
+    t->review_deadline_ms = col_or_zero(st, 18);
+    t->created_ms = pw_stmt_column_int64(st, 19);
+    t->updated_ms = pw_stmt_column_int64(st, 20);
+}
+
 int pw_tasks_load(pw_db *db, int64_t id, pw_task_row *t)
 {
-    pw_stmt *st = pw_db_stmt(db, SQL_LOAD);
-    pw_stmt_int64(st, 1, id);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW) {
-        memset(t, 0, sizeof(*t));
-        t->id = pw_stmt_column_int64(st, 0);
-        t->client_id = pw_stmt_column_int64(st, 1);
-        snprintf(t->title, sizeof(t->title), "%s", pw_stmt_column_text(st, 2));
-        snprintf(t->category, sizeof(t->category), "%s", pw_stmt_column_text(st, 3));
-        pw_tags_from_json_text(pw_stmt_column_text(st, 4), &t->skills);
-        t->location.present = !pw_stmt_column_is_null(st, 5);
-        t->location.lat_e6 = col_or_zero(st, 5);
-        t->location.lon_e6 = col_or_zero(st, 6);
-        const char *kind = pw_stmt_column_text(st, 7);
-        t->comp.kind = strcmp(kind, "money") == 0 ? PW_COMP_MONEY : strcmp(kind, "credits") == 0 ? PW_COMP_CREDITS
-                                                                                               : PW_COMP_GOODS;
-        t->comp.amount.amount = col_or_zero(st, 8);
-        if (!pw_stmt_column_is_null(st, 9))
-            snprintf(t->comp.amount.asset, sizeof(t->comp.amount.asset), "%s", pw_stmt_column_text(st, 9));
-        if (!pw_stmt_column_is_null(st, 10))
-            snprintf(t->comp.goods, sizeof(t->comp.goods), "%s", pw_stmt_column_text(st, 10));
-        t->hold_id = col_or_zero(st, 11);
-        t->deadline_ms = pw_stmt_column_int64(st, 12);
-        t->urgent = (int)pw_stmt_column_int64(st, 13);
-        pw_task_state_parse(pw_stmt_column_text(st, 14), &t->status);
-        t->worker_id = col_or_zero(st, 15);
-        t->assignment_id = col_or_zero(st, 16);
-        t->ack_deadline_ms = col_or_zero(st, 17);
-        t->review_deadline_ms = col_or_zero(st, 18);
-        t->created_ms = pw_stmt_column_int64(st, 19);
-        t->updated_ms = pw_stmt_column_int64(st, 20);
-    }
-    pw_stmt_done(st);
-    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+    return pw_db_load_by_id(db, SQL_LOAD, id, read_task, t);
 }
 
 pw_task_view pw_tasks_viewer(const pw_task_row *t, int64_t user_id, int roles)
@@ -423,11 +413,11 @@ int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const ch
     pw_stmt_int64(st, 2, sender_id);
     pw_stmt_text(st, 3, body);
     pw_stmt_int64(st, 4, now_ms);
-    int rc = pw_stmt_step(st);
-    if (rc == PW_ROW)
-        *out = message_json(pw_stmt_column_int64(st, 0), sender_id, body, now_ms);
-    pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : PW_EDB;
+    int64_t id = 0;
+    if (pw_stmt_run_int64(st, &id) != PW_OK)
+        return PW_EDB;
+    *out = message_json(id, sender_id, body, now_ms);
+    return PW_OK;
 }
 
 int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor, json_t **out)

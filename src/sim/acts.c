@@ -71,14 +71,10 @@ static int create(sim *s, sim_client *c, const sim_task_draw *d, int64_t *id)
 
 static int append_task(sim *s, int64_t id, int client, const sim_task_draw *d)
 {
-    if (s->task_count == s->task_capacity) {
-        int64_t capacity = s->task_capacity ? s->task_capacity * 2 : 4096;
-        sim_task *tasks = realloc(s->tasks, (size_t)capacity * sizeof(*tasks));
-        if (tasks == NULL)
-            return -1;
-        s->tasks = tasks;
-        s->task_capacity = capacity;
-    }
+    void *tasks = s->tasks;
+    if (sim_grow(&tasks, &s->task_capacity, s->task_count, 4096, sizeof(*s->tasks)) != 0)
+        return -1;
+    s->tasks = tasks;
     s->tasks[s->task_count++] = (sim_task){
         .id = id, .posted_ms = s->now_ms, .client = client, .worker = -1, .local = (uint8_t)d->local,
         .lat_e6 = (int32_t)d->task.location.lat_e6, .lon_e6 = (int32_t)d->task.location.lon_e6,

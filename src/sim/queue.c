@@ -1,7 +1,8 @@
 /* queue.c — the simulator's event queue: a binary min-heap of sim_event ordered by
  * (at_ms, seq). seq is the insertion count, so two events at the same virtual
  * millisecond always come out in the order they were scheduled — the run never depends
- * on how a heap happens to break ties. The array doubles when full. */
+ * on how a heap happens to break ties. The array doubles when full (sim_grow, here too:
+ * the simulator's other growable arrays use it). */
 #include <stdlib.h>
 
 #include "sim/sim_internal.h"
@@ -18,16 +19,25 @@ static void swap(sim_event *a, sim_event *b)
     *b = t;
 }
 
+int sim_grow(void **items, int64_t *capacity, int64_t count, int64_t initial, size_t item_size)
+{
+    if (count < *capacity)
+        return 0;
+    int64_t grown = *capacity ? *capacity * 2 : initial;
+    void *moved = realloc(*items, (size_t)grown * item_size);
+    if (moved == NULL)
+        return -1;
+    *items = moved;
+    *capacity = grown;
+    return 0;
+}
+
 int sim_queue_push(sim_queue *q, int64_t at_ms, int kind, int32_t index, int64_t ref)
 {
-    if (q->count == q->capacity) {
-        int64_t capacity = q->capacity ? q->capacity * 2 : 1024;
-        sim_event *items = realloc(q->items, (size_t)capacity * sizeof(*items));
-        if (items == NULL)
-            return -1;
-        q->items = items;
-        q->capacity = capacity;
-    }
+    void *items = q->items;
+    if (sim_grow(&items, &q->capacity, q->count, 1024, sizeof(*q->items)) != 0)
+        return -1;
+    q->items = items;
     int64_t i = q->count++;
     q->items[i] = (sim_event){.at_ms = at_ms, .seq = q->next_seq++, .kind = kind, .index = index, .ref = ref};
     while (i > 0 && before(&q->items[i], &q->items[(i - 1) / 2])) {

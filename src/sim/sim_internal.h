@@ -110,6 +110,10 @@ typedef struct sim_queue {
     uint64_t next_seq;
 } sim_queue;
 
+/* Makes room for one more item in a growable array of `count` items: doubles *capacity
+ * (from `initial` when it is 0) when the array is full. 0, or -1 out of memory (the
+ * array as it was). */
+int sim_grow(void **items, int64_t *capacity, int64_t count, int64_t initial, size_t item_size);
 int sim_queue_push(sim_queue *q, int64_t at_ms, int kind, int32_t index, int64_t ref);
 int sim_queue_pop(sim_queue *q, sim_event *out);   /* 1 popped, 0 empty */
 void sim_queue_free(sim_queue *q);

@@ -36,6 +36,26 @@ int pw_stmt_run(pw_stmt *st)
     return rc;
 }
 
+int pw_stmt_run_int64(pw_stmt *st, int64_t *value_out)
+{
+    int rc = pw_stmt_step(st);
+    if (rc == PW_ROW)
+        *value_out = pw_stmt_column_int64(st, 0);
+    pw_stmt_done(st);
+    return rc == PW_ROW ? PW_OK : rc;
+}
+
+int pw_db_load_by_id(pw_db *db, const char *sql, int64_t id, pw_row_reader *read, void *out)
+{
+    pw_stmt *st = pw_db_stmt(db, sql);
+    pw_stmt_int64(st, 1, id);
+    int rc = pw_stmt_step(st);
+    if (rc == PW_ROW)
+        read(st, id, out);
+    pw_stmt_done(st);
+    return rc == PW_ROW ? 1 : rc == PW_DONE ? 0 : rc;
+}
+
 /* ---- the failed statement ----------------------------------------------------------------
  *
  * pw_db_stmt never returns NULL: a statement that could not be prepared (out of memory,

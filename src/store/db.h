@@ -95,6 +95,23 @@ static inline void pw_stmt_done(pw_stmt *st) { st->ops->done(st); }
 
 /* Runs a statement that returns no rows to completion and finishes it: PW_OK or error. */
 int pw_stmt_run(pw_stmt *st);
+/* Runs a statement that returns one row whose first column is an integer (an INSERT or
+ * UPDATE ... RETURNING) and finishes it: PW_OK with *value_out, PW_DONE if it returned no
+ * row (*value_out untouched), or the error. */
+int pw_stmt_run_int64(pw_stmt *st, int64_t *value_out);
+/* Loads one row by its id: runs `sql` (one `?`, the id) and, if it gives a row, calls
+ * read(st, id, out) to copy it out before finishing the statement. 1 found, 0 not (out
+ * untouched), negative on error. */
+typedef void pw_row_reader(pw_stmt *st, int64_t id, void *out);
+int pw_db_load_by_id(pw_db *db, const char *sql, int64_t id, pw_row_reader *read, void *out);
+/* Binds a value whose 0 means "none" (an id, an optional time): NULL when it is 0. */
+static inline void pw_stmt_int64_or_null(pw_stmt *st, int i, int64_t v)
+{
+    if (v != 0)
+        pw_stmt_int64(st, i, v);
+    else
+        pw_stmt_null(st, i);
+}
 /* Runs a parameterless statement (transaction control: BEGIN, SAVEPOINT, RELEASE, ...)
  * through the statement cache: parsing it on every use costs more than the small writes
  * it wraps. PW_OK or an error. */

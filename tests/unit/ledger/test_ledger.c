@@ -24,6 +24,7 @@
 #include "ledger/ledger_internal.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "temp_db.h"
 
 /* ==== helpers ========================================================================= */
 
@@ -60,10 +61,7 @@ static void add_user(pw_db *db, int64_t id)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    snprintf(f->path, sizeof(f->path), "/tmp/pw-test-ledger-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
+    temp_db_make(f->path, sizeof(f->path), "ledger");
     assert_int_equal(pw_db_open(f->path, 0, &f->db), PW_OK);
     assert_int_equal(pw_migrate(f->db, NULL), PW_OK);
     assert_int_equal(pw_db_exec(f->db, "BEGIN IMMEDIATE"), PW_OK);
@@ -78,12 +76,7 @@ static int teardown(void **state)
     fixture *f = *state;
     pw_db_exec(f->db, "COMMIT");
     pw_db_close(f->db);
-    char side[80];
-    unlink(f->path);
-    snprintf(side, sizeof(side), "%s-wal", f->path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", f->path);
-    unlink(side);
+    temp_db_remove(f->path);
     free(f);
     return 0;
 }

@@ -35,54 +35,11 @@
 #include "market/workers.h"
 #include "store/migrate.h"
 
-#define T0 1795568523000LL           /* 2026-11-25T01:02:03Z: the fixed "now" of these tests */
-#define MINUTE_MS (60 * 1000LL)
-#define HOUR_MS (60 * MINUTE_MS)
-#define REVIEW_WINDOW_S 3600
+#include "market/market_fixture.h"
 
-typedef struct fixture {
-    char path[64];
-    pw_db *db;
-    pw_market_policy policy;
-    int64_t client;
-    int users;                       /* for unique e-mails */
-} fixture;
+typedef market_fixture fixture;
 
 /* ==== helpers ========================================================================= */
-
-static void exec_ok(pw_db *db, const char *sql)
-{
-    int rc = pw_db_exec(db, sql);
-    if (rc != PW_OK)
-        print_error("%s: %s\n", sql, pw_db_errmsg(db));
-    assert_int_equal(rc, PW_OK);
-}
-
-static int64_t make_user(fixture *f, int roles)
-{
-    pw_new_user u = {.roles = roles};
-    snprintf(u.email, sizeof(u.email), "user%d@example.test", ++f->users);
-    snprintf(u.display_name, sizeof(u.display_name), "User %d", f->users);
-    pw_user_row row;
-    pw_error err;
-    assert_int_equal(pw_accounts_insert_user(f->db, &u, "!test: no sign-in", T0, &row, &err), 0);
-    return row.id;
-}
-
-/* An active remote worker whose one category is `category`, in the index. */
-static int64_t make_worker(fixture *f, const char *category)
-{
-    int64_t id = make_user(f, PW_ROLE_WORKER);
-    pw_worker_profile p = {.remote = 1, .radius_km = 10};
-    snprintf(p.categories.tag[p.categories.count++], sizeof(p.categories.tag[0]), "%s", category);
-    int64_t since;
-    pw_error err;
-    assert_int_equal(pw_worker_profile_save(f->db, id, &p, T0), PW_OK);
-    assert_int_equal(pw_worker_set_active(f->db, id, 1, T0, &since, &err), 0);
-    pw_engine_touch(f->policy.dispatch.engine, id);
-    assert_int_equal(pw_dispatching_refresh(f->db, f->policy.dispatch.engine, T0), PW_OK);
-    return id;
-}
 
 /* A remote money task of 10.00 EUR (held in escrow) in `category`, due `deadline_ms`. */
 static int64_t post(fixture *f, const char *category, int64_t deadline_ms, int64_t now_ms)
@@ -117,17 +74,6 @@ static int64_t submitted_task(fixture *f, const char *category, int64_t worker, 
     act(f, id, worker, PW_ROLE_WORKER, PW_EV_ACK, now_ms);
     act(f, id, worker, PW_ROLE_WORKER, PW_EV_SUBMIT, now_ms);
     return id;
-}
-
-static int64_t query_int(pw_db *db, const char *sql, int64_t a)
-{
-    pw_stmt *st = pw_db_stmt(db, sql);
-    assert_non_null(st);
-    pw_stmt_int64(st, 1, a);
-    assert_int_equal(pw_stmt_step(st), PW_ROW);
-    int64_t v = pw_stmt_column_int64(st, 0);
-    pw_stmt_done(st);
-    return v;
 }
 
 static void assert_status(fixture *f, int64_t task, const char *want)
@@ -190,26 +136,7 @@ static void assert_index_matches_db(fixture *f, int64_t worker)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    snprintf(f->path, sizeof(f->path), "/tmp/pw-test-tick-XXXXXX");
-    int fd = mkstemp(f->path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(pw_db_open(f->path, 0, &f->db), PW_OK);
-    assert_int_equal(pw_migrate(f->db, NULL), PW_OK);
-    pw_dispatching_defaults(&f->policy.dispatch);
-    f->policy.dispatch.policy.search_threads = 1;
-    f->policy.dispatch.heartbeat_timeout_s = 7 * 24 * 3600;   /* nobody falls silent within these tests */
-    f->policy.review_window_s = REVIEW_WINDOW_S;
-    f->policy.fee_bps = 1000;
-    f->policy.pool_share_bps = 2000;
-    assert_int_equal(pw_engine_new(&f->policy.dispatch.policy, &f->policy.dispatch.engine), 0);
-    assert_int_equal(pw_dispatching_load(f->db, f->policy.dispatch.engine, T0), PW_OK);
-    exec_ok(f->db, "BEGIN IMMEDIATE");
-    f->client = make_user(f, PW_ROLE_CLIENT);
-    pw_amount a = {.amount = 100000, .asset = "EUR"};
-    int64_t transfer;
-    pw_error err;
-    assert_int_equal(pw_ledger_deposit(f->db, &pw_payment_sandbox, f->client, &a, T0, &transfer, &err), 0);
+    market_fixture_open(f, "tick");
     *state = f;
     return 0;
 }
@@ -217,14 +144,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    pw_engine_free(f->policy.dispatch.engine);
-    pw_db_close(f->db);
-    char side[80];
-    unlink(f->path);
-    snprintf(side, sizeof(side), "%s-wal", f->path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", f->path);
-    unlink(side);
+    market_fixture_close(f);
     free(f);
     return 0;
 }

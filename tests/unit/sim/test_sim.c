@@ -29,6 +29,7 @@
 #include "ledger/ledger.h"
 #include "sim/sim.h"
 #include "store/db.h"
+#include "temp_db.h"
 
 static void small(pw_sim_config *c, uint64_t seed, pw_sim_policy policy)
 {
@@ -192,12 +193,7 @@ static void test_ledger_verifies_on_kept_db(void **state)
     assert_int_equal(pw_stmt_column_int64(st, 0), r.posted);
     pw_stmt_done(st);
     pw_db_close(db);
-    char side[700];
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
+    temp_db_remove(path);
     rmdir(dir);
 }
 
