@@ -2,8 +2,8 @@
 # this file only strings the steps together.
 #   make            build build/peerwork
 #   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
-#   make test       the include-order check (make check), unit tests (CTest + cmocka), the same under
-#                   ASan+UBSan and under ThreadSanitizer
+#   make test       the include-order and error-convention checks (make check), unit tests (CTest +
+#                   cmocka), the same under ASan+UBSan and under ThreadSanitizer
 #                   (each with the API tests against that server), then API tests against the
 #                   real server, a short libFuzzer run of each fuzz target (fuzz-smoke), the
 #                   store's fault-injection loop (fault-test), and
@@ -44,9 +44,11 @@ run: build
 	  if $(BUILD)/peerwork --help | grep -q '^  seed '; then $(BUILD)/peerwork seed --demo --db $(DB); fi; fi
 	$(BUILD)/peerwork serve --listen $(LISTEN) --db $(DB)
 
-# dependencies point one way: every #include "…" in src/ against the layer order
+# dependencies point one way: every #include "…" in src/ against the layer order; and one
+# error convention: no bare -1 or errno status in src/ (src/base/error.h)
 check:
 	@bash scripts/check_layers.sh
+	@bash scripts/check_errors.sh
 
 unit-test: configure
 	@cmake --build $(BUILD)

@@ -32,10 +32,11 @@ static int create_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     pw_new_task *t = pw_call_data(call);
     int64_t id;
-    if (pw_tasks_create(db, call->app->policy, call->auth.user_id, t, now_ms, &id, &call->error) != 0)
-        return pw_call_fail(call, &call->error);
+    int rc = pw_tasks_create(db, call->app->policy, call->auth.user_id, t, now_ms, &id, &call->error);
+    if (rc != PW_OK)
+        return pw_call_failure(call, rc, &call->error);
     pw_task_row row;
-    int rc = load_again(db, id, &row);
+    rc = load_again(db, id, &row);
     if (rc != PW_OK)
         return rc;
     call->status = 201;
@@ -222,10 +223,11 @@ static int action_run(pw_call *call, pw_db *db, int64_t now_ms)
     if ((call->auth.roles & PW_ROLE_ADMIN) && pw_tasks_load(db, a->task_id, &t) == 1)
         as_admin = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles) == PW_VIEW_ADMIN;
     pw_task_state from = as_admin ? t.status : PW_TASK_DISPATCHING;
-    if (pw_tasks_act(db, call->app->policy, a->task_id, call->auth.user_id, call->auth.roles, a->event, a->note,
-                     now_ms, &call->error) != 0)
-        return pw_call_fail(call, &call->error);
-    int rc = load_again(db, a->task_id, &t);
+    int rc = pw_tasks_act(db, call->app->policy, a->task_id, call->auth.user_id, call->auth.roles, a->event, a->note,
+                          now_ms, &call->error);
+    if (rc != PW_OK)
+        return pw_call_failure(call, rc, &call->error);
+    rc = load_again(db, a->task_id, &t);
     if (rc == PW_OK && as_admin)
         rc = audit_action(db, call, a, &t, from, now_ms);
     if (rc != PW_OK)
@@ -406,13 +408,14 @@ static int resolve_run(pw_call *call, pw_db *db, int64_t now_ms)
     pw_stmt_done(st);
     if (task_id == 0)
         return pw_call_failf(call, 404, "not_found", NULL, "no such dispute");
-    if (pw_tasks_resolve(db, call->app->policy, task_id, call->auth.user_id, r->outcome, r->worker_share_pct, now_ms,
-                         &call->error) != 0)
-        return pw_call_fail(call, &call->error);
+    int rc = pw_tasks_resolve(db, call->app->policy, task_id, call->auth.user_id, r->outcome, r->worker_share_pct,
+                              now_ms, &call->error);
+    if (rc != PW_OK)
+        return pw_call_failure(call, rc, &call->error);
     json_t *detail = json_pack("{s:o, s:s}", "task_id", pw_json_id(task_id), "outcome", r->outcome);
     if (strcmp(r->outcome, "split") == 0)
         json_object_set_new(detail, "worker_share_pct", json_integer(r->worker_share_pct));
-    int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", r->dispute_id, detail);
+    rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", r->dispute_id, detail);
     pw_task_row t;
     if (rc == PW_OK)
         rc = load_again(db, task_id, &t);

@@ -43,7 +43,7 @@ void pw_api_wallet_entries(pw_req *rq)
         snprintf(cursor, sizeof(cursor), "%lld", (long long)cursor_id);
     json_t *out = NULL;
     int rc = pw_ledger_entries_json(pw_loop_db(rq->loop), rq->auth.user_id, limit, cursor, &out);
-    if (rc == PW_EINVAL)
+    if (rc == PW_EREFUSED)
         return pw_reply_errorf(rq, 422, "validation_failed", "cursor", "cursor is not one this server gave");
     if (rc != PW_OK)
         return pw_reply_failure(rq, rc, NULL);
@@ -64,10 +64,11 @@ static int money_move_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     money_move *m = pw_call_data(call);
     int64_t transfer_id = 0;
-    if (m->book(db, provider(), call->auth.user_id, &m->amount, now_ms, &transfer_id, &call->error) != 0)
-        return pw_call_fail(call, &call->error);
+    int rc = m->book(db, provider(), call->auth.user_id, &m->amount, now_ms, &transfer_id, &call->error);
+    if (rc != PW_OK)
+        return pw_call_failure(call, rc, &call->error);
     json_t *balance = NULL;
-    int rc = pw_ledger_wallet_json(db, call->auth.user_id, m->amount.asset, &balance);
+    rc = pw_ledger_wallet_json(db, call->auth.user_id, m->amount.asset, &balance);
     if (rc != PW_OK)
         return rc;   /* status still 0: a 503, and the movement rolls back */
     char id[24], created[PW_RFC3339_BYTES];

@@ -24,7 +24,6 @@
 #include "dispatch/assign.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +55,7 @@ static int graph_alloc(graph *g, int32_t n_rows, int32_t n_cols, size_t n_entrie
     g->cost = malloc((n_entries ? n_entries : 1) * sizeof(*g->cost));
     if (!g->row_start || !g->col || !g->cost) {
         graph_free(g);
-        return -ENOMEM;
+        return PW_ENOMEM;
     }
     return 0;
 }
@@ -87,7 +86,7 @@ static int compress_workers(const pw_assign_edge *edges, size_t n, int32_t max_w
     int32_t *a = malloc((n ? n : 1) * sizeof(*a));
     int32_t *b = malloc((n ? n : 1) * sizeof(*b));
     if (!a || !b) {
-        result = -ENOMEM;
+        result = PW_ENOMEM;
         goto out;
     }
     for (size_t k = 0; k < n; k++)
@@ -125,14 +124,14 @@ static int graph_build(graph *g, int32_t n_tasks, const pw_assign_edge *edges, s
     int32_t *cursor = malloc(((size_t)n_tasks + 1) * sizeof(*cursor));
     *col_worker = NULL;
     if (!edge_col || !cursor) {
-        result = -ENOMEM;
+        result = PW_ENOMEM;
         goto out;
     }
     result = compress_workers(edges, n, max_worker, edge_col, &n_cols);
     if (result < 0)
         goto out;
     *col_worker = malloc(((size_t)n_cols + 1) * sizeof(**col_worker));
-    result = *col_worker ? graph_alloc(g, n_tasks, n_cols, n) : -ENOMEM;
+    result = *col_worker ? graph_alloc(g, n_tasks, n_cols, n) : PW_ENOMEM;
     if (result < 0)
         goto out;
     for (size_t e = 0; e < n; e++) {
@@ -217,7 +216,7 @@ static int ssp_init(ssp *s, const graph *g)
     if (!s->v || !s->dist || !s->pred_cost || !s->mate_cost || !s->col_mate || !s->row_mate ||
         !s->pred || !s->heap || !s->heap_at || !s->touched || !s->times || !s->state) {
         ssp_free(s);
-        return -ENOMEM;
+        return PW_ENOMEM;
     }
     for (size_t j = 0; j < nc; j++) {
         s->dist[j] = INFINITY;
@@ -319,8 +318,10 @@ static int try_direct(ssp *s, int32_t r)
     return 1;
 }
 
+enum { NO_FREE_COLUMN = -1 };   /* shortest_path: not a status, a column that is none */
+
 /* Dijkstra from row r. Returns the free column ending a shortest augmenting path (its
- * distance in *d_sink), or -1 when no free column is reachable. Columns no closer than
+ * distance in *d_sink), or NO_FREE_COLUMN when no free column is reachable. Columns no closer than
  * the nearest free column reached so far (bound) cannot be settled before the sink, so
  * they are not queued at all; a free column at the current minimum ends the search. */
 static int32_t shortest_path(ssp *s, int32_t r, double *d_sink)
@@ -344,7 +345,7 @@ static int32_t shortest_path(ssp *s, int32_t r, double *d_sink)
             }
         }
         if (s->n_heap == 0)
-            return -1;
+            return NO_FREE_COLUMN;
         int32_t j = heap_pop(s);
         d = s->dist[j];
         if (s->col_mate[j] < 0) {
@@ -721,7 +722,7 @@ static int cardinality_init(cardinality *m, const graph *g)
     m->queue = malloc(nr * sizeof(*m->queue));
     if (!m->row_mate || !m->col_mate || !m->layer || !m->next || !m->queue) {
         cardinality_free(m);
-        return -ENOMEM;
+        return PW_ENOMEM;
     }
     return 0;
 }
@@ -737,7 +738,7 @@ static int solve_split(const cardinality *m, int32_t *row_col, double *row_cost)
     uint8_t *in_d = calloc((size_t)g->n_rows + 1, 1);
     uint8_t *in_a = calloc((size_t)g->n_cols + 1, 1);
     int32_t *queue = malloc(((size_t)g->n_rows + 1) * sizeof(*queue));
-    int result = in_d && in_a && queue ? 0 : -ENOMEM;
+    int result = in_d && in_a && queue ? 0 : PW_ENOMEM;
     if (result < 0)
         goto out;
     mark_deficient(m, in_d, in_a, queue);
@@ -783,16 +784,16 @@ static int check_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge
                         size_t n_edges, int32_t *max_worker)
 {
     if (n_tasks < 0 || n_workers < 0 || (n_edges > 0 && !edges))
-        return -EINVAL;
+        return PW_EINVAL;
     if (n_tasks > PW_ASSIGN_TASKS_MAX || n_workers > PW_ASSIGN_WORKERS_MAX ||
         n_edges > PW_ASSIGN_EDGES_MAX)
-        return -E2BIG;
+        return PW_EREFUSED;
     *max_worker = 0;
     for (size_t e = 0; e < n_edges; e++) {
         const pw_assign_edge *edge = &edges[e];
         if (edge->task < 0 || edge->task >= n_tasks || edge->worker < 0 ||
             edge->worker >= n_workers || !isfinite(edge->cost))
-            return -EINVAL;
+            return PW_EINVAL;
         if (edge->worker > *max_worker)
             *max_worker = edge->worker;
     }
@@ -838,7 +839,7 @@ int pw_assign_solve_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_e
         return result;
     row_col = malloc(((size_t)n_tasks + 1) * sizeof(*row_col));
     row_cost = malloc(((size_t)n_tasks + 1) * sizeof(*row_cost));
-    result = row_col && row_cost ? 0 : -ENOMEM;
+    result = row_col && row_cost ? 0 : PW_ENOMEM;
     if (result == 0)
         result = graph_build(&g, n_tasks, edges, n_edges, max_worker, &col_worker);
     if (result == 0)
@@ -1064,13 +1065,13 @@ int pw_assign_solve_dense(int32_t n, const double *cost, int32_t *row_to_col, do
 {
     assert((row_to_col || n <= 0) && total_cost);
     if (n < 0 || (n > 0 && !cost))
-        return -EINVAL;
+        return PW_EINVAL;
     if (n > PW_ASSIGN_DENSE_N_MAX)
-        return -E2BIG;
+        return PW_EREFUSED;
     size_t n_entries = (size_t)n * (size_t)n;
     for (size_t k = 0; k < n_entries; k++)
         if (!isfinite(cost[k]))
-            return -EINVAL;
+            return PW_EINVAL;
     size_t m = (size_t)n + 1;
     lap p = {.n = n, .c = cost};
     p.v = malloc(m * sizeof(*p.v));
@@ -1082,7 +1083,7 @@ int pw_assign_solve_dense(int32_t n, const double *cost, int32_t *row_to_col, do
     p.free_rows = malloc(m * sizeof(*p.free_rows));
     int result = 0;
     if (!p.v || !p.d || !p.x || !p.y || !p.pred || !p.cols || !p.free_rows) {
-        result = -ENOMEM;
+        result = PW_ENOMEM;
         goto out;
     }
     for (int32_t k = 0; k < n; k++)

@@ -8,10 +8,10 @@
  * edge are looked at. pw_assign_solve_dense solves the square, complete n x n case.
  *
  * Both functions are pure: no globals, no I/O, every buffer is allocated and freed
- * inside the call. They return 0 or a negative errno-style code:
- *   -EINVAL  a count out of range, an id outside [0, n), a NaN or infinite cost
- *   -E2BIG   a count above the limits below
- *   -ENOMEM  an allocation failed
+ * inside the call. They return PW_OK or a negative code (base/error.h):
+ *   PW_EINVAL    a count out of range, an id outside [0, n), a NaN or infinite cost
+ *   PW_EREFUSED  a count above the limits below (no pw_error: the caller says so)
+ *   PW_ENOMEM    an allocation failed
  * On error the out-parameters are left untouched.
  *
  * Exactness: with integer-valued costs (magnitudes below 2^53 / n) every intermediate
@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
 #include "base/limits.h"
 
 /* Limits: PW_ASSIGN_* in base/limits.h. They bound the memory one solve may take: about 48 bytes per edge and 40 per task,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "base/limits.h"
-#include "store/db.h"
+#include "base/error.h"
 
 /* ---- greedy ------------------------------------------------------------------------------ */
 

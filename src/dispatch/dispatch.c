@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/error.h"
 #include "base/geo.h"
 #include "base/limits.h"
 
@@ -47,7 +48,7 @@ int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *er
     size_t len = strlen(spec);
     if (len > PW_DISPATCH_WEIGHTS_MAX_CHARS) {
         snprintf(err, err_len, "at most %d characters", PW_DISPATCH_WEIGHTS_MAX_CHARS);
-        return -1;
+        return PW_EREFUSED;
     }
     const char *at = spec;
     while (*at != '\0') {
@@ -61,7 +62,7 @@ int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *er
         if (key == NULL) {
             snprintf(err, err_len, "'%.*s' is not KEY=VALUE with KEY one of fit, distance, reputation, reliability, "
                      "fairness, bad_pairing, earned_half", (int)(item > 40 ? 40 : item), at);
-            return -1;
+            return PW_EREFUSED;
         }
         char number[PW_DISPATCH_WEIGHT_NUMBER_MAX_CHARS + 1];
         size_t n = item - (size_t)(eq + 1 - at);
@@ -74,14 +75,14 @@ int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *er
         }
         if (n == 0 || n >= sizeof(number) || *stop != '\0' || !isfinite(v) || v < key->min || v > key->max) {
             snprintf(err, err_len, "%s must be a number from %g to %g", key->name, key->min, key->max);
-            return -1;
+            return PW_EREFUSED;
         }
         *(double *)((char *)&out + key->offset) = v;
         at = end != NULL ? end + 1 : at + item;
     }
     if (out.fit + out.distance + out.reputation + out.reliability + out.fairness <= 0) {
         snprintf(err, err_len, "at least one of fit, distance, reputation, reliability, fairness must be above 0");
-        return -1;
+        return PW_EREFUSED;
     }
     *w = out;
     return 0;

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
+
 
 /* Score weights: configuration, documented in docs/internals/dispatch.md. */
 typedef struct pw_dispatch_weights {
@@ -36,7 +38,8 @@ typedef struct pw_dispatch_weights {
 } pw_dispatch_weights;
 
 /* Applies "key=value,key=value" (keys: fit, distance, reputation, reliability, fairness,
- * bad_pairing, earned_half; any subset) over *w. 0, or -1 with err set and *w unchanged. */
+ * bad_pairing, earned_half; any subset) over *w. PW_OK, or PW_EREFUSED with err set (the
+ * refusal in words) and *w unchanged. */
 int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *err, size_t err_len);
 
 /* What the engine decides by. The engine keeps a copy (pw_engine_new); the market's

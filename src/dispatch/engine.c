@@ -33,7 +33,7 @@
 
 #include "base/parallel.h"
 #include "dispatch/assign.h"
-#include "store/db.h"
+#include "base/error.h"
 
 /* The workers one search has met that passed the hot checks: open addressing over
  * (stamp << 32 | slot + 1) entries, where an entry of an earlier search's stamp is empty,
@@ -64,7 +64,7 @@ int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
 {
     pw_engine *e = calloc(1, sizeof(*e));
     if (e == NULL)
-        return -1;
+        return PW_ENOMEM;
     e->policy = *policy;
     int lanes = policy->search_threads < 1 ? 1
                 : policy->search_threads > PW_DISPATCH_SEARCH_THREADS_MAX ? PW_DISPATCH_SEARCH_THREADS_MAX
@@ -81,9 +81,10 @@ int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
     int ok = e->dirty != NULL && e->seen != NULL && pw_index_new(&e->index) == 0;
     for (int i = 0; ok && i < lanes; i++)
         ok = (e->seen[i].entries = calloc(SEEN_SLOTS, sizeof(uint64_t))) != NULL;
-    if (!ok || pw_parallel_new(lanes, &e->lanes) != 0) {
+    int rc = ok ? pw_parallel_new(lanes, &e->lanes) : PW_ENOMEM;
+    if (rc != PW_OK) {
         pw_engine_free(e);
-        return -1;
+        return rc;
     }
     *out = e;
     return 0;
@@ -112,7 +113,7 @@ int pw_engine_put(pw_engine *e, const pw_engine_worker *in)
 {
     int32_t slot = pw_index_put(e->index, &in->profile);
     if (slot < 0)
-        return PW_ENOMEM;
+        return slot;
     pw_index_worker *w = pw_index_slot(e->index, slot);
     w->last_assigned_ms = in->last_assigned_ms;
     w->acked = (uint32_t)in->acked;
@@ -184,15 +185,15 @@ static int hot_ok(const pw_engine *e, const pw_engine_task *t, double cos_lat, d
     return *distance_out <= (double)h->radius_km;
 }
 
-/* 0 and a scored candidate if the worker in `slot` (past the hot checks, at
- * distance_km for a local task) may take t; -1 if not. */
+/* 1 and a scored candidate if the worker in `slot` (past the hot checks, at
+ * distance_km for a local task) may take t; 0 if not. */
 static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, double distance_km, int64_t now_ms,
                     pw_engine_candidate *out)
 {
     pw_index_worker *w = pw_index_slot(e->index, slot);
     const pw_index_hot *h = pw_index_hot_slot(e->index, slot);
     if (w->user_id == t->client_id || listed(t->excluded, t->excluded_count, w->user_id))
-        return -1;
+        return 0;
     pw_candidate *c = &out->c;
     *c = (pw_candidate){.worker_id = w->user_id, .remote_task = !t->has_location, .radius_km = h->radius_km};
     c->skills_wanted = t->skill_count;
@@ -200,7 +201,7 @@ static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, d
         c->skills_matched += t->skills[i] != 0 && has_tag(w, 0, w->skill_count, t->skills[i]);
     c->category_match = t->category != 0 && has_tag(w, w->skill_count, w->category_count, t->category);
     if (c->skills_matched == 0 && !c->category_match)
-        return -1;                  /* found through a stale list entry: no longer fits */
+        return 0;                   /* found through a stale list entry: no longer fits */
     c->distance_km = c->remote_task ? 0 : distance_km;
     c->base_lat_e6 = c->remote_task ? 0 : h->lat_e6;
     c->base_lon_e6 = c->remote_task ? 0 : h->lon_e6;
@@ -216,7 +217,7 @@ static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, d
     c->bad_pairing = listed(t->avoid, t->avoid_count, w->user_id);
     out->slot = slot;
     pw_dispatch_score(&e->policy.weights, c, &out->parts);
-    return 0;
+    return 1;
 }
 
 /* ---- top-k ------------------------------------------------------------------------------------ */
@@ -394,7 +395,7 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
             continue;
         }
         pw_engine_candidate c;
-        if (consider(s->e, s->t, slot, distance_km, s->now_ms, &c) != 0)
+        if (!consider(s->e, s->t, slot, distance_km, s->now_ms, &c))
             continue;
         s->scanned++;
         topk_offer(&s->heap, &c);
@@ -445,7 +446,7 @@ static void search_local(search *s)
     }
     for (int i = 0; i < s->near_count; i++) {   /* score the nearest, keep the best */
         pw_engine_candidate c;
-        if (consider(s->e, s->t, s->near[i].slot, s->near[i].distance_km, s->now_ms, &c) != 0)
+        if (!consider(s->e, s->t, s->near[i].slot, s->near[i].distance_km, s->now_ms, &c))
             continue;
         s->scanned++;
         topk_offer(&s->heap, &c);
@@ -573,8 +574,8 @@ static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t 
     double total;
     int32_t matched;
     int rc = pw_assign_solve_sparse(n, max_slot + 1, edges, m, task_to_worker, &total, &matched);
-    if (rc != 0)
-        return rc == -ENOMEM ? PW_ENOMEM : PW_EINVAL;
+    if (rc != PW_OK)
+        return rc;
     for (int i = 0; i < n; i++) {
         for (int j = 0; open[i] && task_to_worker[i] >= 0 && j < counts[i]; j++) {
             if (cands[(size_t)i * k + j].slot != task_to_worker[i])
@@ -689,8 +690,9 @@ void pw_engine_remove(pw_engine *e, int64_t worker_id)
 int pw_engine_clear(pw_engine *e)
 {
     pw_index *fresh;
-    if (pw_index_new(&fresh) != 0)
-        return -1;
+    int rc = pw_index_new(&fresh);
+    if (rc != PW_OK)
+        return rc;
     pw_index_free(e->index);
     e->index = fresh;
     return 0;

@@ -15,8 +15,8 @@
  * missed ack removes them) AND the worker is marked dirty; after the batch commits, every
  * dirty worker is re-read from the database, so a rolled-back job leaves no trace.
  *
- * Results are the store's codes (PW_OK, PW_ENOMEM, PW_EINVAL, from store/db.h, which
- * engine.c and decide.c include for them alone: nothing here takes a database handle). */
+ * Results are base/error.h's codes (PW_OK, PW_ENOMEM, PW_EINVAL): nothing here takes a
+ * database handle. */
 #ifndef PW_DISPATCH_ENGINE_H
 #define PW_DISPATCH_ENGINE_H
 #include <stdint.h>
@@ -67,7 +67,7 @@ typedef struct pw_engine_stats {
     _Atomic int64_t active_workers;   /* in the index after the last load or refresh */
 } pw_engine_stats;
 
-/* A new engine with an empty index, deciding by a copy of *policy. 0 or -1. */
+/* A new engine with an empty index, deciding by a copy of *policy. PW_OK or PW_ENOMEM. */
 int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out);
 pw_engine_stats *pw_engine_get_stats(pw_engine *e);
 void pw_engine_free(pw_engine *e);
@@ -121,7 +121,7 @@ void pw_engine_remove(pw_engine *e, int64_t worker_id);
 void pw_engine_touch(pw_engine *e, int64_t worker_id);
 
 /* For the refresh after a commit: hands over the dirty list (and whether it overflowed)
- * and clears it; and empties the index for a rebuild (0 or -1). */
+ * and clears it; and empties the index for a rebuild (PW_OK or PW_ENOMEM). */
 int pw_engine_take_dirty(pw_engine *e, int64_t **ids_out, int *rebuild_out);
 int pw_engine_clear(pw_engine *e);
 

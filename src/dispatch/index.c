@@ -37,7 +37,7 @@ static int u64map_grow(u64map *m)
     if (keys == NULL || values == NULL) {
         free(keys);
         free(values);
-        return -1;
+        return PW_ENOMEM;
     }
     for (size_t i = 0; i < m->cap; i++) {
         if (m->keys[i] == 0)
@@ -53,26 +53,26 @@ static int u64map_grow(u64map *m)
     m->keys = keys;
     m->values = values;
     m->cap = cap;
-    return 0;
+    return PW_OK;
 }
 
 static int32_t u64map_get(const u64map *m, uint64_t key)
 {
     if (m->cap == 0)
-        return -1;
+        return PW_INDEX_NONE;
     for (size_t i = mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
         if (m->keys[i] == key)
             return m->values[i];
         if (m->keys[i] == 0)
-            return -1;
+            return PW_INDEX_NONE;
     }
 }
 
 static int u64map_put(u64map *m, uint64_t key, int32_t value)
 {
     assert(key != 0);
-    if ((m->count + 1) * 2 > m->cap && u64map_grow(m) != 0)
-        return -1;
+    if ((m->count + 1) * 2 > m->cap && u64map_grow(m) != PW_OK)
+        return PW_ENOMEM;
     size_t i = mix(key) & (m->cap - 1);
     while (m->keys[i] != 0 && m->keys[i] != key)
         i = (i + 1) & (m->cap - 1);
@@ -140,7 +140,7 @@ int pw_index_new(pw_index **out)
 {
     pw_index *ix = calloc(1, sizeof(*ix));
     if (ix == NULL)
-        return -1;
+        return PW_ENOMEM;
     *out = ix;
     return 0;
 }
@@ -210,7 +210,7 @@ uint32_t pw_index_tag(const pw_index *ix, const char *tag) { return tag_lookup((
 int32_t pw_grid_cell_at(int lat_index, int lon_index)
 {
     if (lat_index < 0 || lat_index >= LAT_CELLS)
-        return -1;
+        return PW_INDEX_NONE;
     lon_index %= LON_CELLS;
     if (lon_index < 0)
         lon_index += LON_CELLS;
@@ -273,14 +273,14 @@ static int list_add(pw_index *ix, int32_t cell, uint32_t tag, int32_t slot)
 {
     list *l = list_get(ix, cell, tag, 1);
     if (l == NULL)
-        return -1;
+        return PW_ENOMEM;
     if (l->stale * 2 > l->len)
         list_compact(ix, l);
     if (l->len == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 8;
         pw_index_entry *e = realloc(l->entries, cap * sizeof(*e));
         if (e == NULL)
-            return -1;
+            return PW_ENOMEM;
         l->entries = e;
         l->cap = cap;
     }
@@ -320,6 +320,7 @@ const pw_index_entry *pw_index_list(const pw_index *ix, int32_t cell, uint32_t t
 
 /* ---- slots ------------------------------------------------------------------------------------------- */
 
+/* A free slot, or PW_ENOMEM. */
 static int32_t new_slot(pw_index *ix)
 {
     if (ix->free_count > 0)
@@ -336,7 +337,7 @@ static int32_t new_slot(pw_index *ix)
         if (free_slots != NULL)
             ix->free_slots = free_slots;
         if (slots == NULL || hot == NULL || free_slots == NULL)
-            return -1;
+            return PW_ENOMEM;
         ix->slot_cap = cap;
     }
     memset(&ix->slots[ix->slot_count], 0, sizeof(pw_index_worker));
@@ -351,8 +352,10 @@ int32_t pw_index_put(pw_index *ix, const pw_index_profile *p)
         unlist(ix, slot);
     } else {
         slot = new_slot(ix);
-        if (slot < 0 || u64map_put(&ix->users, (uint64_t)p->user_id, slot) != 0)
-            return -1;
+        if (slot < 0)
+            return slot;
+        if (u64map_put(&ix->users, (uint64_t)p->user_id, slot) != PW_OK)
+            return PW_ENOMEM;
         uint32_t generation = ix->slots[slot].generation;
         memset(&ix->slots[slot], 0, sizeof(pw_index_worker));
         memset(&ix->hot[slot], 0, sizeof(pw_index_hot));
@@ -382,10 +385,10 @@ int32_t pw_index_put(pw_index *ix, const pw_index_profile *p)
     }
     int count = w->skill_count + w->category_count;
     for (int i = 0; i < count; i++) {
-        if ((h->flags & PW_IW_BASE) && list_add(ix, w->cell, w->tags[i], slot) != 0)
-            return -1;
-        if ((h->flags & PW_IW_REMOTE) && list_add(ix, PW_INDEX_REMOTE_CELL, w->tags[i], slot) != 0)
-            return -1;
+        if ((h->flags & PW_IW_BASE) && list_add(ix, w->cell, w->tags[i], slot) != PW_OK)
+            return PW_ENOMEM;
+        if ((h->flags & PW_IW_REMOTE) && list_add(ix, PW_INDEX_REMOTE_CELL, w->tags[i], slot) != PW_OK)
+            return PW_ENOMEM;
     }
     if (h->flags & PW_IW_BASE)
         ix->radius_counts[h->radius_km]++;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
 #include "base/limits.h"
 
 #define PW_INDEX_TAGS_MAX 40                 /* skills + categories per worker (20 + 20, PW_TAGS_MAX each) */
@@ -76,13 +77,15 @@ typedef struct pw_index_profile {
     const char *categories[PW_INDEX_TAGS_MAX / 2];
 } pw_index_profile;
 
-int pw_index_new(pw_index **out);
+#define PW_INDEX_NONE (-1)   /* no such slot, no such cell: an answer, not a status */
+
+int pw_index_new(pw_index **out);   /* PW_OK or PW_ENOMEM */
 void pw_index_free(pw_index *ix);
-/* Adds or re-indexes the worker; returns the slot or -1 (out of memory). */
+/* Adds or re-indexes the worker; returns the slot, or PW_ENOMEM. */
 int32_t pw_index_put(pw_index *ix, const pw_index_profile *p);
 /* Removes the worker (went inactive); no-op if absent. */
 void pw_index_remove(pw_index *ix, int64_t user_id);
-/* The slot of a user, or -1. */
+/* The slot of a user, or PW_INDEX_NONE. */
 int32_t pw_index_find(const pw_index *ix, int64_t user_id);
 pw_index_worker *pw_index_slot(pw_index *ix, int32_t slot);
 pw_index_hot *pw_index_hot_slot(pw_index *ix, int32_t slot);
@@ -104,7 +107,7 @@ const pw_index_entry *pw_index_list(const pw_index *ix, int32_t cell, uint32_t t
 
 int32_t pw_grid_cell(int32_t lat_e6, int32_t lon_e6);
 void pw_grid_cell_coords(int32_t cell, int *lat_index, int *lon_index);
-int32_t pw_grid_cell_at(int lat_index, int lon_index);   /* wraps longitude; -1 outside latitude */
+int32_t pw_grid_cell_at(int lat_index, int lon_index);   /* wraps longitude; PW_INDEX_NONE outside latitude */
 
 /* Bytes the index holds (slots, lists, maps), for the memory figure. */
 size_t pw_index_memory_bytes(const pw_index *ix);

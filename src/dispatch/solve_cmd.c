@@ -56,8 +56,12 @@ static const char usage[] =
     "  --help   print this help\n"
     "Exit status: 0 solved, 1 I/O or memory failure, 2 bad usage or malformed input.\n";
 
-/* Reads the next line that is not blank. Returns 1 when one was read, 0 at end of input,
- * -1 (message printed) when the line is too long, holds a NUL byte or the read failed. */
+/* Not statuses but what the reader found, and parse_args' "no exit code yet". */
+enum { LINE_READ = 1, LINE_END = 0, LINE_FAILED = -1, GO_ON = -1 };
+
+/* Reads the next line that is not blank: LINE_READ, LINE_END at end of input, or
+ * LINE_FAILED (message printed) when the line is too long, holds a NUL byte or the read
+ * failed. */
 static int read_line(reader *r)
 {
     for (;;) {
@@ -66,16 +70,16 @@ static int read_line(reader *r)
         if (c == EOF) {
             if (ferror(r->in)) {
                 fprintf(stderr, "solve-assignment: read error after line %lld\n", r->line_no);
-                return -1;
+                return LINE_FAILED;
             }
-            return 0;
+            return LINE_END;
         }
         r->line_no++;
         for (; c != EOF && c != '\n'; c = getc_unlocked(r->in)) {
             if (c == '\0' || len + 1 >= PW_ASSIGN_LINE_MAX_BYTES) {
                 fprintf(stderr, "solve-assignment: line %lld: %s\n", r->line_no,
                         c == '\0' ? "holds a NUL byte" : "too long");
-                return -1;
+                return LINE_FAILED;
             }
             r->line[len++] = (char)c;
         }
@@ -110,9 +114,9 @@ static int parse_count(const char *field, long long max, long long *value)
     errno = 0;
     long long v = strtoll(field, &end, 10);
     if (errno != 0 || end == field || *end != '\0' || v < 0 || v > max || field[0] == '+')
-        return -1;
+        return PW_EREFUSED;
     *value = v;
-    return 0;
+    return PW_OK;
 }
 
 /* Parses a whole field as a finite decimal. */
@@ -122,9 +126,9 @@ static int parse_cost(const char *field, double *value)
     errno = 0;
     double v = strtod(field, &end);
     if (end == field || *end != '\0' || !isfinite(v) || (errno == ERANGE && fabs(v) > 1))
-        return -1;
+        return PW_EREFUSED;
     *value = v;
-    return 0;
+    return PW_OK;
 }
 
 static int bad_line(const reader *r, const char *what)
@@ -168,12 +172,12 @@ static int push_edge(instance *inst, pw_assign_edge edge)
             capacity = inst->n_declared;
         pw_assign_edge *grown = realloc(inst->edges, capacity * sizeof(*grown));
         if (!grown)
-            return -ENOMEM;
+            return PW_ENOMEM;
         inst->edges = grown;
         inst->capacity = capacity;
     }
     inst->edges[inst->n_edges++] = edge;
-    return 0;
+    return PW_OK;
 }
 
 /* Reads the EDGES edge lines and checks that nothing follows. Returns 0 or an exit code. */
@@ -228,8 +232,8 @@ static int print_result(const instance *inst, const int32_t *task_to_worker, int
     return 0;
 }
 
-/* Reads the options; *path gets FILE or NULL for standard input. Returns -1 to go on,
- * or the exit code (0 after --help). */
+/* Reads the options; *path gets FILE or NULL for standard input. Returns GO_ON, or the
+ * exit code (0 after --help). */
 static int parse_args(int argc, char **argv, int *stats, const char **path)
 {
     int options = 1, files = 0; /* options are only recognised before "--" */
@@ -254,7 +258,7 @@ static int parse_args(int argc, char **argv, int *stats, const char **path)
             *path = strcmp(arg, "-") == 0 && options ? NULL : arg;
         }
     }
-    return -1;
+    return GO_ON;
 }
 
 /* Solves the instance read and prints the answer. Returns the exit code. */
@@ -273,8 +277,8 @@ static int solve_and_print(const instance *inst, int stats)
     int64_t elapsed_ns = pw_monotonic_ns() - start_ns;
     int code = 0;
     if (rc < 0) {
-        fprintf(stderr, "solve-assignment: solver failed: %s\n", strerror(-rc));
-        code = rc == -ENOMEM ? 1 : 2;
+        fprintf(stderr, "solve-assignment: solver failed: %s\n", pw_status_text(rc));
+        code = rc == PW_ENOMEM ? 1 : 2;
     } else {
         code = print_result(inst, task_to_worker, matched, total);
         if (stats)

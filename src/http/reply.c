@@ -123,9 +123,12 @@ void pw_reply_errorf(pw_req *rq, int status, const char *code, const char *field
 }
 
 /* The one place a failure of the machine becomes an answer (base/error.h): 503 unavailable,
- * the message by kind. Nothing of the engine's text reaches the client. */
+ * the message by kind, and a log line (not for PW_EBUSY: a full queue under load is the
+ * answer working as meant). Nothing of the engine's text reaches the client. */
 void pw_http_unavailable(pw_error *err, int rc)
 {
+    if (rc != PW_EBUSY)
+        pw_log_warn("msg=\"answered 503\" status=%d reason=\"%s\"", rc, pw_status_text(rc));
     const char *what = rc == PW_ENOMEM  ? "out of memory; try again"
                        : rc == PW_EBUSY ? "the server is busy; try again"
                                         : "the database could not complete the request; try again";

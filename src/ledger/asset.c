@@ -126,8 +126,9 @@ int pw_amount_parse(json_t *obj, int allow_time, const char *field_prefix, pw_am
     if (!json_is_integer(v))
         return pw_error_set(err, 400, "wrong_type", name, "amount must be an integer number of minor units");
     char asset[PW_ASSET_CODE_BYTES] = "";
-    if (parse_currency(obj, allow_time, field_prefix, asset, err) != 0)
-        return -1;
+    int rc = parse_currency(obj, allow_time, field_prefix, asset, err);
+    if (rc != PW_OK)
+        return rc;
     json_int_t amount = json_integer_value(v);
     int64_t max = strcmp(asset, "TIME") == 0 ? PW_CREDITS_MAX_MINUTES : PW_MONEY_MAX_MINOR;
     if (amount <= 0)

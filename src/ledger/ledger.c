@@ -22,6 +22,7 @@
 
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
+#include "base/log.h"
 
 /* ---- statements ----------------------------------------------------------------------- */
 
@@ -54,14 +55,11 @@ static const char SQL_ENTRY_INSERT[] =
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-int pw_ledger_db_error(pw_error *err, int rc)
-{
-    return pw_error_set(err, 503, "unavailable", NULL, "the ledger could not be updated (database error %d); try again",
-                        rc);
-}
-
+/* A caller's bug caught at run time: logged, and answered as the ledger always has (500
+ * ledger_misuse, a code docs/openapi.yaml lists), so PW_EREFUSED with *err filled. */
 static int misuse(pw_error *err, const char *what)
 {
+    pw_log_error("msg=\"ledger misuse\" what=\"%s\"", what);
     return pw_error_set(err, 500, "ledger_misuse", NULL, "ledger misuse: %s", what);
 }
 
@@ -74,8 +72,7 @@ static int run(pw_db *db, const char *sql)
 
 int pw_ledger_op_begin(pw_db *db, pw_error *err)
 {
-    int rc = run(db, SQL_SAVEPOINT);
-    return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
+    return run(db, SQL_SAVEPOINT);
 }
 
 int pw_ledger_op_end(pw_db *db, int result, pw_error *err)
@@ -83,9 +80,7 @@ int pw_ledger_op_end(pw_db *db, int result, pw_error *err)
     if (result != 0 && run(db, SQL_ROLLBACK_TO) != PW_OK)
         return result;
     int rc = run(db, SQL_RELEASE);
-    if (result == 0 && rc != PW_OK)
-        return pw_ledger_db_error(err, PW_EDB);
-    return result;
+    return result == PW_OK ? rc : result;
 }
 
 static void read_account(pw_stmt *st, int64_t id, void *row)
@@ -155,7 +150,7 @@ static int load_pair(pw_db *db, const pw_transfer *t, pw_ledger_account_row *deb
     if (rc == 1)
         rc = pw_ledger_load_account(db, t->credit_account, credit);
     if (rc < 0)
-        return pw_ledger_db_error(err, rc);
+        return rc;
     if (rc == 0)
         return misuse(err, "no such account");
     if (t->asset == NULL || strcmp(debit->asset, t->asset) != 0 || strcmp(credit->asset, t->asset) != 0)
@@ -241,21 +236,33 @@ static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, 
     return pw_stmt_run(st);
 }
 
+/* The checks before a movement or a hold: the pair, the funds, no overflow. PW_OK, a
+ * refusal, or the database's code. */
+static int check_move(pw_db *db, const pw_transfer *t, pw_error *err)
+{
+    pw_ledger_account_row debit, credit;
+    int rc = load_pair(db, t, &debit, &credit, err);
+    if (rc == PW_OK)
+        rc = check_available(&debit, t->amount, err);
+    if (rc == PW_OK)
+        rc = check_overflow(&debit, &credit, t->amount, err);
+    return rc;
+}
+
 /* Moves t->amount now: checks everything, then the transfer row and its two entries. */
 static int move(pw_db *db, const pw_transfer *t, int64_t pending_id, int64_t now_ms, int64_t *id_out, pw_error *err)
 {
-    pw_ledger_account_row debit, credit;
-    if (load_pair(db, t, &debit, &credit, err) != 0 || check_available(&debit, t->amount, err) != 0 ||
-        check_overflow(&debit, &credit, t->amount, err) != 0)
-        return -1;
+    int rc = check_move(db, t, err);
+    if (rc != PW_OK)
+        return rc;
     int64_t id = 0;
-    int rc = insert_transfer(db, t, 0, pending_id, now_ms, &id);
+    rc = insert_transfer(db, t, 0, pending_id, now_ms, &id);
     if (rc == PW_OK)
         rc = book(db, t->debit_account, id, -t->amount, now_ms);
     if (rc == PW_OK)
         rc = book(db, t->credit_account, id, t->amount, now_ms);
     if (rc != PW_OK)
-        return pw_ledger_db_error(err, rc);
+        return rc;
     if (id_out != NULL)
         *id_out = id;
     return 0;
@@ -268,8 +275,9 @@ int pw_ledger_move(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *tra
 
 int pw_ledger_post_transfer(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     return pw_ledger_op_end(db, move(db, t, 0, now_ms, transfer_id_out, err), err);
 }
 
@@ -277,20 +285,19 @@ int pw_ledger_post_transfer(pw_db *db, const pw_transfer *t, int64_t now_ms, int
 
 static int hold(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *pending_id_out, pw_error *err)
 {
-    pw_ledger_account_row debit, credit;
-    if (load_pair(db, t, &debit, &credit, err) != 0 || check_available(&debit, t->amount, err) != 0 ||
-        check_overflow(&debit, &credit, t->amount, err) != 0)
-        return -1;
-    int rc = add_held(db, t->debit_account, t->amount, now_ms);
+    int rc = check_move(db, t, err);
+    if (rc == PW_OK)
+        rc = add_held(db, t->debit_account, t->amount, now_ms);
     if (rc == PW_OK)
         rc = insert_transfer(db, t, 1, 0, now_ms, pending_id_out);
-    return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
+    return rc;
 }
 
 int pw_ledger_hold(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *pending_id_out, pw_error *err)
 {
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     return pw_ledger_op_end(db, hold(db, t, now_ms, pending_id_out, err), err);
 }
 
@@ -320,7 +327,7 @@ static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t no
 {
     int rc = pw_ledger_load_transfer(db, pending_id, h);
     if (rc < 0)
-        return pw_ledger_db_error(err, rc);
+        return rc;
     if (rc == 0)
         return pw_error_set(err, 404, "not_found", NULL, "no such pending transfer");
     if (!h->two_phase || strcmp(h->status, "pending") != 0)
@@ -336,14 +343,15 @@ static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t no
         return pw_error_set(err, 409, "invalid_state", NULL, "transfer %lld is no longer pending", (long long)pending_id);
     if (rc == PW_OK)
         rc = add_held(db, h->debit_account, -h->amount, now_ms);
-    return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
+    return rc;
 }
 
 int pw_ledger_post_pending_internal(pw_db *db, int64_t pending_id, int64_t now_ms, pw_ledger_transfer_row *h,
                                     pw_error *err)
 {
-    if (resolve(db, pending_id, "posted", now_ms, h, err) != 0)
-        return -1;
+    int rc = resolve(db, pending_id, "posted", now_ms, h, err);
+    if (rc != PW_OK)
+        return rc;
     pw_transfer t = {.debit_account = h->debit_account, .credit_account = h->credit_account, .amount = h->amount,
                      .asset = h->asset, .kind = h->kind, .task_id = h->task_id};
     return move(db, &t, pending_id, now_ms, NULL, err);
@@ -351,16 +359,18 @@ int pw_ledger_post_pending_internal(pw_db *db, int64_t pending_id, int64_t now_m
 
 int pw_ledger_post_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_error *err)
 {
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     pw_ledger_transfer_row h;
     return pw_ledger_op_end(db, pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err), err);
 }
 
 int pw_ledger_void_pending(pw_db *db, int64_t pending_id, int64_t now_ms, pw_error *err)
 {
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     pw_ledger_transfer_row h;
     return pw_ledger_op_end(db, resolve(db, pending_id, "voided", now_ms, &h, err), err);
 }

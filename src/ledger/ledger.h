@@ -15,8 +15,10 @@
  *
  * All functions run on the writer's connection inside its transaction (the caller's
  * savepoint makes a failed multi-step movement vanish whole), except the *_json readers
- * and verify, which read. Errors are pw_error answers: 409 insufficient_funds,
- * 409 invalid_state (posting a transfer that is not pending), 422 for bad amounts. */
+ * and verify, which read. They return PW_OK or a code (base/error.h): PW_EREFUSED with
+ * the pw_error filled — 409 insufficient_funds, 409 invalid_state (posting a transfer that
+ * is not pending), 422 for bad amounts, 422 payment_declined — or the database's code
+ * (the API answers 503). A caller's misuse is logged and refused as 500 ledger_misuse. */
 #ifndef PW_LEDGER_H
 #define PW_LEDGER_H
 #include <jansson.h>
@@ -87,7 +89,7 @@ int pw_ledger_settle_task(pw_db *db, int64_t pending_id, int64_t task_id, int64_
 /* Readers. */
 int pw_ledger_balances_json(pw_db *db, int64_t user_id, json_t **out);   /* {"balances": [...]} */
 /* {"items","next_cursor"}: limit 1..PW_PAGE_MAX; cursor NULL/"" or a next_cursor from a
- * previous page (PW_EINVAL if it is not one). */
+ * previous page (PW_EREFUSED if it is not one: no pw_error, the caller answers 422). */
 int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cursor, json_t **out);
 /* {currency, available, held} of one asset of the user's wallet (zeros if never touched). */
 int pw_ledger_wallet_json(pw_db *db, int64_t user_id, const char *asset, json_t **out);
@@ -102,7 +104,8 @@ int pw_ledger_verify(pw_db *db, pw_ledger_report *out);
 /* The payment provider deposits and payouts go through; the default is a sandbox. */
 typedef struct pw_payment_provider {
     const char *name;
-    /* 0 accepted; -1 declined (err filled: 402-class answered as 422 payment_declined). */
+    /* PW_OK accepted; PW_EREFUSED declined (err filled: 402-class answered as 422
+     * payment_declined). */
     int (*charge)(int64_t user_id, const pw_amount *amount, pw_error *err);
     int (*payout)(int64_t user_id, const pw_amount *amount, pw_error *err);
 } pw_payment_provider;

@@ -41,12 +41,11 @@ int pw_ledger_move(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *tra
 int pw_ledger_post_pending_internal(pw_db *db, int64_t pending_id, int64_t now_ms, pw_ledger_transfer_row *hold_out,
                                     pw_error *err);
 
-/* SAVEPOINT around one public operation: begin; then end(result) rolls back unless
- * result == 0 and returns the operation's answer: result, or -1 with a database error in
- * *err when the operation succeeded but its savepoint could not be released. */
+/* SAVEPOINT around one public operation: begin (PW_OK or the database's code); then
+ * end(result) rolls back unless result == PW_OK and returns the operation's answer:
+ * result, or the database's code when the operation succeeded but its savepoint could not
+ * be released. */
 int pw_ledger_op_begin(pw_db *db, pw_error *err);
 int pw_ledger_op_end(pw_db *db, int result, pw_error *err);
-/* Fills err with a 503 for a database error code and returns -1. */
-int pw_ledger_db_error(pw_error *err, int rc);
 
 #endif

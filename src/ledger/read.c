@@ -103,11 +103,11 @@ static int parse_cursor(const char *cursor, int64_t *before_id)
 {
     size_t n = strlen(cursor);
     if (n == 0 || n > CURSOR_DIGITS_MAX || strspn(cursor, "0123456789") != n)
-        return PW_EINVAL;
+        return PW_EREFUSED;
     errno = 0;
     long long v = strtoll(cursor, NULL, 10);
     if (errno != 0 || v <= 0)
-        return PW_EINVAL;
+        return PW_EREFUSED;
     *before_id = (int64_t)v;
     return PW_OK;
 }
@@ -181,7 +181,7 @@ int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cu
     assert(limit >= 1 && limit <= PW_PAGE_MAX);
     int64_t before_id = INT64_MAX;
     if (cursor != NULL && cursor[0] != '\0' && parse_cursor(cursor, &before_id) != PW_OK)
-        return PW_EINVAL;
+        return PW_EREFUSED;
     wallet_account accounts[PW_LEDGER_WALLET_ASSETS_MAX]; /* 4 KiB */
     page p;                                               /* 9 KiB */
     int count = 0;

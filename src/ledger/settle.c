@@ -48,7 +48,7 @@ static int prepare(pw_db *db, const pw_ledger_transfer_row *h, int64_t client_id
     if (rc == 1)
         rc = pw_ledger_load_account(db, h->credit_account, &escrow);
     if (rc < 0)
-        return pw_ledger_db_error(err, rc);
+        return rc;
     if (rc == 0 || strcmp(client.kind, PW_ACCOUNT_USER) != 0 || client.owner_user_id != client_id ||
         strcmp(escrow.kind, PW_ACCOUNT_ESCROW) != 0)
         return pw_error_set(err, 409, "invalid_state", NULL, "this hold is not the client's escrow");
@@ -65,7 +65,7 @@ static int prepare(pw_db *db, const pw_ledger_transfer_row *h, int64_t client_id
         rc = pw_ledger_account(db, 0, PW_ACCOUNT_FEES, h->asset, &s->fees_account);
     if (rc == PW_OK)
         rc = pw_ledger_account(db, 0, PW_ACCOUNT_POOL, h->asset, &s->pool_account);
-    return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
+    return rc;
 }
 
 static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client_id, int64_t worker_id,
@@ -74,30 +74,35 @@ static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client
     pw_ledger_transfer_row h;
     int rc = pw_ledger_load_transfer(db, pending_id, &h);
     if (rc < 0)
-        return pw_ledger_db_error(err, rc);
+        return rc;
     if (rc == 0)
         return pw_error_set(err, 404, "not_found", NULL, "no such pending transfer");
     settlement s = {.task_id = task_id, .asset = h.asset};
-    if (prepare(db, &h, client_id, worker_id, worker_gross, &s, err) != 0 ||
-        pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err) != 0)
-        return -1;
+    rc = prepare(db, &h, client_id, worker_id, worker_gross, &s, err);
+    if (rc == PW_OK)
+        rc = pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err);
+    if (rc != PW_OK)
+        return rc;
     int64_t worker = 0, fee = 0, pool = 0;
     int is_credits = strcmp(h.asset, "TIME") == 0;
     pw_ledger_fee_split(worker_gross, is_credits ? 0 : fee_bps, pool_share_bps, &worker, &fee, &pool);
     assert(worker + fee == worker_gross);
-    if (leg(db, &s, s.escrow_account, s.worker_account, worker, "release", now_ms, err) != 0 ||
-        leg(db, &s, s.escrow_account, s.fees_account, fee, "fee", now_ms, err) != 0 ||
-        leg(db, &s, s.fees_account, s.pool_account, pool, "pool_share", now_ms, err) != 0 ||
-        leg(db, &s, s.escrow_account, s.client_account, h.amount - worker_gross, "refund", now_ms, err) != 0)
-        return -1;
-    return 0;
+    rc = leg(db, &s, s.escrow_account, s.worker_account, worker, "release", now_ms, err);
+    if (rc == PW_OK)
+        rc = leg(db, &s, s.escrow_account, s.fees_account, fee, "fee", now_ms, err);
+    if (rc == PW_OK)
+        rc = leg(db, &s, s.fees_account, s.pool_account, pool, "pool_share", now_ms, err);
+    if (rc == PW_OK)
+        rc = leg(db, &s, s.escrow_account, s.client_account, h.amount - worker_gross, "refund", now_ms, err);
+    return rc;
 }
 
 int pw_ledger_settle_task(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client_id, int64_t worker_id,
                           int64_t worker_gross, int fee_bps, int pool_share_bps, int64_t now_ms, pw_error *err)
 {
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     int result = settle(db, pending_id, task_id, client_id, worker_id, worker_gross, fee_bps, pool_share_bps, now_ms,
                         err);
     return pw_ledger_op_end(db, result, err);
@@ -112,16 +117,18 @@ static int wallet_and_external(pw_db *db, int64_t user_id, const char *asset, in
     int rc = pw_ledger_account(db, user_id, PW_ACCOUNT_USER, asset, wallet);
     if (rc == PW_OK)
         rc = pw_ledger_account(db, 0, PW_ACCOUNT_EXTERNAL, asset, external);
-    return rc == PW_OK ? 0 : pw_ledger_db_error(err, rc);
+    return rc;
 }
 
 static int deposit(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
                    int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
     int64_t wallet = 0, external = 0;
-    if (wallet_and_external(db, user_id, amount->asset, &wallet, &external, err) != 0 ||
-        provider->charge(user_id, amount, err) != 0)
-        return -1;
+    int rc = wallet_and_external(db, user_id, amount->asset, &wallet, &external, err);
+    if (rc == PW_OK)
+        rc = provider->charge(user_id, amount, err);
+    if (rc != PW_OK)
+        return rc;
     pw_transfer t = {.debit_account = external, .credit_account = wallet, .amount = amount->amount,
                      .asset = amount->asset, .kind = "deposit"};
     return pw_ledger_move(db, &t, now_ms, transfer_id_out, err);
@@ -131,12 +138,14 @@ static int payout(pw_db *db, const pw_payment_provider *provider, int64_t user_i
                   int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
     int64_t wallet = 0, external = 0;
-    if (wallet_and_external(db, user_id, amount->asset, &wallet, &external, err) != 0)
-        return -1;
+    int rc = wallet_and_external(db, user_id, amount->asset, &wallet, &external, err);
+    if (rc != PW_OK)
+        return rc;
     pw_transfer t = {.debit_account = wallet, .credit_account = external, .amount = amount->amount,
                      .asset = amount->asset, .kind = "payout"};
-    if (pw_ledger_move(db, &t, now_ms, transfer_id_out, err) != 0)
-        return -1;
+    rc = pw_ledger_move(db, &t, now_ms, transfer_id_out, err);
+    if (rc != PW_OK)
+        return rc;
     return provider->payout(user_id, amount, err);
 }
 
@@ -144,8 +153,9 @@ int pw_ledger_deposit(pw_db *db, const pw_payment_provider *provider, int64_t us
                       int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
     assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     return pw_ledger_op_end(db, deposit(db, provider, user_id, amount, now_ms, transfer_id_out, err), err);
 }
 
@@ -153,7 +163,8 @@ int pw_ledger_payout(pw_db *db, const pw_payment_provider *provider, int64_t use
                      int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
     assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
-    if (pw_ledger_op_begin(db, err) != 0)
-        return -1;
+    int rc = pw_ledger_op_begin(db, err);
+    if (rc != PW_OK)
+        return rc;
     return pw_ledger_op_end(db, payout(db, provider, user_id, amount, now_ms, transfer_id_out, err), err);
 }

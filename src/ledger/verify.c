@@ -87,7 +87,7 @@ static int count_rows(pw_db *db, const char *sql, int64_t *out)
     if (rc == PW_ROW)
         *out = pw_stmt_column_int64(st, 0);
     pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : PW_EDB;
+    return rc == PW_ROW ? PW_OK : rc < 0 ? rc : PW_EDB;   /* no row where one must be: the database failed */
 }
 
 static void describe(pw_stmt *st, const check *c, char *out, size_t out_size)

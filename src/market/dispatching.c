@@ -93,15 +93,13 @@ static int describe_task(pw_db *db, const pw_dispatching *d, int64_t id, pw_task
     int found = pw_tasks_load(db, id, row);
     if (found == 0)
         return PW_OK;                                /* gone: nothing to dispatch */
-    if (found == 1 && task_for_engine(db, d->engine, row, t) == PW_OK) {
+    int rc = found == 1 ? task_for_engine(db, d->engine, row, t) : found;   /* its tried workers, its client */
+    if (rc == PW_OK) {
         *loaded_out = 1;
         return PW_OK;
     }
-    pw_error err;
-    pw_error_set(&err, 503, "unavailable", NULL, found < 0 ? "could not read the task" : "could not read its tried "
-                 "workers or its client's record");
     (*failed_out)++;
-    return pw_setaside_fail(db, d->setaside, id, PW_TICK_DISPATCH_LOAD, &err, now_ms);
+    return pw_setaside_fail(db, d->setaside, id, PW_TICK_DISPATCH_LOAD, rc, NULL, now_ms);
 }
 
 /* ---- one decision, applied in isolation ------------------------------------------------------- */
@@ -119,16 +117,10 @@ static int apply_decision(pw_db *db, const pw_dispatching *d, const pw_task_row 
     if (rc != PW_OK)
         return rc;
     json_t *why = pw_dispatch_explain(d->engine, t, decision);
-    pw_error err;
-    const pw_error *failure = NULL;
-    if (pw_tasks_assign(db, d, row, decision->worker_id, decision->score, why, now_ms) == PW_OK) {
-        *assigned_out = 1;
-    } else {
-        pw_error_set(&err, 503, "unavailable", NULL, "could not write the assignment");
-        failure = &err;
-    }
+    int failure = pw_tasks_assign(db, d, row, decision->worker_id, decision->score, why, now_ms);
+    *assigned_out = failure == PW_OK;
     json_decref(why);
-    return pw_setaside_end(db, d->setaside, row->id, PW_TICK_DISPATCH_ASSIGN, failure, now_ms);
+    return pw_setaside_end(db, d->setaside, row->id, PW_TICK_DISPATCH_ASSIGN, failure, NULL, now_ms);
 }
 
 /* ---- urgent: greedy ------------------------------------------------------------------------- */

@@ -135,18 +135,21 @@ static void log_safe(const char *text, char *out, size_t size)
     out[n] = '\0';
 }
 
-/* "code: message", and for a database failure (503) the engine's reason, which must be read
- * before the rollback that clears it. Codes and messages are the platform's own words (the
- * API shows them to users); the engine names tables and constraints, never values. */
-static void describe(pw_db *db, const pw_error *failure, char *out, size_t size)
+/* A refusal as "code: message"; any other failure (base/error.h) as "unavailable: what
+ * kind" with the engine's reason, which must be read before the rollback that clears it.
+ * Codes and messages are the platform's own words (the API shows them to users); the
+ * engine names tables and constraints, never values. */
+static void describe(pw_db *db, int failure, const pw_error *refusal, char *out, size_t size)
 {
+    int refused = failure == PW_EREFUSED && refusal != NULL;
     char message[PW_ERROR_MESSAGE_MAX_BYTES], reason[160];
-    log_safe(failure->message, message, sizeof(message));
-    log_safe(failure->status == 503 ? pw_db_errmsg(db) : NULL, reason, sizeof(reason));
+    log_safe(refused ? refusal->message : pw_status_text(failure), message, sizeof(message));
+    log_safe(refused ? NULL : pw_db_errmsg(db), reason, sizeof(reason));
     if (strcmp(reason, "not an error") == 0)
         reason[0] = '\0';           /* SQLite's text once a nested rollback (the ledger's) cleared the reason */
-    snprintf(out, size, "%s: %s%s%s%s", failure->code != NULL ? failure->code : "error", message,
-             reason[0] != '\0' ? " (database: " : "", reason, reason[0] != '\0' ? ")" : "");
+    const char *code = !refused ? "unavailable" : refusal->code != NULL ? refusal->code : "error";
+    snprintf(out, size, "%s: %s%s%s%s", code, message, reason[0] != '\0' ? " (database: " : "", reason,
+             reason[0] != '\0' ? ")" : "");
 }
 
 static void set_aside(pw_setaside *s, int64_t task_id, pw_tick_step step, const char *error, int64_t now_ms)
@@ -164,11 +167,11 @@ static void set_aside(pw_setaside *s, int64_t task_id, pw_tick_step step, const 
                      pw_tick_step_name(step), error, s == NULL ? "none" : "full");
 }
 
-int pw_setaside_fail(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, const pw_error *failure,
-                     int64_t now_ms)
+int pw_setaside_fail(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,
+                     const pw_error *refusal, int64_t now_ms)
 {
     char error[PW_ERROR_MESSAGE_MAX_BYTES + 200];
-    describe(db, failure, error, sizeof(error));
+    describe(db, failure, refusal, error, sizeof(error));
     set_aside(s, task_id, step, error, now_ms);
     return pw_db_in_transaction(db) ? PW_OK : PW_EDB;
 }
@@ -189,10 +192,10 @@ int pw_setaside_scan_failed(pw_db *db, pw_setaside *s, pw_tick_scan scan)
 
 int pw_setaside_begin(pw_db *db) { return pw_db_run(db, SQL_SAVEPOINT); }
 
-int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, const pw_error *failure,
-                    int64_t now_ms)
+int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,
+                    const pw_error *refusal, int64_t now_ms)
 {
-    if (failure == NULL) {
+    if (failure == PW_OK) {
         int rc = pw_db_run(db, SQL_RELEASE);
         entry *e = rc == PW_OK ? find(s, task_id) : NULL;
         if (e != NULL) {
@@ -204,7 +207,7 @@ int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step ste
         return rc;
     }
     char error[PW_ERROR_MESSAGE_MAX_BYTES + 200];
-    describe(db, failure, error, sizeof(error));
+    describe(db, failure, refusal, error, sizeof(error));
     int rc = pw_db_run(db, SQL_ROLLBACK_TO);
     if (rc == PW_OK)
         rc = pw_db_run(db, SQL_RELEASE);

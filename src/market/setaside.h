@@ -79,19 +79,20 @@ void pw_setaside_sweep(pw_setaside *s, int64_t now_ms);
 /* How many tasks are set aside now. */
 int pw_setaside_count(const pw_setaside *s);
 
-/* One task's work: begin() opens its savepoint; end() releases it (failure == NULL: the
+/* One task's work: begin() opens its savepoint; end() releases it (failure == PW_OK: the
  * task is forgotten if it was set aside) or rolls it back, sets the task aside, logs
- * and counts (failure: what went wrong). PW_OK, or an error when the savepoint itself
+ * and counts (failure: the work's status, base/error.h; refusal: the pw_error that says
+ * why when it is PW_EREFUSED, else NULL). PW_OK, or an error when the savepoint itself
  * could not be rolled back or released: the transaction cannot go on and the caller
  * ends the tick. Engine notes (dispatch/engine.h) must come after the task's last write,
  * so a rolled-back task has told the index nothing. */
 int pw_setaside_begin(pw_db *db);
-int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, const pw_error *failure,
-                    int64_t now_ms);
+int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,
+                    const pw_error *refusal, int64_t now_ms);
 /* A failure outside a task's savepoint (a read that wrote nothing): set aside, logged and
  * counted as end() does. PW_OK, or PW_EDB if the engine ended the transaction. */
-int pw_setaside_fail(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, const pw_error *failure,
-                     int64_t now_ms);
+int pw_setaside_fail(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,
+                     const pw_error *refusal, int64_t now_ms);
 /* A scan whose step failed: logged with the engine's reason and counted; the caller
  * goes on with the rows it read. PW_OK, or PW_EDB if the engine ended the transaction. */
 int pw_setaside_scan_failed(pw_db *db, pw_setaside *s, pw_tick_scan scan);

@@ -102,7 +102,7 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     int ack_window_s = d->ack_window_s;
     pw_task_state to;
     if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
-        return PW_EINVAL;
+        return PW_EINVAL;   /* dispatch chose a task that is not waiting: a bug */
     int64_t ack_deadline = now_ms + (int64_t)ack_window_s * 1000;
     char *why = json_dumps(explanation, JSON_COMPACT | JSON_REAL_PRECISION(9));   /* 9 digits say all a reader needs */
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_assignments (task_id, worker_id, assigned_at, ack_deadline_at, "
@@ -116,8 +116,8 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     int64_t assignment_id = 0;
     int rc = pw_stmt_run_int64(st, &assignment_id);
     free(why);
-    if (assignment_id == 0)
-        return PW_EDB;
+    if (rc != PW_OK || assignment_id == 0)
+        return rc < 0 ? rc : PW_EDB;   /* no id back from an insert: the database failed */
     rc = set_status(db, t, to, worker_id, assignment_id, ack_deadline, 0, now_ms);
     if (rc == PW_OK)
         rc = worker_counter(db, worker_id, SQL_W_ASSIGNED, now_ms);
@@ -150,14 +150,14 @@ static int void_hold(pw_db *db, const pw_task_row *t, int64_t now_ms, pw_error *
 
 static int complete(pw_db *db, const pw_market_policy *p, const pw_task_row *t, int64_t now_ms, pw_error *err)
 {
-    if (settle(db, p, t, t->comp.amount.amount, now_ms, err) != 0)
-        return -1;
-    int rc = worker_counter(db, t->worker_id, SQL_W_COMPLETED, now_ms);
+    int rc = settle(db, p, t, t->comp.amount.amount, now_ms, err);
+    if (rc == PW_OK)
+        rc = worker_counter(db, t->worker_id, SQL_W_COMPLETED, now_ms);
     if (rc == PW_OK)
         rc = client_record(db, t->client_id, SQL_CLIENT_COMPLETED);
     if (rc == PW_OK && now_ms <= t->deadline_ms)
         rc = worker_counter(db, t->worker_id, SQL_W_ON_TIME, now_ms);
-    return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not record the completion");
+    return rc;
 }
 
 /* ---- transitions ------------------------------------------------------------------------------ */
@@ -225,9 +225,9 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         break;
     case PW_EV_APPROVE:
     case PW_EV_AUTO_APPROVE:
-        if (complete(db, p, t, now_ms, err) != 0)
-            return -1;
-        rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
+        rc = complete(db, p, t, now_ms, err);
+        if (rc == PW_OK)
+            rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
         break;
     case PW_EV_DISPUTE:
         rc = open_dispute(db, t, user_id, note, now_ms);
@@ -238,9 +238,9 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         break;
     case PW_EV_CANCEL:
     case PW_EV_EXPIRE:
-        if (void_hold(db, t, now_ms, err) != 0)
-            return -1;
-        rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
+        rc = void_hold(db, t, now_ms, err);
+        if (rc == PW_OK)
+            rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
         if (rc == PW_OK && event == PW_EV_CANCEL && t->status == PW_TASK_ASSIGNED)
             rc = client_record(db, t->client_id, SQL_CLIENT_LATE_CANCEL);
         if (rc == PW_OK)   /* the worker who was assigned loses sight of a withdrawn task */
@@ -254,7 +254,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
                                    pw_task_state_name(to), user_id, t->worker_id);
     if (rc == PW_OK && t->worker_id != 0)
         engine_note(p->dispatch.engine, t, event, to);
-    return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save the change; try again");
+    return rc;
 }
 
 static pw_task_actor actor_of(pw_task_view view)
@@ -268,13 +268,13 @@ int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t 
     pw_task_row t;
     int found = pw_tasks_load(db, task_id, &t);
     if (found < 0)
-        return pw_error_set(err, 503, "unavailable", NULL, "the database is unavailable; try again");
+        return found;
     pw_task_view view = found ? pw_tasks_viewer(&t, user_id, roles) : PW_VIEW_NONE;
     if (view == PW_VIEW_NONE)
         return pw_error_set(err, 404, "not_found", NULL, "no such task");
     pw_task_state to;
     int rc = pw_task_transition_apply(t.status, event, actor_of(view), &to);
-    if (rc == -2)
+    if (rc == PW_TRANSITION_FORBIDDEN)
         return pw_error_set(err, 403, "forbidden", NULL, "only the task's %s may do this",
                             event == PW_EV_ACK || event == PW_EV_RELEASE || event == PW_EV_SUBMIT ? "assigned worker"
                                                                                                    : "client");
@@ -283,14 +283,11 @@ int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t 
                             pw_task_state_name(t.status), pw_task_event_name(event));
     if (event == PW_EV_ACK && now_ms > t.ack_deadline_ms)
         return pw_error_set(err, 409, "ack_window_closed", NULL, "the time to acknowledge this task has passed");
-    if (effects(db, p, &t, event, to, user_id, note, now_ms, err) != 0)
-        return -1;
+    rc = effects(db, p, &t, event, to, user_id, note, now_ms, err);
     int64_t worker = 0;
-    if (to == PW_TASK_DISPATCHING && t.urgent)
-        return pw_dispatching_task(db, &p->dispatch, t.id, now_ms, &worker) == PW_OK
-                   ? 0
-                   : pw_error_set(err, 503, "unavailable", NULL, "could not re-dispatch; try again");
-    return 0;
+    if (rc == PW_OK && to == PW_TASK_DISPATCHING && t.urgent)
+        rc = pw_dispatching_task(db, &p->dispatch, t.id, now_ms, &worker);
+    return rc;
 }
 
 static int64_t dispute_opened_by(pw_db *db, int64_t task_id)
@@ -306,7 +303,10 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
                      int worker_share_pct, int64_t now_ms, pw_error *err)
 {
     pw_task_row t;
-    if (pw_tasks_load(db, task_id, &t) != 1)
+    int found = pw_tasks_load(db, task_id, &t);
+    if (found < 0)
+        return found;
+    if (found == 0)
         return pw_error_set(err, 404, "not_found", NULL, "no such dispute");
     pw_task_state to;
     if (pw_task_transition_apply(t.status, PW_EV_RESOLVE, PW_ACTOR_ADMIN, &to) != 0)
@@ -317,21 +317,22 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
         gross = amount;
     else if (strcmp(outcome, "split") == 0)
         gross = amount * worker_share_pct / 100;
-    if (settle(db, p, &t, gross, now_ms, err) != 0)
-        return -1;
-    if (strcmp(outcome, "refund") != 0 && worker_counter(db, t.worker_id, SQL_W_COMPLETED, now_ms) != PW_OK)
-        return pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
-    if (client_record(db, t.client_id, SQL_CLIENT_COMPLETED) != PW_OK ||
-        (strcmp(outcome, "release") == 0 && dispute_opened_by(db, t.id) == t.client_id &&
-         client_record(db, t.client_id, SQL_CLIENT_LOST) != PW_OK))
-        return pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+    int rc = settle(db, p, &t, gross, now_ms, err);
+    if (rc == PW_OK && strcmp(outcome, "refund") != 0)
+        rc = worker_counter(db, t.worker_id, SQL_W_COMPLETED, now_ms);
+    if (rc == PW_OK)
+        rc = client_record(db, t.client_id, SQL_CLIENT_COMPLETED);
+    if (rc == PW_OK && strcmp(outcome, "release") == 0 && dispute_opened_by(db, t.id) == t.client_id)
+        rc = client_record(db, t.client_id, SQL_CLIENT_LOST);
+    if (rc != PW_OK)
+        return rc;
     pw_stmt *st = pw_db_stmt(db, "UPDATE disputes SET status = 'resolved', outcome = ?, worker_share_pct = ?, "
                                  "resolved_at = ? WHERE task_id = ? AND status = 'open'");
     pw_stmt_text(st, 1, outcome);
     pw_stmt_int64(st, 2, strcmp(outcome, "split") == 0 ? worker_share_pct : strcmp(outcome, "release") == 0 ? 100 : 0);
     pw_stmt_int64(st, 3, now_ms);
     pw_stmt_int64(st, 4, t.id);
-    int rc = pw_stmt_run(st);
+    rc = pw_stmt_run(st);
     if (rc == PW_OK)
         rc = set_status(db, &t, to, t.worker_id, t.assignment_id, 0, 0, now_ms);
     if (rc == PW_OK)
@@ -339,7 +340,7 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
                                    pw_task_state_name(to), admin_id, t.worker_id);
     if (rc == PW_OK)
         pw_engine_touch(p->dispatch.engine, t.worker_id);
-    return rc == PW_OK ? 0 : pw_error_set(err, 503, "unavailable", NULL, "could not save; try again");
+    return rc;
 }
 
 /* ---- timers ------------------------------------------------------------------------------------- */
@@ -356,19 +357,13 @@ static int due_one(pw_db *db, const pw_market_policy *p, int64_t id, pw_task_eve
     pw_task_row t;
     pw_task_state to;
     pw_error err;
-    const pw_error *failure = NULL;
-    int found = pw_tasks_load(db, id, &t);
-    if (found < 0) {
-        pw_error_set(&err, 503, "unavailable", NULL, "could not read the task");
-        failure = &err;
-    } else if (found == 1 && pw_task_transition_apply(t.status, event, PW_ACTOR_PLATFORM, &to) == 0) {
-        if (effects(db, p, &t, event, to, 0, NULL, now_ms, &err) != 0)
-            failure = &err;
-        else
-            (*count)++;
+    int found = pw_tasks_load(db, id, &t), failure = found < 0 ? found : PW_OK;
+    if (found == 1 && pw_task_transition_apply(t.status, event, PW_ACTOR_PLATFORM, &to) == 0) {
+        failure = effects(db, p, &t, event, to, 0, NULL, now_ms, &err);
+        *count += failure == PW_OK;
     }
-    *failed += failure != NULL;
-    return pw_setaside_end(db, p->dispatch.setaside, id, step, failure, now_ms);
+    *failed += failure != PW_OK;
+    return pw_setaside_end(db, p->dispatch.setaside, id, step, failure, failure == PW_EREFUSED ? &err : NULL, now_ms);
 }
 
 /* Runs `event` on every task the query returns (at most PW_TIMER_BATCH_MAX per tick, those

@@ -69,12 +69,11 @@ static int parse_compensation(json_t *body, pw_compensation *out, pw_error *err)
     }
     if (strcmp(k, "goods") == 0) {
         out->kind = PW_COMP_GOODS;
-        if (pw_json_string_field(c, "description", 1, 1, PW_GOODS_DESCRIPTION_MAX_CHARS, 1, out->goods,
-                                 sizeof(out->goods), err) != 0) {
+        int rc = pw_json_string_field(c, "description", 1, 1, PW_GOODS_DESCRIPTION_MAX_CHARS, 1, out->goods,
+                                      sizeof(out->goods), err);
+        if (rc != PW_OK)
             err->field = "compensation.description";
-            return -1;
-        }
-        return 0;
+        return rc;
     }
     return pw_error_set(err, 422, "validation_failed", "compensation.kind",
                         "compensation.kind must be money, credits or goods");
@@ -102,18 +101,26 @@ static int parse_deadline(json_t *body, int64_t now_ms, int64_t *out, pw_error *
 int pw_tasks_parse_new(json_t *body, int64_t now_ms, pw_new_task *out, pw_error *err)
 {
     memset(out, 0, sizeof(*out));
-    if (pw_json_string_field(body, "title", 1, 1, PW_TITLE_MAX_CHARS, 0, out->title, sizeof(out->title), err) != 0 ||
-        pw_json_string_field(body, "description", 1, 1, PW_DESCRIPTION_MAX_CHARS, 1, out->description,
-                             sizeof(out->description), err) != 0 ||
-        pw_json_string_field(body, "category", 1, 1, PW_TAG_MAX_CHARS, 0, out->category, sizeof(out->category),
-                             err) != 0)
-        return -1;
+    int rc = pw_json_string_field(body, "title", 1, 1, PW_TITLE_MAX_CHARS, 0, out->title, sizeof(out->title), err);
+    if (rc == PW_OK)
+        rc = pw_json_string_field(body, "description", 1, 1, PW_DESCRIPTION_MAX_CHARS, 1, out->description,
+                                  sizeof(out->description), err);
+    if (rc == PW_OK)
+        rc = pw_json_string_field(body, "category", 1, 1, PW_TAG_MAX_CHARS, 0, out->category, sizeof(out->category),
+                                  err);
+    if (rc != PW_OK)
+        return rc;
     for (char *p = out->category; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    if (pw_tags_parse(body, "skills", 0, &out->skills, err) != 0 ||
-        pw_location_parse(body, "location", &out->location, err) != 0 ||
-        parse_compensation(body, &out->comp, err) != 0 || parse_deadline(body, now_ms, &out->deadline_ms, err) != 0)
-        return -1;
+    rc = pw_tags_parse(body, "skills", 0, &out->skills, err);
+    if (rc == PW_OK)
+        rc = pw_location_parse(body, "location", &out->location, err);
+    if (rc == PW_OK)
+        rc = parse_compensation(body, &out->comp, err);
+    if (rc == PW_OK)
+        rc = parse_deadline(body, now_ms, &out->deadline_ms, err);
+    if (rc != PW_OK)
+        return rc;
     json_t *urgent = json_object_get(body, "urgent");
     if (urgent != NULL && !json_is_null(urgent)) {
         if (!json_is_boolean(urgent))
@@ -133,9 +140,11 @@ static int hold_compensation(pw_db *db, int64_t client_id, const pw_new_task *t,
         return 0;
     const char *asset = t->comp.amount.asset;
     int64_t client_account, escrow_account;
-    if (pw_ledger_account(db, client_id, PW_ACCOUNT_USER, asset, &client_account) != PW_OK ||
-        pw_ledger_account(db, 0, PW_ACCOUNT_ESCROW, asset, &escrow_account) != PW_OK)
-        return pw_error_set(err, 503, "unavailable", NULL, "the ledger is unavailable; try again");
+    int rc = pw_ledger_account(db, client_id, PW_ACCOUNT_USER, asset, &client_account);
+    if (rc == PW_OK)
+        rc = pw_ledger_account(db, 0, PW_ACCOUNT_ESCROW, asset, &escrow_account);
+    if (rc != PW_OK)
+        return rc;
     pw_transfer tr = {.debit_account = client_account, .credit_account = escrow_account,
                       .amount = t->comp.amount.amount, .asset = asset, .kind = "escrow", .task_id = task_id};
     return pw_ledger_hold(db, &tr, now_ms, hold_out, err);
@@ -197,21 +206,24 @@ static int check_withdrawn(pw_db *db, const pw_market_policy *p, int64_t client_
     if (rc == PW_DONE)
         return 0;
     if (rc != PW_ROW)
-        return pw_error_set(err, 503, "unavailable", NULL, "the database is unavailable; try again");
+        return rc;
     int64_t wait_ms = oldest_counted_ms + window_ms - now_ms;
-    pw_error_set(err, 429, "rate_limited", NULL,
-                 "%d of your tasks were cancelled or expired in the last 24 hours; post again later", p->cancel_limit);
+    rc = pw_error_set(err, 429, "rate_limited", NULL,
+                      "%d of your tasks were cancelled or expired in the last 24 hours; post again later",
+                      p->cancel_limit);
     err->retry_after_s = wait_ms > 1000 ? (int)((wait_ms + 999) / 1000) : 1;
-    return -1;
+    return rc;
 }
 
 int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, const pw_new_task *t, int64_t now_ms,
                     int64_t *id_out, pw_error *err)
 {
     int64_t id = pw_time_ordered_id(now_ms), hold_id = 0;
-    if (check_withdrawn(db, p, client_id, now_ms, err) != 0 ||
-        hold_compensation(db, client_id, t, id, now_ms, &hold_id, err) != 0)
-        return -1;
+    int rc = check_withdrawn(db, p, client_id, now_ms, err);
+    if (rc == PW_OK)
+        rc = hold_compensation(db, client_id, t, id, now_ms, &hold_id, err);
+    if (rc != PW_OK)
+        return rc;
     json_t *skills = pw_tags_json(&t->skills);
     char *skills_text = json_dumps(skills, JSON_COMPACT);
     json_decref(skills);
@@ -235,7 +247,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
     pw_stmt_int64(st, 15, t->urgent);
     pw_stmt_int64(st, 16, now_ms);
     pw_stmt_int64(st, 17, now_ms);
-    int rc = pw_stmt_run(st);
+    rc = pw_stmt_run(st);
     free(skills_text);
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, id, now_ms, "posted", NULL, "dispatching", client_id, 0);
@@ -243,7 +255,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
     if (rc == PW_OK && t->urgent)
         rc = pw_dispatching_task(db, &p->dispatch, id, now_ms, &worker);
     if (rc != PW_OK)
-        return pw_error_set(err, 503, "unavailable", NULL, "could not save the task; try again");
+        return rc;
     *id_out = id;
     return 0;
 }
@@ -414,8 +426,9 @@ int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const ch
     pw_stmt_text(st, 3, body);
     pw_stmt_int64(st, 4, now_ms);
     int64_t id = 0;
-    if (pw_stmt_run_int64(st, &id) != PW_OK)
-        return PW_EDB;
+    int rc = pw_stmt_run_int64(st, &id);
+    if (rc != PW_OK)
+        return rc == PW_DONE ? PW_EDB : rc;   /* no id back from an insert: the database failed */
     *out = message_json(id, sender_id, body, now_ms);
     return PW_OK;
 }

@@ -66,6 +66,9 @@ void pw_market_policy_from_config(pw_market_policy *p, const struct pw_config *c
 /* Who is looking at / acting on a task. */
 typedef enum { PW_VIEW_NONE = -1, PW_VIEW_CLIENT, PW_VIEW_WORKER, PW_VIEW_ADMIN } pw_task_view;
 
+/* The functions below that take a pw_error return PW_OK, PW_EREFUSED with *err filled (the
+ * answer: 4xx, or 429 with its Retry-After), or the code of what failed below them (the
+ * database, the ledger, memory: the API answers 503). The others return PW_OK or a code. */
 int pw_tasks_parse_new(json_t *body, int64_t now_ms, pw_new_task *out, pw_error *err);
 /* Holds the compensation in escrow, inserts the task, dispatches it at once if urgent. */
 int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, const pw_new_task *t, int64_t now_ms,

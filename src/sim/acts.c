@@ -57,23 +57,24 @@ static int deposit(sim *s, sim_client *c, int64_t minor)
 static int create(sim *s, sim_client *c, const sim_task_draw *d, int64_t *id)
 {
     pw_error err;
-    if (!c->deposited && deposit(s, c, 0) != 0)
-        return -1;
-    if (pw_tasks_create(s->db, &s->policy, c->user_id, &d->task, s->now_ms, id, &err) == 0)
-        return 0;
-    if (strcmp(err.code, "insufficient_funds") != 0)
-        return -1;
+    int rc = c->deposited ? PW_OK : deposit(s, c, 0);
+    if (rc == PW_OK)
+        rc = pw_tasks_create(s->db, &s->policy, c->user_id, &d->task, s->now_ms, id, &err);
+    if (rc != PW_EREFUSED || strcmp(err.code, "insufficient_funds") != 0)
+        return rc;
     s->report->insufficient_funds++;
-    if (deposit(s, c, d->task.comp.amount.amount) != 0)
-        return -1;
+    rc = deposit(s, c, d->task.comp.amount.amount);
+    if (rc != PW_OK)
+        return rc;
     return pw_tasks_create(s->db, &s->policy, c->user_id, &d->task, s->now_ms, id, &err);
 }
 
 static int append_task(sim *s, int64_t id, int client, const sim_task_draw *d)
 {
     void *tasks = s->tasks;
-    if (sim_grow(&tasks, &s->task_capacity, s->task_count, 4096, sizeof(*s->tasks)) != 0)
-        return -1;
+    int rc = sim_grow(&tasks, &s->task_capacity, s->task_count, 4096, sizeof(*s->tasks));
+    if (rc != PW_OK)
+        return rc;
     s->tasks = tasks;
     s->tasks[s->task_count++] = (sim_task){
         .id = id, .posted_ms = s->now_ms, .client = client, .worker = -1, .local = (uint8_t)d->local,
@@ -84,27 +85,33 @@ static int append_task(sim *s, int64_t id, int client, const sim_task_draw *d)
 
 int sim_on_post(sim *s, const sim_event *e)
 {
-    if (schedule_post(s) != 0 || e->index < 0)
-        return e->index < 0 ? 0 : -1;    /* index -1: the first event only starts the process */
+    int rc = schedule_post(s);
+    if (rc != PW_OK || e->index < 0)
+        return rc;    /* index -1: the first event only starts the process */
     sim_client *c = &s->clients[e->index];
     sim_task_draw d;
     sim_population_task(&s->draws, c, s->now_ms, &d);
     int candidates = sim_window_candidates(s, &d.task, c->user_id);
     int64_t id = 0, worker = 0;
-    if (sim_savepoint(s) != 0)
-        return -1;
-    int rc = create(s, c, &d, &id);
+    rc = sim_savepoint(s);
+    if (rc != PW_OK)
+        return rc;
+    rc = create(s, c, &d, &id);
     if (rc == 0 && s->cfg->policy == PW_SIM_GREEDY && !d.task.urgent)
-        rc = pw_dispatching_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) == PW_OK ? 0 : -1;
-    if (sim_release(s, rc == 0) != 0 || rc != 0)
-        return -1;
+        rc = pw_dispatching_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker);
+    int released = sim_release(s, rc == 0);
+    if (rc == PW_OK)
+        rc = released;
+    if (rc != PW_OK)
+        return rc;
     c->posted = 1;
     int index = (int)s->task_count;
-    if (append_task(s, id, e->index, &d) != 0 || sim_window_add(s, index, candidates) != 0)
-        return -1;
-    if (d.cancel && sim_queue_push(&s->queue, s->now_ms + d.cancel_after_ms, EV_CANCEL, index, 0) != 0)
-        return -1;
-    return sim_scan_assignments(s);
+    rc = append_task(s, id, e->index, &d);
+    if (rc == PW_OK)
+        rc = sim_window_add(s, index, candidates);
+    if (rc == PW_OK && d.cancel)
+        rc = sim_queue_push(&s->queue, s->now_ms + d.cancel_after_ms, EV_CANCEL, index, 0);
+    return rc != PW_OK ? rc : sim_scan_assignments(s);
 }
 
 /* ---- assignments and the worker's reaction ------------------------------------------------- */
@@ -114,8 +121,9 @@ static int react(sim *s, int ti, int wi, int64_t assignment_id, int64_t assigned
     sim_worker *w = &s->workers[wi];
     int acks = pw_rng_unit(&s->behaviour) < w->ack_probability;
     int64_t delay = ms(sim_lognormal(&s->behaviour, w->reaction_median_s, 0.7));
-    if (acks && sim_queue_push(&s->queue, assigned_ms + delay, EV_ACK, ti, assignment_id) != 0)
-        return -1;
+    int rc = acks ? sim_queue_push(&s->queue, assigned_ms + delay, EV_ACK, ti, assignment_id) : PW_OK;
+    if (rc != PW_OK)
+        return rc;
     if ((!acks || assigned_ms + delay > ack_deadline_ms) && !w->comeback_pending) {
         /* the tick will make them inactive; the person turns active again later */
         int64_t back = ack_deadline_ms + (int64_t)s->cfg->batch_window_s * 1000 + 60000 +
@@ -131,7 +139,7 @@ static int note_assignment(sim *s, int64_t id, int64_t task_id, int64_t worker_i
 {
     int ti = sim_task_index(s, task_id), wi = sim_worker_index(s, worker_id);
     if (ti < 0 || wi < 0)
-        return -1;    /* every task and worker is the sim's own */
+        return PW_EINVAL;    /* every task and worker is the sim's own: a bug */
     sim_task *t = &s->tasks[ti];
     t->assignment_id = id;
     t->worker = wi;
@@ -150,13 +158,13 @@ int sim_scan_assignments(sim *s)
     pw_stmt *st = pw_db_stmt(s->db, "SELECT id, task_id, worker_id, assigned_at, ack_deadline_at, "
                                     "CAST(round(score * 1e12) AS INTEGER) FROM task_assignments WHERE id > ? ORDER BY id");
     pw_stmt_int64(st, 1, s->last_assignment_id);
-    int rc, failed = 0;
-    while ((rc = pw_stmt_step(st)) == PW_ROW && !failed) {
+    int rc, failed = PW_OK;
+    while ((rc = pw_stmt_step(st)) == PW_ROW && failed == PW_OK) {
         s->last_assignment_id = pw_stmt_column_int64(st, 0);
         failed = note_assignment(s, s->last_assignment_id, pw_stmt_column_int64(st, 1), pw_stmt_column_int64(st, 2),
                                  pw_stmt_column_int64(st, 3), pw_stmt_column_int64(st, 4),
-                                 (double)pw_stmt_column_int64(st, 5) / 1e12) != 0;
+                                 (double)pw_stmt_column_int64(st, 5) / 1e12);
     }
     pw_stmt_done(st);
-    return failed || (rc != PW_DONE && rc != PW_ROW) ? -1 : 0;
+    return failed != PW_OK ? failed : rc == PW_DONE || rc == PW_ROW ? PW_OK : rc;
 }

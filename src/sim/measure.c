@@ -47,7 +47,7 @@ int sim_window_add(sim *s, int task_index, int candidates)
             capacity *= 2;
         pw_assign_edge *edges = realloc(w->edges, capacity * sizeof(*edges));
         if (edges == NULL)
-            return -1;
+            return PW_ENOMEM;
         w->edges = edges;
         w->edge_capacity = capacity;
     }
@@ -55,7 +55,7 @@ int sim_window_add(sim *s, int task_index, int candidates)
     for (int j = 0; j < candidates; j++) {
         int wi = sim_worker_index(s, s->cands[j].c.worker_id);
         if (wi < 0)
-            return -1;
+            return PW_EINVAL;   /* every candidate is one of the sim's workers: a bug */
         w->edges[w->edge_count++] = (pw_assign_edge){.task = local, .worker = wi, .cost = -s->cands[j].parts.total};
     }
     w->task_count = local + 1;
@@ -68,12 +68,12 @@ int sim_window_close(sim *s)
     if (w->task_count > 0) {
         int32_t *choice = malloc(sizeof(int32_t) * (size_t)w->task_count), matched = 0;
         double total = 0;
-        int rc = choice == NULL ? -1
+        int rc = choice == NULL ? PW_ENOMEM
                                 : pw_assign_solve_sparse(w->task_count, s->cfg->workers, w->edges, w->edge_count,
                                                          choice, &total, &matched);
         free(choice);
-        if (rc != 0)
-            return -1;
+        if (rc != PW_OK)
+            return rc;
         s->report->optimum_total -= total;
         s->report->optimum_tasks += matched;
     }
@@ -118,7 +118,7 @@ static int count_states(sim *s, const char *sql, int64_t *by_state)
             by_state[state] = pw_stmt_column_int64(st, 1);
     }
     pw_stmt_done(st);
-    return rc == PW_DONE ? 0 : -1;
+    return rc == PW_DONE ? PW_OK : rc;
 }
 
 static int count_outcomes(sim *s)
@@ -138,7 +138,7 @@ static int count_outcomes(sim *s)
         *slot += n;
     }
     pw_stmt_done(st);
-    return rc == PW_DONE ? 0 : -1;
+    return rc == PW_DONE ? PW_OK : rc;
 }
 
 static int64_t platform_balance(sim *s, const char *kind)
@@ -181,7 +181,7 @@ static int earnings(sim *s)
     if (all == NULL || earning == NULL) {
         free(all);
         free(earning);
-        return -1;
+        return PW_ENOMEM;
     }
     pw_stmt *st = pw_db_stmt(s->db, "SELECT owner_user_id, balance FROM ledger_accounts WHERE kind = 'user' "
                                     "AND asset = 'EUR'");
@@ -215,7 +215,7 @@ static int first_assignments(sim *s)
     pw_sim_report *r = s->report;
     int64_t *tta = malloc(sizeof(int64_t) * (size_t)(s->task_count > 0 ? s->task_count : 1)), n = 0;
     if (tta == NULL)
-        return -1;
+        return PW_ENOMEM;
     double travel = 0, tta_sum = 0;
     for (int64_t i = 0; i < s->task_count; i++) {
         const sim_task *t = &s->tasks[i];
@@ -250,18 +250,28 @@ int sim_measure(sim *s)
 {
     pw_sim_report *r = s->report;
     int64_t never[PW_SIM_STATUS_COUNT] = {0};
-    if (first_assignments(s) != 0 || count_outcomes(s) != 0 || earnings(s) != 0 ||
-        count_states(s, "SELECT status, count(*) FROM tasks GROUP BY status ORDER BY status", r->status) != 0 ||
-        count_states(s, "SELECT status, count(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_assignments a "
-                        "WHERE a.task_id = t.id) GROUP BY status ORDER BY status", never) != 0)
-        return -1;
+    int rc = first_assignments(s);
+    if (rc == PW_OK)
+        rc = count_outcomes(s);
+    if (rc == PW_OK)
+        rc = earnings(s);
+    if (rc == PW_OK)
+        rc = count_states(s, "SELECT status, count(*) FROM tasks GROUP BY status ORDER BY status", r->status);
+    if (rc == PW_OK)
+        rc = count_states(s, "SELECT status, count(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_assignments a "
+                             "WHERE a.task_id = t.id) GROUP BY status ORDER BY status", never);
+    if (rc != PW_OK)
+        return rc;
     r->never_expired = never[PW_TASK_EXPIRED];
     r->never_cancelled = never[PW_TASK_CANCELLED];
     r->never_waiting = never[PW_TASK_DISPATCHING];
     pw_ledger_report lr;
-    if (pw_db_exec(s->db, "BEGIN") != PW_OK || pw_ledger_verify(s->db, &lr) != PW_OK) {
+    rc = pw_db_exec(s->db, "BEGIN");
+    if (rc == PW_OK)
+        rc = pw_ledger_verify(s->db, &lr);
+    if (rc != PW_OK) {
         pw_db_exec(s->db, "ROLLBACK");
-        return -1;
+        return rc;
     }
     pw_db_exec(s->db, "COMMIT");
     r->ledger_accounts = lr.accounts;

@@ -26,7 +26,7 @@ int sim_grow(void **items, int64_t *capacity, int64_t count, int64_t initial, si
     int64_t grown = *capacity ? *capacity * 2 : initial;
     void *moved = realloc(*items, (size_t)grown * item_size);
     if (moved == NULL)
-        return -1;
+        return PW_ENOMEM;
     *items = moved;
     *capacity = grown;
     return 0;
@@ -35,8 +35,9 @@ int sim_grow(void **items, int64_t *capacity, int64_t count, int64_t initial, si
 int sim_queue_push(sim_queue *q, int64_t at_ms, int kind, int32_t index, int64_t ref)
 {
     void *items = q->items;
-    if (sim_grow(&items, &q->capacity, q->count, 1024, sizeof(*q->items)) != 0)
-        return -1;
+    int rc = sim_grow(&items, &q->capacity, q->count, 1024, sizeof(*q->items));
+    if (rc != PW_OK)
+        return rc;
     q->items = items;
     int64_t i = q->count++;
     q->items[i] = (sim_event){.at_ms = at_ms, .seq = q->next_seq++, .kind = kind, .index = index, .ref = ref};

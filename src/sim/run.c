@@ -51,7 +51,7 @@ int sim_worker_index(const sim *s, int64_t user_id)
         else
             hi = mid - 1;
     }
-    return -1;
+    return SIM_NONE;
 }
 
 int sim_task_index(const sim *s, int64_t task_id)
@@ -66,16 +66,15 @@ int sim_task_index(const sim *s, int64_t task_id)
         else
             hi = mid - 1;
     }
-    return -1;
+    return SIM_NONE;
 }
 
-int sim_savepoint(sim *s) { return pw_db_run(s->db, "SAVEPOINT sim_event") == PW_OK ? 0 : -1; }
+int sim_savepoint(sim *s) { return pw_db_run(s->db, "SAVEPOINT sim_event"); }
 
 int sim_release(sim *s, int ok)
 {
-    if (!ok && pw_db_run(s->db, "ROLLBACK TO sim_event") != PW_OK)
-        return -1;
-    return pw_db_run(s->db, "RELEASE sim_event") == PW_OK ? 0 : -1;
+    int rc = ok ? PW_OK : pw_db_run(s->db, "ROLLBACK TO sim_event");
+    return rc != PW_OK ? rc : pw_db_run(s->db, "RELEASE sim_event");
 }
 
 /* ---- set-up --------------------------------------------------------------------------------- */
@@ -99,7 +98,7 @@ static int sort_worker_ids(sim *s)
     s->worker_by_sorted = malloc(sizeof(int32_t) * (size_t)n);
     if (tmp == NULL || s->worker_ids_sorted == NULL || s->worker_by_sorted == NULL) {
         free(tmp);
-        return -1;
+        return PW_ENOMEM;
     }
     for (int i = 0; i < n; i++)
         tmp[i] = (id_pos){.id = s->workers[i].user_id, .index = i};
@@ -119,17 +118,19 @@ static int make_user(sim *s, const char *kind, int i, int roles, int64_t *id_out
     snprintf(u.display_name, sizeof(u.display_name), "%s %d", kind, i);
     pw_user_row row;
     pw_error err;
-    if (pw_accounts_insert_user(s->db, &u, SIM_PASSWORD_HASH, s->now_ms, &row, &err) != 0)
-        return -1;
+    int rc = pw_accounts_insert_user(s->db, &u, SIM_PASSWORD_HASH, s->now_ms, &row, &err);
+    if (rc != PW_OK)
+        return rc;
     *id_out = row.id;
-    return 0;
+    return PW_OK;
 }
 
 static int make_worker(sim *s, int i, pw_worker_profile *p)
 {
     sim_worker *w = &s->workers[i];
-    if (make_user(s, "worker", i, PW_ROLE_WORKER, &w->user_id) != 0)
-        return -1;
+    int rc = make_user(s, "worker", i, PW_ROLE_WORKER, &w->user_id);
+    if (rc != PW_OK)
+        return rc;
     memset(p, 0, sizeof(*p));
     p->remote = w->remote;
     p->radius_km = w->radius_km;
@@ -140,8 +141,9 @@ static int make_worker(sim *s, int i, pw_worker_profile *p)
     for (int k = 0; k < w->skill_count; k++)
         snprintf(p->skills.tag[p->skills.count++], sizeof(p->skills.tag[0]), "%s",
                  sim_catalogue[w->skill[k][0]].skills[w->skill[k][1]]);
-    if (pw_worker_profile_save(s->db, w->user_id, p, s->now_ms) != PW_OK)
-        return -1;
+    rc = pw_worker_profile_save(s->db, w->user_id, p, s->now_ms);
+    if (rc != PW_OK)
+        return rc;
     s->report->workers_remote += w->remote;
     s->report->workers_flaky += w->flaky;
     return sim_schedule_shifts(s, i, s->now_ms);
@@ -154,7 +156,7 @@ static int populate(sim *s)
     sim_population_workers(&people, s->workers, s->cfg->workers);
     sim_population_clients(&people, s->clients, s->cfg->clients);
     pw_worker_profile *profile = malloc(sizeof(*profile));
-    int rc = profile != NULL && pw_db_exec(s->db, "BEGIN") == PW_OK ? 0 : -1;
+    int rc = profile != NULL ? pw_db_exec(s->db, "BEGIN") : PW_ENOMEM;
     for (int i = 0; rc == 0 && i < s->cfg->workers; i++)
         rc = make_worker(s, i, profile);
     for (int i = 0; rc == 0 && i < s->cfg->clients; i++)
@@ -162,23 +164,25 @@ static int populate(sim *s)
     if (rc == 0)
         rc = make_user(s, "admin", 0, PW_ROLE_ADMIN, &s->admin_id);
     free(profile);
-    if (rc == 0 && pw_db_exec(s->db, "COMMIT") != PW_OK)
-        rc = -1;
+    if (rc == 0)
+        rc = pw_db_exec(s->db, "COMMIT");
     if (rc == 0)
         rc = sort_worker_ids(s);
     if (rc == 0)   /* the workers on shift at the start were activated by sim_schedule_shifts */
-        rc = pw_dispatching_load(s->db, s->engine, s->now_ms) == PW_OK ? 0 : -1;
+        rc = pw_dispatching_load(s->db, s->engine, s->now_ms);
     return rc;
 }
 
 static int open_db(sim *s, const char *path)
 {
-    if (pw_db_open(path, 0, &s->db) != PW_OK)
-        return -1;
-    if (pw_db_exec(s->db, "PRAGMA synchronous=OFF") != PW_OK || pw_db_exec(s->db, SIM_CACHE_PRAGMA) != PW_OK ||
-        pw_migrate(s->db, NULL) != PW_OK)
-        return -1;
-    return 0;
+    int rc = pw_db_open(path, 0, &s->db);
+    if (rc == PW_OK)
+        rc = pw_db_exec(s->db, "PRAGMA synchronous=OFF");
+    if (rc == PW_OK)
+        rc = pw_db_exec(s->db, SIM_CACHE_PRAGMA);
+    if (rc == PW_OK)
+        rc = pw_migrate(s->db, NULL);
+    return rc;
 }
 
 static int make_policy(sim *s)
@@ -195,10 +199,11 @@ static int make_policy(sim *s)
     p->fee_bps = 1000;
     p->pool_share_bps = 2000;
     p->dispatch.policy.batch_window_ms = s->cfg->batch_window_s * 1000;
-    if (pw_engine_new(&p->dispatch.policy, &s->engine) != 0)
-        return -1;
+    int rc = pw_engine_new(&p->dispatch.policy, &s->engine);
+    if (rc != PW_OK)
+        return rc;
     p->dispatch.engine = s->engine;
-    return 0;
+    return PW_OK;
 }
 
 static int alloc_state(sim *s)
@@ -206,7 +211,7 @@ static int alloc_state(sim *s)
     s->workers = calloc((size_t)s->cfg->workers, sizeof(*s->workers));
     s->clients = calloc((size_t)(s->cfg->clients > 0 ? s->cfg->clients : 1), sizeof(*s->clients));
     s->cands = malloc(sizeof(*s->cands) * PW_DISPATCH_TOP_K);
-    return s->workers && s->clients && s->cands ? 0 : -1;
+    return s->workers && s->clients && s->cands ? PW_OK : PW_ENOMEM;
 }
 
 static void free_state(sim *s)
@@ -240,40 +245,49 @@ static int first_events(sim *s)
 static int loop(sim *s)
 {
     sim_event e;
-    int rc = pw_db_exec(s->db, "BEGIN") == PW_OK ? 0 : -1;
+    int rc = pw_db_exec(s->db, "BEGIN");
     while (rc == 0 && sim_queue_pop(&s->queue, &e) && e.at_ms <= s->end_ms) {
         s->now_ms = e.at_ms;
         rc = sim_handle(s, &e);
-        if (rc == 0 && pw_dispatching_refresh(s->db, s->engine, s->now_ms) != PW_OK)
-            rc = -1;
-        if (rc == 0 && e.kind == EV_TICK &&
-            (pw_db_run(s->db, "COMMIT") != PW_OK || pw_db_run(s->db, "BEGIN") != PW_OK))
-            rc = -1;
+        if (rc == 0)
+            rc = pw_dispatching_refresh(s->db, s->engine, s->now_ms);
+        if (rc == 0 && e.kind == EV_TICK)
+            rc = pw_db_run(s->db, "COMMIT");
+        if (rc == 0 && e.kind == EV_TICK)
+            rc = pw_db_run(s->db, "BEGIN");
         if (++s->report->events % SIM_PROGRESS_EVERY == 0 && s->cfg->progress != NULL)
             s->cfg->progress(s->cfg->progress_ctx, s->now_ms - s->start_ms, s->end_ms - s->start_ms);
     }
     s->now_ms = s->end_ms;
     if (rc == 0)
         rc = sim_window_close(s);
-    if (pw_db_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK") != PW_OK)
-        rc = -1;
-    return rc;
+    int ended = pw_db_exec(s->db, rc == 0 ? "COMMIT" : "ROLLBACK");
+    return rc != PW_OK ? rc : ended;
 }
 
 static int run(sim *s, const char *path)
 {
-    if (alloc_state(s) != 0 || make_policy(s) != 0 || open_db(s, path) != 0) {
+    int rc = alloc_state(s);
+    if (rc == PW_OK)
+        rc = make_policy(s);
+    if (rc == PW_OK)
+        rc = open_db(s, path);
+    if (rc != PW_OK) {
         fprintf(stderr, "peerwork simulate: cannot set up the database %s\n", path);
-        return -1;
+        return rc;
     }
-    if (populate(s) != 0 || first_events(s) != 0) {
+    rc = populate(s);
+    if (rc == PW_OK)
+        rc = first_events(s);
+    if (rc != PW_OK) {
         fprintf(stderr, "peerwork simulate: cannot create the population\n");
-        return -1;
+        return rc;
     }
-    if (loop(s) != 0) {
+    rc = loop(s);
+    if (rc != PW_OK) {
         fprintf(stderr, "peerwork simulate: the run failed at virtual second %lld: %s\n",
                 (long long)((s->now_ms - s->start_ms) / 1000), pw_db_errmsg(s->db));
-        return -1;
+        return rc;
     }
     return sim_measure(s);
 }
@@ -286,7 +300,7 @@ int pw_sim_run(const pw_sim_config *c, pw_sim_report *out)
         snprintf(path, sizeof(path), "%s", c->db_path);
         if (access(path, F_OK) == 0) {
             fprintf(stderr, "peerwork simulate: %s exists; the simulation needs a new database\n", path);
-            return -1;
+            return PW_EREFUSED;
         }
     } else {
         snprintf(path, sizeof(path), ":memory:");   /* nothing to keep: the whole run in memory */

@@ -78,7 +78,8 @@ typedef struct pw_sim_report {
 } pw_sim_report;
 
 void pw_sim_config_defaults(pw_sim_config *c);
-/* Runs the simulation; 0, or -1 with a message on stderr. */
+/* Runs the simulation: PW_OK, or a code (base/error.h; PW_EREFUSED: the database file
+ * exists) with a message on stderr. */
 int pw_sim_run(const pw_sim_config *c, pw_sim_report *out);
 /* The deterministic report (fixed format; see docs/SIMULATOR.md). */
 void pw_sim_report_print(FILE *f, const pw_sim_config *c, const pw_sim_report *r);

@@ -111,10 +111,10 @@ typedef struct sim_queue {
 } sim_queue;
 
 /* Makes room for one more item in a growable array of `count` items: doubles *capacity
- * (from `initial` when it is 0) when the array is full. 0, or -1 out of memory (the
+ * (from `initial` when it is 0) when the array is full. PW_OK, or PW_ENOMEM (the
  * array as it was). */
 int sim_grow(void **items, int64_t *capacity, int64_t count, int64_t initial, size_t item_size);
-int sim_queue_push(sim_queue *q, int64_t at_ms, int kind, int32_t index, int64_t ref);
+int sim_queue_push(sim_queue *q, int64_t at_ms, int kind, int32_t index, int64_t ref);   /* PW_OK or PW_ENOMEM */
 int sim_queue_pop(sim_queue *q, sim_event *out);   /* 1 popped, 0 empty */
 void sim_queue_free(sim_queue *q);
 
@@ -159,9 +159,12 @@ typedef struct sim {
     pw_sim_report *report;
 } sim;
 
+/* Everything below but the lookups returns PW_OK or a code (base/error.h), passed up
+ * unchanged to pw_sim_run. */
 /* run.c */
-int sim_worker_index(const sim *s, int64_t user_id);      /* -1 if not a worker */
-int sim_task_index(const sim *s, int64_t task_id);        /* -1 if unknown */
+#define SIM_NONE (-1)                                     /* the lookups' "no such one": not a status */
+int sim_worker_index(const sim *s, int64_t user_id);      /* SIM_NONE if not a worker */
+int sim_task_index(const sim *s, int64_t task_id);        /* SIM_NONE if unknown */
 int sim_savepoint(sim *s);
 int sim_release(sim *s, int ok);                          /* RELEASE, or ROLLBACK TO + RELEASE */
 /* acts.c: arrivals, postings, and reading new assignments back (the workers' reactions) */

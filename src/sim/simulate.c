@@ -67,7 +67,7 @@ static int parse_number(const char *flag, const char *text, long long min, long 
     if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
         fprintf(stderr, "peerwork simulate: %s must be an integer from %lld to %lld\n(see peerwork simulate --help)\n",
                 flag, min, max);
-        return -1;
+        return PW_EREFUSED;
     }
     *out = v;
     return 0;
@@ -79,7 +79,7 @@ static int parse_seed(const char *text, uint64_t *out)
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-')
-        return -1;
+        return PW_EREFUSED;
     *out = v;
     return 0;
 }

@@ -25,7 +25,7 @@ int pw_migrate_current_version(pw_db *db, int *version_out)
     if (rc == PW_ROW)
         *version_out = (int)pw_stmt_column_int64(st, 0);
     pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : PW_EDB;
+    return rc == PW_ROW ? PW_OK : rc < 0 ? rc : PW_EDB;   /* no row where one must be: the database failed */
 }
 
 int pw_migrate(pw_db *db, int *applied_out)
@@ -85,12 +85,14 @@ static void ensure_parent_dir(const char *path)
 int pw_migrate_open(const char *db_path, pw_db **out, int *applied_out)
 {
     ensure_parent_dir(db_path);
-    if (pw_db_open(db_path, 0, out) != PW_OK)
-        return -1;
-    if (pw_migrate(*out, applied_out) != PW_OK) {
+    int rc = pw_db_open(db_path, 0, out);
+    if (rc != PW_OK)
+        return rc;
+    rc = pw_migrate(*out, applied_out);
+    if (rc != PW_OK) {
         pw_db_close(*out);
         *out = NULL;
-        return -1;
+        return rc;
     }
     return 0;
 }

@@ -19,7 +19,8 @@ int pw_migrate(pw_db *db, int *applied_out);
 /* The newest version applied to this database (0 for a new one). */
 int pw_migrate_current_version(pw_db *db, int *version_out);
 /* Opens the database read-write, making its directory if it is missing (data/ on a fresh
- * clone), and applies what is missing (*applied_out, may be NULL, gets how many): what every command that writes starts with. */
+ * clone), and applies what is missing (*applied_out, may be NULL, gets how many): what every
+ * command that writes starts with. PW_OK, or pw_db_open's or pw_migrate's code. */
 int pw_migrate_open(const char *db_path, pw_db **out, int *applied_out);
 
 #endif

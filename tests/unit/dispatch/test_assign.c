@@ -360,31 +360,31 @@ static void test_errors(void **state)
     const pw_assign_edge neg_worker[] = {{0, -1, 1}};
     const pw_assign_edge nan_cost[] = {{0, 0, NAN}};
     const pw_assign_edge inf_cost[] = {{0, 0, -INFINITY}};
-    assert_int_equal(pw_assign_solve_sparse(2, 3, bad_task, 1, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, neg_task, 1, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, bad_worker, 1, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, neg_worker, 1, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, nan_cost, 1, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, inf_cost, 1, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(-1, 3, NULL, 0, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, -3, NULL, 0, map, &total, &matched), -EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, NULL, 1, map, &total, &matched), -EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, bad_task, 1, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, neg_task, 1, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, bad_worker, 1, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, neg_worker, 1, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, nan_cost, 1, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, inf_cost, 1, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(-1, 3, NULL, 0, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, -3, NULL, 0, map, &total, &matched), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, NULL, 1, map, &total, &matched), PW_EINVAL);
     assert_int_equal(pw_assign_solve_sparse(PW_ASSIGN_TASKS_MAX + 1, 3, NULL, 0, map, &total,
-                                            &matched), -E2BIG);
+                                            &matched), PW_EREFUSED);
     assert_int_equal(pw_assign_solve_sparse(2, PW_ASSIGN_WORKERS_MAX + 1, NULL, 0, map, &total,
-                                            &matched), -E2BIG);
+                                            &matched), PW_EREFUSED);
     assert_int_equal(pw_assign_solve_sparse(2, 3, bad_task, (size_t)PW_ASSIGN_EDGES_MAX + 1, map,
-                                            &total, &matched), -E2BIG);
+                                            &total, &matched), PW_EREFUSED);
     assert_int_equal(map[0], 42); /* out-parameters untouched on error */
     assert_int_equal(matched, 42);
     assert_true(total == 42);
     const double dense_nan[4] = {1, 2, NAN, 4};
     int32_t cols[2];
-    assert_int_equal(pw_assign_solve_dense(2, dense_nan, cols, &total), -EINVAL);
-    assert_int_equal(pw_assign_solve_dense(-1, dense_nan, cols, &total), -EINVAL);
-    assert_int_equal(pw_assign_solve_dense(2, NULL, cols, &total), -EINVAL);
+    assert_int_equal(pw_assign_solve_dense(2, dense_nan, cols, &total), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_dense(-1, dense_nan, cols, &total), PW_EINVAL);
+    assert_int_equal(pw_assign_solve_dense(2, NULL, cols, &total), PW_EINVAL);
     assert_int_equal(pw_assign_solve_dense(PW_ASSIGN_DENSE_N_MAX + 1, dense_nan, cols, &total),
-                     -E2BIG);
+                     PW_EREFUSED);
     assert_true(total == 42);
 }
 
@@ -604,7 +604,7 @@ static void test_large_edge_order(void **state)
 }
 
 /* Fails every allocation in turn, on an instance that takes the split path: each failure
- * is a clean -ENOMEM with untouched outputs, and nothing leaks (LeakSanitizer). */
+ * is a clean PW_ENOMEM with untouched outputs, and nothing leaks (LeakSanitizer). */
 static void test_allocation_failures(void **state)
 {
     (void)state;
@@ -613,11 +613,11 @@ static void test_allocation_failures(void **state)
     const double dense[4] = {1, 2, 3, 4};
     int32_t map[5], cols[2], matched = 42;
     double total = 42;
-    int rc = -ENOMEM, failures = 0;
-    for (long n = 0; rc == -ENOMEM; n++) {
+    int rc = PW_ENOMEM, failures = 0;
+    for (long n = 0; rc == PW_ENOMEM; n++) {
         alloc_fail_countdown = n;
         rc = pw_assign_solve_sparse(5, 10, edges, 6, map, &total, &matched);
-        if (rc == -ENOMEM) {
+        if (rc == PW_ENOMEM) {
             failures++;
             assert_int_equal(matched, 42);
         }
@@ -627,12 +627,12 @@ static void test_allocation_failures(void **state)
     assert_true(failures > 20); /* the split path's allocations were reached too */
     assert_int_equal(matched, 3);
     assert_true(total == 7);
-    rc = -ENOMEM;
+    rc = PW_ENOMEM;
     total = 42;
-    for (long n = 0; rc == -ENOMEM; n++) {
+    for (long n = 0; rc == PW_ENOMEM; n++) {
         alloc_fail_countdown = n;
         rc = pw_assign_solve_dense(2, dense, cols, &total);
-        if (rc == -ENOMEM)
+        if (rc == PW_ENOMEM)
             assert_true(total == 42);
     }
     alloc_fail_countdown = -1;

@@ -372,7 +372,7 @@ static void test_weights_parse(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         pw_dispatch_weights before = w;
         err[0] = '\0';
-        if (pw_dispatch_weights_parse(bad[i], &w, err, sizeof(err)) != -1)
+        if (pw_dispatch_weights_parse(bad[i], &w, err, sizeof(err)) != PW_EREFUSED)
             fail_msg("accepted '%s'", bad[i]);
         assert_true(err[0] != '\0');
         assert_memory_equal(&before, &w, sizeof(w));
@@ -380,7 +380,7 @@ static void test_weights_parse(void **state)
     char longer[PW_DISPATCH_WEIGHTS_MAX_CHARS + 8];
     memset(longer, ' ', sizeof(longer) - 1);
     longer[sizeof(longer) - 1] = '\0';
-    assert_int_equal(pw_dispatch_weights_parse(longer, &w, err, sizeof(err)), -1);
+    assert_int_equal(pw_dispatch_weights_parse(longer, &w, err, sizeof(err)), PW_EREFUSED);
 }
 
 static void test_bad_pairing(void **state)

@@ -289,7 +289,7 @@ static void test_amount_parse_prefix(void **state)
     json_t *obj = json_loads("{\"amount\": -1, \"currency\": \"eur\"}", 0, NULL);
     pw_amount a;
     pw_error e1, e2;
-    assert_int_equal(pw_amount_parse(obj, 0, "compensation", &a, &e1), -1);
+    assert_int_equal(pw_amount_parse(obj, 0, "compensation", &a, &e1), PW_EREFUSED);
     assert_string_equal(e1.field, "compensation.currency");
     json_object_set_new(obj, "currency", json_string("EUR"));
     assert_int_equal(pw_amount_parse(obj, 0, "compensation", &a, &e2), PW_EREFUSED);
@@ -323,12 +323,12 @@ static void test_transfer(void **state)
     assert_int_equal(scalar(db, "SELECT sum(balance) FROM ledger_accounts"), 0);
     /* the same account on both sides, and mixed assets, are programmer errors answered, not booked */
     t.credit_account = t.debit_account;
-    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), -1);
+    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), PW_EREFUSED);
     t.credit_account = wallet(db, 2, "USD");
-    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), -1);
+    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), PW_EREFUSED);
     t.credit_account = wallet(db, 2, "EUR");
     t.amount = 0;
-    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), -1);
+    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed");
     assert_verified(db);
 }
@@ -341,24 +341,24 @@ static void test_insufficient_funds_changes_nothing(void **state)
     uint64_t before = fingerprint(db);
     pw_error err;
     pw_transfer t = {.debit_account = w1, .credit_account = w2, .amount = 701, .asset = "EUR", .kind = "gift"};
-    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, NULL, &err), -1);
+    assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     t.credit_account = escrow;
     int64_t pending = 0;
-    assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &pending, &err), -1);
+    assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &pending, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     pw_amount a = {.amount = 701, .asset = "EUR"};
-    assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), -1);
+    assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     /* a user who never had EUR: the wallet the payout would create is rolled back too */
-    assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 3, &a, NOW_MS, NULL, &err), -1);
+    assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 3, &a, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     assert_true(fingerprint(db) == before);
     /* the sandbox declines 40002: a deposit never books, a payout's booking is undone */
     deposit(db, 1, "EUR", 50000);
     before = fingerprint(db);
     a.amount = 40002;
-    assert_int_equal(pw_ledger_deposit(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), -1);
+    assert_int_equal(pw_ledger_deposit(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 422, "payment_declined");
     assert_int_equal(pw_ledger_payout(db, &pw_payment_sandbox, 1, &a, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 422, "payment_declined");
@@ -383,11 +383,11 @@ static void test_hold_post_void_exactly_once(void **state)
     assert_int_equal(balance(db, w1), 1000);
     assert_int_equal(held(db, w1), 400);
     t.amount = 601;   /* available is 600 now */
-    assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &h2, &err), -1);
+    assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &h2, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     pw_transfer out = {.debit_account = w1, .credit_account = wallet(db, 2, "EUR"), .amount = 601, .asset = "EUR",
                        .kind = "gift"};
-    assert_int_equal(pw_ledger_post_transfer(db, &out, NOW_MS, NULL, &err), -1);
+    assert_int_equal(pw_ledger_post_transfer(db, &out, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     assert_verified(db);
 
@@ -396,7 +396,7 @@ static void test_hold_post_void_exactly_once(void **state)
     assert_int_equal(held(db, w1), 0);
     assert_int_equal(balance(db, escrow), 400);
     uint64_t before = fingerprint(db);
-    assert_int_equal(pw_ledger_post_pending(db, h1, NOW_MS + 2, &err), -1);
+    assert_int_equal(pw_ledger_post_pending(db, h1, NOW_MS + 2, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     assert_int_equal(pw_ledger_void_pending(db, h1, NOW_MS + 2, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
@@ -411,11 +411,11 @@ static void test_hold_post_void_exactly_once(void **state)
     before = fingerprint(db);
     assert_int_equal(pw_ledger_void_pending(db, h3, NOW_MS + 4, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
-    assert_int_equal(pw_ledger_post_pending(db, h3, NOW_MS + 4, &err), -1);
+    assert_int_equal(pw_ledger_post_pending(db, h3, NOW_MS + 4, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     /* a single-phase transfer is not a hold; an unknown id is not found */
     int64_t plain = scalar(db, "SELECT min(id) FROM ledger_transfers");
-    assert_int_equal(pw_ledger_post_pending(db, plain, NOW_MS, &err), -1);
+    assert_int_equal(pw_ledger_post_pending(db, plain, NOW_MS, &err), PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     assert_int_equal(pw_ledger_void_pending(db, 999999, NOW_MS, &err), PW_EREFUSED);
     assert_error(&err, 404, "not_found");
@@ -460,7 +460,7 @@ static void run_settle_case(pw_db *db, const settle_case *c, int64_t client_id, 
     uint64_t before = fingerprint(db);
     assert_int_equal(pw_ledger_settle_task(db, pending, 5, client_id, worker_id, 0, c->fee_bps, c->pool_bps, NOW_MS,
                                            &err),
-                     -1);
+                     PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     assert_true(fingerprint(db) == before);
     assert_verified(db);
@@ -508,11 +508,11 @@ static void test_settle_refusals(void **state)
     int64_t pending = 0;
     assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &pending, &err), 0);
     uint64_t before = fingerprint(db);
-    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 9, 2, 500, 1000, 0, NOW_MS, &err), -1);  /* not the client */
+    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 9, 2, 500, 1000, 0, NOW_MS, &err), PW_EREFUSED);  /* not the client */
     assert_error(&err, 409, "invalid_state");
-    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 2, 501, 1000, 0, NOW_MS, &err), -1);  /* > the hold */
+    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 2, 501, 1000, 0, NOW_MS, &err), PW_EREFUSED);  /* > the hold */
     assert_error(&err, 422, "validation_failed");
-    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 0, 100, 1000, 0, NOW_MS, &err), -1);  /* no worker */
+    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 0, 100, 1000, 0, NOW_MS, &err), PW_EREFUSED);  /* no worker */
     assert_int_equal(pw_ledger_settle_task(db, 424242, 1, 1, 2, 1, 1000, 0, NOW_MS, &err), PW_EREFUSED);
     assert_error(&err, 404, "not_found");
     assert_true(fingerprint(db) == before);
@@ -635,7 +635,7 @@ static void walk_move(pw_db *db, model *m, pw_rng *r, const char *asset)
     pw_error err;
     int expect_ok = available_ok(m, from, amount);
     int rc = pw_ledger_post_transfer(db, &t, NOW_MS, NULL, &err);
-    assert_true(expect_ok ? rc == 0 : rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13) */
+    assert_int_equal(rc, expect_ok ? 0 : PW_EREFUSED);
     if (expect_ok) {
         m->balance[from] -= amount;
         m->balance[to] += amount;
@@ -654,7 +654,7 @@ static void walk_cash(pw_db *db, model *m, pw_rng *r, const char *asset, int is_
     pw_error err;
     int rc = is_payout ? pw_ledger_payout(db, &pw_payment_sandbox, user, &a, NOW_MS, NULL, &err)
                        : pw_ledger_deposit(db, &pw_payment_sandbox, user, &a, NOW_MS, NULL, &err);
-    assert_true(expect_ok ? rc == 0 : rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13) */
+    assert_int_equal(rc, expect_ok ? 0 : PW_EREFUSED);
     if (!expect_ok) {
         m->refused++;
         return;
@@ -673,8 +673,7 @@ static void walk_hold(pw_db *db, model *m, pw_rng *r, const char *asset)
     pw_error err;
     int64_t id = 0;
     int expect_ok = available_ok(m, from, amount) && m->pending_count < WALK_PENDING_MAX;
-    int rc = pw_ledger_hold(db, &t, NOW_MS, &id, &err);
-    assert_true(expect_ok ? rc == 0 : rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13) */
+    assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &id, &err), expect_ok ? 0 : PW_EREFUSED);
     if (!expect_ok) {
         m->refused++;
         return;
@@ -722,7 +721,7 @@ static void walk_resolve(pw_db *db, model *m, pw_rng *r)
     if (!m->pending_open[i]) {   /* exactly once: any second resolution is refused */
         int rc = choice == 0 ? pw_ledger_post_pending(db, m->pending_id[i], NOW_MS, &err)
                              : pw_ledger_void_pending(db, m->pending_id[i], NOW_MS, &err);
-        assert_true(rc < 0);   /* PW_EREFUSED once src/ledger follows base/error.h (issue 13); -1 on some paths today */
+        assert_int_equal(rc, PW_EREFUSED);
         assert_error(&err, 409, "invalid_state");
         m->refused++;
         return;

@@ -795,31 +795,31 @@ static void test_tasks_parse_new_deadline(void **state)
     assert_int_equal(PW_TASK_DEADLINE_MIN_S, 300);
     assert_int_equal(parse_task("deadline", "\"2026-11-25T01:07:03Z\"", t, &err), 0);
     assert_int_equal(t->deadline_ms, T0 + 300000);
-    assert_int_equal(parse_task("deadline", "\"2026-11-25T01:07:02.999Z\"", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "\"2026-11-25T01:07:02.999Z\"", t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "deadline");
-    assert_int_equal(parse_task("deadline", "\"2026-11-25T01:02:03Z\"", t, &err), -1); /* now */
+    assert_int_equal(parse_task("deadline", "\"2026-11-25T01:02:03Z\"", t, &err), PW_EREFUSED); /* now */
     assert_error(&err, 422, "validation_failed", "deadline");
-    assert_int_equal(parse_task("deadline", "\"2020-01-01T00:00:00Z\"", t, &err), -1); /* the past */
+    assert_int_equal(parse_task("deadline", "\"2020-01-01T00:00:00Z\"", t, &err), PW_EREFUSED); /* the past */
     assert_error(&err, 422, "validation_failed", "deadline");
     /* at most PW_TASK_DEADLINE_MAX_DAYS (365) ahead, inclusive; 2027 is not a leap year */
     assert_int_equal(parse_task("deadline", "\"2027-11-25T01:02:03Z\"", t, &err), 0);
     assert_int_equal(t->deadline_ms, T0 + 365LL * 86400000);
-    assert_int_equal(parse_task("deadline", "\"2027-11-25T01:02:03.001Z\"", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "\"2027-11-25T01:02:03.001Z\"", t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "deadline");
     /* offsets are honoured in the bound */
     assert_int_equal(parse_task("deadline", "\"2026-11-25T03:07:03+02:00\"", t, &err), 0);
     assert_int_equal(t->deadline_ms, T0 + 300000);
-    assert_int_equal(parse_task("deadline", "\"2026-11-25T03:07:02+02:00\"", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "\"2026-11-25T03:07:02+02:00\"", t, &err), PW_EREFUSED);
     /* shape */
-    assert_int_equal(parse_task("deadline", NULL, t, &err), -1);
+    assert_int_equal(parse_task("deadline", NULL, t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "deadline");
-    assert_int_equal(parse_task("deadline", "null", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "null", t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "deadline");
-    assert_int_equal(parse_task("deadline", "1795654923000", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "1795654923000", t, &err), PW_EREFUSED);
     assert_error(&err, 400, "wrong_type", "deadline");
-    assert_int_equal(parse_task("deadline", "\"tomorrow\"", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "\"tomorrow\"", t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "deadline");
-    assert_int_equal(parse_task("deadline", "\"2026-11-26\"", t, &err), -1);
+    assert_int_equal(parse_task("deadline", "\"2026-11-26\"", t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "deadline");
     free(t);
 }
@@ -875,9 +875,9 @@ static void test_tasks_parse_new_compensation(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = parse_task("compensation", bad[i].comp, t, &err);
-        if (rc != -1)
+        if (rc != PW_EREFUSED)
             print_error("compensation %s accepted\n", bad[i].comp ? bad[i].comp : "(absent)");
-        assert_int_equal(rc, -1);
+        assert_int_equal(rc, PW_EREFUSED);
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", bad[i].field);
     }
     /* credits up to PW_CREDITS_MAX_MINUTES; goods description up to 500 characters */
@@ -890,7 +890,7 @@ static void test_tasks_parse_new_compensation(void **state)
     goods[500] = 'g';
     goods[501] = '\0';
     snprintf(comp, sizeof(comp), "{\"kind\": \"goods\", \"description\": \"%s\"}", goods);
-    assert_int_equal(parse_task("compensation", comp, t, &err), -1);
+    assert_int_equal(parse_task("compensation", comp, t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "compensation.description");
     free(t);
 }
@@ -923,9 +923,9 @@ static void test_tasks_parse_new_fields(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = parse_task(bad[i].name, bad[i].value, t, &err);
-        if (rc >= 0)   /* PW_EREFUSED once market/tasks.c follows base/error.h (issue 13); -1 on some paths today */
+        if (rc != PW_EREFUSED)
             print_error("%s = %s accepted\n", bad[i].name, bad[i].value ? bad[i].value : "(absent)");
-        assert_true(rc < 0);
+        assert_int_equal(rc, PW_EREFUSED);
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", bad[i].field);
     }
     /* title: 120 characters; description: newlines allowed */
@@ -938,7 +938,7 @@ static void test_tasks_parse_new_fields(void **state)
     title[120] = 'T';
     title[121] = '\0';
     snprintf(value, sizeof(value), "\"%s\"", title);
-    assert_int_equal(parse_task("title", value, t, &err), -1);
+    assert_int_equal(parse_task("title", value, t, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "title");
     free(t);
 }

@@ -203,7 +203,7 @@ static void assert_refused(fixture *f, int64_t task, int64_t user, int roles, pw
     fingerprint(f, before, sizeof(before));
     pw_task_row row_before = load(f, task);
     pw_error err = {0};
-    assert_true(pw_tasks_act(f->db, &f->m.policy, task, user, roles, event, "note", now_ms, &err) < 0);   /* PW_EREFUSED once converted */
+    assert_int_equal(pw_tasks_act(f->db, &f->m.policy, task, user, roles, event, "note", now_ms, &err), PW_EREFUSED);
     if (err.status != status)
         print_error("%s: got %d %s, want %d %s\n", pw_task_event_name(event), err.status, err.code, status, code);
     assert_int_equal(err.status, status);
@@ -360,7 +360,7 @@ static void test_wrong_state_is_refused(void **state)
     pw_error err = {0};
     char before[8192], after[8192];
     fingerprint(f, before, sizeof(before));
-    assert_true(pw_tasks_resolve(f->db, &f->m.policy, id, f->admin, "release", 100, T0 + 3000, &err) < 0);   /* PW_EREFUSED once converted */
+    assert_int_equal(pw_tasks_resolve(f->db, &f->m.policy, id, f->admin, "release", 100, T0 + 3000, &err), PW_EREFUSED);
     assert_int_equal(err.status, 409);
     assert_string_equal(err.code, "invalid_state");
     fingerprint(f, after, sizeof(after));

@@ -361,10 +361,10 @@ static void test_setaside_table(void **state)
     pw_error err;
     pw_error_set(&err, 409, "invalid_state", NULL, "a \"quoted\"\nmessage");
     for (int64_t id = 1; id <= PW_TICK_SET_ASIDE_MAX; id++)
-        assert_int_equal(pw_setaside_fail(f->db, s, id, PW_TICK_EXPIRE, &err, T0), PW_OK);
+        assert_int_equal(pw_setaside_fail(f->db, s, id, PW_TICK_EXPIRE, PW_EREFUSED, &err, T0), PW_OK);
     assert_int_equal(pw_setaside_count(s), PW_TICK_SET_ASIDE_MAX);
     /* full: the next one is counted but not remembered (tried again the next tick) */
-    assert_int_equal(pw_setaside_fail(f->db, s, 100000, PW_TICK_EXPIRE, &err, T0), PW_OK);
+    assert_int_equal(pw_setaside_fail(f->db, s, 100000, PW_TICK_EXPIRE, PW_EREFUSED, &err, T0), PW_OK);
     assert_int_equal(pw_setaside_count(s), PW_TICK_SET_ASIDE_MAX);
     assert_int_equal(atomic_load(&stats->unremembered), 1);
     assert_int_equal(atomic_load(&stats->failures[PW_TICK_EXPIRE]), PW_TICK_SET_ASIDE_MAX + 1);
@@ -374,14 +374,15 @@ static void test_setaside_table(void **state)
     assert_false(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + PW_TICK_RETRY_BASE_MS));
     /* one fails again: it is kept longer than the rest, which are forgotten once their
      * retry has been due for the longest back-off without their coming up */
-    assert_int_equal(pw_setaside_fail(f->db, s, 7, PW_TICK_EXPIRE, &err, T0 + PW_TICK_RETRY_BASE_MS), PW_OK);
+    assert_int_equal(pw_setaside_fail(f->db, s, 7, PW_TICK_EXPIRE, PW_EREFUSED, &err, T0 + PW_TICK_RETRY_BASE_MS),
+                     PW_OK);
     pw_setaside_sweep(s, T0 + PW_TICK_RETRY_BASE_MS + PW_TICK_RETRY_MAX_MS);
     assert_int_equal(pw_setaside_count(s), 1);
     assert_int_equal(atomic_load(&stats->held), 1);
     assert_true(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + 2 * PW_TICK_RETRY_BASE_MS));
     pw_setaside_sweep(s, T0 + 10 * PW_TICK_RETRY_MAX_MS);
     assert_int_equal(pw_setaside_count(s), 0);
-    assert_int_equal(pw_setaside_fail(f->db, s, 8, PW_TICK_DISPATCH_ASSIGN, &err, T0), PW_OK);
+    assert_int_equal(pw_setaside_fail(f->db, s, 8, PW_TICK_DISPATCH_ASSIGN, PW_EREFUSED, &err, T0), PW_OK);
     assert_true(pw_setaside_waiting(s, 8, PW_TICK_DISPATCH_LOAD, T0));
     assert_false(pw_setaside_waiting(s, 8, PW_TICK_EXPIRE, T0));          /* but one unassignable still expires */
     pw_setaside_free(s);

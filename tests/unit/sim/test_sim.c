@@ -176,7 +176,7 @@ static void test_ledger_verifies_on_kept_db(void **state)
     assert_int_equal(pw_sim_run(&c, &r), 0);
     check_invariants(&r);
     pw_sim_report again;
-    assert_int_equal(pw_sim_run(&c, &again), -1);   /* refuses an existing database */
+    assert_int_equal(pw_sim_run(&c, &again), PW_EREFUSED);   /* refuses an existing database */
 
     pw_db *db;
     assert_int_equal(pw_db_open(path, 0, &db), PW_OK);
