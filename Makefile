@@ -47,6 +47,7 @@ run: build
 # dependencies point one way: every #include "…" in src/ against the layer order
 check:
 	@bash scripts/check_layers.sh
+	@bash scripts/check_limits.sh
 
 unit-test: configure
 	@cmake --build $(BUILD)
