@@ -2,7 +2,7 @@
 # this file only strings the steps together.
 #   make            build build/peerwork
 #   make run        install what is missing, build, migrate, seed a demo if the database is new, serve on :8080
-#   make test       the include-order and error-convention checks (make check), unit tests (CTest +
+#   make test       the include-order, error-convention and limits checks (make check), unit tests (CTest +
 #                   cmocka), the same under ASan+UBSan and under ThreadSanitizer
 #                   (each with the API tests against that server), then API tests against the
 #                   real server, a short libFuzzer run of each fuzz target (fuzz-smoke), the
@@ -44,11 +44,12 @@ run: build
 	  if $(BUILD)/peerwork --help | grep -q '^  seed '; then $(BUILD)/peerwork seed --demo --db $(DB); fi; fi
 	$(BUILD)/peerwork serve --listen $(LISTEN) --db $(DB)
 
-# dependencies point one way: every #include "…" in src/ against the layer order; and one
-# error convention: no bare -1 or errno status in src/ (src/base/error.h)
+# dependencies point one way: every #include "…" in src/ against the layer order; one error
+# convention: no bare -1 or errno status in src/ (src/base/error.h); every limit in base/limits.h
 check:
 	@bash scripts/check_layers.sh
 	@bash scripts/check_errors.sh
+	@bash scripts/check_limits.sh
 
 unit-test: configure
 	@cmake --build $(BUILD)

@@ -3,8 +3,8 @@
 #ifndef PW_HISTOGRAM_H
 #define PW_HISTOGRAM_H
 #include <stdint.h>
+#include "base/limits.h"
 
-#define PW_HISTOGRAM_BUCKETS_MAX 20
 
 typedef struct pw_histogram {
     int bucket_count;                                   /* upper bounds used */

@@ -126,6 +126,9 @@
 #define PW_LEDGER_WALLET_ASSETS_MAX 256         /* assets one wallet lists or pages over: more than every ISO 4217 code plus TIME */
 
 /* ---- money (ledger) ---------------------------------------------------------------- */
+#define PW_ASSET_CODE_BYTES 8                 /* "EUR", "TIME" + NUL, padded */
+#define PW_LEDGER_KIND_BYTES 32               /* account and transfer kinds are short words */
+#define PW_LEDGER_CHECK_COLUMNS_MAX 4         /* columns one of ledger verify's check queries returns */
 #define PW_MONEY_MAX_MINOR 100000000000LL     /* 1e11 minor units (1e9 EUR) per amount: far above any task, far below overflow */
 #define PW_CREDITS_MAX_MINUTES 100000LL       /* per amount of service credits */
 
@@ -137,6 +140,7 @@
 #define PW_ASSIGN_LINE_MAX_BYTES 256         /* solve-assignment: one input line, newline included */
 
 /* ---- the dispatch index ------------------------------------------------------------- */
+#define PW_INDEX_TAGS_MAX 40                 /* skills + categories per worker (20 + 20, PW_TAGS_MAX each) */
 #define PW_INDEX_TAG_VOCABULARY_MAX 65535    /* distinct tags the index interns (16-bit ids); later ones match nobody, logged */
 
 /* ---- the simulator (peerwork simulate flags) ------------------------------------------ */
@@ -146,10 +150,14 @@
 #define PW_SIM_WINDOW_S_MAX 3600           /* --batch-window-s: at most one round an hour */
 #define PW_SIM_ACK_WINDOW_S_MAX 3600       /* --ack-window-s: an hour at most, as a person would */
 #define PW_SIM_PATH_MAX_BYTES 4096         /* --db path */
+#define PW_SIM_ACK_WINDOW_S_MIN 10         /* --ack-window-s: shorter than any reaction time we model */
 
 /* ---- operations ---------------------------------------------------------------------- */
 #define PW_ROUTES_MAX 128                       /* route table rows the request counters have room for */
 #define PW_LOG_LINE_MAX_BYTES 2048              /* one log line; a longer one is cut and marked */
+#define PW_LOG_FLUSH_BYTES 16384                /* a loop's request-log buffer is written out early past this */
+#define PW_HISTOGRAM_BUCKETS_MAX 20             /* buckets of one /metrics histogram */
+#define PW_THROTTLE_KEYS_MAX 2                  /* keys one sign-in attempt is counted under: the address and one more */
 #define PW_ADMIN_ASSIGN_SAMPLE_MAX 10000        /* newest first assignments sampled for the time-to-assign percentiles */
 #define PW_AUDIT_DETAIL_MAX_BYTES 512           /* an audit row's detail: ids, states and counts only, never copied text */
 

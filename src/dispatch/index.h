@@ -20,7 +20,6 @@
 #include "base/error.h"
 #include "base/limits.h"
 
-#define PW_INDEX_TAGS_MAX 40                 /* skills + categories per worker (20 + 20, PW_TAGS_MAX each) */
 #define PW_INDEX_REMOTE_CELL INT32_MAX       /* the pseudo-cell of remote-capable workers */
 #define PW_GRID_CELLS_PER_DEGREE 10          /* 0.1-degree cells: ~11 km north-south */
 

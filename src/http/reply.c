@@ -17,8 +17,8 @@
 
 #include "base/log.h"
 #include "http/internal.h"
+#include "base/limits.h"
 
-#define LOG_FLUSH_BYTES 16384   /* flush the loop's log buffer early past this */
 
 static void add_header(h2o_req_t *req, const char *name, size_t name_len, const char *value, size_t value_len)
 {
@@ -181,7 +181,7 @@ void pw_reply_finish_log(pw_req *rq, int status)
     pw_buf_append_str(b, " user=");
     pw_buf_append_i64(b, rq->auth.user_id);
     pw_buf_append(b, "\n", 1);
-    if (loop->log.len > LOG_FLUSH_BYTES)
+    if (loop->log.len > PW_LOG_FLUSH_BYTES)
         pw_loop_flush_log(loop);
 }
 

@@ -21,8 +21,8 @@
 #define PW_THROTTLE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "base/limits.h"
 
-#define PW_THROTTLE_KEYS_MAX 2              /* keys one attempt is counted under: the address and one more */
 
 typedef struct pw_throttle pw_throttle;
 

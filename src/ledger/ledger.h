@@ -28,7 +28,6 @@
 #include "base/limits.h"
 #include "store/db.h"
 
-#define PW_ASSET_CODE_BYTES 8                 /* "EUR", "TIME" + NUL, padded */
 
 typedef struct pw_amount {
     int64_t amount;                           /* minor units or minutes; > 0 */

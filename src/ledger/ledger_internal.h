@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "ledger/ledger.h"
+#include "base/limits.h"
 
-#define PW_LEDGER_KIND_BYTES 32                 /* account and transfer kinds are short words */
 
 typedef struct pw_ledger_account_row {
     int64_t id;

@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include "ledger/ledger.h"
+#include "base/limits.h"
 
-#define CHECK_COLUMNS_MAX 4   /* columns a check's query returns */
 
 typedef struct check {
     const char *name;                            /* the invariant, for people */
     const char *sql;                             /* returns one row per violation */
-    const char *columns[CHECK_COLUMNS_MAX];      /* names of the returned columns; NULL-terminated */
+    const char *columns[PW_LEDGER_CHECK_COLUMNS_MAX];      /* names of the returned columns; NULL-terminated */
 } check;
 
 static const check CHECKS[] = {
@@ -93,7 +93,7 @@ static int count_rows(pw_db *db, const char *sql, int64_t *out)
 static void describe(pw_stmt *st, const check *c, char *out, size_t out_size)
 {
     size_t used = (size_t)snprintf(out, out_size, "%s:", c->name);
-    for (int i = 0; i < CHECK_COLUMNS_MAX && c->columns[i] != NULL && used < out_size; i++) {
+    for (int i = 0; i < PW_LEDGER_CHECK_COLUMNS_MAX && c->columns[i] != NULL && used < out_size; i++) {
         const char *v = pw_stmt_column_is_null(st, i) ? "NULL" : pw_stmt_column_text(st, i);
         used += (size_t)snprintf(out + used, out_size - used, " %s=%s", c->columns[i], v ? v : "?");
     }

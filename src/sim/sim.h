@@ -19,7 +19,6 @@
 #define SIM_COHORT 5            /* workers per cohort of equally good workers (population.c, measure.c) */
 
 /* ---- limits: each bounds memory or run time of one simulation -------------------------- */
-#define PW_SIM_ACK_WINDOW_S_MIN 10         /* shorter than any reaction time we model */
 
 typedef enum { PW_SIM_GREEDY, PW_SIM_BATCH } pw_sim_policy;
 
