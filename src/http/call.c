@@ -11,13 +11,13 @@
  * key is looked up for (user, route); found with the same request hash, the stored
  * answer is returned and run() is not called; found with another hash, 409; absent, run()
  * executes and a 2xx answer is stored with the key in the same transaction. */
-#include <assert.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/workpool.h"
 #include "http/internal.h"
 #include "store/writer.h"

@@ -12,11 +12,11 @@
  *   4. a JSON body is checked: media type (415), route size cap (413), nesting depth and
  *      well-formedness (400 malformed_json), top-level object (400 wrong_type), no string
  *      holding a NUL (422 naming the field). */
-#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "http/internal.h"
 
@@ -89,10 +89,10 @@ static int compile(const char *pattern, compiled_route *c)
 
 void pw_router_init(const pw_app *app)
 {
-    assert(app->routes != NULL && app->route_count <= PW_ROUTES_MAX);
+    pw_assert(app->routes != NULL && app->route_count <= PW_ROUTES_MAX);
     for (int i = 0; i < app->route_count; i++) {
         int rc = compile(app->routes[i].pattern, &compiled[i]);
-        assert(rc == 0);   /* the route-table unit test holds every row to this */
+        pw_assert(rc == 0);   /* the route-table unit test holds every row to this */
         (void)rc;
     }
 }

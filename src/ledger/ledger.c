@@ -16,10 +16,10 @@
  * even when the caller has no savepoint of its own. An account's created_at is the time
  * of its first movement or hold: pw_ledger_account() has no clock, so it leaves it NULL
  * and the first UPDATE that touches the account fills it in. */
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
 
@@ -68,7 +68,7 @@ static int misuse(pw_error *err, const char *what)
 static int run(pw_db *db, const char *sql)
 {
     pw_stmt *st = pw_db_stmt(db, sql);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     return pw_stmt_run(st);
 }
 
@@ -112,7 +112,7 @@ int pw_ledger_load_account(pw_db *db, int64_t id, pw_ledger_account_row *out)
 static int find_account(pw_db *db, int64_t owner, const char *kind, const char *asset, int64_t *id_out)
 {
     pw_stmt *st = pw_db_stmt(db, owner != 0 ? SQL_USER_ACCOUNT_FIND : SQL_PLATFORM_ACCOUNT_FIND);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     int i = 1;
     if (owner != 0)
         pw_stmt_int64(st, i++, owner);
@@ -125,13 +125,13 @@ static int find_account(pw_db *db, int64_t owner, const char *kind, const char *
 int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset, int64_t *account_id_out)
 {
     int is_user = strcmp(kind, PW_ACCOUNT_USER) == 0;
-    assert(is_user == (owner_user_id != 0));
-    assert(pw_asset_valid(asset, 1));
+    pw_assert(is_user == (owner_user_id != 0));
+    pw_assert(pw_asset_valid(asset, 1));
     int rc = find_account(db, owner_user_id, kind, asset, account_id_out);
     if (rc != 0)
         return rc == 1 ? PW_OK : rc;
     pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_INSERT);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64_or_null(st, 1, owner_user_id);   /* 0 exactly for platform accounts (asserted above) */
     pw_stmt_text(st, 2, kind);
     pw_stmt_text(st, 3, asset);
@@ -186,7 +186,7 @@ static int check_overflow(const pw_ledger_account_row *debit, const pw_ledger_ac
 static pw_stmt *account_change(pw_db *db, const char *sql, int64_t account, int64_t delta, int64_t now_ms)
 {
     pw_stmt *st = pw_db_stmt(db, sql);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, delta);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, account);
@@ -209,7 +209,7 @@ static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64
                            int64_t *id_out)
 {
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_INSERT);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, t->debit_account);
     pw_stmt_int64(st, 2, t->credit_account);
     pw_stmt_int64(st, 3, t->amount);
@@ -232,7 +232,7 @@ static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, 
     if (rc != PW_OK)
         return rc;
     pw_stmt *st = pw_db_stmt(db, SQL_ENTRY_INSERT);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, account);
     pw_stmt_int64(st, 2, transfer_id);
     pw_stmt_int64(st, 3, delta);
@@ -327,7 +327,7 @@ static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t no
         return pw_error_set(err, 409, "invalid_state", NULL, "transfer %lld is %s, not pending", (long long)pending_id,
                             h->two_phase ? h->status : "not a hold");
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_RESOLVE);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_text(st, 1, status);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, pending_id);

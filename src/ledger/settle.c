@@ -11,9 +11,9 @@
  * provider is called on the writer thread inside the transaction: fine for the sandbox,
  * which answers at once; a real provider belongs behind an outbox (a pending transfer
  * posted or voided when the provider's answer arrives). */
-#include <assert.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
 
@@ -84,7 +84,7 @@ static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client
     int64_t worker = 0, fee = 0, pool = 0;
     int is_credits = strcmp(h.asset, "TIME") == 0;
     pw_ledger_fee_split(worker_gross, is_credits ? 0 : fee_bps, pool_share_bps, &worker, &fee, &pool);
-    assert(worker + fee == worker_gross);
+    pw_assert(worker + fee == worker_gross);
     if (leg(db, &s, s.escrow_account, s.worker_account, worker, "release", now_ms, err) != 0 ||
         leg(db, &s, s.escrow_account, s.fees_account, fee, "fee", now_ms, err) != 0 ||
         leg(db, &s, s.fees_account, s.pool_account, pool, "pool_share", now_ms, err) != 0 ||
@@ -143,7 +143,7 @@ static int payout(pw_db *db, const pw_payment_provider *provider, int64_t user_i
 int pw_ledger_deposit(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
                       int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
-    assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
+    pw_assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     return pw_ledger_op_end(db, deposit(db, provider, user_id, amount, now_ms, transfer_id_out, err), err);
@@ -152,7 +152,7 @@ int pw_ledger_deposit(pw_db *db, const pw_payment_provider *provider, int64_t us
 int pw_ledger_payout(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
                      int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
-    assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
+    pw_assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     return pw_ledger_op_end(db, payout(db, provider, user_id, amount, now_ms, transfer_id_out, err), err);

@@ -5,11 +5,11 @@
  * (409 invalid_state / 403 forbidden), then change the row (guarded by the old status),
  * move money through the ledger, update the worker's record, and append the timeline.
  * It all runs in one writer savepoint: any failure leaves nothing behind. */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/json_util.h"
 #include "base/rand.h"
@@ -462,7 +462,7 @@ static json_t *shown_explanation(const char *stored)
 
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view)
 {
-    assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN);   /* the route answers anyone else itself */
+    pw_assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN);   /* the route answers anyone else itself */
     (void)view;
     json_t *items = json_array();
     pw_stmt *st = pw_db_stmt(db, "SELECT worker_id, assigned_at, outcome, explanation "

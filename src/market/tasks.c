@@ -2,12 +2,12 @@
  * actions and timers are in task_actions.c. */
 #include "market/tasks.h"
 
-#include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/rand.h"
 #include "base/config.h"
@@ -26,7 +26,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
         p->dispatch.policy.search_threads = cfg->dispatch_threads;
     char err[160];
     int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.policy.weights, err, sizeof(err));
-    assert(parsed == 0);   /* validated when the flag or variable was read */
+    pw_assert(parsed == 0);   /* validated when the flag or variable was read */
     (void)parsed;
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;

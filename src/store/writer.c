@@ -3,11 +3,11 @@
 
 #include "store/faults.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "store/faults.h"
@@ -125,7 +125,7 @@ static void *writer_main(void *arg)
 
 int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer **out)
 {
-    assert(max_batch >= 1 && max_batch <= PW_WRITER_BATCH_MAX);
+    pw_assert(max_batch >= 1 && max_batch <= PW_WRITER_BATCH_MAX);
     pw_writer *w = calloc(1, sizeof(*w));
     if (w == NULL)
         return PW_ENOMEM;
@@ -161,7 +161,7 @@ int pw_writer_reserve(pw_writer *w)
 
 int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count)
 {
-    assert(first != NULL && last != NULL && last->next == NULL && count >= 1);
+    pw_assert(first != NULL && last != NULL && last->next == NULL && count >= 1);
     pthread_mutex_lock(&w->lock);
     if (w->exited) {   /* stopped and drained: nothing would ever run these */
         pthread_mutex_unlock(&w->lock);
@@ -180,7 +180,7 @@ int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count)
 
 int pw_writer_submit(pw_writer *w, pw_job *job)
 {
-    assert(job->run != NULL);
+    pw_assert(job->run != NULL);
     int rc = pw_writer_reserve(w);
     if (rc != PW_OK)
         return rc;
