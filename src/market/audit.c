@@ -48,6 +48,7 @@ int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action
                     int64_t object_id, json_t *detail)
 {
     pw_assert(detail == NULL || json_is_object(detail));
+    pw_assert(admin_id >= 0 && (object_kind == NULL || object_id > 0));   /* 0: the command line */
     if (detail == NULL)
         detail = json_object();
     char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
