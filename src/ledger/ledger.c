@@ -99,6 +99,10 @@ static void read_account(pw_stmt *st, int64_t id, void *row)
     out->held = pw_stmt_column_int64(st, 3);
     out->allow_negative = (int)pw_stmt_column_int64(st, 4);
     out->owner_user_id = pw_stmt_column_int64(st, 5);
+    /* read back as the ledger keeps it (and the table's CHECKs back): held is never negative,
+     * only an account that may go negative is below its held amount, only wallets have an owner */
+    pw_assert(out->held >= 0 && (out->allow_negative || out->balance >= out->held));
+    pw_assert((strcmp(out->kind, PW_ACCOUNT_USER) == 0) == (out->owner_user_id != 0));
 }
 
 /* 1 found, 0 not, negative on error. */
@@ -137,6 +141,7 @@ int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const 
     pw_stmt_text(st, 3, asset);
     pw_stmt_int64(st, 4, strcmp(kind, PW_ACCOUNT_EXTERNAL) == 0);
     rc = pw_stmt_run_int64(st, account_id_out);
+    pw_assert(rc != PW_OK || *account_id_out > 0);
     return rc == PW_DONE ? PW_EDB : rc;
 }
 
@@ -208,6 +213,9 @@ static int add_held(pw_db *db, int64_t account, int64_t delta, int64_t now_ms)
 static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64_t pending_id, int64_t now_ms,
                            int64_t *id_out)
 {
+    /* load_pair checked these before anything was written */
+    pw_assert(t->amount > 0 && t->debit_account != t->credit_account && t->asset != NULL && t->kind != NULL);
+    pw_assert(pending_id == 0 || !two_phase);   /* a post is itself single-phase */
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_INSERT);
     pw_assert(st != NULL);
     pw_stmt_int64(st, 1, t->debit_account);
@@ -224,13 +232,16 @@ static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64
     return rc == PW_DONE ? PW_EDB : rc;
 }
 
-/* One side of a movement: the balance change and its entry. */
-static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, int64_t now_ms)
+/* One side of a movement: the balance change and its entry. `expected_after` is the balance
+ * read before plus delta: the one written back must be it (nothing moved it in between). */
+static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, int64_t expected_after, int64_t now_ms)
 {
+    pw_assert(delta != 0 && transfer_id > 0);
     int64_t balance_after = 0;
     int rc = add_balance(db, account, delta, now_ms, &balance_after);
     if (rc != PW_OK)
         return rc;
+    pw_assert(balance_after == expected_after);
     pw_stmt *st = pw_db_stmt(db, SQL_ENTRY_INSERT);
     pw_assert(st != NULL);
     pw_stmt_int64(st, 1, account);
@@ -251,9 +262,9 @@ static int move(pw_db *db, const pw_transfer *t, int64_t pending_id, int64_t now
     int64_t id = 0;
     int rc = insert_transfer(db, t, 0, pending_id, now_ms, &id);
     if (rc == PW_OK)
-        rc = book(db, t->debit_account, id, -t->amount, now_ms);
+        rc = book(db, t->debit_account, id, -t->amount, debit.balance - t->amount, now_ms);
     if (rc == PW_OK)
-        rc = book(db, t->credit_account, id, t->amount, now_ms);
+        rc = book(db, t->credit_account, id, t->amount, credit.balance + t->amount, now_ms);
     if (rc != PW_OK)
         return pw_ledger_db_error(err, rc);
     if (id_out != NULL)
@@ -307,6 +318,9 @@ static void read_transfer(pw_stmt *st, int64_t id, void *row)
     out->task_id = pw_stmt_column_int64(st, 5);
     out->two_phase = (int)pw_stmt_column_int64(st, 6);
     snprintf(out->status, sizeof(out->status), "%s", pw_stmt_column_text(st, 7));
+    /* read back as written (the table's CHECKs back it): a positive amount, only a hold is ever not posted */
+    pw_assert(out->amount > 0 && out->debit_account != out->credit_account);
+    pw_assert(out->two_phase == 1 || strcmp(out->status, "posted") == 0);
 }
 
 int pw_ledger_load_transfer(pw_db *db, int64_t id, pw_ledger_transfer_row *out)
@@ -318,6 +332,7 @@ int pw_ledger_load_transfer(pw_db *db, int64_t id, pw_ledger_transfer_row *out)
 static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t now_ms, pw_ledger_transfer_row *h,
                    pw_error *err)
 {
+    pw_assert(strcmp(status, "posted") == 0 || strcmp(status, "voided") == 0);
     int rc = pw_ledger_load_transfer(db, pending_id, h);
     if (rc < 0)
         return pw_ledger_db_error(err, rc);

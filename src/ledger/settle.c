@@ -32,6 +32,7 @@ typedef struct settlement {
 static int leg(pw_db *db, const settlement *s, int64_t from, int64_t to, int64_t amount, const char *kind,
                int64_t now_ms, pw_error *err)
 {
+    pw_assert(amount >= 0 && (amount == 0 || (from > 0 && to > 0)));   /* a leg with money has both its accounts */
     if (amount == 0)
         return 0;
     pw_transfer t = {.debit_account = from, .credit_account = to, .amount = amount, .asset = s->asset, .kind = kind,
@@ -81,6 +82,8 @@ static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client
     if (prepare(db, &h, client_id, worker_id, worker_gross, &s, err) != 0 ||
         pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err) != 0)
         return -1;
+    /* prepare() answered a share outside the hold, and found the worker's account for a share */
+    pw_assert(worker_gross >= 0 && worker_gross <= h.amount && (worker_gross == 0 || s.worker_account > 0));
     int64_t worker = 0, fee = 0, pool = 0;
     int is_credits = strcmp(h.asset, "TIME") == 0;
     pw_ledger_fee_split(worker_gross, is_credits ? 0 : fee_bps, pool_share_bps, &worker, &fee, &pool);
@@ -96,6 +99,8 @@ static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client
 int pw_ledger_settle_task(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client_id, int64_t worker_id,
                           int64_t worker_gross, int fee_bps, int pool_share_bps, int64_t now_ms, pw_error *err)
 {
+    pw_assert(pending_id > 0 && task_id > 0 && client_id > 0 && worker_id >= 0);
+    pw_assert(fee_bps >= 0 && fee_bps <= 10000 && pool_share_bps >= 0 && pool_share_bps <= 10000);
     if (pw_ledger_op_begin(db, err) != 0)
         return -1;
     int result = settle(db, pending_id, task_id, client_id, worker_id, worker_gross, fee_bps, pool_share_bps, now_ms,
