@@ -84,7 +84,6 @@ pw_call *pw_call_new(pw_req *rq, size_t data_size)
 
 int pw_call_fail(pw_call *call, const pw_error *err)
 {
-    pw_assert(err->status >= 400 && err->code != NULL);   /* a failure is an error answer */
     call->status = err->status;
     call->error = *err;
     return -1;
