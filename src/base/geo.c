@@ -3,9 +3,10 @@
  * worker is. */
 #include "base/geo.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stddef.h>
+
+#include "base/assert.h"
 
 double pw_geo_distance_km(int64_t lat1_e6, int64_t lon1_e6, int64_t lat2_e6, int64_t lon2_e6)
 {
@@ -50,7 +51,7 @@ double pw_geo_shown_distance_km(int64_t from_lat_e6, int64_t from_lon_e6, int64_
     int64_t lat, lon;
     pw_geo_public_area(base_lat_e6, base_lon_e6, &lat, &lon);
     double km = pw_geo_distance_km(from_lat_e6, from_lon_e6, lat, lon);
-    assert(isfinite(km) && km >= 0);
+    pw_assert(isfinite(km) && km >= 0);
     size_t i = 0;
     while (km >= bands[i].below_km)
         i++;

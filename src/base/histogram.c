@@ -1,18 +1,18 @@
 /* histogram.c — see histogram.h. */
 #include "base/histogram.h"
 
-#include <assert.h>
 #include <stdatomic.h>
 
+#include "base/assert.h"
 #include "base/buf.h"
 #include "base/error.h"
 
 void pw_histogram_init(pw_histogram *h, const double *bounds, int count)
 {
-    assert(count > 0 && count <= PW_HISTOGRAM_BUCKETS_MAX);
+    pw_assert(count > 0 && count <= PW_HISTOGRAM_BUCKETS_MAX);
     h->bucket_count = count;
     for (int i = 0; i < count; i++) {
-        assert(i == 0 || bounds[i] > bounds[i - 1]);
+        pw_assert(i == 0 || bounds[i] > bounds[i - 1]);
         h->bounds[i] = bounds[i];
     }
     for (int i = 0; i <= count; i++)

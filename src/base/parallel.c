@@ -6,13 +6,14 @@
 
 #include "base/error.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "base/assert.h"
 
 struct pw_parallel {
     pthread_mutex_t lock;
@@ -72,7 +73,7 @@ static void *helper_main(void *arg)
 
 int pw_parallel_new(int lanes, pw_parallel **out)
 {
-    assert(lanes >= 1);
+    pw_assert(lanes >= 1);
     pw_parallel *p = calloc(1, sizeof(*p));
     if (p == NULL)
         return PW_ENOMEM;
@@ -133,7 +134,7 @@ int pw_parallel_lanes(const pw_parallel *p) { return p->lanes; }
 
 void pw_parallel_for(pw_parallel *p, int count, int chunk, pw_parallel_fn *fn, void *ctx)
 {
-    assert(chunk >= 1);
+    pw_assert(chunk >= 1);
     if (count <= 0)
         return;
     if (p->lanes == 1 || count <= chunk) {   /* nothing to share: no wake-ups */

@@ -2,11 +2,11 @@
  * called on the pool thread right after run(). */
 #include "base/workpool.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/assert.h"
 #include "base/error.h"
 #include "base/limits.h"
 
@@ -49,7 +49,7 @@ static void *pool_main(void *arg)
 
 int pw_workpool_start(int threads, int queue_max, const pw_clock *clock, pw_workpool **out)
 {
-    assert(threads >= 1 && threads <= PW_HTTP_LOOPS_MAX && queue_max >= 1);
+    pw_assert(threads >= 1 && threads <= PW_HTTP_LOOPS_MAX && queue_max >= 1);
     pw_workpool *pool = calloc(1, sizeof(*pool));
     if (pool == NULL)
         return PW_ENOMEM;

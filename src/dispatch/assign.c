@@ -23,10 +23,11 @@
  * fractional costs are optimal up to accumulated rounding (~n ulp of the largest cost). */
 #include "dispatch/assign.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/assert.h"
 
 /* ==== sparse graph =================================================================== */
 
@@ -246,7 +247,7 @@ static void heap_sift_up(ssp *s, int32_t at)
 
 static int32_t heap_pop(ssp *s)
 {
-    assert(s->n_heap > 0);
+    pw_assert(s->n_heap > 0);
     int32_t top = s->heap[0];
     int32_t col = s->heap[--s->n_heap];
     double key = s->dist[col];
@@ -372,7 +373,7 @@ static void augment(ssp *s, int32_t r, int32_t sink, double d_sink)
         match(s, i, j, s->pred_cost[j]);
         if (i == r)
             break;
-        assert(next >= 0);
+        pw_assert(next >= 0);
         j = next;
     }
 }
@@ -509,7 +510,7 @@ static void column_reduction(ssp *s, const uint8_t *run, uint8_t want)
         if (s->times[i] != 1)
             continue;
         row_best b = best_two(s, i);
-        assert(b.j1 == s->row_mate[i] || b.u1 == b.u2);
+        pw_assert(b.j1 == s->row_mate[i] || b.u1 == b.u2);
         if (b.j2 >= 0)
             s->v[s->row_mate[i]] = s->mate_cost[i] - b.u2;
     }
@@ -527,7 +528,7 @@ static void ssp_run(ssp *s, const uint8_t *run, uint8_t want)
             continue;
         double d_sink = 0;
         int32_t sink = shortest_path(s, r, &d_sink);
-        assert(sink >= 0); /* the rows to run have a full matching */
+        pw_assert(sink >= 0); /* the rows to run have a full matching */
         augment(s, r, sink, d_sink);
         reset_search(s);
     }
@@ -692,7 +693,7 @@ static void mark_deficient(const cardinality *m, uint8_t *in_d, uint8_t *in_a, i
                 continue;
             in_a[j] = 1;
             int32_t mate = m->col_mate[j];
-            assert(mate >= 0); /* else an augmenting path was missed */
+            pw_assert(mate >= 0); /* else an augmenting path was missed */
             if (!in_d[mate]) {
                 in_d[mate] = 1;
                 queue[tail++] = mate;
@@ -756,13 +757,13 @@ static int solve_split(const cardinality *m, int32_t *row_col, double *row_cost)
     for (int32_t i = 0; i < g->n_rows; i++) {
         row_col[i] = in_d[i] ? -1 : s_rest.row_mate[i];
         row_cost[i] = in_d[i] ? 0 : s_rest.mate_cost[i];
-        assert(in_d[i] || row_col[i] >= 0);
+        pw_assert(in_d[i] || row_col[i] >= 0);
     }
     for (int32_t j = 0; j < g->n_cols; j++) {
         if (!in_a[j])
             continue;
         int32_t i = s_flip.row_mate[j];
-        assert(i >= 0 && in_d[i] && row_col[i] < 0);
+        pw_assert(i >= 0 && in_d[i] && row_col[i] < 0);
         row_col[i] = j;
         row_cost[i] = s_flip.mate_cost[j];
     }
@@ -830,7 +831,7 @@ int pw_assign_solve_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_e
                            size_t n_edges, int32_t *task_to_worker, double *total_cost,
                            int32_t *matched)
 {
-    assert((task_to_worker || n_tasks <= 0) && total_cost && matched);
+    pw_assert((task_to_worker || n_tasks <= 0) && total_cost && matched);
     graph g = {0};
     int32_t *col_worker = NULL, *row_col = NULL, max_worker = 0;
     double *row_cost = NULL;
@@ -1063,7 +1064,7 @@ static void lap_free(lap *p)
 
 int pw_assign_solve_dense(int32_t n, const double *cost, int32_t *row_to_col, double *total_cost)
 {
-    assert((row_to_col || n <= 0) && total_cost);
+    pw_assert((row_to_col || n <= 0) && total_cost);
     if (n < 0 || (n > 0 && !cost))
         return PW_EINVAL;
     if (n > PW_ASSIGN_DENSE_N_MAX)
@@ -1099,7 +1100,7 @@ int pw_assign_solve_dense(int32_t n, const double *cost, int32_t *row_to_col, do
     }
     double total = 0;
     for (int32_t i = 0; i < n; i++) {
-        assert(p.x[i] >= 0 && p.y[p.x[i]] == i);
+        pw_assert(p.x[i] >= 0 && p.y[p.x[i]] == i);
         row_to_col[i] = p.x[i];
         total += cost[(size_t)i * (size_t)n + (size_t)p.x[i]];
     }

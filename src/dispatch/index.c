@@ -3,10 +3,11 @@
  * deleted by backward shift, so no tombstones accumulate. */
 #include "dispatch/index.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/assert.h"
 
 _Static_assert(sizeof(pw_index_worker) + sizeof(pw_index_hot) <= 256, "a worker's slot must stay within 256 bytes");
 _Static_assert(sizeof(pw_index_worker) == 136, "the cold record is 136 bytes: a new field must fit the padding or be measured");
@@ -70,7 +71,7 @@ static int32_t u64map_get(const u64map *m, uint64_t key)
 
 static int u64map_put(u64map *m, uint64_t key, int32_t value)
 {
-    assert(key != 0);
+    pw_assert(key != 0);
     if ((m->count + 1) * 2 > m->cap && u64map_grow(m) != PW_OK)
         return PW_ENOMEM;
     size_t i = mix(key) & (m->cap - 1);

@@ -11,19 +11,28 @@
  * key is looked up for (user, route); found with the same request hash, the stored
  * answer is returned and run() is not called; found with another hash, 409; absent, run()
  * executes and a 2xx answer is stored with the key in the same transaction. */
-#include <assert.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/workpool.h"
 #include "http/internal.h"
 #include "store/writer.h"
 
+/* A live call carries CALL_LIVE and free_call poisons it: a second free, or a hand-over of a
+ * freed call, meets the poison at an assertion while the memory is not reused yet (ASan
+ * builds catch every such use). */
+#define CALL_LIVE 0x43414c4cu   /* "CALL" */
+#define CALL_FREED 0xdeadca11u
+
 static void free_call(pw_call *call)
 {
+    pw_assert(call->live == CALL_LIVE);   /* freed once */
+    pw_assert(call->run == NULL && !call->in_done);   /* not on the writer or the pool, not inside its done() */
+    pw_assert(call->rq == NULL || call->rq->pending == NULL || call->rq->pending == call);
     if (call->on_free != NULL)
         call->on_free(call);
     if (call->rq != NULL && call->rq->pending == call)
@@ -32,16 +41,23 @@ static void free_call(pw_call *call)
         call->loop->inflight--;
     json_decref(call->input);
     json_decref(call->output);
+    call->live = CALL_FREED;
     free(call);
 }
 
-void pw_call_free(pw_call *call) { free_call(call); }
+void pw_call_free(pw_call *call)
+{
+    pw_assert(call->run == NULL);   /* only a call never handed over: the loop frees the others */
+    free_call(call);
+}
 
 pw_call *pw_call_new(pw_req *rq, size_t data_size)
 {
+    pw_assert(rq != NULL && rq->loop != NULL && rq->pending == NULL);   /* one outstanding call per request */
     pw_call *call = calloc(1, sizeof(*call) + data_size);
     if (call == NULL)
         return NULL;
+    call->live = CALL_LIVE;
     call->loop = rq->loop;
     call->loop->inflight++;
     call->rq = rq;
@@ -75,6 +91,7 @@ int pw_call_fail(pw_call *call, const pw_error *err)
 
 int pw_call_failf(pw_call *call, int status, const char *code, const char *field, const char *fmt, ...)
 {
+    pw_assert(status >= 400 && code != NULL);   /* a failure is an error answer */
     call->status = status;
     call->error = (pw_error){.status = status, .code = code, .field = field};
     va_list ap;
@@ -168,6 +185,7 @@ static void release_connection(pw_req *rq)
 static void post_back(pw_job *job)
 {
     pw_call *call = (pw_call *)job;
+    pw_assert(call->live == CALL_LIVE && call->run != NULL);   /* the writer or the pool holds it until here */
     h2o_multithread_send_message(&call->loop->receiver, &call->message);
 }
 
@@ -178,6 +196,8 @@ void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
         h2o_linklist_unlink(&m->link);
         pw_call *call = H2O_STRUCT_FROM_MEMBER(pw_call, message, m);
         pw_req *rq = call->rq;
+        pw_assert(call->live == CALL_LIVE && call->run != NULL && &call->loop->receiver == receiver);
+        pw_assert(rq == NULL || rq->pending == call);   /* its request waits for it alone */
         call->run = NULL;
         if (rq != NULL) {
             rq->pending = NULL;
@@ -246,6 +266,7 @@ static int idempotency_store(pw_call *call, pw_db *db, int64_t now_ms)
 static int run_on_writer(pw_job *job, pw_db *db, int64_t now_ms)
 {
     pw_call *call = (pw_call *)job;
+    pw_assert(call->live == CALL_LIVE && call->run != NULL);
     call->now_ms = now_ms;
     int keyed = call->idempotency_key[0] != '\0' && call->auth.user_id != 0;
     if (keyed) {
@@ -270,6 +291,7 @@ static int run_on_writer(pw_job *job, pw_db *db, int64_t now_ms)
 static int run_on_pool(pw_job *job, pw_db *db, int64_t now_ms)
 {
     pw_call *call = (pw_call *)job;
+    pw_assert(call->live == CALL_LIVE && call->run != NULL);
     call->now_ms = now_ms;
     return call->run(call, db, now_ms);
 }
@@ -289,6 +311,7 @@ static int queue_write(pw_call *call)
         return rc;
     pw_job *job = &call->job;
     job->next = NULL;
+    pw_assert((loop->writes_first == NULL) == (loop->writes_last == NULL) && loop->writes_count >= 0);
     if (loop->writes_last != NULL)
         loop->writes_last->next = job;
     else
@@ -304,16 +327,9 @@ void pw_loop_flush_writes(pw_loop *loop)
         return;
     pw_job *first = loop->writes_first;
     int count = loop->writes_count;
-    if (pw_writer_enqueue(loop->app->writer, first, loop->writes_last, count) != PW_OK) {
-        /* The writer has stopped (cannot happen while loops run: they are joined first). */
-        for (pw_job *job = first, *next; job != NULL; job = next) {
-            next = job->next;
-            job->next = NULL;
-            job->result = PW_EDB;
-            pw_call_failf((pw_call *)job, 503, "unavailable", NULL, "the server is stopping; try again");
-            job->complete(job);
-        }
-    }
+    int rc = pw_writer_enqueue(loop->app->writer, first, loop->writes_last, count);
+    pw_assert(rc == PW_OK);   /* each place was reserved, and the writer stops only after the loops are joined */
+    (void)rc;
     loop->writes_first = loop->writes_last = NULL;
     loop->writes_count = 0;
 }
@@ -321,6 +337,9 @@ void pw_loop_flush_writes(pw_loop *loop)
 /* Hands the call to the writer (to_writer) or the hash pool; on refusal answers `err`. */
 static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_writer, int alone)
 {
+    pw_assert(call->live == CALL_LIVE && run != NULL);
+    pw_assert(call->run == NULL);   /* not handed over already: a call is on one thread at a time */
+    pw_assert(call->rq == NULL || call->rq->pending == NULL || call->rq->pending == call);
     call->run = run;
     call->done = done ? done : pw_call_reply;
     call->status = 0;

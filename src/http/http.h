@@ -179,6 +179,7 @@ struct pw_call {
     json_t *output;                         /* owned: the reply body set by run() */
     int status;                             /* the reply status set by run() */
     int in_done;                            /* 1 while done() runs on the loop */
+    uint32_t live;                          /* a mark of a live call, poisoned when it is freed (call.c) */
     pw_error error;                         /* set with status >= 400 */
     unsigned char request_hash[32];         /* for Idempotency-Key */
     char idempotency_key[PW_IDEMPOTENCY_KEY_MAX_BYTES + 1];

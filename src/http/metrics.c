@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/buf.h"
 #include "base/histogram.h"
 #include "http/internal.h"
@@ -44,8 +45,7 @@ static block *my_block(void)
     if (mine != NULL)
         return mine;
     int at = atomic_fetch_add(&block_count, 1);
-    if (at > PW_HTTP_LOOPS_MAX)
-        return NULL;                       /* more threads than loops: not counted (cannot happen) */
+    pw_assert(at <= PW_HTTP_LOOPS_MAX);    /* only the loops answer requests: at most PW_HTTP_LOOPS_MAX, one to spare */
     block *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
@@ -64,6 +64,7 @@ static int status_slot(int status)
 
 void pw_metrics_observe(int route_index, int status, double seconds)
 {
+    pw_assert(route_index >= -1 && route_index < ROUTES_MAX);   /* -1: no route matched */
     block *b = my_block();
     if (b == NULL)
         return;

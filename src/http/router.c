@@ -12,17 +12,18 @@
  *   4. a JSON body is checked: media type (415), route size cap (413), nesting depth and
  *      well-formedness (400 malformed_json), top-level object (400 wrong_type), no string
  *      holding a NUL (422 naming the field). */
-#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "http/internal.h"
 
 static void on_dispose(void *p)
 {
     pw_req *rq = p;
+    pw_assert(rq->pending == NULL || rq->pending->rq == rq);   /* the request and its call point at each other */
     if (rq->pending != NULL)
         rq->pending->rq = NULL;    /* the call finishes on its own; nobody to answer */
     if (rq->body != NULL)
@@ -98,10 +99,10 @@ static int compile(const char *pattern, compiled_route *c)
 
 void pw_router_init(const pw_app *app)
 {
-    assert(app->routes != NULL && app->route_count <= PW_ROUTES_MAX);
+    pw_assert(app->routes != NULL && app->route_count <= PW_ROUTES_MAX);
     for (int i = 0; i < app->route_count; i++) {
         int rc = compile(app->routes[i].pattern, &compiled[i]);
-        assert(rc == 0);   /* the route-table unit test holds every row to this */
+        pw_assert(rc == 0);   /* the route-table unit test holds every row to this */
         (void)rc;
     }
 }
@@ -129,6 +130,7 @@ static void capture(const compiled_route *c, const segment *path, int count, pw_
     for (int k = 0; k < count; k++) {
         if (!c->seg[k].param)
             continue;
+        pw_assert(captured < PW_ROUTE_PARAMS_MAX && path[k].len <= PW_ROUTE_PARAM_MAX_BYTES);   /* compile(), match() */
         memcpy(rq->params[captured], path[k].text, path[k].len);
         rq->params[captured][path[k].len] = '\0';
         captured++;
@@ -305,6 +307,7 @@ static int check_allow(pw_req *rq, pw_error *err)
     if (rc != PW_OK)
         return rc;
     static const int need[] = {0, 0, PW_ROLE_CLIENT, PW_ROLE_WORKER, PW_ROLE_ADMIN};
+    pw_assert(allow > PW_ALLOW_ANYONE && allow <= PW_ALLOW_ADMIN);   /* the route table's own value */
     if (need[allow] != 0 && !(rq->auth.roles & need[allow])) {
         static const char *const names[] = {"", "", "client", "worker", "admin"};
         return pw_error_set(err, 403, "forbidden", NULL, "this needs the %s role", names[allow]);
@@ -335,6 +338,7 @@ _Static_assert(PW_HTTP_LOOPS_MAX <= 100, "request ids give the loop index two di
 /* "<loop>-<counter>": at most 2 + 1 + 20 digits, so it fits the 24 bytes of request_id. */
 static void request_id(char out[24], int loop_index, uint64_t counter)
 {
+    pw_assert(loop_index >= 0 && loop_index < PW_HTTP_LOOPS_MAX);
     char digits[20];
     int n = 0;
     do {
@@ -393,6 +397,7 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         pw_reply_errorf(rq, 405, "method_not_allowed", NULL, "this endpoint allows %s", allow);
         return 0;
     }
+    pw_assert(index >= 0 && index < rq->app->route_count);
     rq->route = &rq->app->routes[index];
     rq->route_index = index;
     if (pw_auth_load(rq, &err) != 0 || check_allow(rq, &err) != 0 || read_idempotency_key(rq, &err) != 0 ||

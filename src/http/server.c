@@ -11,7 +11,6 @@
  * or PW_SHUTDOWN_DRAIN_MS has passed. Then the writer drains its queue and commits, and the process exits: every
  * acknowledged write is on disk, and every write that was accepted is committed. */
 #include <arpa/inet.h>
-#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "http/internal.h"
 #include "http/metrics.h"
@@ -244,7 +244,7 @@ static void configure(pw_app *app)
 
 void pw_server_setup(pw_app *app)
 {
-    assert(app->routes != NULL && app->sessions != NULL);   /* handed down by whoever built the app */
+    pw_assert(app->routes != NULL && app->sessions != NULL);   /* handed down by whoever built the app */
     pw_metrics_init();
     pw_router_init(app);
     configure(app);

@@ -1,12 +1,12 @@
 /* throttle.c — see throttle.h. */
 #include "http/throttle.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/error.h"
 #include "base/limits.h"
 
@@ -49,7 +49,7 @@ static uint32_t find(const pw_throttle *t, const char *kind, const void *key, si
 {
     unsigned char msg[PW_EMAIL_MAX_BYTES + 16];
     size_t kind_len = strlen(kind);
-    assert(kind_len <= 16);
+    pw_assert(kind_len <= 16);
     if (len > PW_EMAIL_MAX_BYTES)
         len = PW_EMAIL_MAX_BYTES;
     memcpy(msg, kind, kind_len);
@@ -81,7 +81,7 @@ static int wait_for(const slot *s, int limit, int64_t now_ms)
 int pw_throttle_reserve(pw_throttle *t, const pw_throttle_key *keys, int count, int64_t now_ms,
                         pw_throttle_ticket *ticket)
 {
-    assert(count >= 1 && count <= PW_THROTTLE_KEYS_MAX);
+    pw_assert(count >= 1 && count <= PW_THROTTLE_KEYS_MAX);
     memset(ticket, 0, sizeof(*ticket));
     uint32_t at[PW_THROTTLE_KEYS_MAX];
     for (int i = 0; i < count; i++)
@@ -109,13 +109,13 @@ int pw_throttle_reserve(pw_throttle *t, const pw_throttle_key *keys, int count, 
 
 void pw_throttle_settle(pw_throttle *t, pw_throttle_ticket *ticket, int outcome, int64_t now_ms)
 {
-    assert(outcome == PW_THROTTLE_FAILED || outcome == PW_THROTTLE_SUCCEEDED || outcome == PW_THROTTLE_UNCHECKED);
+    pw_assert(outcome == PW_THROTTLE_FAILED || outcome == PW_THROTTLE_SUCCEEDED || outcome == PW_THROTTLE_UNCHECKED);
     if (ticket->count == 0)
         return;
     pthread_mutex_lock(&t->lock);
     for (int i = 0; i < ticket->count; i++) {
         slot *s = &t->slots[ticket->slot[i]];
-        assert(s->in_flight > 0);
+        pw_assert(s->in_flight > 0);
         s->in_flight--;
         if (outcome == PW_THROTTLE_FAILED) {
             roll(s, now_ms);

@@ -10,12 +10,12 @@
  * "amount" / "currency", or "<prefix>.amount" when the caller names the enclosing object;
  * those prefixed names are interned once in a small fixed table (pw_error keeps a pointer,
  * so the text must outlive the answer) and the bare prefix is used if the table is full. */
-#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "ledger/ledger.h"
 
@@ -154,12 +154,12 @@ static int64_t bps_of(int64_t amount, int bps)
 void pw_ledger_fee_split(int64_t amount, int fee_bps, int pool_share_bps, int64_t *worker_out, int64_t *fee_out,
                          int64_t *pool_out)
 {
-    assert(amount >= 0);
-    assert(fee_bps >= 0 && fee_bps <= BPS_WHOLE);
-    assert(pool_share_bps >= 0 && pool_share_bps <= BPS_WHOLE);
+    pw_assert(amount >= 0);
+    pw_assert(fee_bps >= 0 && fee_bps <= BPS_WHOLE);
+    pw_assert(pool_share_bps >= 0 && pool_share_bps <= BPS_WHOLE);
     int64_t fee = bps_of(amount, fee_bps);
     int64_t pool = bps_of(fee, pool_share_bps);
-    assert(fee >= 0 && fee <= amount && pool >= 0 && pool <= fee);
+    pw_assert(fee >= 0 && fee <= amount && pool >= 0 && pool <= fee);
     *worker_out = amount - fee;
     *fee_out = fee;
     *pool_out = pool;

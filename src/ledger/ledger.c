@@ -16,10 +16,10 @@
  * even when the caller has no savepoint of its own. An account's created_at is the time
  * of its first movement or hold: pw_ledger_account() has no clock, so it leaves it NULL
  * and the first UPDATE that touches the account fills it in. */
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
 #include "base/log.h"
@@ -66,7 +66,7 @@ static int misuse(pw_error *err, const char *what)
 static int run(pw_db *db, const char *sql)
 {
     pw_stmt *st = pw_db_stmt(db, sql);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     return pw_stmt_run(st);
 }
 
@@ -94,6 +94,10 @@ static void read_account(pw_stmt *st, int64_t id, void *row)
     out->held = pw_stmt_column_int64(st, 3);
     out->allow_negative = (int)pw_stmt_column_int64(st, 4);
     out->owner_user_id = pw_stmt_column_int64(st, 5);
+    /* read back as the ledger keeps it (and the table's CHECKs back): held is never negative,
+     * only an account that may go negative is below its held amount, only wallets have an owner */
+    pw_assert(out->held >= 0 && (out->allow_negative || out->balance >= out->held));
+    pw_assert((strcmp(out->kind, PW_ACCOUNT_USER) == 0) == (out->owner_user_id != 0));
 }
 
 /* 1 found, 0 not, negative on error. */
@@ -107,7 +111,7 @@ int pw_ledger_load_account(pw_db *db, int64_t id, pw_ledger_account_row *out)
 static int find_account(pw_db *db, int64_t owner, const char *kind, const char *asset, int64_t *id_out)
 {
     pw_stmt *st = pw_db_stmt(db, owner != 0 ? SQL_USER_ACCOUNT_FIND : SQL_PLATFORM_ACCOUNT_FIND);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     int i = 1;
     if (owner != 0)
         pw_stmt_int64(st, i++, owner);
@@ -120,18 +124,19 @@ static int find_account(pw_db *db, int64_t owner, const char *kind, const char *
 int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset, int64_t *account_id_out)
 {
     int is_user = strcmp(kind, PW_ACCOUNT_USER) == 0;
-    assert(is_user == (owner_user_id != 0));
-    assert(pw_asset_valid(asset, 1));
+    pw_assert(is_user == (owner_user_id != 0));
+    pw_assert(pw_asset_valid(asset, 1));
     int rc = find_account(db, owner_user_id, kind, asset, account_id_out);
     if (rc != 0)
         return rc == 1 ? PW_OK : rc;
     pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_INSERT);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64_or_null(st, 1, owner_user_id);   /* 0 exactly for platform accounts (asserted above) */
     pw_stmt_text(st, 2, kind);
     pw_stmt_text(st, 3, asset);
     pw_stmt_int64(st, 4, strcmp(kind, PW_ACCOUNT_EXTERNAL) == 0);
     rc = pw_stmt_run_int64(st, account_id_out);
+    pw_assert(rc != PW_OK || *account_id_out > 0);
     return rc == PW_DONE ? PW_EDB : rc;
 }
 
@@ -181,7 +186,7 @@ static int check_overflow(const pw_ledger_account_row *debit, const pw_ledger_ac
 static pw_stmt *account_change(pw_db *db, const char *sql, int64_t account, int64_t delta, int64_t now_ms)
 {
     pw_stmt *st = pw_db_stmt(db, sql);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, delta);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, account);
@@ -203,8 +208,11 @@ static int add_held(pw_db *db, int64_t account, int64_t delta, int64_t now_ms)
 static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64_t pending_id, int64_t now_ms,
                            int64_t *id_out)
 {
+    /* load_pair checked these before anything was written */
+    pw_assert(t->amount > 0 && t->debit_account != t->credit_account && t->asset != NULL && t->kind != NULL);
+    pw_assert(pending_id == 0 || !two_phase);   /* a post is itself single-phase */
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_INSERT);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, t->debit_account);
     pw_stmt_int64(st, 2, t->credit_account);
     pw_stmt_int64(st, 3, t->amount);
@@ -219,15 +227,18 @@ static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64
     return rc == PW_DONE ? PW_EDB : rc;
 }
 
-/* One side of a movement: the balance change and its entry. */
-static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, int64_t now_ms)
+/* One side of a movement: the balance change and its entry. `expected_after` is the balance
+ * read before plus delta: the one written back must be it (nothing moved it in between). */
+static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, int64_t expected_after, int64_t now_ms)
 {
+    pw_assert(delta != 0 && transfer_id > 0);
     int64_t balance_after = 0;
     int rc = add_balance(db, account, delta, now_ms, &balance_after);
     if (rc != PW_OK)
         return rc;
+    pw_assert(balance_after == expected_after);
     pw_stmt *st = pw_db_stmt(db, SQL_ENTRY_INSERT);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, account);
     pw_stmt_int64(st, 2, transfer_id);
     pw_stmt_int64(st, 3, delta);
@@ -236,31 +247,32 @@ static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, 
     return pw_stmt_run(st);
 }
 
-/* The checks before a movement or a hold: the pair, the funds, no overflow. PW_OK, a
- * refusal, or the database's code. */
-static int check_move(pw_db *db, const pw_transfer *t, pw_error *err)
+/* The checks before a movement or a hold: the pair (read into *debit and *credit), the
+ * funds, no overflow. PW_OK, a refusal, or the database's code. */
+static int check_move(pw_db *db, const pw_transfer *t, pw_ledger_account_row *debit, pw_ledger_account_row *credit,
+                      pw_error *err)
 {
-    pw_ledger_account_row debit, credit;
-    int rc = load_pair(db, t, &debit, &credit, err);
+    int rc = load_pair(db, t, debit, credit, err);
     if (rc == PW_OK)
-        rc = check_available(&debit, t->amount, err);
+        rc = check_available(debit, t->amount, err);
     if (rc == PW_OK)
-        rc = check_overflow(&debit, &credit, t->amount, err);
+        rc = check_overflow(debit, credit, t->amount, err);
     return rc;
 }
 
 /* Moves t->amount now: checks everything, then the transfer row and its two entries. */
 static int move(pw_db *db, const pw_transfer *t, int64_t pending_id, int64_t now_ms, int64_t *id_out, pw_error *err)
 {
-    int rc = check_move(db, t, err);
+    pw_ledger_account_row debit, credit;
+    int rc = check_move(db, t, &debit, &credit, err);
     if (rc != PW_OK)
         return rc;
     int64_t id = 0;
     rc = insert_transfer(db, t, 0, pending_id, now_ms, &id);
     if (rc == PW_OK)
-        rc = book(db, t->debit_account, id, -t->amount, now_ms);
+        rc = book(db, t->debit_account, id, -t->amount, debit.balance - t->amount, now_ms);
     if (rc == PW_OK)
-        rc = book(db, t->credit_account, id, t->amount, now_ms);
+        rc = book(db, t->credit_account, id, t->amount, credit.balance + t->amount, now_ms);
     if (rc != PW_OK)
         return rc;
     if (id_out != NULL)
@@ -285,7 +297,8 @@ int pw_ledger_post_transfer(pw_db *db, const pw_transfer *t, int64_t now_ms, int
 
 static int hold(pw_db *db, const pw_transfer *t, int64_t now_ms, int64_t *pending_id_out, pw_error *err)
 {
-    int rc = check_move(db, t, err);
+    pw_ledger_account_row debit, credit;
+    int rc = check_move(db, t, &debit, &credit, err);
     if (rc == PW_OK)
         rc = add_held(db, t->debit_account, t->amount, now_ms);
     if (rc == PW_OK)
@@ -314,6 +327,9 @@ static void read_transfer(pw_stmt *st, int64_t id, void *row)
     out->task_id = pw_stmt_column_int64(st, 5);
     out->two_phase = (int)pw_stmt_column_int64(st, 6);
     snprintf(out->status, sizeof(out->status), "%s", pw_stmt_column_text(st, 7));
+    /* read back as written (the table's CHECKs back it): a positive amount, only a hold is ever not posted */
+    pw_assert(out->amount > 0 && out->debit_account != out->credit_account);
+    pw_assert(out->two_phase == 1 || strcmp(out->status, "posted") == 0);
 }
 
 int pw_ledger_load_transfer(pw_db *db, int64_t id, pw_ledger_transfer_row *out)
@@ -325,6 +341,7 @@ int pw_ledger_load_transfer(pw_db *db, int64_t id, pw_ledger_transfer_row *out)
 static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t now_ms, pw_ledger_transfer_row *h,
                    pw_error *err)
 {
+    pw_assert(strcmp(status, "posted") == 0 || strcmp(status, "voided") == 0);
     int rc = pw_ledger_load_transfer(db, pending_id, h);
     if (rc < 0)
         return rc;
@@ -334,7 +351,7 @@ static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t no
         return pw_error_set(err, 409, "invalid_state", NULL, "transfer %lld is %s, not pending", (long long)pending_id,
                             h->two_phase ? h->status : "not a hold");
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_RESOLVE);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_text(st, 1, status);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, pending_id);

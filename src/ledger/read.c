@@ -7,12 +7,12 @@
  * arrive. A wallet has one account per asset; each account's entries are read through
  * the (account_id, id DESC) index, at most limit + 1 of them, and merged, so a page
  * costs O(assets x limit) however long the history is. */
-#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/limits.h"
 #include "base/json_util.h"
@@ -40,7 +40,7 @@ int pw_ledger_balances_json(pw_db *db, int64_t user_id, json_t **out)
 {
     json_t *list = json_array();
     pw_stmt *st = pw_db_stmt(db, SQL_WALLET_ACCOUNTS);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, user_id);
     int rc;
     while ((rc = pw_stmt_step(st)) == PW_ROW)
@@ -58,7 +58,7 @@ int pw_ledger_balances_json(pw_db *db, int64_t user_id, json_t **out)
 int pw_ledger_wallet_json(pw_db *db, int64_t user_id, const char *asset, json_t **out)
 {
     pw_stmt *st = pw_db_stmt(db, SQL_WALLET_ONE);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, user_id);
     pw_stmt_text(st, 2, asset);
     int rc = pw_stmt_step(st);
@@ -129,7 +129,7 @@ static int page_offer(page *p, const entry *e)
 static int read_account(pw_db *db, const wallet_account *a, int64_t before_id, page *p)
 {
     pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_ENTRIES);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, a->id);
     pw_stmt_int64(st, 2, before_id);
     pw_stmt_int64(st, 3, p->capacity);
@@ -152,7 +152,7 @@ static int read_account(pw_db *db, const wallet_account *a, int64_t before_id, p
 static int wallet_accounts(pw_db *db, int64_t user_id, wallet_account *out, int *count_out)
 {
     pw_stmt *st = pw_db_stmt(db, SQL_WALLET_ACCOUNTS);
-    assert(st != NULL);
+    pw_assert(st != NULL);
     pw_stmt_int64(st, 1, user_id);
     int rc, n = 0;
     while ((rc = pw_stmt_step(st)) == PW_ROW && n < PW_LEDGER_WALLET_ASSETS_MAX) {
@@ -178,7 +178,7 @@ static json_t *entry_json(const entry *e)
 
 int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cursor, json_t **out)
 {
-    assert(limit >= 1 && limit <= PW_PAGE_MAX);
+    pw_assert(limit >= 1 && limit <= PW_PAGE_MAX);
     int64_t before_id = INT64_MAX;
     if (cursor != NULL && cursor[0] != '\0' && parse_cursor(cursor, &before_id) != PW_OK)
         return PW_EREFUSED;

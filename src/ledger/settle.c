@@ -11,9 +11,9 @@
  * provider is called on the writer thread inside the transaction: fine for the sandbox,
  * which answers at once; a real provider belongs behind an outbox (a pending transfer
  * posted or voided when the provider's answer arrives). */
-#include <assert.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_internal.h"
 
@@ -32,6 +32,7 @@ typedef struct settlement {
 static int leg(pw_db *db, const settlement *s, int64_t from, int64_t to, int64_t amount, const char *kind,
                int64_t now_ms, pw_error *err)
 {
+    pw_assert(amount >= 0 && (amount == 0 || (from > 0 && to > 0)));   /* a leg with money has both its accounts */
     if (amount == 0)
         return 0;
     pw_transfer t = {.debit_account = from, .credit_account = to, .amount = amount, .asset = s->asset, .kind = kind,
@@ -83,10 +84,12 @@ static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client
         rc = pw_ledger_post_pending_internal(db, pending_id, now_ms, &h, err);
     if (rc != PW_OK)
         return rc;
+    /* prepare() answered a share outside the hold, and found the worker's account for a share */
+    pw_assert(worker_gross >= 0 && worker_gross <= h.amount && (worker_gross == 0 || s.worker_account > 0));
     int64_t worker = 0, fee = 0, pool = 0;
     int is_credits = strcmp(h.asset, "TIME") == 0;
     pw_ledger_fee_split(worker_gross, is_credits ? 0 : fee_bps, pool_share_bps, &worker, &fee, &pool);
-    assert(worker + fee == worker_gross);
+    pw_assert(worker + fee == worker_gross);
     rc = leg(db, &s, s.escrow_account, s.worker_account, worker, "release", now_ms, err);
     if (rc == PW_OK)
         rc = leg(db, &s, s.escrow_account, s.fees_account, fee, "fee", now_ms, err);
@@ -100,6 +103,8 @@ static int settle(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client
 int pw_ledger_settle_task(pw_db *db, int64_t pending_id, int64_t task_id, int64_t client_id, int64_t worker_id,
                           int64_t worker_gross, int fee_bps, int pool_share_bps, int64_t now_ms, pw_error *err)
 {
+    pw_assert(pending_id > 0 && task_id > 0 && client_id > 0 && worker_id >= 0);
+    pw_assert(fee_bps >= 0 && fee_bps <= 10000 && pool_share_bps >= 0 && pool_share_bps <= 10000);
     int rc = pw_ledger_op_begin(db, err);
     if (rc != PW_OK)
         return rc;
@@ -152,7 +157,7 @@ static int payout(pw_db *db, const pw_payment_provider *provider, int64_t user_i
 int pw_ledger_deposit(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
                       int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
-    assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
+    pw_assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
     int rc = pw_ledger_op_begin(db, err);
     if (rc != PW_OK)
         return rc;
@@ -162,7 +167,7 @@ int pw_ledger_deposit(pw_db *db, const pw_payment_provider *provider, int64_t us
 int pw_ledger_payout(pw_db *db, const pw_payment_provider *provider, int64_t user_id, const pw_amount *amount,
                      int64_t now_ms, int64_t *transfer_id_out, pw_error *err)
 {
-    assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
+    pw_assert(user_id != 0 && pw_asset_valid(amount->asset, 1));
     int rc = pw_ledger_op_begin(db, err);
     if (rc != PW_OK)
         return rc;

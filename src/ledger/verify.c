@@ -7,7 +7,6 @@
  * failure. The queries use only what SQLite and PostgreSQL share (GROUP BY / HAVING,
  * LEFT JOIN, EXISTS, a window sum). For a consistent picture run it inside one read
  * transaction; the CLI does. */
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -4,10 +4,10 @@
  * is an index range read, newest first. */
 #include "market/audit.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/json_util.h"
 #include "base/limits.h"
 #include "base/rand.h"
@@ -27,7 +27,7 @@ static const char *const action_names[PW_AUDIT_ACTION_COUNT] = {
 
 const char *pw_audit_action_name(pw_audit_action action)
 {
-    assert(action >= 0 && action < PW_AUDIT_ACTION_COUNT && action_names[action] != NULL);
+    pw_assert(action >= 0 && action < PW_AUDIT_ACTION_COUNT && action_names[action] != NULL);
     return action_names[action];
 }
 
@@ -47,7 +47,8 @@ static const char SQL_INSERT[] = "INSERT INTO admin_audit (id, at, admin_id, act
 int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action action, const char *object_kind,
                     int64_t object_id, json_t *detail)
 {
-    assert(detail == NULL || json_is_object(detail));
+    pw_assert(detail == NULL || json_is_object(detail));
+    pw_assert(admin_id >= 0 && (object_kind == NULL || object_id > 0));   /* 0: the command line */
     if (detail == NULL)
         detail = json_object();
     char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
@@ -55,7 +56,7 @@ int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action
     if (text == NULL)
         return PW_ENOMEM;
     /* the callers build the detail from ids, states and counts: a long one is a bug */
-    assert(strlen(text) <= PW_AUDIT_DETAIL_MAX_BYTES);
+    pw_assert(strlen(text) <= PW_AUDIT_DETAIL_MAX_BYTES);
     pw_stmt *st = pw_db_stmt(db, SQL_INSERT);
     pw_stmt_int64(st, 1, pw_time_ordered_id(now_ms));
     pw_stmt_int64(st, 2, now_ms);
@@ -119,7 +120,7 @@ static json_t *row_json(pw_stmt *st)
 int pw_audit_list_json(pw_db *db, const pw_audit_filter *filter, int limit, int64_t cursor, json_t **out,
                        int *count_out)
 {
-    assert(limit >= 1 && limit <= PW_PAGE_MAX);
+    pw_assert(limit >= 1 && limit <= PW_PAGE_MAX);
     pw_stmt *st = list_stmt(db, filter, limit, cursor);
     json_t *items = json_array();
     int64_t last = 0;

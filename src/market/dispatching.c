@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/limits.h"
 #include "dispatch/decide.h"
@@ -64,6 +65,7 @@ static double client_standing(pw_db *db, int64_t client_id)
  * client's tasks went badly with, and the client's standing. */
 static int task_for_engine(pw_db *db, pw_engine *e, const pw_task_row *row, pw_engine_task *t)
 {
+    pw_assert(row->id > 0 && row->client_id > 0);
     pw_index *ix = pw_engine_index(e);
     memset(t, 0, sizeof(*t));
     t->id = row->id;
@@ -93,6 +95,7 @@ static int describe_task(pw_db *db, const pw_dispatching *d, int64_t id, pw_task
     int found = pw_tasks_load(db, id, row);
     if (found == 0)
         return PW_OK;                                /* gone: nothing to dispatch */
+    pw_assert(found < 0 || row->id == id);
     int rc = found == 1 ? task_for_engine(db, d->engine, row, t) : found;   /* its tried workers, its client */
     if (rc == PW_OK) {
         *loaded_out = 1;
@@ -113,6 +116,7 @@ static int apply_decision(pw_db *db, const pw_dispatching *d, const pw_task_row 
                           const pw_dispatch_decision *decision, int64_t now_ms, int *assigned_out)
 {
     *assigned_out = 0;
+    pw_assert(decision->worker_id > 0 && t->id == row->id);   /* a decision names a worker for this task */
     int rc = pw_setaside_begin(db);
     if (rc != PW_OK)
         return rc;
@@ -128,6 +132,7 @@ static int apply_decision(pw_db *db, const pw_dispatching *d, const pw_task_row 
 int pw_dispatching_task(pw_db *db, const pw_dispatching *d, int64_t task_id, int64_t now_ms, int64_t *worker_out)
 {
     *worker_out = 0;
+    pw_assert(task_id > 0 && d->engine != NULL);
     if (pw_setaside_waiting(d->setaside, task_id, PW_TICK_DISPATCH_ASSIGN, now_ms))
         return PW_OK;                                /* its next try is in a round, after its back-off */
     int64_t started_ns = pw_monotonic_ns();
@@ -209,6 +214,8 @@ static int apply_round(pw_db *db, const pw_dispatching *d, const round_state *r,
         int assigned = 0;
         if (r->decisions[i].worker_id == 0)
             continue;
+        /* read as waiting in this transaction, and no other decision of the round touches it */
+        pw_assert(r->rows[i].status == PW_TASK_DISPATCHING && r->rows[i].id == r->tasks[i].id);
         rc = apply_decision(db, d, &r->rows[i], &r->tasks[i], &r->decisions[i], now_ms, &assigned);
         *assigned_out += assigned;
         *failed_out += rc == PW_OK && !assigned;
@@ -237,6 +244,7 @@ int pw_dispatching_round(pw_db *db, const pw_dispatching *d, int64_t now_ms, int
         rc = describe_task(db, d, r.ids[i], &r.rows[m], &r.tasks[m], now_ms, &loaded, failed_out);
         m += loaded;
     }
+    pw_assert(m <= n);
     if (rc == PW_OK)
         rc = pw_dispatch_solve_round(d->engine, r.tasks, m, now_ms, r.decisions);
     if (rc == PW_OK)
@@ -256,6 +264,7 @@ int pw_dispatching_round(pw_db *db, const pw_dispatching *d, int64_t now_ms, int
 int pw_dispatching_sweep_silent(pw_db *db, const pw_dispatching *d, int64_t now_ms, int *count_out)
 {
     *count_out = 0;
+    pw_assert(d->heartbeat_timeout_s > 0);
     pw_stmt *st = pw_db_stmt(db, "UPDATE worker_profiles SET active = 0, active_since = NULL, updated_at = ?1 "
                                  "WHERE active = 1 AND last_seen_at < ?2 RETURNING user_id");
     pw_stmt_int64(st, 1, now_ms);

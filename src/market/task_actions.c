@@ -5,11 +5,11 @@
  * (409 invalid_state / 403 forbidden), then change the row (guarded by the old status),
  * move money through the ledger, update the worker's record, and append the timeline.
  * It all runs in one writer savepoint: any failure leaves nothing behind. */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/json_util.h"
 #include "base/rand.h"
@@ -22,6 +22,12 @@
 static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t worker_id, int64_t assignment_id,
                       int64_t ack_deadline_ms, int64_t review_deadline_ms, int64_t now_ms)
 {
+    pw_assert(t->id > 0 && to < PW_TASK_STATE_COUNT && to != t->status);   /* a transition of the table */
+    /* a task has its worker from assigned on, and none while waiting or withdrawn */
+    pw_assert((worker_id > 0) == (to != PW_TASK_DISPATCHING && to != PW_TASK_CANCELLED && to != PW_TASK_EXPIRED));
+    pw_assert((assignment_id > 0) == (worker_id > 0));
+    pw_assert((ack_deadline_ms != 0) == (to == PW_TASK_ASSIGNED));
+    pw_assert((review_deadline_ms != 0) == (to == PW_TASK_SUBMITTED));
     pw_stmt *st = pw_db_stmt(db, "UPDATE tasks SET status = ?, worker_id = ?, assignment_id = ?, ack_deadline_at = ?, "
                                  "review_deadline_at = ?, updated_at = ? WHERE id = ? AND status = ?");
     pw_stmt_text(st, 1, pw_task_state_name(to));
@@ -32,8 +38,8 @@ static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t
     pw_stmt_int64(st, 7, t->id);
     pw_stmt_text(st, 8, pw_task_state_name(t->status));
     int rc = pw_stmt_run(st);
-    if (rc == PW_OK && pw_db_changes(db) != 1)
-        return PW_EDB;     /* the guard failed: the writer is the only one changing tasks, so this is a bug */
+    /* the guard holds: t was read in this transaction and the writer is the only one changing tasks */
+    pw_assert(rc != PW_OK || pw_db_changes(db) == 1);
     return rc;
 }
 
@@ -99,10 +105,12 @@ static int close_assignment(pw_db *db, int64_t assignment_id, const char *outcom
 int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, int64_t worker_id, double score,
                     json_t *explanation, int64_t now_ms)
 {
+    pw_assert(t->id > 0 && worker_id > 0 && d->ack_window_s > 0);
     int ack_window_s = d->ack_window_s;
     pw_task_state to;
     if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
         return PW_EINVAL;   /* dispatch chose a task that is not waiting: a bug */
+    pw_assert(t->status == PW_TASK_DISPATCHING && to == PW_TASK_ASSIGNED);   /* the state table's only assignment */
     int64_t ack_deadline = now_ms + (int64_t)ack_window_s * 1000;
     char *why = json_dumps(explanation, JSON_COMPACT | JSON_REAL_PRECISION(9));   /* 9 digits say all a reader needs */
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_assignments (task_id, worker_id, assigned_at, ack_deadline_at, "
@@ -197,6 +205,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
     int rc = PW_OK;
     switch (event) {
     case PW_EV_ACK:
+        pw_assert(t->status == PW_TASK_ASSIGNED && to == PW_TASK_IN_PROGRESS && t->assignment_id > 0);
         rc = close_assignment(db, t->assignment_id, "acked", now_ms);
         if (rc == PW_OK)
             rc = worker_counter(db, t->worker_id, SQL_W_ACKED, now_ms);
@@ -205,6 +214,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         break;
     case PW_EV_RELEASE:
     case PW_EV_ACK_TIMEOUT:
+        pw_assert(to == PW_TASK_DISPATCHING && t->worker_id > 0);   /* from assigned or in progress: it has one */
         rc = close_assignment(db, t->assignment_id, event == PW_EV_RELEASE ? "released" : "missed", now_ms);
         if (rc == PW_OK)
             rc = worker_counter(db, t->worker_id, event == PW_EV_RELEASE ? SQL_W_RELEASED : SQL_W_MISSED, now_ms);
@@ -214,6 +224,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
             rc = set_status(db, t, to, 0, 0, 0, 0, now_ms);
         break;
     case PW_EV_SUBMIT:
+        pw_assert(t->status == PW_TASK_IN_PROGRESS && to == PW_TASK_SUBMITTED);
         rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, now_ms + (int64_t)p->review_window_s * 1000,
                         now_ms);
         if (rc == PW_OK) {
@@ -225,11 +236,13 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         break;
     case PW_EV_APPROVE:
     case PW_EV_AUTO_APPROVE:
+        pw_assert(t->status == PW_TASK_SUBMITTED && to == PW_TASK_COMPLETED && t->worker_id > 0);
         rc = complete(db, p, t, now_ms, err);
         if (rc == PW_OK)
             rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
         break;
     case PW_EV_DISPUTE:
+        pw_assert(to == PW_TASK_DISPUTED && t->worker_id > 0 && user_id > 0);   /* by its client or its worker */
         rc = open_dispute(db, t, user_id, note, now_ms);
         if (rc == PW_OK)
             rc = bad_pairing(db, t, now_ms);
@@ -238,6 +251,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         break;
     case PW_EV_CANCEL:
     case PW_EV_EXPIRE:
+        pw_assert(to == (event == PW_EV_CANCEL ? PW_TASK_CANCELLED : PW_TASK_EXPIRED));
         rc = void_hold(db, t, now_ms, err);
         if (rc == PW_OK)
             rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
@@ -265,10 +279,12 @@ static pw_task_actor actor_of(pw_task_view view)
 int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles,
                  pw_task_event event, const char *note, int64_t now_ms, pw_error *err)
 {
+    pw_assert(user_id > 0 && event < PW_EV_COUNT);   /* a signed-in caller, an event of the table */
     pw_task_row t;
     int found = pw_tasks_load(db, task_id, &t);
     if (found < 0)
         return found;
+    pw_assert(!found || t.id == task_id);
     pw_task_view view = found ? pw_tasks_viewer(&t, user_id, roles) : PW_VIEW_NONE;
     if (view == PW_VIEW_NONE)
         return pw_error_set(err, 404, "not_found", NULL, "no such task");
@@ -302,6 +318,9 @@ static int64_t dispute_opened_by(pw_db *db, int64_t task_id)
 int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t admin_id, const char *outcome,
                      int worker_share_pct, int64_t now_ms, pw_error *err)
 {
+    /* the handler validated the outcome and the share */
+    pw_assert(strcmp(outcome, "release") == 0 || strcmp(outcome, "refund") == 0 ||
+              (strcmp(outcome, "split") == 0 && worker_share_pct >= 0 && worker_share_pct <= 100));
     pw_task_row t;
     int found = pw_tasks_load(db, task_id, &t);
     if (found < 0)
@@ -312,11 +331,13 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
     if (pw_task_transition_apply(t.status, PW_EV_RESOLVE, PW_ACTOR_ADMIN, &to) != 0)
         return pw_error_set(err, 409, "invalid_state", NULL, "the task is %s, not disputed",
                             pw_task_state_name(t.status));
+    pw_assert(t.status == PW_TASK_DISPUTED && to == PW_TASK_RESOLVED && t.worker_id > 0);
     int64_t amount = t.comp.amount.amount, gross = 0;
     if (strcmp(outcome, "release") == 0)
         gross = amount;
     else if (strcmp(outcome, "split") == 0)
         gross = amount * worker_share_pct / 100;
+    pw_assert(gross >= 0 && gross <= amount);
     int rc = settle(db, p, &t, gross, now_ms, err);
     if (rc == PW_OK && strcmp(outcome, "refund") != 0)
         rc = worker_counter(db, t.worker_id, SQL_W_COMPLETED, now_ms);
@@ -457,7 +478,7 @@ static json_t *shown_explanation(const char *stored)
 
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view)
 {
-    assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN);   /* the route answers anyone else itself */
+    pw_assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN);   /* the route answers anyone else itself */
     (void)view;
     json_t *items = json_array();
     pw_stmt *st = pw_db_stmt(db, "SELECT worker_id, assigned_at, outcome, explanation "

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "base/assert.h"
+
 #define A(actor) (1u << (actor))
 #define CLIENT A(PW_ACTOR_CLIENT)
 #define WORKER A(PW_ACTOR_WORKER)
@@ -42,6 +44,7 @@ int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_ac
 {
     /* Who may cause the event at all is checked first: the other party asking for it is a
      * 403 whatever the state; the right party in the wrong state is a 409. */
+    pw_assert(from < PW_TASK_STATE_COUNT && event < PW_EV_COUNT && actor <= PW_ACTOR_PLATFORM);
     unsigned ever = 0;
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (table[i].event == event)
@@ -53,6 +56,7 @@ int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_ac
             continue;
         if (!(table[i].actors & A(actor)))
             return PW_TRANSITION_FORBIDDEN;
+        pw_assert(table[i].to != from);   /* every transition leaves its state */
         *to_out = table[i].to;
         return 0;
     }

@@ -2,12 +2,12 @@
  * actions and timers are in task_actions.c. */
 #include "market/tasks.h"
 
-#include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/rand.h"
 #include "base/config.h"
@@ -26,7 +26,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
         p->dispatch.policy.search_threads = cfg->dispatch_threads;
     char err[160];
     int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.policy.weights, err, sizeof(err));
-    assert(parsed == 0);   /* validated when the flag or variable was read */
+    pw_assert(parsed == 0);   /* validated when the flag or variable was read */
     (void)parsed;
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
@@ -147,12 +147,14 @@ static int hold_compensation(pw_db *db, int64_t client_id, const pw_new_task *t,
         return rc;
     pw_transfer tr = {.debit_account = client_account, .credit_account = escrow_account,
                       .amount = t->comp.amount.amount, .asset = asset, .kind = "escrow", .task_id = task_id};
+    pw_assert(tr.amount > 0);   /* pw_amount_parse: compensation in money or credits is positive */
     return pw_ledger_hold(db, &tr, now_ms, hold_out, err);
 }
 
 int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char *event, const char *from,
                           const char *to, int64_t actor_id, int64_t worker_id)
 {
+    pw_assert(task_id > 0 && event != NULL && to != NULL && actor_id >= 0 && worker_id >= 0);
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_events (task_id, at, event, from_status, to_status, actor_id, "
                                  "worker_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
     pw_stmt_int64(st, 1, task_id);
@@ -173,6 +175,7 @@ static const char SQL_INSERT_TASK[] =
 static void bind_comp(pw_stmt *st, const pw_compensation *c)
 {
     static const char *const kinds[] = {"money", "credits", "goods"};
+    pw_assert(c->kind == PW_COMP_MONEY || c->kind == PW_COMP_CREDITS || c->kind == PW_COMP_GOODS);
     pw_stmt_text(st, 9, kinds[c->kind]);
     if (c->kind == PW_COMP_GOODS) {
         pw_stmt_null(st, 10);
@@ -218,12 +221,14 @@ static int check_withdrawn(pw_db *db, const pw_market_policy *p, int64_t client_
 int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, const pw_new_task *t, int64_t now_ms,
                     int64_t *id_out, pw_error *err)
 {
+    pw_assert(client_id > 0);
     int64_t id = pw_time_ordered_id(now_ms), hold_id = 0;
     int rc = check_withdrawn(db, p, client_id, now_ms, err);
     if (rc == PW_OK)
         rc = hold_compensation(db, client_id, t, id, now_ms, &hold_id, err);
     if (rc != PW_OK)
         return rc;
+    pw_assert((hold_id > 0) == (t->comp.kind != PW_COMP_GOODS));   /* money and credits are held in escrow */
     json_t *skills = pw_tags_json(&t->skills);
     char *skills_text = json_dumps(skills, JSON_COMPACT);
     json_decref(skills);
@@ -292,13 +297,17 @@ static void read_task(pw_stmt *st, int64_t id, void *row)
     t->hold_id = col_or_zero(st, 11);
     t->deadline_ms = pw_stmt_column_int64(st, 12);
     t->urgent = (int)pw_stmt_column_int64(st, 13);
-    pw_task_state_parse(pw_stmt_column_text(st, 14), &t->status);
+    int parsed = pw_task_state_parse(pw_stmt_column_text(st, 14), &t->status);
     t->worker_id = col_or_zero(st, 15);
     t->assignment_id = col_or_zero(st, 16);
     t->ack_deadline_ms = col_or_zero(st, 17);
     t->review_deadline_ms = col_or_zero(st, 18);
     t->created_ms = pw_stmt_column_int64(st, 19);
     t->updated_ms = pw_stmt_column_int64(st, 20);
+    /* read back as written: a state of the table, a client, a worker from assigned on */
+    pw_assert(parsed == 0 && t->client_id > 0);
+    pw_assert(t->worker_id > 0 || t->status == PW_TASK_DISPATCHING || t->status == PW_TASK_CANCELLED ||
+              t->status == PW_TASK_EXPIRED);
 }
 
 int pw_tasks_load(pw_db *db, int64_t id, pw_task_row *t)
@@ -390,6 +399,7 @@ static const char SQL_LIST_WORKER[] =
 
 int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit, int64_t cursor, json_t **out)
 {
+    pw_assert(limit >= 1 && limit <= PW_PAGE_MAX && (role == PW_VIEW_CLIENT || role == PW_VIEW_WORKER));
     int64_t ids[PW_PAGE_MAX + 1];
     int n = 0;
     pw_stmt *st = pw_db_stmt(db, role == PW_VIEW_WORKER ? SQL_LIST_WORKER : SQL_LIST_CLIENT);
@@ -419,6 +429,7 @@ static json_t *message_json(int64_t id, int64_t sender, const char *body, int64_
 
 int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms, json_t **out)
 {
+    pw_assert(task_id > 0 && sender_id > 0 && body != NULL);
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_messages (task_id, sender_id, body, created_at) VALUES (?, ?, ?, ?) "
                                  "RETURNING id");
     pw_stmt_int64(st, 1, task_id);
@@ -435,6 +446,7 @@ int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const ch
 
 int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor, json_t **out)
 {
+    pw_assert(limit >= 1 && limit <= PW_PAGE_MAX);
     json_t *items = json_array();
     pw_stmt *st = pw_db_stmt(db, "SELECT id, sender_id, body, created_at FROM task_messages WHERE task_id = ? "
                                  "AND id > ? ORDER BY id LIMIT ?");

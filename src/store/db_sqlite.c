@@ -8,13 +8,13 @@
  * write survives kill -9 and power loss. */
 #include "store/db.h"
 
-#include <assert.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "store/faults.h"
@@ -131,8 +131,10 @@ static pw_stmt *sq_stmt(pw_db *base, const char *sql)
     _Static_assert(PW_STMT_CACHE_SLOTS == 256, "the shift above picks 8 bits");
     for (size_t probe = 0; probe < PW_STMT_CACHE_SLOTS; probe++) {
         sqlite_stmt *slot = &db->slots[(h + probe) % PW_STMT_CACHE_SLOTS];
-        if (slot->sql == sql)
+        if (slot->sql == sql) {
+            pw_assert(slot->db == db && slot->cached && slot->handle != NULL);   /* a slot is filled once, whole */
             return &slot->base;
+        }
         if (slot->sql == NULL) {
             int code = PW_EDB;
             slot->handle = prepare(db, sql, &code);

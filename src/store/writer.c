@@ -3,11 +3,11 @@
 
 #include "store/faults.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "store/faults.h"
@@ -33,6 +33,7 @@ static const double commit_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0
 
 static void finish(pw_job *job)
 {
+    pw_assert(job->next == NULL);   /* out of the batch: the job is its owner's again */
     if (job->complete != NULL)
         job->complete(job);
     else
@@ -41,6 +42,8 @@ static void finish(pw_job *job)
 
 static void run_batch(pw_writer *w, pw_job *batch, int count)
 {
+    pw_assert(batch != NULL && count >= 1 && count <= w->max_batch);
+    pw_assert(!batch->alone || (count == 1 && batch->next == NULL));   /* a job that runs alone is a batch of one */
     int64_t now_ms = pw_clock_now_ms(w->clock);
     int rc = pw_db_run(w->db, "BEGIN IMMEDIATE");
     const char *end = "COMMIT";
@@ -117,7 +120,8 @@ static void *writer_main(void *arg)
             w->tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&w->lock);
-        atomic_fetch_sub(&w->admitted, count);
+        int admitted = atomic_fetch_sub(&w->admitted, count);
+        pw_assert(admitted >= count);   /* every job in the FIFO had its place reserved */
         run_batch(w, batch, count);
     }
     return NULL;
@@ -125,7 +129,7 @@ static void *writer_main(void *arg)
 
 int pw_writer_start(pw_db *db, const pw_clock *clock, int max_batch, pw_writer **out)
 {
-    assert(max_batch >= 1 && max_batch <= PW_WRITER_BATCH_MAX);
+    pw_assert(max_batch >= 1 && max_batch <= PW_WRITER_BATCH_MAX);
     pw_writer *w = calloc(1, sizeof(*w));
     if (w == NULL)
         return PW_ENOMEM;
@@ -161,7 +165,11 @@ int pw_writer_reserve(pw_writer *w)
 
 int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count)
 {
-    assert(first != NULL && last != NULL && last->next == NULL && count >= 1);
+    pw_assert(first != NULL && last != NULL && last->next == NULL && count >= 1);
+    int listed = 1;
+    for (const pw_job *job = first; job != last; job = job->next, listed++)
+        pw_assert(job != NULL && job->run != NULL);   /* last is reached from first */
+    pw_assert(listed == count && last->run != NULL);
     pthread_mutex_lock(&w->lock);
     if (w->exited) {   /* stopped and drained: nothing would ever run these */
         pthread_mutex_unlock(&w->lock);
@@ -180,7 +188,7 @@ int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count)
 
 int pw_writer_submit(pw_writer *w, pw_job *job)
 {
-    assert(job->run != NULL);
+    pw_assert(job->run != NULL);
     int rc = pw_writer_reserve(w);
     if (rc != PW_OK)
         return rc;
@@ -198,6 +206,7 @@ void pw_writer_stop(pw_writer *w)
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
+    pw_assert(w->exited && w->head == NULL);   /* drained: every accepted job ran */
     pw_db_close(w->db);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
