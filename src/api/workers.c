@@ -64,20 +64,15 @@ void pw_api_availability(pw_req *rq)
     pw_call_write(call, availability_run, NULL);
 }
 
-void pw_api_user_get(pw_req *rq)
+/* A public view of the user {id}, read on the loop: 200 with it, or 404 for no such user. */
+static void reply_user_view(pw_req *rq, json_t *(*view)(pw_db *db, int64_t user_id))
 {
     int64_t id;
-    json_t *out = pw_api_id_param(rq, 0, &id) == 0 ? pw_user_public_json(pw_loop_db(rq->loop), id) : NULL;
+    json_t *out = pw_api_id_param(rq, 0, &id) == 0 ? view(pw_loop_db(rq->loop), id) : NULL;
     if (out == NULL)
         return pw_reply_errorf(rq, 404, "not_found", NULL, "no such user");
     pw_reply_json(rq, 200, out);
 }
 
-void pw_api_user_reputation(pw_req *rq)
-{
-    int64_t id;
-    json_t *out = pw_api_id_param(rq, 0, &id) == 0 ? pw_user_reputation_json(pw_loop_db(rq->loop), id) : NULL;
-    if (out == NULL)
-        return pw_reply_errorf(rq, 404, "not_found", NULL, "no such user");
-    pw_reply_json(rq, 200, out);
-}
+void pw_api_user_get(pw_req *rq) { reply_user_view(rq, pw_user_public_json); }
+void pw_api_user_reputation(pw_req *rq) { reply_user_view(rq, pw_user_reputation_json); }
