@@ -19,12 +19,12 @@
 #include "market/audit.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "temp_db.h"
 
 #define T0 1795568523000LL /* 2026-11-25T01:02:03Z */
 
 typedef struct fixture {
-    char dir[256];
-    char path[300];
+    char path[64];
     pw_db *db;
 } fixture;
 
@@ -44,14 +44,8 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     if (f == NULL)
         return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof(f->dir), "%s/pw_test_audit_XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
-    if (pw_db_open(f->path, 0, &f->db) != PW_OK || pw_migrate(f->db, NULL) != PW_OK)
+    temp_db_make(f->path, sizeof(f->path), "audit");
+    if (pw_migrate_open(f->path, &f->db, NULL) != 0)
         return -1;
     add_user(f->db, 11);
     add_user(f->db, 22);
@@ -63,13 +57,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     pw_db_close(f->db);
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        char p[320];
-        snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    temp_db_remove(f->path);
     free(f);
     return 0;
 }
