@@ -108,6 +108,24 @@ function* points(kind) {
   }
 }
 
+test('POST /dev/faults refuses what it cannot arm, and arms nothing then', async () => {
+  const srv = await startMarket();
+  try {
+    for (const [body, field] of [[{ kind: 'disk', nth: 1 }, 'kind'], [{ nth: 1 }, 'kind'],
+      [{ kind: 'step', nth: -1 }, 'nth'], [{ kind: 'step', nth: 1.5 }, 'nth'], [{ kind: 'alloc' }, 'nth']]) {
+      const res = await api(srv.base, 'POST', `${V1}/dev/faults`, { body });
+      assert.equal(res.status, 422, `${JSON.stringify(body)}: ${res.text}`);
+      assert.equal(res.json.error.field, field);
+    }
+    // nothing was armed: a clean write goes through, and disarming reports no fault fired
+    const client = await makeClient(srv.base, { money: 500 });
+    assert.equal(client.user.id !== undefined, true);
+    for (const kind of ['step', 'alloc']) assert.equal((await arm(srv.base, kind, 0)).fired, false);
+  } finally {
+    await srv.stop();
+  }
+});
+
 for (const kind of ['step', 'alloc']) {
   test(`every ${kind} failure inside the writer's jobs is answered cleanly and leaves the books whole`,
     { timeout: 1_500_000 }, async () => {
