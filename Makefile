@@ -22,7 +22,7 @@ DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all configure build run test check unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean
+.PHONY: all configure build run test check format unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean
 
 all: build
 
@@ -45,11 +45,17 @@ run: build
 	$(BUILD)/peerwork serve --listen $(LISTEN) --db $(DB)
 
 # dependencies point one way: every #include "…" in src/ against the layer order; one error
-# convention: no bare -1 or errno status in src/ (src/base/error.h); every limit in base/limits.h
+# convention: no bare -1 or errno status in src/ (src/base/error.h); every limit in base/limits.h;
+# every C source as .clang-format says (scripts/check_format.sh)
 check:
 	@bash scripts/check_layers.sh
 	@bash scripts/check_errors.sh
 	@bash scripts/check_limits.sh
+	@bash scripts/check_format.sh
+
+# rewrite the C sources as .clang-format says (make check fails on any file it would change)
+format:
+	@git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'bench/*.c' | xargs clang-format -i
 
 unit-test: configure
 	@cmake --build $(BUILD)

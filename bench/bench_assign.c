@@ -135,15 +135,14 @@ static int run_spec(const spec *s, const char *dir, int reps, FILE *manifest)
         fprintf(stderr, "bench_assign: cannot write %s\n", path);
         goto out;
     }
-    fprintf(manifest, "%s %s %s %d %d\n", s->name, s->dense ? "dense" : "sparse", path,
-            (int)s->n_tasks, (int)(s->dense ? s->n_tasks : s->n_workers));
+    fprintf(manifest, "%s %s %s %d %d\n", s->name, s->dense ? "dense" : "sparse", path, (int)s->n_tasks,
+            (int)(s->dense ? s->n_tasks : s->n_workers));
     double total = 0;
     int32_t matched = s->n_tasks;
     for (int rep = 0; rep < reps; rep++) {
         int64_t start_ns = pw_monotonic_ns();
         int rc = s->dense ? pw_assign_solve_dense(s->n_tasks, dense, out, &total)
-                          : pw_assign_solve_sparse(s->n_tasks, s->n_workers, edges, n_edges, out,
-                                                   &total, &matched);
+                          : pw_assign_solve_sparse(s->n_tasks, s->n_workers, edges, n_edges, out, &total, &matched);
         ms[rep] = (double)(pw_monotonic_ns() - start_ns) / 1e6;
         if (rc < 0) {
             fprintf(stderr, "bench_assign: %s: solver error %d\n", s->name, rc);
@@ -186,8 +185,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/manifest.txt", dir);
     FILE *manifest = fopen(path, "w");
     if (!manifest) {
-        fprintf(stderr, "bench_assign: cannot write %s: %s (create DIR first)\n", path,
-                strerror(errno));
+        fprintf(stderr, "bench_assign: cannot write %s: %s (create DIR first)\n", path, strerror(errno));
         return 1;
     }
     int failed = 0;

@@ -21,15 +21,15 @@
 #include "base/rand.h"
 #include "dispatch/engine.h"
 
-#define SKILLS 60
+#define SKILLS     60
 #define CATEGORIES 15
-#define CITIES 24
+#define CITIES     24
 
 static const double cities[CITIES][2] = {
-    {52.37, 4.89}, {48.86, 2.35}, {51.51, -0.13}, {52.52, 13.40}, {40.42, -3.70}, {41.39, 2.17},
-    {45.46, 9.19}, {41.90, 12.50}, {48.21, 16.37}, {50.08, 14.44}, {52.23, 21.01}, {59.33, 18.07},
-    {55.68, 12.57}, {60.17, 24.94}, {53.35, -6.26}, {38.72, -9.14}, {50.85, 4.35}, {47.38, 8.54},
-    {48.14, 11.58}, {53.55, 9.99}, {45.76, 4.84}, {43.30, 5.37}, {51.92, 4.48}, {50.94, 6.96},
+    {52.37, 4.89},  {48.86, 2.35},  {51.51, -0.13}, {52.52, 13.40}, {40.42, -3.70}, {41.39, 2.17},
+    {45.46, 9.19},  {41.90, 12.50}, {48.21, 16.37}, {50.08, 14.44}, {52.23, 21.01}, {59.33, 18.07},
+    {55.68, 12.57}, {60.17, 24.94}, {53.35, -6.26}, {38.72, -9.14}, {50.85, 4.35},  {47.38, 8.54},
+    {48.14, 11.58}, {53.55, 9.99},  {45.76, 4.84},  {43.30, 5.37},  {51.92, 4.48},  {50.94, 6.96},
 };
 
 static char skill_names[SKILLS][16], category_names[CATEGORIES][16];
@@ -73,7 +73,9 @@ static pw_engine *build(int workers, uint64_t seed, int64_t now_ms, int threads)
     pw_rng r;
     pw_rng_seed(&r, seed);
     for (int i = 0; i < workers; i++) {
-        pw_index_profile p = {.user_id = i + 1, .has_base = 1, .remote = pw_rng_unit(&r) < 0.3,
+        pw_index_profile p = {.user_id = i + 1,
+                              .has_base = 1,
+                              .remote = pw_rng_unit(&r) < 0.3,
                               .radius_km = 5 + (int)pw_rng_below(&r, 26)};
         scatter(&r, (int)pw_rng_below(&r, CITIES), &p.lat_e6, &p.lon_e6);
         p.skill_count = 2 + (int)pw_rng_below(&r, 3);
@@ -120,15 +122,20 @@ static int cmp_double(const void *a, const void *b)
 static double full_scan(pw_engine *e, const pw_engine_task *t, int64_t now_ms)
 {
     pw_index *ix = pw_engine_index(e);
-    pw_dispatch_weights w = {.fit = 0.35, .distance = 0.2, .reputation = 0.2, .reliability = 0.15, .fairness = 0.1,
-                             .bad_pairing = 0.5};
+    pw_dispatch_weights w = {
+        .fit = 0.35, .distance = 0.2, .reputation = 0.2, .reliability = 0.15, .fairness = 0.1, .bad_pairing = 0.5};
     double best = -1;
     size_t n = pw_index_count(ix);
     for (int32_t s = 0; s < (int32_t)n; s++) {
         pw_index_worker *x = pw_index_slot(ix, s);
         pw_index_hot *h = pw_index_hot_slot(ix, s);
-        pw_candidate c = {.worker_id = x->user_id, .remote_task = !t->has_location, .radius_km = h->radius_km,
-                          .rating = -1, .acked = x->acked, .completed = x->completed, .on_time = x->on_time,
+        pw_candidate c = {.worker_id = x->user_id,
+                          .remote_task = !t->has_location,
+                          .radius_km = h->radius_km,
+                          .rating = -1,
+                          .acked = x->acked,
+                          .completed = x->completed,
+                          .on_time = x->on_time,
                           .idle_s = (double)(now_ms - x->last_assigned_ms) / 1000.0};
         if (!c.remote_task) {
             c.distance_km = pw_distance_km(t->lat_e6, t->lon_e6, h->lat_e6, h->lon_e6);

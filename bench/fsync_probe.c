@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROBE_BLOCK 4096
-#define PROBE_BLOCKS 64
+#define PROBE_BLOCK     4096
+#define PROBE_BLOCKS    64
 #define PROBE_MAX_CALLS 100000
 
 static int64_t now_ns(void)

@@ -13,6 +13,7 @@ packages=(
   libsodium-dev libpq-dev                        # crypto; PostgreSQL client (scale path)
   libcmocka-dev                                  # unit tests
   clang libclang-rt-14-dev                       # libFuzzer targets (fuzz-smoke in make test)
+  clang-format                                   # make check: the C sources as .clang-format says
   nodejs npm                                     # API and browser tests
   chromium fonts-dejavu-core                     # browser tests
   wrk nginx-light python3-scipy bc curl          # benchmarks (nginx and scipy are the anchors)

@@ -28,19 +28,18 @@
 #include "store/migrate.h"
 #include "store/writer.h"
 
-static const char USAGE[] =
-    "usage: peerwork COMMAND [OPTIONS]\n"
-    "\n"
-    "peerwork is a peer-to-peer service marketplace: one program serves the API and the web\n"
-    "interface over an embedded SQLite database.\n"
-    "\n"
-    "commands:\n"
-    "  serve              serve the API and the interface (migrates the database first)\n"
-    "  migrate            apply the database migrations and exit\n"
-    "  admin create       make an admin account (password read from standard input)\n"
-    "%s"
-    "\n"
-    "Run 'peerwork COMMAND --help' for a command's options.\n";
+static const char USAGE[] = "usage: peerwork COMMAND [OPTIONS]\n"
+                            "\n"
+                            "peerwork is a peer-to-peer service marketplace: one program serves the API and the web\n"
+                            "interface over an embedded SQLite database.\n"
+                            "\n"
+                            "commands:\n"
+                            "  serve              serve the API and the interface (migrates the database first)\n"
+                            "  migrate            apply the database migrations and exit\n"
+                            "  admin create       make an admin account (password read from standard input)\n"
+                            "%s"
+                            "\n"
+                            "Run 'peerwork COMMAND --help' for a command's options.\n";
 
 /* The flag readers below answer PW_OK, or PW_EREFUSED: the text is refused (what they
  * print, or their caller prints, is the answer). */
@@ -80,7 +79,7 @@ static int check_weights(const char *what, const char *text, pw_config *cfg)
     pw_dispatch_policy p;
     pw_dispatch_policy_defaults(&p);
     char err[160];
-    if (pw_dispatch_weights_parse(text, &p.weights, err, sizeof(err)) != 0) {   /* bounds the length too */
+    if (pw_dispatch_weights_parse(text, &p.weights, err, sizeof(err)) != 0) { /* bounds the length too */
         fprintf(stderr, "peerwork: %s: %s\n", what, err);
         return PW_EREFUSED;
     }
@@ -144,22 +143,47 @@ static const char SERVE_USAGE[] =
 /* PW_OK; 1 after --help (the usage printed); or PW_EREFUSED (what is wrong printed). */
 static int parse_serve(int argc, char **argv, pw_config *cfg)
 {
-    enum { O_LISTEN = 1, O_DB, O_WEB, O_LOOPS, O_ACK, O_REVIEW, O_BATCH, O_FEE, O_POOL, O_SECURE, O_DEVCLOCK,
-           O_NOGROUP, O_REMOTE_CAP, O_HEARTBEAT, O_WEIGHTS, O_MAXCONN, O_DTHREADS, O_CANCEL_LIMIT, O_HELP };
-    static const struct option options[] = {
-        {"listen", required_argument, NULL, O_LISTEN}, {"db", required_argument, NULL, O_DB},
-        {"web", required_argument, NULL, O_WEB}, {"loops", required_argument, NULL, O_LOOPS},
-        {"ack-window-s", required_argument, NULL, O_ACK}, {"review-window-s", required_argument, NULL, O_REVIEW},
-        {"batch-window-ms", required_argument, NULL, O_BATCH}, {"fee-bps", required_argument, NULL, O_FEE},
-        {"pool-share-bps", required_argument, NULL, O_POOL}, {"cookie-secure", no_argument, NULL, O_SECURE},
-        {"dev-clock", no_argument, NULL, O_DEVCLOCK}, {"no-group-commit", no_argument, NULL, O_NOGROUP},
-        {"remote-cap", required_argument, NULL, O_REMOTE_CAP},
-        {"heartbeat-timeout-s", required_argument, NULL, O_HEARTBEAT},
-        {"dispatch-weights", required_argument, NULL, O_WEIGHTS},
-        {"max-connections", required_argument, NULL, O_MAXCONN},
-        {"dispatch-threads", required_argument, NULL, O_DTHREADS},
-        {"cancel-limit", required_argument, NULL, O_CANCEL_LIMIT},
-        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+    enum {
+        O_LISTEN = 1,
+        O_DB,
+        O_WEB,
+        O_LOOPS,
+        O_ACK,
+        O_REVIEW,
+        O_BATCH,
+        O_FEE,
+        O_POOL,
+        O_SECURE,
+        O_DEVCLOCK,
+        O_NOGROUP,
+        O_REMOTE_CAP,
+        O_HEARTBEAT,
+        O_WEIGHTS,
+        O_MAXCONN,
+        O_DTHREADS,
+        O_CANCEL_LIMIT,
+        O_HELP
+    };
+    static const struct option options[] = {{"listen", required_argument, NULL, O_LISTEN},
+                                            {"db", required_argument, NULL, O_DB},
+                                            {"web", required_argument, NULL, O_WEB},
+                                            {"loops", required_argument, NULL, O_LOOPS},
+                                            {"ack-window-s", required_argument, NULL, O_ACK},
+                                            {"review-window-s", required_argument, NULL, O_REVIEW},
+                                            {"batch-window-ms", required_argument, NULL, O_BATCH},
+                                            {"fee-bps", required_argument, NULL, O_FEE},
+                                            {"pool-share-bps", required_argument, NULL, O_POOL},
+                                            {"cookie-secure", no_argument, NULL, O_SECURE},
+                                            {"dev-clock", no_argument, NULL, O_DEVCLOCK},
+                                            {"no-group-commit", no_argument, NULL, O_NOGROUP},
+                                            {"remote-cap", required_argument, NULL, O_REMOTE_CAP},
+                                            {"heartbeat-timeout-s", required_argument, NULL, O_HEARTBEAT},
+                                            {"dispatch-weights", required_argument, NULL, O_WEIGHTS},
+                                            {"max-connections", required_argument, NULL, O_MAXCONN},
+                                            {"dispatch-threads", required_argument, NULL, O_DTHREADS},
+                                            {"cancel-limit", required_argument, NULL, O_CANCEL_LIMIT},
+                                            {"help", no_argument, NULL, O_HELP},
+                                            {NULL, 0, NULL, 0}};
     int opt, rc = 0;
     optind = 1;
     while (rc == 0 && (opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -182,7 +206,9 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_FEE: rc = parse_int("--fee-bps", optarg, 0, 5000, &cfg->fee_bps); break;
         case O_POOL: rc = parse_int("--pool-share-bps", optarg, 0, 10000, &cfg->pool_share_bps); break;
         case O_REMOTE_CAP: rc = parse_int("--remote-cap", optarg, 1, PW_REMOTE_CONCURRENT_MAX, &cfg->remote_cap); break;
-        case O_HEARTBEAT: rc = parse_int("--heartbeat-timeout-s", optarg, 30, 7 * 24 * 3600, &cfg->heartbeat_timeout_s); break;
+        case O_HEARTBEAT:
+            rc = parse_int("--heartbeat-timeout-s", optarg, 30, 7 * 24 * 3600, &cfg->heartbeat_timeout_s);
+            break;
         case O_WEIGHTS: rc = check_weights("--dispatch-weights", optarg, cfg); break;
         case O_DTHREADS:
             rc = parse_int("--dispatch-threads", optarg, 1, PW_DISPATCH_SEARCH_THREADS_MAX, &cfg->dispatch_threads);
@@ -236,7 +262,7 @@ static int lock_database(const char *db_path)
         close(fd);
         return busy ? PW_EBUSY : PW_EDB;
     }
-    return PW_OK;   /* fd is kept open, and locked, until the process ends */
+    return PW_OK; /* fd is kept open, and locked, until the process ends */
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -251,7 +277,7 @@ static int cmd_serve(int argc, char **argv)
     if (lock_database(app.cfg.db_path) != PW_OK)
         return 1;
     pw_clock_init_real(&app.clock);
-    pw_server_block_signals();   /* before the writer, hash pool and scheduler threads start */
+    pw_server_block_signals(); /* before the writer, hash pool and scheduler threads start */
     pw_db *writer_db = NULL;
     if (pw_migrate_open(app.cfg.db_path, &writer_db, NULL) != 0)
         return 1;
@@ -288,7 +314,7 @@ static int cmd_serve(int argc, char **argv)
     rc = pw_server_run(&app);
     pw_scheduler_stop(scheduler);
     pw_workpool_stop(app.hash_pool);
-    pw_writer_stop(app.writer);   /* commits whatever was accepted */
+    pw_writer_stop(app.writer); /* commits whatever was accepted */
     pw_engine_free(policy.dispatch.engine);
     pw_setaside_free(policy.dispatch.setaside);
     pw_throttle_free(app.throttle);
@@ -302,8 +328,8 @@ static int cmd_serve(int argc, char **argv)
 /* As parse_serve: PW_OK, 1 after --help, or PW_EREFUSED. */
 static int db_only_options(int argc, char **argv, const char *usage, pw_config *cfg)
 {
-    static const struct option options[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -388,8 +414,8 @@ static int cmd_admin(int argc, char **argv)
         return 2;
     }
     line[strcspn(line, "\r\n")] = '\0';
-    json_t *body = json_pack("{s:s, s:s, s:s, s:[s]}", "email", email, "password", line, "display_name", name,
-                             "roles", "client");
+    json_t *body = json_pack("{s:s, s:s, s:s, s:[s]}", "email", email, "password", line, "display_name", name, "roles",
+                             "client");
     sodium_memzero(line, sizeof(line));
     pw_new_user user;
     pw_error err;
@@ -428,7 +454,7 @@ int pw_cli_admin_create(const char *db_path, pw_new_user *user)
     } else {
         rc = found;
     }
-    if (rc == PW_OK) {   /* in the audit log, in the same transaction; the operator has no admin id */
+    if (rc == PW_OK) { /* in the audit log, in the same transaction; the operator has no admin id */
         json_t *via = json_pack("{s:s}", "via", "command_line");
         rc = pw_audit_record(db, pw_clock_now_ms(&clock), 0, found == 1 ? PW_AUDIT_ADMIN_GRANT : PW_AUDIT_ADMIN_CREATE,
                              "user", row.id, via);
@@ -449,11 +475,7 @@ int pw_cli_admin_create(const char *db_path, pw_new_user *user)
 /* ---- dispatch ------------------------------------------------------------------------------- */
 
 static const pw_command commands[] = {
-    {"serve", cmd_serve, NULL},
-    {"migrate", cmd_migrate, NULL},
-    {"admin", cmd_admin, NULL},
-    PW_CLI_EXTRA_COMMANDS
-};
+    {"serve", cmd_serve, NULL}, {"migrate", cmd_migrate, NULL}, {"admin", cmd_admin, NULL}, PW_CLI_EXTRA_COMMANDS};
 
 int main(int argc, char **argv)
 {

@@ -76,10 +76,10 @@ typedef struct signin {
     char email[PW_EMAIL_MAX_BYTES + 1];
     char password[PW_PASSWORD_MAX_BYTES + 1];
     char ip[64];
-    int found;                                /* the e-mail exists */
-    int checked, wrong;                       /* set by the hash: the password was checked, and was wrong */
+    int found;          /* the e-mail exists */
+    int checked, wrong; /* set by the hash: the password was checked, and was wrong */
     pw_user_row user;
-    pw_throttle_ticket ticket;                /* the attempt's place in the limits, until settled */
+    pw_throttle_ticket ticket; /* the attempt's place in the limits, until settled */
     char token[PW_TOKEN_TEXT_BYTES];
     char csrf[PW_CSRF_TEXT_BYTES];
     char device[PW_DEVICE_COOKIE_TEXT_BYTES];
@@ -158,9 +158,14 @@ static int signin_reserve(pw_req *rq, signin *s, int64_t now_ms)
                   device.user_id == s->user.id;
     pw_throttle_key keys[2] = {
         {.kind = "ip:", .key = s->ip, .len = strlen(s->ip), .limit = PW_LOGIN_FAILS_PER_IP},
-        trusted ? (pw_throttle_key){.kind = "device:", .key = device.nonce, .len = sizeof(device.nonce),
-                                    .limit = PW_LOGIN_FAILS_PER_DEVICE, .clear_on_success = 1}
-                : (pw_throttle_key){.kind = "email:", .key = s->email, .len = strlen(s->email),
+        trusted ? (pw_throttle_key){.kind = "device:",
+                                    .key = device.nonce,
+                                    .len = sizeof(device.nonce),
+                                    .limit = PW_LOGIN_FAILS_PER_DEVICE,
+                                    .clear_on_success = 1}
+                : (pw_throttle_key){.kind = "email:",
+                                    .key = s->email,
+                                    .len = strlen(s->email),
                                     .limit = PW_LOGIN_FAILS_PER_ACCOUNT},
     };
     return pw_throttle_reserve(rq->app->throttle, keys, 2, now_ms, &s->ticket);
@@ -195,7 +200,7 @@ void pw_api_sessions_create(pw_req *rq)
         err.retry_after_s = wait_s;
         return pw_reply_error(rq, &err);
     }
-    call->on_free = signin_settle;            /* a reservation never outlives its call */
+    call->on_free = signin_settle; /* a reservation never outlives its call */
     pw_call_hash(call, signin_verify, signin_verified);
 }
 
@@ -296,5 +301,5 @@ void pw_api_dev_clock(pw_req *rq)
     if (call == NULL)
         return pw_api_reply_nomem(rq);
     *(int64_t *)pw_call_data(call) = (int64_t)s * 1000;
-    pw_call_write_alone(call, dev_clock_run, NULL);   /* the market tick, as the scheduler runs it */
+    pw_call_write_alone(call, dev_clock_run, NULL); /* the market tick, as the scheduler runs it */
 }

@@ -74,9 +74,11 @@ void pw_api_admin_metrics(pw_req *rq)
     /* fill rate: tasks that got a worker, over tasks that were not withdrawn by their client */
     int64_t cancelled = json_integer_value(json_object_get(by_state, "cancelled"));
     json_t *fill = total - cancelled > 0 ? json_real((double)filled / (double)(total - cancelled)) : json_null();
-    pw_reply_json(rq, 200, json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "tasks_by_state", by_state, "tasks_total",
-                                     (json_int_t)total, "fill_rate", fill, "time_to_assign", time_to_assign(db), "gmv",
-                                     sums(db, "release", "fee"), "fees", sums(db, "fee", "fee"), "pool", sums(db, "pool_share", "pool_share")));
+    pw_reply_json(rq, 200,
+                  json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "tasks_by_state", by_state, "tasks_total",
+                            (json_int_t)total, "fill_rate", fill, "time_to_assign", time_to_assign(db), "gmv",
+                            sums(db, "release", "fee"), "fees", sums(db, "fee", "fee"), "pool",
+                            sums(db, "pool_share", "pool_share")));
 }
 
 /* ---- GET /admin/audit ------------------------------------------------------------------------- */
@@ -123,7 +125,7 @@ static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
         json_object_set_new(detail, "admin_id", pw_json_id(q->filter.admin_id));
     rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
     if (rc != PW_OK)
-        return rc;   /* status still 0: a 503, never an unaudited answer */
+        return rc; /* status still 0: a 503, never an unaudited answer */
     call->status = 200;
     return 0;
 }

@@ -12,13 +12,13 @@ extern const int pw_route_count;
 void pw_api_reply_nomem(pw_req *rq);
 
 /* accounts.c */
-extern const pw_session_store pw_api_sessions;   /* app->sessions: market's sessions as the router reads them */
+extern const pw_session_store pw_api_sessions; /* app->sessions: market's sessions as the router reads them */
 void pw_api_users_create(pw_req *rq);
 void pw_api_sessions_create(pw_req *rq);
 void pw_api_sessions_delete(pw_req *rq);
 void pw_api_me_get(pw_req *rq);
 void pw_api_dev_clock(pw_req *rq);
-void pw_api_dev_faults(pw_req *rq);        /* PW_FAULTS builds only (store/faults.h) */
+void pw_api_dev_faults(pw_req *rq); /* PW_FAULTS builds only (store/faults.h) */
 
 /* wallet.c */
 void pw_api_wallet_get(pw_req *rq);

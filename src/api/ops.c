@@ -125,7 +125,7 @@ void pw_api_dev_faults(pw_req *rq)
     json_t *kind = json_object_get(rq->body, "kind"), *nth = json_object_get(rq->body, "nth");
     int k = json_is_string(kind) && strcmp(json_string_value(kind), "step") == 0    ? PW_FAULT_STEP
             : json_is_string(kind) && strcmp(json_string_value(kind), "alloc") == 0 ? PW_FAULT_ALLOC
-                                                                                     : -1;
+                                                                                    : -1;
     if (k < 0)
         return pw_reply_errorf(rq, 422, "validation_failed", "kind", "kind must be \"step\" or \"alloc\"");
     if (!json_is_integer(nth) || json_integer_value(nth) < 0 || json_integer_value(nth) > 100000000)
@@ -134,7 +134,8 @@ void pw_api_dev_faults(pw_req *rq)
     int fired = 0;
     pw_faults_status(k, &seen, &fired);
     pw_faults_arm(k, (long)json_integer_value(nth));
-    pw_reply_json(rq, 200, json_pack("{s:s, s:I, s:b}", "kind", json_string_value(kind), "seen", (json_int_t)seen,
-                                     "fired", fired));
+    pw_reply_json(
+        rq, 200,
+        json_pack("{s:s, s:I, s:b}", "kind", json_string_value(kind), "seen", (json_int_t)seen, "fired", fired));
 }
 #endif

@@ -17,7 +17,6 @@
 
 #define MESSAGES_REFUSED "admins read a task's messages only once it is disputed or resolved"
 
-
 /* On the writer: the task this transaction has just written or changed, read back. PW_OK;
  * the lookup's code; or PW_EDB if the row is gone (the database failed us). */
 static int load_again(pw_db *db, int64_t id, pw_task_row *t)
@@ -85,7 +84,7 @@ static const pw_audit_action read_actions[] = {
 typedef struct admin_read {
     int64_t task_id;
     admin_read_kind kind;
-    int limit;                                /* messages: the page asked for */
+    int limit; /* messages: the page asked for */
     int64_t cursor;
 } admin_read;
 
@@ -127,13 +126,13 @@ static int admin_read_run(pw_call *call, pw_db *db, int64_t now_ms)
     int rc = render_read(db, a, &t, view, &call->output, &items);
     if (rc != PW_OK)
         return rc;
-    if (view == PW_VIEW_ADMIN) {   /* else they became its worker meanwhile: their own task */
+    if (view == PW_VIEW_ADMIN) { /* else they became its worker meanwhile: their own task */
         json_t *detail = json_pack("{s:s}", "status", pw_task_state_name(t.status));
         if (items >= 0)
             json_object_set_new(detail, "items", json_integer(items));
         rc = pw_audit_record(db, now_ms, call->auth.user_id, read_actions[a->kind], "task", t.id, detail);
         if (rc != PW_OK)
-            return rc;   /* status still 0: a 503, never an unaudited answer */
+            return rc; /* status still 0: a 503, never an unaudited answer */
     }
     call->status = 200;
     return 0;
@@ -188,7 +187,7 @@ void pw_api_tasks_dispatch(pw_req *rq)
         return;
     if (view == PW_VIEW_WORKER)
         return pw_reply_errorf(rq, 403, "forbidden", NULL, "only the task's client and admins may read its dispatch");
-    if (view == PW_VIEW_ADMIN)   /* audited: the admin's read goes through the writer */
+    if (view == PW_VIEW_ADMIN) /* audited: the admin's read goes through the writer */
         return admin_read_start(rq, &t, READ_DISPATCH, 0, 0);
     pw_reply_json(rq, 200, pw_tasks_dispatch_json(pw_loop_db(rq->loop), &t, view));
 }
@@ -235,9 +234,9 @@ static int action_run(pw_call *call, pw_db *db, int64_t now_ms)
     call->status = 200;
     pw_task_view view = pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles);
     /* A worker who released the task no longer sees it: answer with the status only. */
-    call->output = view == PW_VIEW_NONE ? json_pack("{s:o, s:s}", "id", pw_json_id(t.id), "status",
-                                                    pw_task_state_name(t.status))
-                                        : pw_tasks_json(db, &t, view);
+    call->output = view == PW_VIEW_NONE
+                       ? json_pack("{s:o, s:s}", "id", pw_json_id(t.id), "status", pw_task_state_name(t.status))
+                       : pw_tasks_json(db, &t, view);
     return 0;
 }
 
@@ -307,8 +306,9 @@ static int message_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     message *m = pw_call_data(call);
     pw_task_row t;
-    pw_task_view view = pw_tasks_load(db, m->task_id, &t) == 1 ? pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles)
-                                                               : PW_VIEW_NONE;
+    pw_task_view view = pw_tasks_load(db, m->task_id, &t) == 1
+                            ? pw_tasks_viewer(&t, call->auth.user_id, call->auth.roles)
+                            : PW_VIEW_NONE;
     if (view == PW_VIEW_NONE)
         return pw_call_failf(call, 404, "not_found", NULL, "no such task");
     /* the conversation is the two parties': an admin reads it in a dispute, never writes in it */
@@ -351,9 +351,9 @@ static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     page *p = pw_call_data(call);
     int limit = p->limit;
-    pw_stmt *st = pw_db_stmt(db,
-        "SELECT id, task_id, opened_by, reason, created_at FROM disputes WHERE status = 'open' AND id > ? "
-        "ORDER BY id LIMIT ?");
+    pw_stmt *st = pw_db_stmt(
+        db, "SELECT id, task_id, opened_by, reason, created_at FROM disputes WHERE status = 'open' AND id > ? "
+            "ORDER BY id LIMIT ?");
     pw_stmt_int64(st, 1, p->cursor);
     pw_stmt_int64(st, 2, limit + 1);
     json_t *items = json_array();
@@ -374,7 +374,7 @@ static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
     json_t *detail = json_pack("{s:i}", "items", shown);
     int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTES_READ, NULL, 0, detail);
     if (rc != PW_OK)
-        return rc;   /* status still 0: a 503, never an unaudited answer */
+        return rc; /* status still 0: a 503, never an unaudited answer */
     call->status = 200;
     return 0;
 }
@@ -446,7 +446,8 @@ void pw_api_disputes_resolve(pw_req *rq)
         else if (!json_is_integer(pct))
             bad = 2, pw_error_set(&err, 400, "wrong_type", "worker_share_pct", "worker_share_pct must be an integer");
         else if (json_integer_value(pct) < 0 || json_integer_value(pct) > 100)
-            bad = 2, pw_error_set(&err, 422, "validation_failed", "worker_share_pct", "worker_share_pct must be 0..100");
+            bad = 2,
+            pw_error_set(&err, 422, "validation_failed", "worker_share_pct", "worker_share_pct must be 0..100");
         else
             r->worker_share_pct = (int)json_integer_value(pct);
     }

@@ -56,8 +56,8 @@ typedef int (*booking)(pw_db *db, const pw_payment_provider *provider, int64_t u
                        int64_t now_ms, int64_t *transfer_id_out, pw_error *err);
 
 typedef struct money_move {
-    pw_amount amount;                           /* validated on the loop */
-    booking book;                               /* pw_ledger_deposit or pw_ledger_payout */
+    pw_amount amount; /* validated on the loop */
+    booking book;     /* pw_ledger_deposit or pw_ledger_payout */
 } money_move;
 
 static int money_move_run(pw_call *call, pw_db *db, int64_t now_ms)
@@ -70,7 +70,7 @@ static int money_move_run(pw_call *call, pw_db *db, int64_t now_ms)
     json_t *balance = NULL;
     rc = pw_ledger_wallet_json(db, call->auth.user_id, m->amount.asset, &balance);
     if (rc != PW_OK)
-        return rc;   /* status still 0: a 503, and the movement rolls back */
+        return rc; /* status still 0: a 503, and the movement rolls back */
     char id[24], created[PW_RFC3339_BYTES];
     snprintf(id, sizeof(id), "%lld", (long long)transfer_id);
     pw_time_format_rfc3339(now_ms, created);

@@ -11,7 +11,7 @@ static int profile_run(pw_call *call, pw_db *db, int64_t now_ms)
         return rc;
     call->status = 200;
     call->output = pw_worker_profile_json(db, call->auth.user_id);
-    return call->output ? PW_OK : PW_EDB;   /* written, and not there to read back */
+    return call->output ? PW_OK : PW_EDB; /* written, and not there to read back */
 }
 
 void pw_api_worker_put(pw_req *rq)

@@ -13,8 +13,7 @@
 
 _Noreturn void pw_assert_fail(const char *expr, const char *file, int line, const char *func);
 
-#define pw_assert(cond) \
-    (__builtin_expect(!!(cond), 1) ? (void)0 : pw_assert_fail(#cond, __FILE__, __LINE__, __func__))
+#define pw_assert(cond) (__builtin_expect(!!(cond), 1) ? (void)0 : pw_assert_fail(#cond, __FILE__, __LINE__, __func__))
 
 /* A branch that cannot be reached, with why. */
 #define pw_unreachable(why) pw_assert_fail("unreachable: " why, __FILE__, __LINE__, __func__)

@@ -53,7 +53,7 @@ int pw_buf_printf(pw_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int need = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (need < 0) {   /* an encoding error: the format does not fit its arguments */
+    if (need < 0) { /* an encoding error: the format does not fit its arguments */
         b->data[b->len] = '\0';
         return PW_EINVAL;
     }

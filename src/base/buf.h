@@ -5,9 +5,9 @@
 #include <stdint.h>
 
 typedef struct pw_buf {
-    char *data;               /* NUL-terminated while len < cap */
-    size_t len;               /* bytes used */
-    size_t cap;               /* bytes allocated */
+    char *data; /* NUL-terminated while len < cap */
+    size_t len; /* bytes used */
+    size_t cap; /* bytes allocated */
 } pw_buf;
 
 void pw_buf_init(pw_buf *b);

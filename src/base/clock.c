@@ -35,10 +35,7 @@ void pw_clock_init_manual(pw_clock *clock, int64_t start_ms)
     atomic_store(&clock->manual_ms, start_ms);
 }
 
-void pw_clock_advance_ms(pw_clock *clock, int64_t delta_ms)
-{
-    atomic_fetch_add(&clock->offset_ms, delta_ms);
-}
+void pw_clock_advance_ms(pw_clock *clock, int64_t delta_ms) { atomic_fetch_add(&clock->offset_ms, delta_ms); }
 
 int64_t pw_monotonic_ns(void)
 {
@@ -71,14 +68,14 @@ int pw_time_parse_rfc3339(const char *text, int64_t *ms_out)
 {
     int year, month, day, hour, minute, second;
     size_t len = strlen(text);
-    if (len < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-        text[13] != ':' || text[16] != ':')
+    if (len < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+        text[16] != ':')
         return PW_EREFUSED;
     if (digits(text, 4, &year) || digits(text + 5, 2, &month) || digits(text + 8, 2, &day) ||
         digits(text + 11, 2, &hour) || digits(text + 14, 2, &minute) || digits(text + 17, 2, &second))
         return PW_EREFUSED;
-    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-        minute > 59 || second > 60)
+    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+        second > 60)
         return PW_EREFUSED;
     const char *p = text + 19;
     int millis = 0;
@@ -111,11 +108,15 @@ int pw_time_parse_rfc3339(const char *text, int64_t *ms_out)
     int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     if (day > mdays[month - 1] + (month == 2 && leap))
         return PW_EREFUSED;
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-                    .tm_hour = hour, .tm_min = minute, .tm_sec = second > 59 ? 59 : second};
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = hour,
+                    .tm_min = minute,
+                    .tm_sec = second > 59 ? 59 : second};
     int64_t seconds = (int64_t)timegm(&tm) - (int64_t)offset_min * 60;
     int64_t ms = seconds * 1000 + millis;
-    if (ms < 0 || ms > PW_TIME_MAX_MS)   /* an offset can carry it out of the years above */
+    if (ms < 0 || ms > PW_TIME_MAX_MS) /* an offset can carry it out of the years above */
         return PW_EREFUSED;
     *ms_out = ms;
     return 0;

@@ -18,10 +18,10 @@ void pw_clock_init_manual(pw_clock *clock, int64_t start_ms);
 static inline int64_t pw_clock_now_ms(const pw_clock *clock) { return clock->now_ms(clock); }
 void pw_clock_advance_ms(pw_clock *clock, int64_t delta_ms);
 
-int64_t pw_monotonic_ns(void);                       /* for durations only, never for rules */
+int64_t pw_monotonic_ns(void); /* for durations only, never for rules */
 
 #define PW_RFC3339_BYTES 32
-#define PW_TIME_MAX_MS 253402300799999LL   /* 9999-12-31T23:59:59.999Z: the last instant a time may be */
+#define PW_TIME_MAX_MS   253402300799999LL /* 9999-12-31T23:59:59.999Z: the last instant a time may be */
 /* Formats ms-since-epoch as "2026-11-25T01:02:03Z" (second precision, UTC). */
 void pw_time_format_rfc3339(int64_t ms, char out[PW_RFC3339_BYTES]);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)" (digits past milliseconds are dropped);

@@ -22,24 +22,24 @@
 
 enum {
     PW_OK = 0,
-    PW_ROW = 1,               /* a database step produced a row (store/db.h) */
-    PW_DONE = 2,              /* a database step finished */
-    PW_EDB = -1,              /* the database failed (logged) */
-    PW_ECONSTRAINT = -2,      /* a UNIQUE / CHECK / FOREIGN KEY constraint failed */
-    PW_EBUSY = -3,            /* the database is locked, or a queue is full */
-    PW_ENOMEM = -4,           /* out of memory */
-    PW_EINVAL = -5,           /* a caller broke a function's contract (a bug, logged) */
-    PW_EREFUSED = -6,         /* refused: the pw_error says why (an answer, 4xx) */
+    PW_ROW = 1,          /* a database step produced a row (store/db.h) */
+    PW_DONE = 2,         /* a database step finished */
+    PW_EDB = -1,         /* the database failed (logged) */
+    PW_ECONSTRAINT = -2, /* a UNIQUE / CHECK / FOREIGN KEY constraint failed */
+    PW_EBUSY = -3,       /* the database is locked, or a queue is full */
+    PW_ENOMEM = -4,      /* out of memory */
+    PW_EINVAL = -5,      /* a caller broke a function's contract (a bug, logged) */
+    PW_EREFUSED = -6,    /* refused: the pw_error says why (an answer, 4xx) */
 };
 
 #define PW_ERROR_MESSAGE_MAX_BYTES 200
 
 typedef struct pw_error {
-    int status;                                  /* HTTP status: 400, 401, 403, 404, 409, 413, 422, 429, 503 */
-    const char *code;                            /* stable machine code, e.g. "validation_failed" */
-    const char *field;                           /* the field at fault, or NULL */
-    int retry_after_s;                           /* for 429/503: seconds, or 0 */
-    char message[PW_ERROR_MESSAGE_MAX_BYTES];    /* for people */
+    int status;                               /* HTTP status: 400, 401, 403, 404, 409, 413, 422, 429, 503 */
+    const char *code;                         /* stable machine code, e.g. "validation_failed" */
+    const char *field;                        /* the field at fault, or NULL */
+    int retry_after_s;                        /* for 429/503: seconds, or 0 */
+    char message[PW_ERROR_MESSAGE_MAX_BYTES]; /* for people */
 } pw_error;
 
 /* Fills *err and returns PW_EREFUSED, so validators can `return pw_error_set(...)`. */

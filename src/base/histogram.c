@@ -50,5 +50,5 @@ int pw_histogram_render(const pw_histogram *h, const char *name, const char *lab
                         (double)atomic_load(&h->sum_micro) / 1e6);
     rc |= pw_buf_printf(out, "%s_count%s%s%s %llu\n", name, open, labels, close,
                         (unsigned long long)atomic_load(&h->total));
-    return rc != 0 ? PW_ENOMEM : PW_OK;   /* the OR of the appends: out of memory is their failure */
+    return rc != 0 ? PW_ENOMEM : PW_OK; /* the OR of the appends: out of memory is their failure */
 }

@@ -5,13 +5,12 @@
 #include <stdint.h>
 #include "base/limits.h"
 
-
 typedef struct pw_histogram {
-    int bucket_count;                                   /* upper bounds used */
-    double bounds[PW_HISTOGRAM_BUCKETS_MAX];            /* ascending upper bounds, in the metric's unit */
+    int bucket_count;                                      /* upper bounds used */
+    double bounds[PW_HISTOGRAM_BUCKETS_MAX];               /* ascending upper bounds, in the metric's unit */
     _Atomic uint64_t counts[PW_HISTOGRAM_BUCKETS_MAX + 1]; /* per bucket; the last one is +Inf */
-    _Atomic uint64_t sum_micro;                         /* sum of observations x 1e6 */
-    _Atomic uint64_t total;                             /* number of observations */
+    _Atomic uint64_t sum_micro;                            /* sum of observations x 1e6 */
+    _Atomic uint64_t total;                                /* number of observations */
 } pw_histogram;
 
 void pw_histogram_init(pw_histogram *h, const double *bounds, int count);

@@ -34,7 +34,7 @@ long pw_utf8_length(const char *text, size_t len)
         unsigned char c = *p;
         int extra = c < 0x80 ? 0 : c < 0xc2 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : -1;
         if (extra < 0 || end - p <= extra)
-            return PW_UTF8_INVALID;   /* a stray continuation, an overlong lead, past U+10FFFF, or cut short */
+            return PW_UTF8_INVALID; /* a stray continuation, an overlong lead, past U+10FFFF, or cut short */
         for (int i = 1; i <= extra; i++)
             if ((p[i] & 0xc0) != 0x80)
                 return PW_UTF8_INVALID;
@@ -60,11 +60,11 @@ static int has_control(const char *s, size_t len, int allow_newlines)
         if (c < 0x20 || c == 0x7f)
             return 1;
         if (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
-            return 1;                                               /* U+0080..U+009F */
+            return 1; /* U+0080..U+009F */
         if (!allow_newlines && c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae)
-            return 1;                                               /* U+2028..U+202E */
+            return 1; /* U+2028..U+202E */
         if (!allow_newlines && c == 0xe2 && i + 2 < len && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)
-            return 1;                                               /* U+2066..U+2069 */
+            return 1; /* U+2066..U+2069 */
     }
     return 0;
 }
@@ -77,8 +77,8 @@ static int is_blank(const char *s, size_t len)
     return 1;
 }
 
-int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
-                         int allow_newlines, char *out, size_t out_size, pw_error *err)
+int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars, int allow_newlines,
+                         char *out, size_t out_size, pw_error *err)
 {
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {

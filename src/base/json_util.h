@@ -10,8 +10,8 @@
 
 #include "base/error.h"
 
-json_t *pw_json_id(int64_t id);          /* "123…", or null for 0 */
-json_t *pw_json_time(int64_t ms);        /* "2026-11-25T01:02:03Z", or null for 0 */
+json_t *pw_json_id(int64_t id);   /* "123…", or null for 0 */
+json_t *pw_json_time(int64_t ms); /* "2026-11-25T01:02:03Z", or null for 0 */
 
 /* Counts UTF-8 code points (a count, not a status); PW_UTF8_INVALID (-1) if not valid UTF-8
  * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF, nothing cut short by len). */
@@ -22,7 +22,7 @@ long pw_utf8_length(const char *text, size_t len);
  * (allow_newlines permits \n, \r and \t, and the bidirectional controls of free text).
  * Copies it into out (out_size bytes). PW_OK, 1 = absent and not required, PW_EREFUSED with
  * *err filled. */
-int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars,
-                         int allow_newlines, char *out, size_t out_size, pw_error *err);
+int pw_json_string_field(json_t *obj, const char *name, int required, int min_chars, int max_chars, int allow_newlines,
+                         char *out, size_t out_size, pw_error *err);
 
 #endif

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static _Atomic int min_level = PW_LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -29,8 +28,7 @@ void pw_log(pw_log_level level, const char *fmt, ...)
     struct tm tm;
     gmtime_r(&tv.tv_sec, &tm);
     size_t n = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
-    n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03dZ level=%s ", (int)(tv.tv_usec / 1000),
-                          level_names[level]);
+    n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03dZ level=%s ", (int)(tv.tv_usec / 1000), level_names[level]);
     va_list ap;
     va_start(ap, fmt);
     int wrote = vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -11,8 +11,8 @@ void pw_log_set_level(pw_log_level level);
 int pw_log_enabled(pw_log_level level);
 void pw_log(pw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pw_log_info(...) pw_log(PW_LOG_INFO, __VA_ARGS__)
-#define pw_log_warn(...) pw_log(PW_LOG_WARN, __VA_ARGS__)
+#define pw_log_info(...)  pw_log(PW_LOG_INFO, __VA_ARGS__)
+#define pw_log_warn(...)  pw_log(PW_LOG_WARN, __VA_ARGS__)
 #define pw_log_error(...) pw_log(PW_LOG_ERROR, __VA_ARGS__)
 
 #endif

@@ -17,18 +17,18 @@
 
 struct pw_parallel {
     pthread_mutex_t lock;
-    pthread_cond_t start;             /* a loop was published, or stop */
-    pthread_cond_t done;              /* the last helper finished the loop */
-    uint64_t generation;              /* loops published */
+    pthread_cond_t start; /* a loop was published, or stop */
+    pthread_cond_t done;  /* the last helper finished the loop */
+    uint64_t generation;  /* loops published */
     int stopping;
-    int helpers_busy;                 /* helpers not yet done with the current loop */
+    int helpers_busy; /* helpers not yet done with the current loop */
     /* the current loop: written under the lock before the generation moves */
     pw_parallel_fn *fn;
     void *ctx;
     int count, chunk;
-    atomic_int next;                  /* first item not yet handed out */
+    atomic_int next; /* first item not yet handed out */
     int lanes;
-    int started;                      /* helper threads running */
+    int started; /* helper threads running */
     pthread_t *threads;
 };
 
@@ -137,7 +137,7 @@ void pw_parallel_for(pw_parallel *p, int count, int chunk, pw_parallel_fn *fn, v
     pw_assert(chunk >= 1);
     if (count <= 0)
         return;
-    if (p->lanes == 1 || count <= chunk) {   /* nothing to share: no wake-ups */
+    if (p->lanes == 1 || count <= chunk) { /* nothing to share: no wake-ups */
         for (int begin = 0; begin < count; begin += chunk)
             fn(ctx, begin, count - begin > chunk ? begin + chunk : count, 0);
         return;

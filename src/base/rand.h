@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 typedef struct pw_rng {
-    uint64_t s[4];            /* xoshiro256** state */
+    uint64_t s[4]; /* xoshiro256** state */
 } pw_rng;
 
 void pw_rng_seed(pw_rng *r, uint64_t seed);

@@ -11,13 +11,13 @@
 #include "base/limits.h"
 
 struct pw_workpool {
-    pthread_mutex_t lock;              /* guards the queue */
-    pthread_cond_t wake;               /* signalled on submit and stop */
-    pw_job *head, *tail;               /* FIFO */
-    int length, queue_max;             /* current and maximum queue length */
-    int stopping;                      /* refuse new work, drain, exit */
-    int thread_count;                  /* threads started */
-    const pw_clock *clock;             /* handed to run() */
+    pthread_mutex_t lock;  /* guards the queue */
+    pthread_cond_t wake;   /* signalled on submit and stop */
+    pw_job *head, *tail;   /* FIFO */
+    int length, queue_max; /* current and maximum queue length */
+    int stopping;          /* refuse new work, drain, exit */
+    int thread_count;      /* threads started */
+    const pw_clock *clock; /* handed to run() */
     pthread_t threads[PW_HTTP_LOOPS_MAX];
 };
 

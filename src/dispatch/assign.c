@@ -62,8 +62,7 @@ static int graph_alloc(graph *g, int32_t n_rows, int32_t n_cols, size_t n_entrie
 }
 
 /* One LSD radix pass (11-bit digit at `shift`) of edge indices by worker id. */
-static void radix_pass(const pw_assign_edge *edges, size_t n, const int32_t *in, int32_t *out,
-                       unsigned shift)
+static void radix_pass(const pw_assign_edge *edges, size_t n, const int32_t *in, int32_t *out, unsigned shift)
 {
     size_t count[2048] = {0};
     for (size_t k = 0; k < n; k++)
@@ -80,8 +79,8 @@ static void radix_pass(const pw_assign_edge *edges, size_t n, const int32_t *in,
 
 /* Renumbers the workers that appear in the edges in increasing id order: edge_col[e]
  * gets the compressed column of edge e, *n_cols the number of distinct workers. */
-static int compress_workers(const pw_assign_edge *edges, size_t n, int32_t max_worker,
-                            int32_t *edge_col, int32_t *n_cols)
+static int compress_workers(const pw_assign_edge *edges, size_t n, int32_t max_worker, int32_t *edge_col,
+                            int32_t *n_cols)
 {
     int result = 0;
     int32_t *a = malloc((n ? n : 1) * sizeof(*a));
@@ -116,8 +115,8 @@ out:
 
 /* Builds the task-by-column adjacency of validated edges; col_worker (n_cols entries,
  * allocated here) maps each compressed column back to its worker id. */
-static int graph_build(graph *g, int32_t n_tasks, const pw_assign_edge *edges, size_t n,
-                       int32_t max_worker, int32_t **col_worker)
+static int graph_build(graph *g, int32_t n_tasks, const pw_assign_edge *edges, size_t n, int32_t max_worker,
+                       int32_t **col_worker)
 {
     int result = 0;
     int32_t n_cols = 0;
@@ -163,21 +162,21 @@ out:
 enum { COL_UNSEEN = 0, COL_QUEUED = 1, COL_DONE = 2 };
 
 typedef struct {
-    const graph *g;     /* the adjacency being matched */
-    double *v;          /* column potentials: 0 while free, only ever lowered */
-    double *dist;       /* tentative distance of each column in the current search */
-    double *pred_cost;  /* cost of the entry through which each column was reached */
-    double *mate_cost;  /* cost of each row's matched entry */
-    int32_t *col_mate;  /* row matched to each column, or -1 */
-    int32_t *row_mate;  /* column matched to each row, or -1 */
-    int32_t *pred;      /* row from which each column was reached */
-    int32_t *heap;      /* binary min-heap of queued columns, keyed by dist */
-    int32_t *heap_at;   /* position of each queued column in heap */
-    int32_t *touched;   /* columns reached by the current search */
-    int32_t *times;     /* per row: columns it is the cheapest row of (column reduction) */
-    uint8_t *state;     /* COL_* of each column */
-    int32_t n_heap;     /* columns in heap */
-    int32_t n_touched;  /* columns in touched */
+    const graph *g;    /* the adjacency being matched */
+    double *v;         /* column potentials: 0 while free, only ever lowered */
+    double *dist;      /* tentative distance of each column in the current search */
+    double *pred_cost; /* cost of the entry through which each column was reached */
+    double *mate_cost; /* cost of each row's matched entry */
+    int32_t *col_mate; /* row matched to each column, or -1 */
+    int32_t *row_mate; /* column matched to each row, or -1 */
+    int32_t *pred;     /* row from which each column was reached */
+    int32_t *heap;     /* binary min-heap of queued columns, keyed by dist */
+    int32_t *heap_at;  /* position of each queued column in heap */
+    int32_t *touched;  /* columns reached by the current search */
+    int32_t *times;    /* per row: columns it is the cheapest row of (column reduction) */
+    uint8_t *state;    /* COL_* of each column */
+    int32_t n_heap;    /* columns in heap */
+    int32_t n_touched; /* columns in touched */
 } ssp;
 
 static void ssp_free(ssp *s)
@@ -214,8 +213,8 @@ static int ssp_init(ssp *s, const graph *g)
     s->touched = malloc(nc * sizeof(*s->touched));
     s->times = calloc(nr, sizeof(*s->times));
     s->state = calloc(nc, sizeof(*s->state));
-    if (!s->v || !s->dist || !s->pred_cost || !s->mate_cost || !s->col_mate || !s->row_mate ||
-        !s->pred || !s->heap || !s->heap_at || !s->touched || !s->times || !s->state) {
+    if (!s->v || !s->dist || !s->pred_cost || !s->mate_cost || !s->col_mate || !s->row_mate || !s->pred || !s->heap ||
+        !s->heap_at || !s->touched || !s->times || !s->state) {
         ssp_free(s);
         return PW_ENOMEM;
     }
@@ -319,7 +318,7 @@ static int try_direct(ssp *s, int32_t r)
     return 1;
 }
 
-enum { NO_FREE_COLUMN = -1 };   /* shortest_path: not a status, a column that is none */
+enum { NO_FREE_COLUMN = -1 }; /* shortest_path: not a status, a column that is none */
 
 /* Dijkstra from row r. Returns the free column ending a shortest augmenting path (its
  * distance in *d_sink), or NO_FREE_COLUMN when no free column is reachable. Columns no closer than
@@ -634,8 +633,8 @@ static int32_t hk_solve(cardinality *m)
 
 /* Copies the entries of g whose row has row_keep[i] == row_want and whose column has
  * col_keep[j] == col_want into out, transposed (columns become rows) if asked. */
-static int graph_select(const graph *g, const uint8_t *row_keep, uint8_t row_want,
-                        const uint8_t *col_keep, uint8_t col_want, int transpose, graph *out)
+static int graph_select(const graph *g, const uint8_t *row_keep, uint8_t row_want, const uint8_t *col_keep,
+                        uint8_t col_want, int transpose, graph *out)
 {
     size_t n = 0;
     for (int32_t i = 0; i < g->n_rows; i++)
@@ -781,19 +780,18 @@ out:
 /* ==== sparse entry point =============================================================== */
 
 /* Checks counts, ids and costs; *max_worker gets the largest worker id used. */
-static int check_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges,
-                        size_t n_edges, int32_t *max_worker)
+static int check_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges, size_t n_edges,
+                        int32_t *max_worker)
 {
     if (n_tasks < 0 || n_workers < 0 || (n_edges > 0 && !edges))
         return PW_EINVAL;
-    if (n_tasks > PW_ASSIGN_TASKS_MAX || n_workers > PW_ASSIGN_WORKERS_MAX ||
-        n_edges > PW_ASSIGN_EDGES_MAX)
+    if (n_tasks > PW_ASSIGN_TASKS_MAX || n_workers > PW_ASSIGN_WORKERS_MAX || n_edges > PW_ASSIGN_EDGES_MAX)
         return PW_EREFUSED;
     *max_worker = 0;
     for (size_t e = 0; e < n_edges; e++) {
         const pw_assign_edge *edge = &edges[e];
-        if (edge->task < 0 || edge->task >= n_tasks || edge->worker < 0 ||
-            edge->worker >= n_workers || !isfinite(edge->cost))
+        if (edge->task < 0 || edge->task >= n_tasks || edge->worker < 0 || edge->worker >= n_workers ||
+            !isfinite(edge->cost))
             return PW_EINVAL;
         if (edge->worker > *max_worker)
             *max_worker = edge->worker;
@@ -827,9 +825,8 @@ out:
     return result;
 }
 
-int pw_assign_solve_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges,
-                           size_t n_edges, int32_t *task_to_worker, double *total_cost,
-                           int32_t *matched)
+int pw_assign_solve_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges, size_t n_edges,
+                           int32_t *task_to_worker, double *total_cost, int32_t *matched)
 {
     pw_assert((task_to_worker || n_tasks <= 0) && total_cost && matched);
     graph g = {0};

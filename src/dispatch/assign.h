@@ -41,9 +41,8 @@ typedef struct {
  * task_to_worker (n_tasks entries) receives each task's worker or -1 when the task is
  * unmatched; total_cost the sum of the matched edges' costs; matched the number of
  * matched tasks. edges may be NULL when n_edges is 0. */
-int pw_assign_solve_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges,
-                           size_t n_edges, int32_t *task_to_worker, double *total_cost,
-                           int32_t *matched);
+int pw_assign_solve_sparse(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges, size_t n_edges,
+                           int32_t *task_to_worker, double *total_cost, int32_t *matched);
 
 /* Minimum-cost perfect matching of a complete n x n problem; cost is row-major
  * (cost[row * n + col]). row_to_col (n entries) receives each row's column. */

@@ -27,8 +27,7 @@ void pw_dispatch_pick(pw_engine *e, const pw_engine_task *t, int64_t now_ms, pw_
 
 /* ---- batch --------------------------------------------------------------------------------- */
 
-int pw_dispatch_solve_round(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms,
-                            pw_dispatch_decision *out)
+int pw_dispatch_solve_round(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, pw_dispatch_decision *out)
 {
     const int k = PW_DISPATCH_BATCH_TOP_K;
     size_t count = (size_t)(n > 0 ? n : 1);
@@ -65,20 +64,21 @@ json_t *pw_dispatch_explain(const pw_engine *e, const pw_engine_task *t, const p
 {
     const pw_dispatch_weights *weights = &pw_engine_policy(e)->weights;
     json_t *list = json_array();
-    json_array_append_new(list, pw_dispatch_shown_json(weights, &d->chosen.c, &d->chosen.parts, t->lat_e6,
-                                                       t->lon_e6));
+    json_array_append_new(list, pw_dispatch_shown_json(weights, &d->chosen.c, &d->chosen.parts, t->lat_e6, t->lon_e6));
     const char *policy = d->batch ? "batch" : "greedy";
     char why[160];
     if (d->batch)
-        snprintf(why, sizeof(why), "the round's optimal assignment of the waiting tasks to the available workers "
-                 "(%d fit this task)", d->considered);
+        snprintf(why, sizeof(why),
+                 "the round's optimal assignment of the waiting tasks to the available workers "
+                 "(%d fit this task)",
+                 d->considered);
     else if (d->considered <= 1)
         snprintf(why, sizeof(why), "the only available worker who fits");
     else
         snprintf(why, sizeof(why), "the highest score of %d available workers who fit", d->considered);
-    json_t *o = json_pack("{s:i, s:o, s:s, s:s, s:f, s:s}", "candidates_considered", d->considered, "candidates",
-                          list, "policy", policy, "why", why, "client_standing", t->client_standing,
-                          "distance_basis", "public_area");
+    json_t *o = json_pack("{s:i, s:o, s:s, s:s, s:f, s:s}", "candidates_considered", d->considered, "candidates", list,
+                          "policy", policy, "why", why, "client_standing", t->client_standing, "distance_basis",
+                          "public_area");
     if (d->batch)
         json_object_set_new(o, "round_weight", json_real(d->round_weight));
     return o;

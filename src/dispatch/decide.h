@@ -24,13 +24,13 @@
 #include "dispatch/engine.h"
 
 typedef struct pw_dispatch_decision {
-    int64_t worker_id;               /* the chosen worker; 0: nobody (the task waits) */
-    double score;                    /* the chosen candidate's exact total: stored, never shown */
-    int considered;                  /* greedy: eligible workers scored; batch: candidates kept in the pass that
+    int64_t worker_id;          /* the chosen worker; 0: nobody (the task waits) */
+    double score;               /* the chosen candidate's exact total: stored, never shown */
+    int considered;             /* greedy: eligible workers scored; batch: candidates kept in the pass that
                                         matched the task */
-    int batch;                       /* 1: a round's decision, 0: greedy */
-    double round_weight;             /* batch: the task's weight in the round (pw_engine_task_weight) */
-    pw_engine_candidate chosen;      /* the chosen candidate (when worker_id != 0): the explanation's parts */
+    int batch;                  /* 1: a round's decision, 0: greedy */
+    double round_weight;        /* batch: the task's weight in the round (pw_engine_task_weight) */
+    pw_engine_candidate chosen; /* the chosen candidate (when worker_id != 0): the explanation's parts */
 } pw_dispatch_decision;
 
 /* Greedy: t's best candidate at now_ms (worker_id 0 when nobody fits). */

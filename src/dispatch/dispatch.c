@@ -21,8 +21,13 @@ void pw_dispatch_policy_defaults(pw_dispatch_policy *p)
     p->remote_cap = 3;
     p->batch_window_ms = 2000;
     p->search_threads = pw_dispatch_default_threads();
-    p->weights = (pw_dispatch_weights){.fit = 0.35, .distance = 0.20, .reputation = 0.15, .reliability = 0.10,
-                                       .fairness = 0.2, .bad_pairing = 0.5, .earned_half = 5000};
+    p->weights = (pw_dispatch_weights){.fit = 0.35,
+                                       .distance = 0.20,
+                                       .reputation = 0.15,
+                                       .reliability = 0.10,
+                                       .fairness = 0.2,
+                                       .bad_pairing = 0.5,
+                                       .earned_half = 5000};
 }
 
 /* ---- weights from configuration ---------------------------------------------------------- */
@@ -57,11 +62,14 @@ int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *er
         const char *eq = memchr(at, '=', item);
         const struct weight_key *key = NULL;
         for (size_t i = 0; eq != NULL && i < sizeof(weight_keys) / sizeof(weight_keys[0]); i++)
-            if (strlen(weight_keys[i].name) == (size_t)(eq - at) && memcmp(weight_keys[i].name, at, (size_t)(eq - at)) == 0)
+            if (strlen(weight_keys[i].name) == (size_t)(eq - at) &&
+                memcmp(weight_keys[i].name, at, (size_t)(eq - at)) == 0)
                 key = &weight_keys[i];
         if (key == NULL) {
-            snprintf(err, err_len, "'%.*s' is not KEY=VALUE with KEY one of fit, distance, reputation, reliability, "
-                     "fairness, bad_pairing, earned_half", (int)(item > 40 ? 40 : item), at);
+            snprintf(err, err_len,
+                     "'%.*s' is not KEY=VALUE with KEY one of fit, distance, reputation, reliability, "
+                     "fairness, bad_pairing, earned_half",
+                     (int)(item > 40 ? 40 : item), at);
             return PW_EREFUSED;
         }
         char number[PW_DISPATCH_WEIGHT_NUMBER_MAX_CHARS + 1];
@@ -115,7 +123,8 @@ double pw_dispatch_score(const pw_dispatch_weights *w, const pw_candidate *c, pw
                   0.1 / (1.0 + c->assigned_recently);
     p->pairing = c->bad_pairing ? w->bad_pairing : 1.0;
     p->total = (w->fit * p->fit + w->distance * p->distance + w->reputation * p->reputation +
-                w->reliability * p->reliability + w->fairness * p->fairness) * p->pairing;
+                w->reliability * p->reliability + w->fairness * p->fairness) *
+               p->pairing;
     return p->total;
 }
 
@@ -131,11 +140,15 @@ void pw_dispatch_shown_parts(const pw_dispatch_weights *w, const pw_candidate *c
         distance = c->radius_km > 0 ? fmax(0.0, 1.0 - shown_km / (double)c->radius_km) : 0.0;
     /* Only the distance part looks at where the worker is; the rest are rounded so that a
      * shown total never carries more digits than the parts it is the sum of. */
-    *shown = (pw_score_parts){.fit = round2(exact->fit), .distance = round2(distance),
-                              .reputation = round2(exact->reputation), .reliability = round2(exact->reliability),
-                              .fairness = round2(exact->fairness), .pairing = round2(exact->pairing)};
+    *shown = (pw_score_parts){.fit = round2(exact->fit),
+                              .distance = round2(distance),
+                              .reputation = round2(exact->reputation),
+                              .reliability = round2(exact->reliability),
+                              .fairness = round2(exact->fairness),
+                              .pairing = round2(exact->pairing)};
     shown->total = (w->fit * shown->fit + w->distance * shown->distance + w->reputation * shown->reputation +
-                    w->reliability * shown->reliability + w->fairness * shown->fairness) * shown->pairing;
+                    w->reliability * shown->reliability + w->fairness * shown->fairness) *
+                   shown->pairing;
 }
 
 json_t *pw_dispatch_shown_json(const pw_dispatch_weights *w, const pw_candidate *c, const pw_score_parts *exact,
@@ -146,9 +159,9 @@ json_t *pw_dispatch_shown_json(const pw_dispatch_weights *w, const pw_candidate 
     pw_dispatch_shown_parts(w, c, exact, km, &p);
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)c->worker_id);
-    json_t *o = json_pack("{s:s, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}}", "worker_id", id, "score", p.total,
-                          "parts", "fit", p.fit, "distance", p.distance, "reputation", p.reputation,
-                          "reliability", p.reliability, "fairness", p.fairness, "pairing", p.pairing);
+    json_t *o = json_pack("{s:s, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}}", "worker_id", id, "score", p.total, "parts",
+                          "fit", p.fit, "distance", p.distance, "reputation", p.reputation, "reliability",
+                          p.reliability, "fairness", p.fairness, "pairing", p.pairing);
     if (!c->remote_task)
         json_object_set_new(o, "distance_km", json_real(km));
     return o;

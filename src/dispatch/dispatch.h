@@ -25,16 +25,15 @@
 
 #include "base/error.h"
 
-
 /* Score weights: configuration, documented in docs/internals/dispatch.md. */
 typedef struct pw_dispatch_weights {
-    double fit;              /* skills/category match, 0..1 */
-    double distance;         /* nearness within the worker's radius, 0..1 (1 for remote) */
-    double reputation;       /* worker rating, 0..1 (neutral 0.6 until rated) */
-    double reliability;      /* ack/completion/on-time record, 0..1 */
-    double fairness;         /* time since the last assignment and recent load, 0..1 */
-    double bad_pairing;      /* factor on the total when this client's tasks went badly with this worker */
-    double earned_half;      /* fairness: money taken in the last 24 h (minor units) that halves its earnings part */
+    double fit;         /* skills/category match, 0..1 */
+    double distance;    /* nearness within the worker's radius, 0..1 (1 for remote) */
+    double reputation;  /* worker rating, 0..1 (neutral 0.6 until rated) */
+    double reliability; /* ack/completion/on-time record, 0..1 */
+    double fairness;    /* time since the last assignment and recent load, 0..1 */
+    double bad_pairing; /* factor on the total when this client's tasks went badly with this worker */
+    double earned_half; /* fairness: money taken in the last 24 h (minor units) that halves its earnings part */
 } pw_dispatch_weights;
 
 /* Applies "key=value,key=value" (keys: fit, distance, reputation, reliability, fairness,
@@ -45,9 +44,9 @@ int pw_dispatch_weights_parse(const char *spec, pw_dispatch_weights *w, char *er
 /* What the engine decides by. The engine keeps a copy (pw_engine_new); the market's
  * dispatching settings (market/dispatching.h) hold this one beside its own rules. */
 typedef struct pw_dispatch_policy {
-    int remote_cap;          /* remote tasks a worker may hold at once */
-    int batch_window_ms;     /* batch rounds run this often */
-    int search_threads;      /* a round's candidate searches run on this many threads (the writer and helpers) */
+    int remote_cap;      /* remote tasks a worker may hold at once */
+    int batch_window_ms; /* batch rounds run this often */
+    int search_threads;  /* a round's candidate searches run on this many threads (the writer and helpers) */
     pw_dispatch_weights weights;
 } pw_dispatch_policy;
 
@@ -58,25 +57,25 @@ int pw_dispatch_default_threads(void);
 /* What the score looks at, for one (task, worker) pair. */
 typedef struct pw_candidate {
     int64_t worker_id;
-    int skills_wanted;       /* the task's skill count */
-    int skills_matched;      /* of those, the worker has */
-    int category_match;      /* the worker lists the task's category */
-    int remote_task;         /* the task has no location */
-    double distance_km;      /* local tasks: from the worker's base (exact: never shown) */
+    int skills_wanted;                /* the task's skill count */
+    int skills_matched;               /* of those, the worker has */
+    int category_match;               /* the worker lists the task's category */
+    int remote_task;                  /* the task has no location */
+    double distance_km;               /* local tasks: from the worker's base (exact: never shown) */
     int32_t base_lat_e6, base_lon_e6; /* local tasks: the worker's base (private: shown only through base/geo.h) */
-    int radius_km;           /* the worker's radius */
-    double rating;           /* 1..5, or < 0 if not rated yet */
+    int radius_km;                    /* the worker's radius */
+    double rating;                    /* 1..5, or < 0 if not rated yet */
     int64_t acked, missed_acks, releases, completed, on_time; /* the record */
-    double idle_s;           /* since the last assignment (or since active) */
-    int assigned_recently;   /* assignments offered in the last 24 h */
-    int64_t earned_recent;   /* money value of the tasks taken in the last 24 h, minor units */
-    int bad_pairing;         /* this client's tasks went badly with this worker before */
+    double idle_s;                                            /* since the last assignment (or since active) */
+    int assigned_recently;                                    /* assignments offered in the last 24 h */
+    int64_t earned_recent; /* money value of the tasks taken in the last 24 h, minor units */
+    int bad_pairing;       /* this client's tasks went badly with this worker before */
 } pw_candidate;
 
 typedef struct pw_score_parts {
-    double fit, distance, reputation, reliability, fairness;  /* each 0..1 before weighting */
-    double pairing;                                           /* 1, or the bad-pairing factor */
-    double total;                                             /* weighted sum x pairing */
+    double fit, distance, reputation, reliability, fairness; /* each 0..1 before weighting */
+    double pairing;                                          /* 1, or the bad-pairing factor */
+    double total;                                            /* weighted sum x pairing */
 } pw_score_parts;
 
 /* Pure. Returns the total; fills parts. */

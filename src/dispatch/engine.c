@@ -43,21 +43,21 @@
 _Static_assert((SEEN_SLOTS & (SEEN_SLOTS - 1)) == 0, "the seen-set's size is a power of two");
 
 typedef struct seen_set {
-    uint64_t *entries;                          /* SEEN_SLOTS */
-    uint32_t stamp;                             /* the current search's; 0 is never used */
+    uint64_t *entries; /* SEEN_SLOTS */
+    uint32_t stamp;    /* the current search's; 0 is never used */
 } seen_set;
 
 struct pw_engine {
     pw_index *index;
     pw_dispatch_policy policy;
-    uint32_t rotation;                          /* rotating start for remote lists */
-    pw_parallel *lanes;                         /* a round's searches run on these */
-    seen_set *seen;                             /* one per lane */
+    uint32_t rotation;  /* rotating start for remote lists */
+    pw_parallel *lanes; /* a round's searches run on these */
+    seen_set *seen;     /* one per lane */
     pw_engine_stats stats;
-    int64_t *dirty;                             /* workers to re-read after the commit */
+    int64_t *dirty; /* workers to re-read after the commit */
     int dirty_count;
-    int rebuild;                                /* too many dirty: rebuild the index */
-    int64_t next_round_ms;                      /* when the next batch round is due */
+    int rebuild;           /* too many dirty: rebuild the index */
+    int64_t next_round_ms; /* when the next batch round is due */
 };
 
 int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
@@ -66,9 +66,9 @@ int pw_engine_new(const pw_dispatch_policy *policy, pw_engine **out)
     if (e == NULL)
         return PW_ENOMEM;
     e->policy = *policy;
-    int lanes = policy->search_threads < 1 ? 1
+    int lanes = policy->search_threads < 1                                ? 1
                 : policy->search_threads > PW_DISPATCH_SEARCH_THREADS_MAX ? PW_DISPATCH_SEARCH_THREADS_MAX
-                : policy->search_threads;
+                                                                          : policy->search_threads;
     e->policy.search_threads = lanes;
     static const double round_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
     static const double task_bounds[] = {1, 5, 10, 50, 100, 500, 1000, 2500, 5000};
@@ -201,7 +201,7 @@ static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, d
         c->skills_matched += t->skills[i] != 0 && has_tag(w, 0, w->skill_count, t->skills[i]);
     c->category_match = t->category != 0 && has_tag(w, w->skill_count, w->category_count, t->category);
     if (c->skills_matched == 0 && !c->category_match)
-        return 0;                   /* found through a stale list entry: no longer fits */
+        return 0; /* found through a stale list entry: no longer fits */
     c->distance_km = c->remote_task ? 0 : distance_km;
     c->base_lat_e6 = c->remote_task ? 0 : h->lat_e6;
     c->base_lon_e6 = c->remote_task ? 0 : h->lon_e6;
@@ -278,7 +278,8 @@ static int best_first(const void *a, const void *b)
 /* ---- search ------------------------------------------------------------------------------------- */
 
 /* The larger of the two paths' scan bounds: the size of a search's nearest-workers heap. */
-#define SCAN_BOUND_MAX (PW_DISPATCH_SCAN_MAX > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_SCAN_MAX : PW_DISPATCH_BATCH_SCAN_MAX)
+#define SCAN_BOUND_MAX \
+    (PW_DISPATCH_SCAN_MAX > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_SCAN_MAX : PW_DISPATCH_BATCH_SCAN_MAX)
 
 /* List entries ahead of the one being examined whose hot record is prefetched. */
 #define SCAN_PREFETCH 8
@@ -286,7 +287,7 @@ static int best_first(const void *a, const void *b)
 /* Starts a search on this set. */
 static void seen_begin(seen_set *set)
 {
-    if (++set->stamp == 0) {                    /* wrapped: old entries could match, clear them */
+    if (++set->stamp == 0) { /* wrapped: old entries could match, clear them */
         memset(set->entries, 0, SEEN_SLOTS * sizeof(uint64_t));
         set->stamp = 1;
     }
@@ -317,18 +318,18 @@ typedef struct search {
     const pw_engine *e;
     const pw_engine_task *t;
     int64_t now_ms;
-    seen_set *seen;               /* this lane's */
-    uint32_t rotation;            /* where remote lists start */
-    const pw_index_hot *hot;      /* the index's hot records and slots, by slot (fixed during a search) */
+    seen_set *seen;          /* this lane's */
+    uint32_t rotation;       /* where remote lists start */
+    const pw_index_hot *hot; /* the index's hot records and slots, by slot (fixed during a search) */
     pw_index_worker *slots;
-    double cos_lat, sin_lat;      /* of the task, for local_distance_km */
-    int scan_max;                 /* eligible workers to score at most */
-    int scanned;                  /* eligible workers scored */
-    int examined;                 /* list entries looked at (at most PW_DISPATCH_EXAMINE_MAX) */
+    double cos_lat, sin_lat; /* of the task, for local_distance_km */
+    int scan_max;            /* eligible workers to score at most */
+    int scanned;             /* eligible workers scored */
+    int examined;            /* list entries looked at (at most PW_DISPATCH_EXAMINE_MAX) */
     topk heap;
-    near_entry *near;             /* local tasks: the nearest hot-eligible workers, a max-heap by distance */
+    near_entry *near; /* local tasks: the nearest hot-eligible workers, a max-heap by distance */
     int near_count;
-    int near_seen;                /* hot-eligible workers met (local); the search stops at PW_DISPATCH_NEAR_FACTOR x scan_max */
+    int near_seen; /* hot-eligible workers met (local); the search stops at PW_DISPATCH_NEAR_FACTOR x scan_max */
 } search;
 
 static int search_full(const search *s)
@@ -346,7 +347,7 @@ static void near_offer(search *s, int32_t slot, double distance_km)
         i = s->near_count++;
     } else if (distance_km < h[0].distance_km) {
         i = 0;
-        for (;;) {                           /* sift the hole at the root down */
+        for (;;) { /* sift the hole at the root down */
             int l = 2 * i + 1, r = l + 1, m = i;
             double far = distance_km;
             if (l < s->near_count && h[l].distance_km > far)
@@ -378,18 +379,18 @@ static void scan_list(search *s, int32_t cell, uint32_t tag, int rotate)
         return;
     size_t start = rotate ? s->rotation % n : 0;
     for (size_t i = 0; i < n && !search_full(s); i++) {
-        size_t at = start + i < n ? start + i : start + i - n;   /* rotate: wraps once */
+        size_t at = start + i < n ? start + i : start + i - n; /* rotate: wraps once */
         int32_t slot = entries[at].slot;
-        if (i + SCAN_PREFETCH < n) {          /* list order is not memory order: ask for the record early */
+        if (i + SCAN_PREFETCH < n) { /* list order is not memory order: ask for the record early */
             size_t ahead = at + SCAN_PREFETCH < n ? at + SCAN_PREFETCH : at + SCAN_PREFETCH - n;
             __builtin_prefetch(&s->hot[entries[ahead].slot]);
         }
         const pw_index_hot *h = &s->hot[slot];
         s->examined++;
-        double distance_km = 0;          /* the hot checks are pure: a second meeting gives the same answer */
+        double distance_km = 0; /* the hot checks are pure: a second meeting gives the same answer */
         if (!hot_ok(s->e, s->t, s->cos_lat, s->sin_lat, h, &distance_km) || seen_check(s->seen, slot))
             continue;
-        if (s->near != NULL) {               /* local: collect by distance, score later */
+        if (s->near != NULL) { /* local: collect by distance, score later */
             near_offer(s, slot, distance_km);
             s->near_seen++;
             continue;
@@ -418,7 +419,7 @@ static void search_local(search *s)
     if (radius_km > PW_DISPATCH_QUERY_RADIUS_KM)
         radius_km = PW_DISPATCH_QUERY_RADIUS_KM;
     double lat = (double)s->t->lat_e6 / 1e6;
-    double lon_scale = 1.0 / fmax(0.05, cos(lat * M_PI / 180.0));   /* lon cells per lat cell of distance */
+    double lon_scale = 1.0 / fmax(0.05, cos(lat * M_PI / 180.0)); /* lon cells per lat cell of distance */
     int rings = (int)ceil(radius_km / km_per_cell);
     int lat0, lon0;
     pw_grid_cell_coords(pw_grid_cell(s->t->lat_e6, s->t->lon_e6), &lat0, &lon0);
@@ -427,24 +428,25 @@ static void search_local(search *s)
         /* ring d is at least (d - 1) cells away: with scan_max nearer ones in hand, stop */
         if (s->near_count == s->scan_max && s->near[0].distance_km <= (d - 1) * km_per_cell * 0.99)
             break;
-        int reach = (int)fmin(lon_max, ceil(d * lon_scale)), inner = d > 0 ? (int)fmin(lon_max, ceil((d - 1) * lon_scale)) : -1;
+        int reach = (int)fmin(lon_max, ceil(d * lon_scale)),
+            inner = d > 0 ? (int)fmin(lon_max, ceil((d - 1) * lon_scale)) : -1;
         for (int dy = -d; dy <= d; dy++) {
             for (int dx = -reach; dx <= reach; dx++) {
                 if (d > 0 && abs(dy) <= d - 1 && abs(dx) <= inner)
-                    continue;               /* inside an earlier ring */
+                    continue; /* inside an earlier ring */
                 int32_t cell = pw_grid_cell_at(lat0 + dy, lon0 + dx);
                 if (cell >= 0)
                     scan_cell(s, cell);
             }
         }
     }
-    for (int i = 0; i < s->near_count; i++) {   /* their slots are scattered: fetch them all at once */
+    for (int i = 0; i < s->near_count; i++) { /* their slots are scattered: fetch them all at once */
         const char *w = (const char *)&s->slots[s->near[i].slot];
         __builtin_prefetch(w);
         __builtin_prefetch(w + 64);
         __builtin_prefetch(w + 128);
     }
-    for (int i = 0; i < s->near_count; i++) {   /* score the nearest, keep the best */
+    for (int i = 0; i < s->near_count; i++) { /* score the nearest, keep the best */
         pw_engine_candidate c;
         if (!consider(s->e, s->t, s->near[i].slot, s->near[i].distance_km, s->now_ms, &c))
             continue;
@@ -461,15 +463,22 @@ static uint32_t next_rotation(pw_engine *e)
 }
 
 /* One search on `lane`; reads the engine, writes only out and the lane's seen-set. */
-static int candidates(const pw_engine *e, int lane, uint32_t rotation, const pw_engine_task *t, int64_t now_ms,
-                      int k, int scan_max, pw_engine_candidate *out, int *considered_out)
+static int candidates(const pw_engine *e, int lane, uint32_t rotation, const pw_engine_task *t, int64_t now_ms, int k,
+                      int scan_max, pw_engine_candidate *out, int *considered_out)
 {
     if (k > PW_DISPATCH_TOP_K)
         k = PW_DISPATCH_TOP_K;
-    search s = {.e = e, .t = t, .now_ms = now_ms, .seen = &e->seen[lane], .rotation = rotation,
-                .scan_max = scan_max, .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
-                .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0), .heap = {.items = out, .k = k},
-                .hot = pw_index_hots(e->index), .slots = pw_index_slots(e->index)};
+    search s = {.e = e,
+                .t = t,
+                .now_ms = now_ms,
+                .seen = &e->seen[lane],
+                .rotation = rotation,
+                .scan_max = scan_max,
+                .cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0),
+                .sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0),
+                .heap = {.items = out, .k = k},
+                .hot = pw_index_hots(e->index),
+                .slots = pw_index_slots(e->index)};
     seen_begin(s.seen);
     near_entry near[SCAN_BOUND_MAX];
     if (scan_max > SCAN_BOUND_MAX)
@@ -508,8 +517,9 @@ double pw_engine_task_weight(const pw_engine_task *t, int64_t now_ms)
 int pw_engine_round_scan(int tasks)
 {
     long scan = tasks > 0 ? PW_DISPATCH_ROUND_SCAN_BUDGET / tasks : PW_DISPATCH_BATCH_SCAN_MAX;
-    return (int)(scan < PW_DISPATCH_BATCH_SCAN_MIN ? PW_DISPATCH_BATCH_SCAN_MIN
-                 : scan > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_BATCH_SCAN_MAX : scan);
+    return (int)(scan < PW_DISPATCH_BATCH_SCAN_MIN   ? PW_DISPATCH_BATCH_SCAN_MIN
+                 : scan > PW_DISPATCH_BATCH_SCAN_MAX ? PW_DISPATCH_BATCH_SCAN_MAX
+                                                     : scan);
 }
 
 /* Tasks a lane takes at a time from a round's shared counter: small enough that the
@@ -520,8 +530,8 @@ int pw_engine_round_scan(int tasks)
 typedef struct round_searches {
     const pw_engine *e;
     const pw_engine_task *tasks;
-    const int *todo;                  /* the open tasks' indexes, in task order */
-    const uint32_t *rotations;        /* each one's remote-list start, drawn in that order */
+    const int *todo;           /* the open tasks' indexes, in task order */
+    const uint32_t *rotations; /* each one's remote-list start, drawn in that order */
     int64_t now_ms;
     int k, scan;
     pw_engine_candidate *cands;
@@ -542,8 +552,8 @@ static void search_some(void *ctx, int begin, int end, int lane)
  * their choices set. Returns the number matched, or a negative error. todo and rotations
  * hold n entries. */
 static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k, int scan,
-                      pw_engine_candidate *cands, int *counts, int *choice, char *open,
-                      pw_assign_edge *edges, int32_t *task_to_worker, int *todo, uint32_t *rotations)
+                      pw_engine_candidate *cands, int *counts, int *choice, char *open, pw_assign_edge *edges,
+                      int32_t *task_to_worker, int *todo, uint32_t *rotations)
 {
     int open_count = 0;
     for (int i = 0; i < n; i++) {
@@ -552,15 +562,22 @@ static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t 
         todo[open_count] = i;
         rotations[open_count++] = next_rotation(e);
     }
-    round_searches r = {.e = e, .tasks = tasks, .todo = todo, .rotations = rotations, .now_ms = now_ms, .k = k,
-                        .scan = scan, .cands = cands, .counts = counts};
+    round_searches r = {.e = e,
+                        .tasks = tasks,
+                        .todo = todo,
+                        .rotations = rotations,
+                        .now_ms = now_ms,
+                        .k = k,
+                        .scan = scan,
+                        .cands = cands,
+                        .counts = counts};
     pw_parallel_for(e->lanes, open_count, SEARCH_CHUNK, search_some, &r);
     size_t m = 0;
     int32_t max_slot = 0;
     for (int i = 0; i < n; i++) {
         if (!open[i])
             continue;
-        open[i] = counts[i] > 0;            /* nobody left who fits: no later pass can help */
+        open[i] = counts[i] > 0; /* nobody left who fits: no later pass can help */
         double weight = pw_engine_task_weight(&tasks[i], now_ms);
         for (int j = 0; j < counts[i]; j++) {
             const pw_engine_candidate *c = &cands[(size_t)i * k + j];
@@ -589,8 +606,8 @@ static int match_pass(pw_engine *e, const pw_engine_task *tasks, int n, int64_t 
     return matched;
 }
 
-int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
-                    pw_engine_candidate *cands, int *counts, int *choice)
+int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k, pw_engine_candidate *cands,
+                    int *counts, int *choice)
 {
     if (k > PW_DISPATCH_TOP_K)
         k = PW_DISPATCH_TOP_K;
@@ -623,7 +640,7 @@ int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t no
         if (rc <= 0)
             break;
     }
-    for (int i = 0; i < n; i++)           /* the held marks were for this round only */
+    for (int i = 0; i < n; i++) /* the held marks were for this round only */
         if (choice[i] >= 0)
             pw_index_add_busy(e->index, cands[(size_t)i * k + choice[i]].slot, -tasks[i].has_location,
                               -!tasks[i].has_location);
@@ -651,7 +668,7 @@ void pw_engine_touch(pw_engine *e, int64_t worker_id)
 {
     for (int i = e->dirty_count - 1; i >= 0 && i >= e->dirty_count - 8; i--)
         if (e->dirty[i] == worker_id)
-            return;                 /* the common repeat: the same worker twice in a job */
+            return; /* the common repeat: the same worker twice in a job */
     if (e->dirty_count == PW_ENGINE_DIRTY_MAX)
         e->rebuild = 1;
     else

@@ -33,15 +33,15 @@ typedef struct pw_engine_task {
     int urgent;
     int has_location;
     int32_t lat_e6, lon_e6;
-    uint32_t category;                          /* interned tag id, 0 if no worker has it */
+    uint32_t category; /* interned tag id, 0 if no worker has it */
     int skill_count;
-    uint32_t skills[PW_TAGS_MAX];               /* interned; 0 entries match nobody */
-    int excluded_count;                         /* workers already tried on this task */
+    uint32_t skills[PW_TAGS_MAX]; /* interned; 0 entries match nobody */
+    int excluded_count;           /* workers already tried on this task */
     int64_t excluded[PW_DISPATCH_EXCLUDE_MAX];
-    int avoid_count;                            /* workers with whom this client's tasks went badly */
+    int avoid_count; /* workers with whom this client's tasks went badly */
     int64_t avoid[PW_DISPATCH_EXCLUDE_MAX];
-    double client_standing;                     /* 0..1: the client's record (1 = clean) */
-    int64_t created_ms, deadline_ms;            /* for the round's priority: age and time left */
+    double client_standing;          /* 0..1: the client's record (1 = clean) */
+    int64_t created_ms, deadline_ms; /* for the round's priority: age and time left */
 } pw_engine_task;
 
 /* A task's weight in a batch round: (0.5 + 0.5 x standing) x (1 + min(1, waited / 30 min)
@@ -60,11 +60,11 @@ typedef struct pw_engine_candidate {
  * (atomics). An assignment is counted when it is made, in the job's transaction: one whose
  * job later rolls back is counted too. */
 typedef struct pw_engine_stats {
-    pw_histogram round_seconds;       /* a batch round that had waiting tasks: load, search, solve, write */
-    pw_histogram round_tasks;         /* the waiting tasks such a round took */
-    pw_histogram greedy_seconds;      /* one task dispatched at once (urgent posts and re-dispatch) */
+    pw_histogram round_seconds;  /* a batch round that had waiting tasks: load, search, solve, write */
+    pw_histogram round_tasks;    /* the waiting tasks such a round took */
+    pw_histogram greedy_seconds; /* one task dispatched at once (urgent posts and re-dispatch) */
     _Atomic uint64_t assigned_batch, assigned_greedy;
-    _Atomic int64_t active_workers;   /* in the index after the last load or refresh */
+    _Atomic int64_t active_workers; /* in the index after the last load or refresh */
 } pw_engine_stats;
 
 /* A new engine with an empty index, deciding by a copy of *policy. PW_OK or PW_ENOMEM. */
@@ -79,11 +79,11 @@ const pw_dispatch_policy *pw_engine_policy(const pw_engine *e);
  * record the score reads. */
 typedef struct pw_engine_worker {
     pw_index_profile profile;
-    int64_t last_assigned_ms;                   /* or when they went active, for fairness */
-    int64_t acked, missed_acks, releases, completed, on_time;   /* the record */
-    int busy_local, busy_remote;                /* tasks they hold now */
-    int64_t assigned_recently;                  /* assignments offered in the last 24 h */
-    int64_t earned_recent;                      /* money taken in the last 24 h, minor units */
+    int64_t last_assigned_ms;                                 /* or when they went active, for fairness */
+    int64_t acked, missed_acks, releases, completed, on_time; /* the record */
+    int busy_local, busy_remote;                              /* tasks they hold now */
+    int64_t assigned_recently;                                /* assignments offered in the last 24 h */
+    int64_t earned_recent;                                    /* money taken in the last 24 h, minor units */
 } pw_engine_worker;
 
 /* Adds or re-indexes the worker (counts saturate as the index keeps them). PW_OK or
@@ -104,8 +104,8 @@ int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, 
  * n * k entries; counts[i] gets task i's candidate count. The searches are shared out on
  * policy.search_threads threads (the caller and helpers); the result is the same on any
  * number of them. */
-int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k,
-                    pw_engine_candidate *cands, int *counts, int *choice);
+int pw_engine_match(pw_engine *e, const pw_engine_task *tasks, int n, int64_t now_ms, int k, pw_engine_candidate *cands,
+                    int *counts, int *choice);
 
 /* Batch rounds run every policy.batch_window_ms: 1 (and the next one scheduled) when one
  * is due at now; pw_engine_round_now makes the next check due at once. */

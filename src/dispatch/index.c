@@ -10,16 +10,17 @@
 #include "base/assert.h"
 
 _Static_assert(sizeof(pw_index_worker) + sizeof(pw_index_hot) <= 256, "a worker's slot must stay within 256 bytes");
-_Static_assert(sizeof(pw_index_worker) == 136, "the cold record is 136 bytes: a new field must fit the padding or be measured");
+_Static_assert(sizeof(pw_index_worker) == 136,
+               "the cold record is 136 bytes: a new field must fit the padding or be measured");
 _Static_assert(sizeof(pw_index_hot) == 16, "four hot records per cache line");
 _Static_assert(PW_REMOTE_CONCURRENT_MAX <= 15, "busy counts are 4 bits: a cap above 15 could never be reached");
 
 /* ---- u64 -> i32 map -------------------------------------------------------------------- */
 
 typedef struct u64map {
-    uint64_t *keys;           /* 0 is the empty key: callers never store key 0 */
+    uint64_t *keys; /* 0 is the empty key: callers never store key 0 */
     int32_t *values;
-    size_t cap, count;        /* cap is a power of two */
+    size_t cap, count; /* cap is a power of two */
 } u64map;
 
 static size_t mix(uint64_t k)
@@ -122,17 +123,17 @@ typedef struct list {
 
 struct pw_index {
     pw_index_worker *slots;
-    pw_index_hot *hot;              /* parallel to slots */
-    int32_t slot_count, slot_cap;   /* slots handed out (live or free) and allocated */
+    pw_index_hot *hot;            /* parallel to slots */
+    int32_t slot_count, slot_cap; /* slots handed out (live or free) and allocated */
     int32_t *free_slots;
     int32_t free_count;
     size_t live;
-    u64map users;                   /* user_id -> slot */
-    u64map list_of;                 /* (cell << 32 | tag) -> index into lists */
+    u64map users;   /* user_id -> slot */
+    u64map list_of; /* (cell << 32 | tag) -> index into lists */
     list *lists;
     int32_t list_count, list_cap;
-    u64map tag_ids;                 /* string hash -> tag id (collisions resolved in tag_names) */
-    char **tag_names;               /* id -> string; [0] unused */
+    u64map tag_ids;   /* string hash -> tag id (collisions resolved in tag_names) */
+    char **tag_names; /* id -> string; [0] unused */
     uint32_t tag_count;
     int radius_counts[PW_RADIUS_MAX_KM + 1]; /* live local workers per radius, for max radius */
 };
@@ -172,7 +173,7 @@ static uint64_t tag_key(const char *s, uint64_t seed)
     uint64_t h = 1469598103934665603ull ^ seed;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h | 1;   /* never the empty key */
+    return h | 1; /* never the empty key */
 }
 
 /* Finds the tag's id; with `add`, interns it. 0: absent (or out of memory). */
@@ -184,7 +185,7 @@ static uint32_t tag_lookup(pw_index *ix, const char *tag, int add)
         if (id > 0 && strcmp(ix->tag_names[id], tag) == 0)
             return (uint32_t)id;
         if (id > 0)
-            continue;                              /* another tag has this hash: next seed */
+            continue; /* another tag has this hash: next seed */
         if (!add || ix->tag_count >= PW_INDEX_TAG_VOCABULARY_MAX)
             return 0;
         char **names = realloc(ix->tag_names, (ix->tag_count + 2) * sizeof(*names));
@@ -449,7 +450,8 @@ int pw_index_max_radius_km(const pw_index *ix)
 
 size_t pw_index_memory_bytes(const pw_index *ix)
 {
-    size_t bytes = sizeof(*ix) + (size_t)ix->slot_cap * (sizeof(pw_index_worker) + sizeof(pw_index_hot) + sizeof(int32_t));
+    size_t bytes = sizeof(*ix) +
+                   (size_t)ix->slot_cap * (sizeof(pw_index_worker) + sizeof(pw_index_hot) + sizeof(int32_t));
     bytes += (ix->users.cap + ix->list_of.cap + ix->tag_ids.cap) * (sizeof(uint64_t) + sizeof(int32_t));
     bytes += (size_t)ix->list_cap * sizeof(list);
     for (int32_t i = 0; i < ix->list_count; i++)

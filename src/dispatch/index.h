@@ -20,13 +20,13 @@
 #include "base/error.h"
 #include "base/limits.h"
 
-#define PW_INDEX_REMOTE_CELL INT32_MAX       /* the pseudo-cell of remote-capable workers */
-#define PW_GRID_CELLS_PER_DEGREE 10          /* 0.1-degree cells: ~11 km north-south */
+#define PW_INDEX_REMOTE_CELL     INT32_MAX /* the pseudo-cell of remote-capable workers */
+#define PW_GRID_CELLS_PER_DEGREE 10        /* 0.1-degree cells: ~11 km north-south */
 
 enum {
-    PW_IW_LIVE = 1,          /* slot in use */
-    PW_IW_REMOTE = 2,        /* takes remote tasks */
-    PW_IW_BASE = 4,          /* has a base location (takes local tasks) */
+    PW_IW_LIVE = 1,   /* slot in use */
+    PW_IW_REMOTE = 2, /* takes remote tasks */
+    PW_IW_BASE = 4,   /* has a base location (takes local tasks) */
 };
 
 /* What the search reads for every worker it meets, kept apart and small (16 bytes, 4 of
@@ -34,25 +34,25 @@ enum {
  * cache line per four workers before it decides to score one. A search never writes it:
  * searches run side by side on several threads (engine.c). */
 typedef struct pw_index_hot {
-    _Alignas(16) int32_t lat_e6;     /* base (if PW_IW_BASE) */
+    _Alignas(16) int32_t lat_e6; /* base (if PW_IW_BASE) */
     int32_t lon_e6;
     uint16_t radius_km;
-    uint8_t flags;                   /* PW_IW_* */
-    uint8_t busy;                    /* local tasks held (high 4 bits), remote (low 4 bits) */
+    uint8_t flags; /* PW_IW_* */
+    uint8_t busy;  /* local tasks held (high 4 bits), remote (low 4 bits) */
 } pw_index_hot;
 
 /* The rest of a worker, read only for those that pass the hot checks. */
 typedef struct pw_index_worker {
     int64_t user_id;
-    int64_t last_assigned_ms;        /* or when they went active, for fairness */
-    int32_t cell;                    /* grid cell of the base, or -1 */
-    uint32_t generation;             /* list entries with another generation are stale */
+    int64_t last_assigned_ms;                                  /* or when they went active, for fairness */
+    int32_t cell;                                              /* grid cell of the base, or -1 */
+    uint32_t generation;                                       /* list entries with another generation are stale */
     uint32_t acked, missed_acks, releases, completed, on_time; /* the record */
-    uint32_t earned_recent;          /* money value of the tasks taken in the last 24 h, minor units, saturating (fairness) */
-    float rating;                    /* 1..5, < 0 unrated */
-    uint8_t assigned_today;          /* assignments offered in the last 24 h (fairness), saturating */
+    uint32_t earned_recent; /* money value of the tasks taken in the last 24 h, minor units, saturating (fairness) */
+    float rating;           /* 1..5, < 0 unrated */
+    uint8_t assigned_today; /* assignments offered in the last 24 h (fairness), saturating */
     uint8_t skill_count, category_count;
-    uint16_t tags[PW_INDEX_TAGS_MAX];/* skills first, then categories */
+    uint16_t tags[PW_INDEX_TAGS_MAX]; /* skills first, then categories */
 } pw_index_worker;
 
 static inline int pw_hot_busy_local(const pw_index_hot *h) { return h->busy >> 4; }
@@ -76,9 +76,9 @@ typedef struct pw_index_profile {
     const char *categories[PW_INDEX_TAGS_MAX / 2];
 } pw_index_profile;
 
-#define PW_INDEX_NONE (-1)   /* no such slot, no such cell: an answer, not a status */
+#define PW_INDEX_NONE (-1) /* no such slot, no such cell: an answer, not a status */
 
-int pw_index_new(pw_index **out);   /* PW_OK or PW_ENOMEM */
+int pw_index_new(pw_index **out); /* PW_OK or PW_ENOMEM */
 void pw_index_free(pw_index *ix);
 /* Adds or re-indexes the worker; returns the slot, or PW_ENOMEM. */
 int32_t pw_index_put(pw_index *ix, const pw_index_profile *p);
@@ -106,7 +106,7 @@ const pw_index_entry *pw_index_list(const pw_index *ix, int32_t cell, uint32_t t
 
 int32_t pw_grid_cell(int32_t lat_e6, int32_t lon_e6);
 void pw_grid_cell_coords(int32_t cell, int *lat_index, int *lon_index);
-int32_t pw_grid_cell_at(int lat_index, int lon_index);   /* wraps longitude; PW_INDEX_NONE outside latitude */
+int32_t pw_grid_cell_at(int lat_index, int lon_index); /* wraps longitude; PW_INDEX_NONE outside latitude */
 
 /* Bytes the index holds (slots, lists, maps), for the memory figure. */
 size_t pw_index_memory_bytes(const pw_index *ix);

@@ -27,34 +27,33 @@
 #include <string.h>
 
 #define STRINGIFY_(x) #x
-#define STRINGIFY(x) STRINGIFY_(x) /* a limit's value inside a message */
+#define STRINGIFY(x)  STRINGIFY_(x) /* a limit's value inside a message */
 
 typedef struct {
-    FILE *in;                                 /* the instance being read */
-    char line[PW_ASSIGN_LINE_MAX_BYTES];      /* the current line without its newline */
-    long long line_no;                        /* 1-based number of the current line */
+    FILE *in;                            /* the instance being read */
+    char line[PW_ASSIGN_LINE_MAX_BYTES]; /* the current line without its newline */
+    long long line_no;                   /* 1-based number of the current line */
 } reader;
 
 typedef struct {
-    int32_t n_tasks;        /* TASKS from the header */
-    int32_t n_workers;      /* WORKERS from the header */
-    size_t n_declared;      /* EDGES from the header */
-    pw_assign_edge *edges;  /* the edges read so far */
-    size_t n_edges;         /* edges in edges */
-    size_t capacity;        /* room in edges */
+    int32_t n_tasks;       /* TASKS from the header */
+    int32_t n_workers;     /* WORKERS from the header */
+    size_t n_declared;     /* EDGES from the header */
+    pw_assign_edge *edges; /* the edges read so far */
+    size_t n_edges;        /* edges in edges */
+    size_t capacity;       /* room in edges */
 } instance;
 
-static const char usage[] =
-    "usage: peerwork solve-assignment [--stats] [FILE]\n"
-    "Solves a sparse assignment instance read from FILE (or standard input, also for \"-\").\n"
-    "Input: a line `TASKS WORKERS EDGES`, then EDGES lines `TASK WORKER COST`\n"
-    "(0-based ids, COST a finite decimal; blank lines are ignored).\n"
-    "Finds a matching that assigns as many tasks as possible and, among those, has the\n"
-    "least total cost. Prints `matched N cost C` (C with six decimals), then one\n"
-    "`TASK WORKER` line per matched task, in task order.\n"
-    "  --stats  also print `solve_ms T` (solver time only) on standard error\n"
-    "  --help   print this help\n"
-    "Exit status: 0 solved, 1 I/O or memory failure, 2 bad usage or malformed input.\n";
+static const char usage[] = "usage: peerwork solve-assignment [--stats] [FILE]\n"
+                            "Solves a sparse assignment instance read from FILE (or standard input, also for \"-\").\n"
+                            "Input: a line `TASKS WORKERS EDGES`, then EDGES lines `TASK WORKER COST`\n"
+                            "(0-based ids, COST a finite decimal; blank lines are ignored).\n"
+                            "Finds a matching that assigns as many tasks as possible and, among those, has the\n"
+                            "least total cost. Prints `matched N cost C` (C with six decimals), then one\n"
+                            "`TASK WORKER` line per matched task, in task order.\n"
+                            "  --stats  also print `solve_ms T` (solver time only) on standard error\n"
+                            "  --help   print this help\n"
+                            "Exit status: 0 solved, 1 I/O or memory failure, 2 bad usage or malformed input.\n";
 
 /* Not statuses but what the reader found, and parse_args' "no exit code yet". */
 enum { LINE_READ = 1, LINE_END = 0, LINE_FAILED = -1, GO_ON = -1 };
@@ -208,16 +207,15 @@ static int read_edges(reader *r, instance *inst)
         }
     }
     if (inst->n_edges < inst->n_declared) {
-        fprintf(stderr, "solve-assignment: line %lld: input ends after %zu of %zu edges\n",
-                r->line_no + 1, inst->n_edges, inst->n_declared);
+        fprintf(stderr, "solve-assignment: line %lld: input ends after %zu of %zu edges\n", r->line_no + 1,
+                inst->n_edges, inst->n_declared);
         return 2;
     }
     return 0;
 }
 
 /* Prints the answer. Returns 0 or 1 when standard output failed. */
-static int print_result(const instance *inst, const int32_t *task_to_worker, int32_t matched,
-                        double total)
+static int print_result(const instance *inst, const int32_t *task_to_worker, int32_t matched, double total)
 {
     if (fabs(total) < 5e-7) /* would print as -0.000000 */
         total = 0;
@@ -272,8 +270,8 @@ static int solve_and_print(const instance *inst, int stats)
     int32_t matched = 0;
     double total = 0;
     int64_t start_ns = pw_monotonic_ns();
-    int rc = pw_assign_solve_sparse(inst->n_tasks, inst->n_workers, inst->edges, inst->n_edges,
-                                    task_to_worker, &total, &matched);
+    int rc = pw_assign_solve_sparse(inst->n_tasks, inst->n_workers, inst->edges, inst->n_edges, task_to_worker, &total,
+                                    &matched);
     int64_t elapsed_ns = pw_monotonic_ns() - start_ns;
     int code = 0;
     if (rc < 0) {

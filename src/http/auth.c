@@ -21,7 +21,7 @@ const char *pw_req_cookie(pw_req *rq, const char *name, size_t *len_out)
     size_t len = 0, name_len = strlen(name);
     const char *v = pw_req_header(rq, "cookie", &len);
     if (v == NULL)
-        return NULL;    /* and no arithmetic on a NULL pointer: undefined even + 0 (UBSan, fuzz_http) */
+        return NULL; /* and no arithmetic on a NULL pointer: undefined even + 0 (UBSan, fuzz_http) */
     const char *end = v + len;
     while (v < end) {
         while (v < end && (*v == ' ' || *v == ';'))
@@ -93,7 +93,7 @@ int pw_auth_load(pw_req *rq, pw_error *err)
     pw_auth auth = {0};
     int64_t now_ms = pw_clock_now_ms(&rq->app->clock);
     if (rq->app->sessions->load(pw_loop_db(rq->loop), token, len, now_ms, &auth, &touch_due) != 1)
-        return 0;                      /* no live session (or the read failed): anonymous */
+        return 0; /* no live session (or the read failed): anonymous */
     auth.via_cookie = via_cookie;
     rq->auth = auth;
     if (touch_due)

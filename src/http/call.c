@@ -25,13 +25,13 @@
 /* A live call carries CALL_LIVE and free_call poisons it: a second free, or a hand-over of a
  * freed call, meets the poison at an assertion while the memory is not reused yet (ASan
  * builds catch every such use). */
-#define CALL_LIVE 0x43414c4cu   /* "CALL" */
+#define CALL_LIVE  0x43414c4cu /* "CALL" */
 #define CALL_FREED 0xdeadca11u
 
 static void free_call(pw_call *call)
 {
-    pw_assert(call->live == CALL_LIVE);   /* freed once */
-    pw_assert(call->run == NULL && !call->in_done);   /* not on the writer or the pool, not inside its done() */
+    pw_assert(call->live == CALL_LIVE);             /* freed once */
+    pw_assert(call->run == NULL && !call->in_done); /* not on the writer or the pool, not inside its done() */
     pw_assert(call->rq == NULL || call->rq->pending == NULL || call->rq->pending == call);
     if (call->on_free != NULL)
         call->on_free(call);
@@ -47,13 +47,13 @@ static void free_call(pw_call *call)
 
 void pw_call_free(pw_call *call)
 {
-    pw_assert(call->run == NULL);   /* only a call never handed over: the loop frees the others */
+    pw_assert(call->run == NULL); /* only a call never handed over: the loop frees the others */
     free_call(call);
 }
 
 pw_call *pw_call_new(pw_req *rq, size_t data_size)
 {
-    pw_assert(rq != NULL && rq->loop != NULL && rq->pending == NULL);   /* one outstanding call per request */
+    pw_assert(rq != NULL && rq->loop != NULL && rq->pending == NULL); /* one outstanding call per request */
     pw_call *call = calloc(1, sizeof(*call) + data_size);
     if (call == NULL)
         return NULL;
@@ -91,7 +91,7 @@ int pw_call_fail(pw_call *call, const pw_error *err)
 
 int pw_call_failf(pw_call *call, int status, const char *code, const char *field, const char *fmt, ...)
 {
-    pw_assert(status >= 400 && code != NULL);   /* a failure is an error answer */
+    pw_assert(status >= 400 && code != NULL); /* a failure is an error answer */
     call->status = status;
     call->error = (pw_error){.status = status, .code = code, .field = field};
     va_list ap;
@@ -147,7 +147,7 @@ void pw_call_reply(pw_call *call, pw_req *rq)
  * reading again, so epoll sees no change at all. Only h2o's public socket calls are used. */
 static void hold_input(h2o_socket_t *sock, const char *err)
 {
-    (void)err;   /* a close shows again when h2o reads after the answer */
+    (void)err; /* a close shows again when h2o reads after the answer */
     h2o_socket_read_stop(sock);
     h2o_socket_dont_read(sock, 0);
 }
@@ -185,7 +185,7 @@ static void release_connection(pw_req *rq)
 static void post_back(pw_job *job)
 {
     pw_call *call = (pw_call *)job;
-    pw_assert(call->live == CALL_LIVE && call->run != NULL);   /* the writer or the pool holds it until here */
+    pw_assert(call->live == CALL_LIVE && call->run != NULL); /* the writer or the pool holds it until here */
     h2o_multithread_send_message(&call->loop->receiver, &call->message);
 }
 
@@ -197,7 +197,7 @@ void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
         pw_call *call = H2O_STRUCT_FROM_MEMBER(pw_call, message, m);
         pw_req *rq = call->rq;
         pw_assert(call->live == CALL_LIVE && call->run != NULL && &call->loop->receiver == receiver);
-        pw_assert(rq == NULL || rq->pending == call);   /* its request waits for it alone */
+        pw_assert(rq == NULL || rq->pending == call); /* its request waits for it alone */
         call->run = NULL;
         if (rq != NULL) {
             rq->pending = NULL;
@@ -208,7 +208,7 @@ void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mess
             call->done(call, rq);
             call->in_done = 0;
         }
-        if (call->run == NULL)   /* done() did not hand it on */
+        if (call->run == NULL) /* done() did not hand it on */
             free_call(call);
     }
 }
@@ -328,7 +328,7 @@ void pw_loop_flush_writes(pw_loop *loop)
     pw_job *first = loop->writes_first;
     int count = loop->writes_count;
     int rc = pw_writer_enqueue(loop->app->writer, first, loop->writes_last, count);
-    pw_assert(rc == PW_OK);   /* each place was reserved, and the writer stops only after the loops are joined */
+    pw_assert(rc == PW_OK); /* each place was reserved, and the writer stops only after the loops are joined */
     (void)rc;
     loop->writes_first = loop->writes_last = NULL;
     loop->writes_count = 0;
@@ -338,13 +338,13 @@ void pw_loop_flush_writes(pw_loop *loop)
 static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_writer, int alone)
 {
     pw_assert(call->live == CALL_LIVE && run != NULL);
-    pw_assert(call->run == NULL);   /* not handed over already: a call is on one thread at a time */
+    pw_assert(call->run == NULL); /* not handed over already: a call is on one thread at a time */
     pw_assert(call->rq == NULL || call->rq->pending == NULL || call->rq->pending == call);
     call->run = run;
     call->done = done ? done : pw_call_reply;
     call->status = 0;
-    call->job = (pw_job){.run = to_writer ? run_on_writer : run_on_pool, .complete = post_back, .ctx = call,
-                         .alone = alone};
+    call->job = (pw_job){
+        .run = to_writer ? run_on_writer : run_on_pool, .complete = post_back, .ctx = call, .alone = alone};
     if (call->rq != NULL)
         call->rq->pending = call;
     int rc = to_writer ? queue_write(call) : pw_workpool_submit(call->app->hash_pool, &call->job);
@@ -358,14 +358,14 @@ static void hand_over(pw_call *call, pw_call_run run, pw_call_done done, int to_
         rq->pending = NULL;
         pw_error err;
         if (to_writer)
-            pw_http_unavailable(&err, rc);   /* PW_EBUSY: the queue is full */
+            pw_http_unavailable(&err, rc); /* PW_EBUSY: the queue is full */
         else
             pw_error_set(&err, 429, "rate_limited", NULL, "too many sign-ins and sign-ups at once; try again");
         err.retry_after_s = 1;
         pw_reply_error(rq, &err);
     }
     call->run = NULL;
-    if (!call->in_done)   /* inside done() the loop frees it on return */
+    if (!call->in_done) /* inside done() the loop frees it on return */
         free_call(call);
 }
 

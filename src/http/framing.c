@@ -54,8 +54,8 @@ int pw_framing_ok(h2o_req_t *req)
     const char *method, *path;
     int minor;
     size_t len = sock->input->size < H2O_MAX_REQLEN ? sock->input->size : H2O_MAX_REQLEN;
-    int rc = phr_parse_request(sock->input->bytes, len, &method, &method_len, &path, &path_len, &minor, headers,
-                               &count, 0);
+    int rc = phr_parse_request(sock->input->bytes, len, &method, &method_len, &path, &path_len, &minor, headers, &count,
+                               0);
     /* h2o parsed this very head before it called us. Should the buffer ever hold something
      * else (a path of h2o's that consumed it first), there is nothing to judge by. */
     if (rc <= 0 || method_len != req->input.method.len || path_len != req->input.path.len ||

@@ -48,36 +48,36 @@ typedef void (*pw_handler)(pw_req *rq);
 
 /* Who may call a route. */
 enum {
-    PW_ALLOW_ANYONE = 0,          /* no session needed (a session is still read if present) */
-    PW_ALLOW_USER = 1,            /* any signed-in user */
-    PW_ALLOW_CLIENT = 2,          /* signed in with the client role */
-    PW_ALLOW_WORKER = 3,          /* signed in with the worker role */
-    PW_ALLOW_ADMIN = 4,           /* signed in with the admin role */
+    PW_ALLOW_ANYONE = 0, /* no session needed (a session is still read if present) */
+    PW_ALLOW_USER = 1,   /* any signed-in user */
+    PW_ALLOW_CLIENT = 2, /* signed in with the client role */
+    PW_ALLOW_WORKER = 3, /* signed in with the worker role */
+    PW_ALLOW_ADMIN = 4,  /* signed in with the admin role */
 };
 
 /* Route flags. */
 enum {
-    PW_ROUTE_JSON_BODY = 1,       /* expects a JSON object body */
-    PW_ROUTE_IDEMPOTENT = 2,      /* honours Idempotency-Key (money-moving POSTs) */
-    PW_ROUTE_OPTIONAL_BODY = 4,   /* a JSON body may be absent */
+    PW_ROUTE_JSON_BODY = 1,     /* expects a JSON object body */
+    PW_ROUTE_IDEMPOTENT = 2,    /* honours Idempotency-Key (money-moving POSTs) */
+    PW_ROUTE_OPTIONAL_BODY = 4, /* a JSON body may be absent */
 };
 
 typedef struct pw_route {
-    const char *method;           /* "GET", "POST", … */
-    const char *pattern;          /* "/api/v1/tasks/{id}/ack": {name} captures one segment */
+    const char *method;  /* "GET", "POST", … */
+    const char *pattern; /* "/api/v1/tasks/{id}/ack": {name} captures one segment */
     pw_handler handler;
-    int allow;                    /* PW_ALLOW_* */
-    int flags;                    /* PW_ROUTE_* */
-    size_t body_max_bytes;        /* 0: PW_HTTP_BODY_DEFAULT_MAX_BYTES */
+    int allow;             /* PW_ALLOW_* */
+    int flags;             /* PW_ROUTE_* */
+    size_t body_max_bytes; /* 0: PW_HTTP_BODY_DEFAULT_MAX_BYTES */
 } pw_route;
 
 /* The signed-in caller, if any. */
 typedef struct pw_auth {
-    int64_t user_id;              /* 0: anonymous */
+    int64_t user_id; /* 0: anonymous */
     int64_t session_id;
-    int roles;                    /* PW_ROLE_* bits */
-    int via_cookie;               /* 1: cookie session (CSRF applies), 0: bearer */
-    char csrf_token[48];          /* the session's CSRF token */
+    int roles;           /* PW_ROLE_* bits */
+    int via_cookie;      /* 1: cookie session (CSRF applies), 0: bearer */
+    char csrf_token[48]; /* the session's CSRF token */
 } pw_auth;
 
 /* Sessions, as the layer above keeps them. load() runs on the loop's read connection for
@@ -92,39 +92,39 @@ typedef struct pw_session_store {
 
 /* Process-wide state shared by every loop. The first three fields come from above (main.c). */
 struct pw_app {
-    const pw_route *routes;                 /* the route table (api/routes.c), at most PW_ROUTES_MAX rows */
+    const pw_route *routes; /* the route table (api/routes.c), at most PW_ROUTES_MAX rows */
     int route_count;
-    const pw_session_store *sessions;       /* token -> caller (api/accounts.c, over market/accounts.c) */
+    const pw_session_store *sessions; /* token -> caller (api/accounts.c, over market/accounts.c) */
     pw_config cfg;
-    pw_clock clock;                         /* the injected clock */
-    struct pw_writer *writer;               /* the one writer */
-    struct pw_workpool *hash_pool;          /* argon2id hashing */
-    struct pw_throttle *throttle;           /* sign-in attempt counters */
-    unsigned char device_key[32];           /* device cookies' MAC key (market/devices.h), from the database */
-    struct pw_market_policy *policy;        /* dispatch, review window, fees (from cfg): for the handlers,
+    pw_clock clock;                  /* the injected clock */
+    struct pw_writer *writer;        /* the one writer */
+    struct pw_workpool *hash_pool;   /* argon2id hashing */
+    struct pw_throttle *throttle;    /* sign-in attempt counters */
+    unsigned char device_key[32];    /* device cookies' MAC key (market/devices.h), from the database */
+    struct pw_market_policy *policy; /* dispatch, review window, fees (from cfg): for the handlers,
                                                opaque here */
 };
 
 /* One request being served; lives in the request's memory pool. */
 struct pw_req {
-    h2o_req_t *req;                         /* NULL once the client has gone */
-    pw_loop *loop;                          /* the event loop serving it */
+    h2o_req_t *req; /* NULL once the client has gone */
+    pw_loop *loop;  /* the event loop serving it */
     pw_app *app;
     const pw_route *route;
     int route_index;
-    json_t *body;                           /* the parsed JSON body, or NULL */
+    json_t *body; /* the parsed JSON body, or NULL */
     pw_auth auth;
     int param_count;
     char params[PW_ROUTE_PARAMS_MAX][PW_ROUTE_PARAM_MAX_BYTES + 1]; /* {captures}, in pattern order */
-    int64_t started_ns;                     /* monotonic, for the log line and the histogram */
-    struct pw_call *pending;                /* the outstanding call, whose rq is cleared if we go */
-    int held;                               /* its connection is held registered while it waits (call.c) */
+    int64_t started_ns;                                             /* monotonic, for the log line and the histogram */
+    struct pw_call *pending; /* the outstanding call, whose rq is cleared if we go */
+    int held;                /* its connection is held registered while it waits (call.c) */
     char request_id[24];
     char idempotency_key[PW_IDEMPOTENCY_KEY_MAX_BYTES + 1]; /* "" when absent */
 };
 
 /* Loop-thread services for handlers. */
-pw_db *pw_loop_db(pw_loop *loop);           /* this loop's read connection */
+pw_db *pw_loop_db(pw_loop *loop); /* this loop's read connection */
 
 /* ---- answers ------------------------------------------------------------------------ */
 /* Sends `body` (stolen: the reference is released) with `status`. */
@@ -163,29 +163,29 @@ typedef int (*pw_call_run)(pw_call *call, pw_db *db, int64_t now_ms);
 typedef void (*pw_call_done)(pw_call *call, pw_req *rq);
 
 struct pw_call {
-    pw_job job;                             /* first: the writer / pool see a pw_job */
-    h2o_multithread_message_t message;      /* the way back to the loop */
+    pw_job job;                        /* first: the writer / pool see a pw_job */
+    h2o_multithread_message_t message; /* the way back to the loop */
     pw_loop *loop;
-    pw_req *rq;                             /* NULL if the request was disposed */
+    pw_req *rq; /* NULL if the request was disposed */
     pw_app *app;
     pw_call_run run;
     pw_call_done done;
-    void (*on_free)(pw_call *call);         /* if set, runs when the call is freed, however it ends:
+    void (*on_free)(pw_call *call); /* if set, runs when the call is freed, however it ends:
                                                after done(), on a refusal, or with the client gone */
-    pw_auth auth;                           /* copy of the caller */
+    pw_auth auth;                   /* copy of the caller */
     int route_index;
-    int64_t now_ms;                         /* the time the job ran at (writer) */
-    json_t *input;                          /* owned: the request body or a handler-built object */
-    json_t *output;                         /* owned: the reply body set by run() */
-    int status;                             /* the reply status set by run() */
-    int in_done;                            /* 1 while done() runs on the loop */
-    uint32_t live;                          /* a mark of a live call, poisoned when it is freed (call.c) */
-    pw_error error;                         /* set with status >= 400 */
-    unsigned char request_hash[32];         /* for Idempotency-Key */
+    int64_t now_ms;                 /* the time the job ran at (writer) */
+    json_t *input;                  /* owned: the request body or a handler-built object */
+    json_t *output;                 /* owned: the reply body set by run() */
+    int status;                     /* the reply status set by run() */
+    int in_done;                    /* 1 while done() runs on the loop */
+    uint32_t live;                  /* a mark of a live call, poisoned when it is freed (call.c) */
+    pw_error error;                 /* set with status >= 400 */
+    unsigned char request_hash[32]; /* for Idempotency-Key */
     char idempotency_key[PW_IDEMPOTENCY_KEY_MAX_BYTES + 1];
     char params[PW_ROUTE_PARAMS_MAX][PW_ROUTE_PARAM_MAX_BYTES + 1];
     size_t data_size;
-    _Alignas(16) unsigned char data[];      /* handler-specific */
+    _Alignas(16) unsigned char data[]; /* handler-specific */
 };
 
 /* A call carrying `data_size` bytes of handler data, the caller, the params and the body. */
@@ -215,7 +215,7 @@ int pw_call_failure(pw_call *call, int rc, const pw_error *refusal);
 int pw_app_write_detached(pw_app *app, pw_job *job);
 
 /* ---- server ------------------------------------------------------------------------- */
-void pw_server_block_signals(void);         /* call before starting any thread: SIGTERM/SIGINT go to pw_server_run */
+void pw_server_block_signals(void); /* call before starting any thread: SIGTERM/SIGINT go to pw_server_run */
 /* Serves until SIGTERM/SIGINT: PW_OK on a clean stop; PW_EINVAL (a bad --listen host),
  * PW_EBUSY (cannot listen), PW_ENOMEM, or pw_db_open's code if it could not start. */
 int pw_server_run(pw_app *app);

@@ -7,25 +7,25 @@
 #include "http/http.h"
 
 struct pw_loop {
-    h2o_context_t ctx;                      /* first: req->conn->ctx is the loop */
+    h2o_context_t ctx; /* first: req->conn->ctx is the loop */
     h2o_accept_ctx_t accept_ctx;
-    h2o_socket_t *listener;                 /* NULL once closed for shutdown */
-    h2o_multithread_queue_t *queue;         /* cross-thread wake-ups into this loop */
-    h2o_multithread_receiver_t receiver;    /* finished calls coming back */
-    pw_db *read_db;                         /* this loop's read connection */
+    h2o_socket_t *listener;              /* NULL once closed for shutdown */
+    h2o_multithread_queue_t *queue;      /* cross-thread wake-ups into this loop */
+    h2o_multithread_receiver_t receiver; /* finished calls coming back */
+    pw_db *read_db;                      /* this loop's read connection */
     pw_app *app;
-    int index;                              /* 0..loops-1 */
-    int listen_fd;                          /* this loop's listening socket (SO_REUSEPORT, one per loop) */
-    long connections;                       /* open connections accepted by this loop */
-    long connection_cap;                    /* this loop's share of --max-connections */
-    int accept_paused;                      /* the listener stopped reading: connections at the cap */
-    long inflight;                          /* calls not yet finished (loop thread only) */
-    pw_job *writes_first, *writes_last;     /* writes reserved this loop turn, handed over at its end */
+    int index;                          /* 0..loops-1 */
+    int listen_fd;                      /* this loop's listening socket (SO_REUSEPORT, one per loop) */
+    long connections;                   /* open connections accepted by this loop */
+    long connection_cap;                /* this loop's share of --max-connections */
+    int accept_paused;                  /* the listener stopped reading: connections at the cap */
+    long inflight;                      /* calls not yet finished (loop thread only) */
+    pw_job *writes_first, *writes_last; /* writes reserved this loop turn, handed over at its end */
     int writes_count;
-    uint64_t request_counter;               /* for request ids */
-    pw_buf log;                             /* request log lines, flushed each loop turn */
-    long log_second;                        /* the second log_stamp shows */
-    char log_stamp[24];                     /* "YYYY-MM-DDTHH:MM:SS" for the request log */
+    uint64_t request_counter; /* for request ids */
+    pw_buf log;               /* request log lines, flushed each loop turn */
+    long log_second;          /* the second log_stamp shows */
+    char log_stamp[24];       /* "YYYY-MM-DDTHH:MM:SS" for the request log */
     pthread_t thread;
 };
 
@@ -36,7 +36,7 @@ void pw_server_setup(pw_app *app);
 void pw_loop_init(pw_loop *loop);
 
 /* router.c */
-void pw_router_init(const pw_app *app);     /* once, before the loops start: splits app->routes */
+void pw_router_init(const pw_app *app); /* once, before the loops start: splits app->routes */
 int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req);
 
 /* framing.c: 0 if an HTTP/1 request's body length is ambiguous (two Content-Length or
@@ -49,7 +49,7 @@ void pw_loop_flush_log(pw_loop *loop);
 
 /* call.c */
 void pw_loop_on_calls(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
-void pw_loop_flush_writes(pw_loop *loop);   /* after every loop turn */
+void pw_loop_flush_writes(pw_loop *loop); /* after every loop turn */
 
 /* auth.c */
 int pw_auth_load(pw_req *rq, pw_error *err);

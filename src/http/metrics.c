@@ -26,10 +26,11 @@ typedef struct block {
     pw_histogram latency;
 } block;
 
-static block *blocks[PW_HTTP_LOOPS_MAX + 1];   /* one per thread that answered a request */
+static block *blocks[PW_HTTP_LOOPS_MAX + 1]; /* one per thread that answered a request */
 static atomic_int block_count;
 static _Thread_local block *mine;
-static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                        0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
 #define LATENCY_BUCKETS ((int)(sizeof(latency_bounds) / sizeof(latency_bounds[0])))
 
 static _Atomic long open_connections;
@@ -45,7 +46,7 @@ static block *my_block(void)
     if (mine != NULL)
         return mine;
     int at = atomic_fetch_add(&block_count, 1);
-    pw_assert(at <= PW_HTTP_LOOPS_MAX);    /* only the loops answer requests: at most PW_HTTP_LOOPS_MAX, one to spare */
+    pw_assert(at <= PW_HTTP_LOOPS_MAX); /* only the loops answer requests: at most PW_HTTP_LOOPS_MAX, one to spare */
     block *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
@@ -64,7 +65,7 @@ static int status_slot(int status)
 
 void pw_metrics_observe(int route_index, int status, double seconds)
 {
-    pw_assert(route_index >= -1 && route_index < ROUTES_MAX);   /* -1: no route matched */
+    pw_assert(route_index >= -1 && route_index < ROUTES_MAX); /* -1: no route matched */
     block *b = my_block();
     if (b == NULL)
         return;
@@ -124,8 +125,8 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                 strcpy(status, "other");
             const char *route = row < ROUTES_MAX ? app->routes[row].pattern : "unmatched";
             const char *method = row < ROUTES_MAX ? app->routes[row].method : "";
-            rc |= pw_buf_printf(out, "pw_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
-                                method, route, status, (unsigned long long)n);
+            rc |= pw_buf_printf(out, "pw_http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n", method,
+                                route, status, (unsigned long long)n);
         }
     }
     pw_histogram latency;
@@ -147,5 +148,5 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                         (unsigned long long)atomic_load(&ws->commits), (unsigned long long)atomic_load(&ws->rejected),
                         pw_writer_queue_length(app->writer), atomic_load(&open_connections),
                         (unsigned long long)atomic_load(&accept_pauses));
-    return rc != 0 ? PW_ENOMEM : PW_OK;   /* the OR of the appends: out of memory is their failure */
+    return rc != 0 ? PW_ENOMEM : PW_OK; /* the OR of the appends: out of memory is their failure */
 }

@@ -10,7 +10,7 @@
 int pw_metrics_render(pw_app *app, pw_buf *out);
 /* One histogram with its HELP and TYPE lines, for the handler's own sections. */
 int pw_metrics_histogram(pw_buf *out, const pw_histogram *h, const char *name, const char *help);
-void pw_metrics_connections(int delta);          /* +1 accepted, -1 closed */
-void pw_metrics_accept_paused(void);             /* a loop reached its connection cap */
+void pw_metrics_connections(int delta); /* +1 accepted, -1 closed */
+void pw_metrics_accept_paused(void);    /* a loop reached its connection cap */
 
 #endif

@@ -19,7 +19,6 @@
 #include "http/internal.h"
 #include "base/limits.h"
 
-
 static void add_header(h2o_req_t *req, const char *name, size_t name_len, const char *value, size_t value_len)
 {
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, name_len, 1, NULL, value, value_len);
@@ -79,7 +78,8 @@ void pw_reply_json(pw_req *rq, int status, json_t *body)
     char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(body);
     if (text == NULL) {
-        send_reply(rq, 500, "application/json", H2O_STRLIT("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"));
+        send_reply(rq, 500, "application/json",
+                   H2O_STRLIT("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"));
         return;
     }
     send_reply(rq, status, "application/json", text, strlen(text));
@@ -154,7 +154,7 @@ void pw_reply_finish_log(pw_req *rq, int status)
         return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    if (tv.tv_sec != loop->log_second) {   /* the date part changes once a second */
+    if (tv.tv_sec != loop->log_second) { /* the date part changes once a second */
         struct tm tm;
         gmtime_r(&tv.tv_sec, &tm);
         strftime(loop->log_stamp, sizeof(loop->log_stamp), "%Y-%m-%dT%H:%M:%S", &tm);

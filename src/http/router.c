@@ -23,9 +23,9 @@
 static void on_dispose(void *p)
 {
     pw_req *rq = p;
-    pw_assert(rq->pending == NULL || rq->pending->rq == rq);   /* the request and its call point at each other */
+    pw_assert(rq->pending == NULL || rq->pending->rq == rq); /* the request and its call point at each other */
     if (rq->pending != NULL)
-        rq->pending->rq = NULL;    /* the call finishes on its own; nobody to answer */
+        rq->pending->rq = NULL; /* the call finishes on its own; nobody to answer */
     if (rq->body != NULL)
         json_decref(rq->body);
 }
@@ -45,7 +45,7 @@ static int is_ours(h2o_iovec_t path)
 typedef struct segment {
     const char *text;
     size_t len;
-    int param;                              /* a {capture} */
+    int param; /* a {capture} */
 } segment;
 
 typedef struct compiled_route {
@@ -57,9 +57,9 @@ static compiled_route compiled[PW_ROUTES_MAX];
 
 /* Not statuses: split() answers a count and find_route() an index, or one of these. */
 enum {
-    NOT_A_PATH = -1,              /* split: no leading '/', or too many segments */
-    NO_ROUTE = -1,                /* find_route: no such path */
-    OTHER_METHODS = -2,           /* find_route: the path exists with other methods */
+    NOT_A_PATH = -1,    /* split: no leading '/', or too many segments */
+    NO_ROUTE = -1,      /* find_route: no such path */
+    OTHER_METHODS = -2, /* find_route: the path exists with other methods */
 };
 
 /* Splits "/a/b/c" into its segments: their count, or NOT_A_PATH if it does not start with
@@ -102,7 +102,7 @@ void pw_router_init(const pw_app *app)
     pw_assert(app->routes != NULL && app->route_count <= PW_ROUTES_MAX);
     for (int i = 0; i < app->route_count; i++) {
         int rc = compile(app->routes[i].pattern, &compiled[i]);
-        pw_assert(rc == 0);   /* the route-table unit test holds every row to this */
+        pw_assert(rc == 0); /* the route-table unit test holds every row to this */
         (void)rc;
     }
 }
@@ -130,7 +130,7 @@ static void capture(const compiled_route *c, const segment *path, int count, pw_
     for (int k = 0; k < count; k++) {
         if (!c->seg[k].param)
             continue;
-        pw_assert(captured < PW_ROUTE_PARAMS_MAX && path[k].len <= PW_ROUTE_PARAM_MAX_BYTES);   /* compile(), match() */
+        pw_assert(captured < PW_ROUTE_PARAMS_MAX && path[k].len <= PW_ROUTE_PARAM_MAX_BYTES); /* compile(), match() */
         memcpy(rq->params[captured], path[k].text, path[k].len);
         rq->params[captured][path[k].len] = '\0';
         captured++;
@@ -307,7 +307,7 @@ static int check_allow(pw_req *rq, pw_error *err)
     if (rc != PW_OK)
         return rc;
     static const int need[] = {0, 0, PW_ROLE_CLIENT, PW_ROLE_WORKER, PW_ROLE_ADMIN};
-    pw_assert(allow > PW_ALLOW_ANYONE && allow <= PW_ALLOW_ADMIN);   /* the route table's own value */
+    pw_assert(allow > PW_ALLOW_ANYONE && allow <= PW_ALLOW_ADMIN); /* the route table's own value */
     if (need[allow] != 0 && !(rq->auth.roles & need[allow])) {
         static const char *const names[] = {"", "", "client", "worker", "admin"};
         return pw_error_set(err, 403, "forbidden", NULL, "this needs the %s role", names[allow]);
@@ -360,7 +360,7 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
     h2o_iovec_t path = req->path_normalized;
     int framing_ok = pw_framing_ok(req);
     if (framing_ok && !is_ours(path))
-        return -1;   /* not a status: h2o's "not mine", on to the static files */
+        return -1; /* not a status: h2o's "not mine", on to the static files */
     pw_loop *loop = (pw_loop *)req->conn->ctx;
     pw_req *rq = h2o_mem_alloc_shared(&req->pool, sizeof(*rq), on_dispose);
     memset(rq, 0, sizeof(*rq));
@@ -374,7 +374,7 @@ int pw_router_on_req(h2o_handler_t *self, h2o_req_t *req)
     pw_error err;
     char allow[64];
     if (!framing_ok) {
-        req->http1_is_persistent = 0;     /* what follows the body may be a smuggled request: never read it */
+        req->http1_is_persistent = 0; /* what follows the body may be a smuggled request: never read it */
         pw_reply_errorf(rq, 400, "malformed_request", NULL,
                         "more than one Content-Length or Transfer-Encoding, or both (RFC 9112 6.3)");
         return 0;

@@ -29,8 +29,8 @@
 #include "http/metrics.h"
 #include "store/writer.h"
 
-#define LOOP_TICK_MS 100     /* how often an idle loop looks at the stop flag */
-#define FLUSH_TURNS 5        /* loop turns after the last call, to flush replies */
+#define LOOP_TICK_MS 100 /* how often an idle loop looks at the stop flag */
+#define FLUSH_TURNS  5   /* loop turns after the last call, to flush replies */
 
 static atomic_int stopping;
 static h2o_globalconf_t globalconf;
@@ -58,7 +58,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     pw_loop *loop = listener->data;
     if (err != NULL)
         return;
-    for (int i = 0; i < 16; i++) {   /* accept a few at once, as h2o's own server does */
+    for (int i = 0; i < 16; i++) { /* accept a few at once, as h2o's own server does */
         if (loop->connections >= loop->connection_cap) {
             h2o_socket_read_stop(listener);
             loop->accept_paused = 1;
@@ -96,7 +96,7 @@ static int listen_socket(pw_app *app, int port, int *fd_out, int *port_out)
         pw_log_error("msg=\"cannot listen\" addr=%s:%d err=\"%s\"", app->cfg.listen_host, port, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return PW_EBUSY;   /* the address is taken, or not ours to take */
+        return PW_EBUSY; /* the address is taken, or not ours to take */
     }
     socklen_t len = sizeof(addr);
     getsockname(fd, (struct sockaddr *)&addr, &len);
@@ -152,7 +152,9 @@ static void *loop_main(void *arg)
 
 static h2o_headers_command_t *security_headers(void)
 {
-    static const struct { const char *name, *value; } headers[] = {
+    static const struct {
+        const char *name, *value;
+    } headers[] = {
         {"content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
         {"x-content-type-options", "nosniff"},
@@ -182,7 +184,7 @@ static h2o_headers_command_t *security_headers(void)
 
 typedef struct {
     h2o_ostream_t super;
-    h2o_iovec_t body;   /* the JSON that replaces h2o's text */
+    h2o_iovec_t body; /* the JSON that replaces h2o's text */
 } api_error_ostream;
 
 static void api_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
@@ -191,7 +193,7 @@ static void api_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *buf
     (void)bufs;
     (void)bufcnt;
     api_error_ostream *o = (api_error_ostream *)self;
-    if (h2o_send_state_is_in_progress(state)) {   /* h2o's text comes in one final piece; drop any other */
+    if (h2o_send_state_is_in_progress(state)) { /* h2o's text comes in one final piece; drop any other */
         h2o_ostream_send_next(&o->super, req, NULL, 0, state);
         return;
     }
@@ -244,7 +246,7 @@ static void configure(pw_app *app)
 
 void pw_server_setup(pw_app *app)
 {
-    pw_assert(app->routes != NULL && app->sessions != NULL);   /* handed down by whoever built the app */
+    pw_assert(app->routes != NULL && app->sessions != NULL); /* handed down by whoever built the app */
     pw_metrics_init();
     pw_router_init(app);
     configure(app);
@@ -261,7 +263,7 @@ void pw_server_block_signals(void)
 {
     sigset_t set;
     stop_signals(&set);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread started after this inherits the block */
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started after this inherits the block */
 }
 
 /* The connection cap, fitted under the open-files limit: raised to its hard limit first,
@@ -295,7 +297,7 @@ int pw_server_run(pw_app *app)
 {
     int loop_count = app->cfg.loops, port = app->cfg.listen_port, rc = 0;
     int fds[PW_HTTP_LOOPS_MAX];
-    if (loop_count < 1 || loop_count > PW_HTTP_LOOPS_MAX)   /* the flag parser keeps it so */
+    if (loop_count < 1 || loop_count > PW_HTTP_LOOPS_MAX) /* the flag parser keeps it so */
         return PW_EINVAL;
     for (int i = 0; i < loop_count; i++) {
         rc = listen_socket(app, port, &fds[i], &port);
@@ -306,7 +308,7 @@ int pw_server_run(pw_app *app)
         }
     }
     signal(SIGPIPE, SIG_IGN);
-    pw_server_block_signals();   /* the caller did it before its own threads; the loops inherit it */
+    pw_server_block_signals(); /* the caller did it before its own threads; the loops inherit it */
     sigset_t set;
     stop_signals(&set);
     pw_server_setup(app);
@@ -330,7 +332,7 @@ int pw_server_run(pw_app *app)
                 close(fds[j]);
             atomic_store(&stopping, 1);
             loop_count = i;
-            rc = opened != PW_OK ? opened : PW_ENOMEM;   /* no thread could be had */
+            rc = opened != PW_OK ? opened : PW_ENOMEM; /* no thread could be had */
             break;
         }
         char name[16];

@@ -13,9 +13,9 @@
 #define WINDOW_MS ((int64_t)PW_LOGIN_WINDOW_S * 1000)
 
 typedef struct slot {
-    int64_t window_start_ms;          /* when the current window began (its first failure) */
-    uint32_t failures;                /* failures in it */
-    uint32_t in_flight;               /* attempts reserved and not yet settled */
+    int64_t window_start_ms; /* when the current window began (its first failure) */
+    uint32_t failures;       /* failures in it */
+    uint32_t in_flight;      /* attempts reserved and not yet settled */
 } slot;
 
 struct pw_throttle {
@@ -75,7 +75,7 @@ static int wait_for(const slot *s, int limit, int64_t now_ms)
         return 0;
     if (s->failures >= (uint32_t)limit)
         return (int)((s->window_start_ms + WINDOW_MS - now_ms + 999) / 1000);
-    return 1;   /* full of attempts in flight: the next may fit once they settle */
+    return 1; /* full of attempts in flight: the next may fit once they settle */
 }
 
 int pw_throttle_reserve(pw_throttle *t, const pw_throttle_key *keys, int count, int64_t now_ms,

@@ -23,33 +23,32 @@
 #include <stdint.h>
 #include "base/limits.h"
 
-
 typedef struct pw_throttle pw_throttle;
 
 /* One key an attempt is counted under. */
 typedef struct pw_throttle_key {
-    const char *kind;                       /* "ip:", "email:", "device:" — keeps the key spaces apart */
+    const char *kind; /* "ip:", "email:", "device:" — keeps the key spaces apart */
     const void *key;
     size_t len;
-    int limit;                              /* in flight + failed must stay below this to try */
-    int clear_on_success;                   /* a success forgets this key's failures */
+    int limit;            /* in flight + failed must stay below this to try */
+    int clear_on_success; /* a success forgets this key's failures */
 } pw_throttle_key;
 
 /* A reservation, held from reserve to settle. */
 typedef struct pw_throttle_ticket {
-    int count;                              /* keys reserved; 0 when settled (or never reserved) */
+    int count; /* keys reserved; 0 when settled (or never reserved) */
     uint32_t slot[PW_THROTTLE_KEYS_MAX];
     unsigned char clear_on_success[PW_THROTTLE_KEYS_MAX];
 } pw_throttle_ticket;
 
 /* How an attempt ended. */
 enum {
-    PW_THROTTLE_FAILED = 1,                 /* the password was checked and wrong: counted */
-    PW_THROTTLE_SUCCEEDED = 2,              /* checked and right: not counted; clears the keys marked so */
-    PW_THROTTLE_UNCHECKED = 3,              /* never checked: not counted */
+    PW_THROTTLE_FAILED = 1,    /* the password was checked and wrong: counted */
+    PW_THROTTLE_SUCCEEDED = 2, /* checked and right: not counted; clears the keys marked so */
+    PW_THROTTLE_UNCHECKED = 3, /* never checked: not counted */
 };
 
-int pw_throttle_new(pw_throttle **out);   /* PW_OK or PW_ENOMEM */
+int pw_throttle_new(pw_throttle **out); /* PW_OK or PW_ENOMEM */
 void pw_throttle_free(pw_throttle *t);
 /* 0 and *ticket reserved if every key may try now; otherwise the seconds until it may
  * (for Retry-After: to the window's end for a locked key, 1 while attempts are in flight)

@@ -70,10 +70,7 @@ static int run(pw_db *db, const char *sql)
     return pw_stmt_run(st);
 }
 
-int pw_ledger_op_begin(pw_db *db, pw_error *err)
-{
-    return run(db, SQL_SAVEPOINT);
-}
+int pw_ledger_op_begin(pw_db *db, pw_error *err) { return run(db, SQL_SAVEPOINT); }
 
 int pw_ledger_op_end(pw_db *db, int result, pw_error *err)
 {
@@ -131,7 +128,7 @@ int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const 
         return rc == 1 ? PW_OK : rc;
     pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_INSERT);
     pw_assert(st != NULL);
-    pw_stmt_int64_or_null(st, 1, owner_user_id);   /* 0 exactly for platform accounts (asserted above) */
+    pw_stmt_int64_or_null(st, 1, owner_user_id); /* 0 exactly for platform accounts (asserted above) */
     pw_stmt_text(st, 2, kind);
     pw_stmt_text(st, 3, asset);
     pw_stmt_int64(st, 4, strcmp(kind, PW_ACCOUNT_EXTERNAL) == 0);
@@ -210,7 +207,7 @@ static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64
 {
     /* load_pair checked these before anything was written */
     pw_assert(t->amount > 0 && t->debit_account != t->credit_account && t->asset != NULL && t->kind != NULL);
-    pw_assert(pending_id == 0 || !two_phase);   /* a post is itself single-phase */
+    pw_assert(pending_id == 0 || !two_phase); /* a post is itself single-phase */
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_INSERT);
     pw_assert(st != NULL);
     pw_stmt_int64(st, 1, t->debit_account);
@@ -357,7 +354,8 @@ static int resolve(pw_db *db, int64_t pending_id, const char *status, int64_t no
     pw_stmt_int64(st, 3, pending_id);
     rc = pw_stmt_run(st);
     if (rc == PW_OK && pw_db_changes(db) != 1)
-        return pw_error_set(err, 409, "invalid_state", NULL, "transfer %lld is no longer pending", (long long)pending_id);
+        return pw_error_set(err, 409, "invalid_state", NULL, "transfer %lld is no longer pending",
+                            (long long)pending_id);
     if (rc == PW_OK)
         rc = add_held(db, h->debit_account, -h->amount, now_ms);
     return rc;
@@ -369,8 +367,12 @@ int pw_ledger_post_pending_internal(pw_db *db, int64_t pending_id, int64_t now_m
     int rc = resolve(db, pending_id, "posted", now_ms, h, err);
     if (rc != PW_OK)
         return rc;
-    pw_transfer t = {.debit_account = h->debit_account, .credit_account = h->credit_account, .amount = h->amount,
-                     .asset = h->asset, .kind = h->kind, .task_id = h->task_id};
+    pw_transfer t = {.debit_account = h->debit_account,
+                     .credit_account = h->credit_account,
+                     .amount = h->amount,
+                     .asset = h->asset,
+                     .kind = h->kind,
+                     .task_id = h->task_id};
     return move(db, &t, pending_id, now_ms, NULL, err);
 }
 

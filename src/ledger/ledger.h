@@ -28,10 +28,9 @@
 #include "base/limits.h"
 #include "store/db.h"
 
-
 typedef struct pw_amount {
-    int64_t amount;                           /* minor units or minutes; > 0 */
-    char asset[PW_ASSET_CODE_BYTES];          /* "EUR", "USD", …, or "TIME" */
+    int64_t amount;                  /* minor units or minutes; > 0 */
+    char asset[PW_ASSET_CODE_BYTES]; /* "EUR", "USD", …, or "TIME" */
 } pw_amount;
 
 /* Parses {"amount": int, "currency": "EUR"} (TIME allowed only if allow_time). field_prefix
@@ -42,11 +41,11 @@ int pw_asset_valid(const char *code, int allow_time);
 json_t *pw_amount_json(int64_t amount, const char *asset);
 
 /* Account kinds. */
-#define PW_ACCOUNT_USER "user"                /* a user's wallet, one per asset; never negative */
-#define PW_ACCOUNT_ESCROW "escrow"            /* platform: compensation held for tasks */
-#define PW_ACCOUNT_FEES "fees"                /* platform: fee revenue */
-#define PW_ACCOUNT_POOL "pool"                /* platform: workers' profit-sharing pool */
-#define PW_ACCOUNT_EXTERNAL "external"        /* the world outside (payment provider); may go negative */
+#define PW_ACCOUNT_USER     "user"     /* a user's wallet, one per asset; never negative */
+#define PW_ACCOUNT_ESCROW   "escrow"   /* platform: compensation held for tasks */
+#define PW_ACCOUNT_FEES     "fees"     /* platform: fee revenue */
+#define PW_ACCOUNT_POOL     "pool"     /* platform: workers' profit-sharing pool */
+#define PW_ACCOUNT_EXTERNAL "external" /* the world outside (payment provider); may go negative */
 
 /* The account of (owner, kind, asset), created on first use. owner 0 for platform ones
  * (stored as a NULL owner, unique per kind and asset). Its created_at is set by its first
@@ -54,12 +53,12 @@ json_t *pw_amount_json(int64_t amount, const char *asset);
 int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const char *asset, int64_t *account_id_out);
 
 typedef struct pw_transfer {
-    int64_t debit_account;                    /* money leaves */
-    int64_t credit_account;                   /* money arrives */
-    int64_t amount;                           /* > 0 */
+    int64_t debit_account;  /* money leaves */
+    int64_t credit_account; /* money arrives */
+    int64_t amount;         /* > 0 */
     const char *asset;
-    const char *kind;                         /* "deposit", "payout", "escrow", "release", "fee", "pool_share", "refund", … */
-    int64_t task_id;                          /* 0 if none */
+    const char *kind; /* "deposit", "payout", "escrow", "release", "fee", "pool_share", "refund", … */
+    int64_t task_id;  /* 0 if none */
 } pw_transfer;
 
 /* A posted transfer. 409 insufficient_funds if the debit account may not go negative and
@@ -86,7 +85,7 @@ int pw_ledger_settle_task(pw_db *db, int64_t pending_id, int64_t task_id, int64_
                           int64_t worker_gross, int fee_bps, int pool_share_bps, int64_t now_ms, pw_error *err);
 
 /* Readers. */
-int pw_ledger_balances_json(pw_db *db, int64_t user_id, json_t **out);   /* {"balances": [...]} */
+int pw_ledger_balances_json(pw_db *db, int64_t user_id, json_t **out); /* {"balances": [...]} */
 /* {"items","next_cursor"}: limit 1..PW_PAGE_MAX; cursor NULL/"" or a next_cursor from a
  * previous page (PW_EREFUSED if it is not one: no pw_error, the caller answers 422). */
 int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cursor, json_t **out);
@@ -94,9 +93,9 @@ int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cu
 int pw_ledger_wallet_json(pw_db *db, int64_t user_id, const char *asset, json_t **out);
 
 typedef struct pw_ledger_report {
-    int64_t accounts, transfers, pending;     /* counts */
-    int64_t failures;                         /* invariant violations found */
-    char first_failure[200];                  /* the first one, for people */
+    int64_t accounts, transfers, pending; /* counts */
+    int64_t failures;                     /* invariant violations found */
+    char first_failure[200];              /* the first one, for people */
 } pw_ledger_report;
 int pw_ledger_verify(pw_db *db, pw_ledger_report *out);
 

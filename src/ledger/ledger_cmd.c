@@ -60,8 +60,7 @@ static int verify(const char *db_path)
         return 0;
     }
     printf("ledger FAILED: %lld accounts, %lld transfers, %lld pending, %lld failures; first: %s\n",
-           (long long)r.accounts, (long long)r.transfers, (long long)r.pending, (long long)r.failures,
-           r.first_failure);
+           (long long)r.accounts, (long long)r.transfers, (long long)r.pending, (long long)r.failures, r.first_failure);
     return 1;
 }
 

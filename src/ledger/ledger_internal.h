@@ -8,27 +8,26 @@
 #include "ledger/ledger.h"
 #include "base/limits.h"
 
-
 typedef struct pw_ledger_account_row {
     int64_t id;
-    int64_t owner_user_id;                      /* 0 for platform accounts */
-    char kind[PW_LEDGER_KIND_BYTES];            /* PW_ACCOUNT_* */
+    int64_t owner_user_id;           /* 0 for platform accounts */
+    char kind[PW_LEDGER_KIND_BYTES]; /* PW_ACCOUNT_* */
     char asset[PW_ASSET_CODE_BYTES];
-    int64_t balance;                            /* sum of entries */
-    int64_t held;                               /* sum of pending debits */
-    int allow_negative;                         /* 1 only for external accounts */
+    int64_t balance;    /* sum of entries */
+    int64_t held;       /* sum of pending debits */
+    int allow_negative; /* 1 only for external accounts */
 } pw_ledger_account_row;
 
 typedef struct pw_ledger_transfer_row {
     int64_t id;
     int64_t debit_account;
     int64_t credit_account;
-    int64_t amount;                             /* > 0 */
+    int64_t amount; /* > 0 */
     char asset[PW_ASSET_CODE_BYTES];
     char kind[PW_LEDGER_KIND_BYTES];
-    int64_t task_id;                            /* 0 if none */
-    int two_phase;                              /* 1: a hold */
-    char status[16];                            /* "posted", "pending", "voided" */
+    int64_t task_id; /* 0 if none */
+    int two_phase;   /* 1: a hold */
+    char status[16]; /* "posted", "pending", "voided" */
 } pw_ledger_transfer_row;
 
 /* 1 found, 0 not found, negative PW_E* on error. */

@@ -6,7 +6,7 @@
  * answers at once, so calling it inside the writer's transaction costs nothing. */
 #include "ledger/ledger.h"
 
-#define SANDBOX_DECLINED_AMOUNT 40002   /* the one amount the sandbox declines, in any asset */
+#define SANDBOX_DECLINED_AMOUNT 40002 /* the one amount the sandbox declines, in any asset */
 
 static int sandbox_answer(const pw_amount *amount, const char *what, pw_error *err)
 {

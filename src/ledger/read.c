@@ -28,7 +28,7 @@ static const char SQL_ACCOUNT_ENTRIES[] =
     "FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id "
     "WHERE e.account_id = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?";
 
-#define CURSOR_DIGITS_MAX 19   /* an int64 id in decimal */
+#define CURSOR_DIGITS_MAX 19 /* an int64 id in decimal */
 
 static json_t *balance_json(const char *asset, int64_t balance, int64_t held)
 {
@@ -44,8 +44,8 @@ int pw_ledger_balances_json(pw_db *db, int64_t user_id, json_t **out)
     pw_stmt_int64(st, 1, user_id);
     int rc;
     while ((rc = pw_stmt_step(st)) == PW_ROW)
-        json_array_append_new(list, balance_json(pw_stmt_column_text(st, 1), pw_stmt_column_int64(st, 2),
-                                                 pw_stmt_column_int64(st, 3)));
+        json_array_append_new(
+            list, balance_json(pw_stmt_column_text(st, 1), pw_stmt_column_int64(st, 2), pw_stmt_column_int64(st, 3)));
     pw_stmt_done(st);
     if (rc != PW_DONE) {
         json_decref(list);
@@ -79,18 +79,18 @@ int pw_ledger_wallet_json(pw_db *db, int64_t user_id, const char *asset, json_t 
 typedef struct entry {
     int64_t id;
     int64_t transfer_id;
-    int64_t amount;                              /* signed */
+    int64_t amount; /* signed */
     int64_t balance_after;
-    int64_t task_id;                             /* 0: none */
+    int64_t task_id; /* 0: none */
     int64_t created_at_ms;
     char kind[PW_LEDGER_KIND_BYTES];
     char asset[PW_ASSET_CODE_BYTES];
 } entry;
 
 typedef struct page {
-    entry rows[PW_PAGE_MAX + 1];                 /* newest first; one more than a page tells "there is more" */
+    entry rows[PW_PAGE_MAX + 1]; /* newest first; one more than a page tells "there is more" */
     int count;
-    int capacity;                                /* limit + 1 */
+    int capacity; /* limit + 1 */
 } page;
 
 typedef struct wallet_account {
@@ -135,13 +135,16 @@ static int read_account(pw_db *db, const wallet_account *a, int64_t before_id, p
     pw_stmt_int64(st, 3, p->capacity);
     int rc;
     while ((rc = pw_stmt_step(st)) == PW_ROW) {
-        entry e = {.id = pw_stmt_column_int64(st, 0), .transfer_id = pw_stmt_column_int64(st, 1),
-                   .amount = pw_stmt_column_int64(st, 3), .balance_after = pw_stmt_column_int64(st, 4),
-                   .task_id = pw_stmt_column_int64(st, 5), .created_at_ms = pw_stmt_column_int64(st, 6)};
+        entry e = {.id = pw_stmt_column_int64(st, 0),
+                   .transfer_id = pw_stmt_column_int64(st, 1),
+                   .amount = pw_stmt_column_int64(st, 3),
+                   .balance_after = pw_stmt_column_int64(st, 4),
+                   .task_id = pw_stmt_column_int64(st, 5),
+                   .created_at_ms = pw_stmt_column_int64(st, 6)};
         snprintf(e.kind, sizeof(e.kind), "%s", pw_stmt_column_text(st, 2));
         memcpy(e.asset, a->asset, sizeof(e.asset));
         if (!page_offer(p, &e)) {
-            rc = PW_DONE;    /* the rest of this account is older still */
+            rc = PW_DONE; /* the rest of this account is older still */
             break;
         }
     }
@@ -165,15 +168,14 @@ static int wallet_accounts(pw_db *db, int64_t user_id, wallet_account *out, int 
     return rc == PW_DONE || rc == PW_ROW ? PW_OK : rc;
 }
 
-
 static json_t *entry_json(const entry *e)
 {
     char created[PW_RFC3339_BYTES];
     pw_time_format_rfc3339(e->created_at_ms, created);
     return json_pack("{s:o, s:o, s:s, s:o, s:I, s:o, s:s}", "id", pw_json_id(e->id), "transfer_id",
                      pw_json_id(e->transfer_id), "kind", e->kind, "amount", pw_amount_json(e->amount, e->asset),
-                     "balance_after", (json_int_t)e->balance_after, "task_id",
-                     pw_json_id(e->task_id), "created_at", created);
+                     "balance_after", (json_int_t)e->balance_after, "task_id", pw_json_id(e->task_id), "created_at",
+                     created);
 }
 
 int pw_ledger_entries_json(pw_db *db, int64_t user_id, int limit, const char *cursor, json_t **out)

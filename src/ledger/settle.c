@@ -21,9 +21,9 @@
 
 typedef struct settlement {
     int64_t task_id;
-    int64_t client_account;                      /* where the hold came from */
-    int64_t escrow_account;                      /* where it went */
-    int64_t worker_account;                      /* 0 if nothing goes to a worker */
+    int64_t client_account; /* where the hold came from */
+    int64_t escrow_account; /* where it went */
+    int64_t worker_account; /* 0 if nothing goes to a worker */
     int64_t fees_account;
     int64_t pool_account;
     const char *asset;
@@ -32,10 +32,14 @@ typedef struct settlement {
 static int leg(pw_db *db, const settlement *s, int64_t from, int64_t to, int64_t amount, const char *kind,
                int64_t now_ms, pw_error *err)
 {
-    pw_assert(amount >= 0 && (amount == 0 || (from > 0 && to > 0)));   /* a leg with money has both its accounts */
+    pw_assert(amount >= 0 && (amount == 0 || (from > 0 && to > 0))); /* a leg with money has both its accounts */
     if (amount == 0)
         return 0;
-    pw_transfer t = {.debit_account = from, .credit_account = to, .amount = amount, .asset = s->asset, .kind = kind,
+    pw_transfer t = {.debit_account = from,
+                     .credit_account = to,
+                     .amount = amount,
+                     .asset = s->asset,
+                     .kind = kind,
                      .task_id = s->task_id};
     return pw_ledger_move(db, &t, now_ms, NULL, err);
 }
@@ -134,8 +138,11 @@ static int deposit(pw_db *db, const pw_payment_provider *provider, int64_t user_
         rc = provider->charge(user_id, amount, err);
     if (rc != PW_OK)
         return rc;
-    pw_transfer t = {.debit_account = external, .credit_account = wallet, .amount = amount->amount,
-                     .asset = amount->asset, .kind = "deposit"};
+    pw_transfer t = {.debit_account = external,
+                     .credit_account = wallet,
+                     .amount = amount->amount,
+                     .asset = amount->asset,
+                     .kind = "deposit"};
     return pw_ledger_move(db, &t, now_ms, transfer_id_out, err);
 }
 
@@ -146,8 +153,11 @@ static int payout(pw_db *db, const pw_payment_provider *provider, int64_t user_i
     int rc = wallet_and_external(db, user_id, amount->asset, &wallet, &external, err);
     if (rc != PW_OK)
         return rc;
-    pw_transfer t = {.debit_account = wallet, .credit_account = external, .amount = amount->amount,
-                     .asset = amount->asset, .kind = "payout"};
+    pw_transfer t = {.debit_account = wallet,
+                     .credit_account = external,
+                     .amount = amount->amount,
+                     .asset = amount->asset,
+                     .kind = "payout"};
     rc = pw_ledger_move(db, &t, now_ms, transfer_id_out, err);
     if (rc != PW_OK)
         return rc;

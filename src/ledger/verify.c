@@ -13,11 +13,10 @@
 #include "ledger/ledger.h"
 #include "base/limits.h"
 
-
 typedef struct check {
-    const char *name;                            /* the invariant, for people */
-    const char *sql;                             /* returns one row per violation */
-    const char *columns[PW_LEDGER_CHECK_COLUMNS_MAX];      /* names of the returned columns; NULL-terminated */
+    const char *name;                                 /* the invariant, for people */
+    const char *sql;                                  /* returns one row per violation */
+    const char *columns[PW_LEDGER_CHECK_COLUMNS_MAX]; /* names of the returned columns; NULL-terminated */
 } check;
 
 static const check CHECKS[] = {
@@ -86,7 +85,7 @@ static int count_rows(pw_db *db, const char *sql, int64_t *out)
     if (rc == PW_ROW)
         *out = pw_stmt_column_int64(st, 0);
     pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : rc < 0 ? rc : PW_EDB;   /* no row where one must be: the database failed */
+    return rc == PW_ROW ? PW_OK : rc < 0 ? rc : PW_EDB; /* no row where one must be: the database failed */
 }
 
 static void describe(pw_stmt *st, const check *c, char *out, size_t out_size)

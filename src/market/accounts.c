@@ -99,7 +99,7 @@ int pw_accounts_hash_password(const char *password, char out[PW_PASSWORD_HASH_BY
     _Static_assert(PW_PASSWORD_HASH_BYTES == crypto_pwhash_STRBYTES, "hash buffer");
     int rc = crypto_pwhash_str_alg(out, password, strlen(password), PW_ARGON2_OPSLIMIT, PW_ARGON2_MEMLIMIT_BYTES,
                                    crypto_pwhash_ALG_ARGON2ID13);
-    return rc == 0 ? PW_OK : PW_ENOMEM;   /* libsodium fails it only when the memory cannot be had */
+    return rc == 0 ? PW_OK : PW_ENOMEM; /* libsodium fails it only when the memory cannot be had */
 }
 
 static char dummy_hash[PW_PASSWORD_HASH_BYTES];
@@ -113,7 +113,7 @@ static void make_dummy_hash(void)
 
 int pw_accounts_verify_password(const char *hash, const char *password)
 {
-    if (hash == NULL) {   /* unknown account: spend the same time, then fail whatever it says */
+    if (hash == NULL) { /* unknown account: spend the same time, then fail whatever it says */
         pthread_once(&dummy_once, make_dummy_hash);
         int ignored = crypto_pwhash_str_verify(dummy_hash, password, strlen(password));
         (void)ignored;
@@ -283,6 +283,6 @@ json_t *pw_accounts_user_json(const pw_user_row *u)
     char id[24], created[PW_RFC3339_BYTES];
     snprintf(id, sizeof(id), "%lld", (long long)u->id);
     pw_time_format_rfc3339(u->created_at_ms, created);
-    return json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", id, "email", u->email, "display_name", u->display_name,
-                     "roles", pw_accounts_roles_json(u->roles), "created_at", created);
+    return json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", id, "email", u->email, "display_name", u->display_name, "roles",
+                     pw_accounts_roles_json(u->roles), "created_at", created);
 }

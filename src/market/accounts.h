@@ -15,16 +15,16 @@
 #include "base/limits.h"
 #include "store/db.h"
 
-#define PW_TOKEN_TEXT_BYTES 44           /* base64url of 32 bytes (43) + NUL */
-#define PW_TOKEN_HASH_BYTES 32           /* BLAKE2b-256 */
-#define PW_CSRF_TEXT_BYTES 44
-#define PW_PASSWORD_HASH_BYTES 128       /* crypto_pwhash_STRBYTES */
+#define PW_TOKEN_TEXT_BYTES    44 /* base64url of 32 bytes (43) + NUL */
+#define PW_TOKEN_HASH_BYTES    32 /* BLAKE2b-256 */
+#define PW_CSRF_TEXT_BYTES     44
+#define PW_PASSWORD_HASH_BYTES 128 /* crypto_pwhash_STRBYTES */
 
 typedef struct pw_new_user {
-    char email[PW_EMAIL_MAX_BYTES + 1];                     /* lower-cased */
+    char email[PW_EMAIL_MAX_BYTES + 1]; /* lower-cased */
     char password[PW_PASSWORD_MAX_BYTES + 1];
     char display_name[4 * PW_DISPLAY_NAME_MAX_CHARS + 1];
-    int roles;                                              /* PW_ROLE_* bits */
+    int roles; /* PW_ROLE_* bits */
 } pw_new_user;
 
 /* ---- validation (pure): PW_OK, or PW_EREFUSED with *err filled ---------------------- */
@@ -73,9 +73,9 @@ int pw_accounts_revoke_session(pw_db *db, int64_t session_id, int64_t now_ms);
 /* A live session, as a request reads it. */
 typedef struct pw_session_row {
     int64_t id, user_id;
-    int roles;                                              /* the user's PW_ROLE_* bits */
+    int roles; /* the user's PW_ROLE_* bits */
     char csrf_token[PW_CSRF_TEXT_BYTES];
-    int touch_due;                                          /* its use was last recorded PW_SESSION_TOUCH_INTERVAL_S
+    int touch_due; /* its use was last recorded PW_SESSION_TOUCH_INTERVAL_S
                                                                or more ago: pw_accounts_touch_session is due */
 } pw_session_row;
 /* Loop (read connection): the session the token names, if it is live at now_ms: not

@@ -48,7 +48,7 @@ int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action
                     int64_t object_id, json_t *detail)
 {
     pw_assert(detail == NULL || json_is_object(detail));
-    pw_assert(admin_id >= 0 && (object_kind == NULL || object_id > 0));   /* 0: the command line */
+    pw_assert(admin_id >= 0 && (object_kind == NULL || object_id > 0)); /* 0: the command line */
     if (detail == NULL)
         detail = json_object();
     char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
@@ -86,8 +86,7 @@ int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action
 static const char SQL_ALL[] = AUDIT_COLUMNS "WHERE id < ? ORDER BY id DESC LIMIT ?";
 static const char SQL_BY_ACTION[] = AUDIT_COLUMNS "WHERE action = ? AND id < ? ORDER BY id DESC LIMIT ?";
 static const char SQL_BY_ADMIN[] = AUDIT_COLUMNS "WHERE admin_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
-static const char SQL_BY_BOTH[] =
-    AUDIT_COLUMNS "WHERE action = ? AND admin_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_BY_BOTH[] = AUDIT_COLUMNS "WHERE action = ? AND admin_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
 
 static pw_stmt *list_stmt(pw_db *db, const pw_audit_filter *f, int limit, int64_t cursor)
 {

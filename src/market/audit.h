@@ -18,16 +18,16 @@
 /* What was read or done. The names (pw_audit_action_name) are part of the API: never
  * rename one, only add. */
 typedef enum {
-    PW_AUDIT_TASK_READ,                    /* GET /tasks/{id}: the task with its exact place */
-    PW_AUDIT_TASK_MESSAGES_READ,           /* GET /tasks/{id}/messages (disputed or resolved only) */
-    PW_AUDIT_TASK_DISPATCH_READ,           /* GET /tasks/{id}/dispatch: the candidates and their scores */
-    PW_AUDIT_DISPUTES_READ,                /* GET /admin/disputes: who disputed what, and why */
-    PW_AUDIT_AUDIT_READ,                   /* GET /admin/audit: this log */
-    PW_AUDIT_TASK_CANCEL,                  /* POST /tasks/{id}/cancel on someone else's task */
-    PW_AUDIT_TASK_ACTION,                  /* any other lifecycle action on someone else's task (none today) */
-    PW_AUDIT_DISPUTE_RESOLVE,              /* POST /admin/disputes/{id}/resolve */
-    PW_AUDIT_ADMIN_CREATE,                 /* peerwork admin create: a new admin account */
-    PW_AUDIT_ADMIN_GRANT,                  /* peerwork admin create on an existing account */
+    PW_AUDIT_TASK_READ,          /* GET /tasks/{id}: the task with its exact place */
+    PW_AUDIT_TASK_MESSAGES_READ, /* GET /tasks/{id}/messages (disputed or resolved only) */
+    PW_AUDIT_TASK_DISPATCH_READ, /* GET /tasks/{id}/dispatch: the candidates and their scores */
+    PW_AUDIT_DISPUTES_READ,      /* GET /admin/disputes: who disputed what, and why */
+    PW_AUDIT_AUDIT_READ,         /* GET /admin/audit: this log */
+    PW_AUDIT_TASK_CANCEL,        /* POST /tasks/{id}/cancel on someone else's task */
+    PW_AUDIT_TASK_ACTION,        /* any other lifecycle action on someone else's task (none today) */
+    PW_AUDIT_DISPUTE_RESOLVE,    /* POST /admin/disputes/{id}/resolve */
+    PW_AUDIT_ADMIN_CREATE,       /* peerwork admin create: a new admin account */
+    PW_AUDIT_ADMIN_GRANT,        /* peerwork admin create on an existing account */
     PW_AUDIT_ACTION_COUNT
 } pw_audit_action;
 
@@ -45,7 +45,7 @@ int pw_audit_record(pw_db *db, int64_t now_ms, int64_t admin_id, pw_audit_action
 typedef struct pw_audit_filter {
     int has_action;
     pw_audit_action action;
-    int64_t admin_id;                      /* 0: every admin */
+    int64_t admin_id; /* 0: every admin */
 } pw_audit_filter;
 
 /* One page, newest first: {"items": [...], "next_cursor": ...}. cursor 0: from the newest;

@@ -7,9 +7,9 @@
 #include "base/limits.h"
 
 #define PAYLOAD_BYTES (1 + 8 + 8 + PW_DEVICE_NONCE_BYTES)
-#define RAW_BYTES (PAYLOAD_BYTES + crypto_auth_BYTES)
-#define VERSION 1
-#define VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define RAW_BYTES     (PAYLOAD_BYTES + crypto_auth_BYTES)
+#define VERSION       1
+#define VARIANT       sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 _Static_assert(PW_DEVICE_KEY_BYTES == crypto_auth_KEYBYTES, "device cookie key size");
 _Static_assert(PW_DEVICE_COOKIE_TEXT_BYTES == sodium_base64_ENCODED_LEN(RAW_BYTES, VARIANT), "device cookie text size");
@@ -27,7 +27,7 @@ static int read_key(pw_db *db, unsigned char key[PW_DEVICE_KEY_BYTES])
         return PW_EDB;
     pw_stmt_text(st, 1, SECRET_NAME);
     int rc = pw_stmt_step(st);
-    int out = rc == PW_DONE ? 0 : rc < 0 ? rc : PW_EDB;   /* a row of the wrong size: not ours */
+    int out = rc == PW_DONE ? 0 : rc < 0 ? rc : PW_EDB; /* a row of the wrong size: not ours */
     if (rc == PW_ROW && pw_stmt_column_bytes(st, 0) == PW_DEVICE_KEY_BYTES) {
         memcpy(key, pw_stmt_column_blob(st, 0), PW_DEVICE_KEY_BYTES);
         out = 1;
@@ -55,7 +55,7 @@ int pw_devices_load_key(pw_db *db, int64_t now_ms, unsigned char key[PW_DEVICE_K
         return rc;
     /* Another instance may have stored its own first: whichever is stored is the key. */
     rc = read_key(db, key);
-    return rc == 1 ? PW_OK : rc < 0 ? rc : PW_EDB;   /* stored, and not there to read back */
+    return rc == 1 ? PW_OK : rc < 0 ? rc : PW_EDB; /* stored, and not there to read back */
 }
 
 static void put_u64(unsigned char *p, uint64_t v)

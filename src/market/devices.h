@@ -20,9 +20,9 @@
 
 #include "store/db.h"
 
-#define PW_DEVICE_KEY_BYTES 32          /* crypto_auth_KEYBYTES */
-#define PW_DEVICE_NONCE_BYTES 16        /* 128 random bits: a cookie's identity */
-#define PW_DEVICE_COOKIE_TEXT_BYTES 88  /* base64url of 65 bytes (87) + NUL */
+#define PW_DEVICE_KEY_BYTES         32 /* crypto_auth_KEYBYTES */
+#define PW_DEVICE_NONCE_BYTES       16 /* 128 random bits: a cookie's identity */
+#define PW_DEVICE_COOKIE_TEXT_BYTES 88 /* base64url of 65 bytes (87) + NUL */
 
 typedef struct pw_device {
     int64_t user_id;

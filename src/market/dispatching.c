@@ -94,9 +94,9 @@ static int describe_task(pw_db *db, const pw_dispatching *d, int64_t id, pw_task
     *loaded_out = 0;
     int found = pw_tasks_load(db, id, row);
     if (found == 0)
-        return PW_OK;                                /* gone: nothing to dispatch */
+        return PW_OK; /* gone: nothing to dispatch */
     pw_assert(found < 0 || row->id == id);
-    int rc = found == 1 ? task_for_engine(db, d->engine, row, t) : found;   /* its tried workers, its client */
+    int rc = found == 1 ? task_for_engine(db, d->engine, row, t) : found; /* its tried workers, its client */
     if (rc == PW_OK) {
         *loaded_out = 1;
         return PW_OK;
@@ -116,7 +116,7 @@ static int apply_decision(pw_db *db, const pw_dispatching *d, const pw_task_row 
                           const pw_dispatch_decision *decision, int64_t now_ms, int *assigned_out)
 {
     *assigned_out = 0;
-    pw_assert(decision->worker_id > 0 && t->id == row->id);   /* a decision names a worker for this task */
+    pw_assert(decision->worker_id > 0 && t->id == row->id); /* a decision names a worker for this task */
     int rc = pw_setaside_begin(db);
     if (rc != PW_OK)
         return rc;
@@ -134,7 +134,7 @@ int pw_dispatching_task(pw_db *db, const pw_dispatching *d, int64_t task_id, int
     *worker_out = 0;
     pw_assert(task_id > 0 && d->engine != NULL);
     if (pw_setaside_waiting(d->setaside, task_id, PW_TICK_DISPATCH_ASSIGN, now_ms))
-        return PW_OK;                                /* its next try is in a round, after its back-off */
+        return PW_OK; /* its next try is in a round, after its back-off */
     int64_t started_ns = pw_monotonic_ns();
     pw_engine_stats *stats = pw_engine_get_stats(d->engine);
     pw_task_row row;
@@ -160,8 +160,8 @@ int pw_dispatching_task(pw_db *db, const pw_dispatching *d, int64_t task_id, int
 /* ---- batch: optimal -------------------------------------------------------------------------- */
 
 typedef struct round_state {
-    int64_t *ids;                        /* the waiting tasks read */
-    pw_task_row *rows;                   /* those described, in the same order as tasks */
+    int64_t *ids;      /* the waiting tasks read */
+    pw_task_row *rows; /* those described, in the same order as tasks */
     pw_engine_task *tasks;
     pw_dispatch_decision *decisions;
 } round_state;

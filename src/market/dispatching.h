@@ -27,11 +27,11 @@
 #include "store/db.h"
 
 typedef struct pw_dispatching {
-    pw_dispatch_policy policy;      /* what the engine decides by (weights, remote cap, round period, threads) */
-    int ack_window_s;               /* an assignment's ack deadline = now + this */
-    int heartbeat_timeout_s;        /* an active worker silent this long becomes inactive */
-    pw_engine *engine;              /* the worker index (owned by the writer thread); made from policy */
-    pw_setaside *setaside;          /* tasks set aside after a failure (writer thread), or NULL */
+    pw_dispatch_policy policy; /* what the engine decides by (weights, remote cap, round period, threads) */
+    int ack_window_s;          /* an assignment's ack deadline = now + this */
+    int heartbeat_timeout_s;   /* an active worker silent this long becomes inactive */
+    pw_engine *engine;         /* the worker index (owned by the writer thread); made from policy */
+    pw_setaside *setaside;     /* tasks set aside after a failure (writer thread), or NULL */
 } pw_dispatching;
 
 /* The defaults: pw_dispatch_policy_defaults, a 120 s ack window, a 15 min heartbeat

@@ -11,18 +11,18 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-#define SQL_WORKER_COLUMNS \
-    "SELECT w.user_id, w.remote, w.lat_e6, w.lon_e6, w.radius_km, w.skills, w.categories, " \
+#define SQL_WORKER_COLUMNS                                                                                         \
+    "SELECT w.user_id, w.remote, w.lat_e6, w.lon_e6, w.radius_km, w.skills, w.categories, "                        \
     "coalesce(w.last_assigned_at, w.active_since, 0), coalesce(w.last_seen_at, 0), w.acked_count, w.missed_acks, " \
-    "w.releases, w.completed_count, w.on_time_count, " \
-    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') " \
-    "   AND b.lat_e6 IS NULL), " \
-    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') " \
-    "   AND b.lat_e6 IS NOT NULL), " \
-    "(SELECT count(*) FROM task_assignments a WHERE a.worker_id = w.user_id AND a.assigned_at > ?2), " \
-    "(SELECT coalesce(sum(t.comp_amount), 0) FROM task_assignments a JOIN tasks t ON t.id = a.task_id " \
-    "   WHERE a.worker_id = w.user_id AND a.assigned_at > ?2 AND a.outcome IN ('pending', 'acked') " \
-    "   AND t.comp_kind = 'money') " \
+    "w.releases, w.completed_count, w.on_time_count, "                                                             \
+    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') "     \
+    "   AND b.lat_e6 IS NULL), "                                                                                   \
+    "(SELECT count(*) FROM tasks b WHERE b.worker_id = w.user_id AND b.status IN ('assigned', 'in_progress') "     \
+    "   AND b.lat_e6 IS NOT NULL), "                                                                               \
+    "(SELECT count(*) FROM task_assignments a WHERE a.worker_id = w.user_id AND a.assigned_at > ?2), "             \
+    "(SELECT coalesce(sum(t.comp_amount), 0) FROM task_assignments a JOIN tasks t ON t.id = a.task_id "            \
+    "   WHERE a.worker_id = w.user_id AND a.assigned_at > ?2 AND a.outcome IN ('pending', 'acked') "               \
+    "   AND t.comp_kind = 'money') "                                                                               \
     "FROM worker_profiles w JOIN users u ON u.id = w.user_id "
 
 /* Every active worker (start, rebuild) / one (refresh: a primary-key lookup). */
@@ -32,14 +32,18 @@ static const char SQL_WORKER[] = SQL_WORKER_COLUMNS "WHERE w.user_id = ?1 AND w.
 /* Hands the row's worker to the engine. */
 static int put_row(pw_engine *e, pw_stmt *st)
 {
-    pw_tags skills, categories;           /* the engine interns the strings: these may go after the put */
+    pw_tags skills, categories; /* the engine interns the strings: these may go after the put */
     pw_tags_from_json_text(pw_stmt_column_text(st, 5), &skills);
     pw_tags_from_json_text(pw_stmt_column_text(st, 6), &categories);
     pw_engine_worker w = {
-        .profile = {.user_id = pw_stmt_column_int64(st, 0), .remote = (int)pw_stmt_column_int64(st, 1),
-                    .has_base = !pw_stmt_column_is_null(st, 2), .lat_e6 = (int32_t)pw_stmt_column_int64(st, 2),
-                    .lon_e6 = (int32_t)pw_stmt_column_int64(st, 3), .radius_km = (int)pw_stmt_column_int64(st, 4),
-                    .skill_count = skills.count, .category_count = categories.count},
+        .profile = {.user_id = pw_stmt_column_int64(st, 0),
+                    .remote = (int)pw_stmt_column_int64(st, 1),
+                    .has_base = !pw_stmt_column_is_null(st, 2),
+                    .lat_e6 = (int32_t)pw_stmt_column_int64(st, 2),
+                    .lon_e6 = (int32_t)pw_stmt_column_int64(st, 3),
+                    .radius_km = (int)pw_stmt_column_int64(st, 4),
+                    .skill_count = skills.count,
+                    .category_count = categories.count},
         .last_assigned_ms = pw_stmt_column_int64(st, 7),
         .acked = pw_stmt_column_int64(st, 9),
         .missed_acks = pw_stmt_column_int64(st, 10),
@@ -94,7 +98,7 @@ int pw_dispatching_refresh(pw_db *db, pw_engine *e, int64_t now_ms)
     int rebuild;
     int n = pw_engine_take_dirty(e, &ids, &rebuild);
     int rc = PW_OK;
-    if (rebuild) {        /* more changed than the dirty list holds: start over from the database */
+    if (rebuild) { /* more changed than the dirty list holds: start over from the database */
         int count = 0;
         if (pw_engine_clear(e) != 0)
             return PW_ENOMEM;

@@ -13,13 +13,13 @@
 struct pw_scheduler {
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake;                   /* signalled by stop */
+    pthread_cond_t wake; /* signalled by stop */
     int stopping;
     int tick_ms;
     pw_writer *writer;
     const pw_market_policy *policy;
-    atomic_int tick_queued;                /* 1 while a tick job waits or runs */
-    pw_job job;                            /* the one tick job, reused */
+    atomic_int tick_queued; /* 1 while a tick job waits or runs */
+    pw_job job;             /* the one tick job, reused */
 };
 
 static int tick_run(pw_job *job, pw_db *db, int64_t now_ms)
@@ -29,7 +29,7 @@ static int tick_run(pw_job *job, pw_db *db, int64_t now_ms)
     int rc = pw_tasks_tick(db, s->policy, now_ms, &r);
     if (rc == PW_OK && (r.acks_missed || r.auto_approved || r.expired || r.assigned || r.failed))
         pw_log_info("msg=tick acks_missed=%d auto_approved=%d expired=%d assigned=%d failed=%d", r.acks_missed,
-                    r.auto_approved, r.expired, r.assigned, r.failed);   /* a failed tick logged its reason */
+                    r.auto_approved, r.expired, r.assigned, r.failed); /* a failed tick logged its reason */
     return rc;
 }
 
@@ -73,7 +73,7 @@ int pw_scheduler_start(pw_writer *writer, const pw_market_policy *policy, int ti
     s->policy = policy;
     if (pthread_create(&s->thread, NULL, scheduler_main, s) != 0) {
         free(s);
-        return PW_ENOMEM;   /* no thread could be had */
+        return PW_ENOMEM; /* no thread could be had */
     }
     pthread_setname_np(s->thread, "pw-scheduler");
     *out = s;

@@ -28,61 +28,187 @@
 
 typedef struct demo_worker {
     const char *name, *email, *bio, *skills[3], *categories[2];
-    double lat, lon;                  /* 0,0: remote only */
+    double lat, lon; /* 0,0: remote only */
     int remote, radius_km;
 } demo_worker;
 
 static const demo_worker workers[] = {
-    {"Sanne de Vries", "sanne@demo.peerwork", "Plumber, 12 years. Leaks, taps, boilers.", {"plumbing", "boilers"}, {"home"}, 52.370, 4.890, 0, 12},
-    {"Joris Bakker", "joris@demo.peerwork", "Handyman: shelves, doors, flat-pack.", {"carpentry", "assembly"}, {"home"}, 52.360, 4.880, 0, 10},
-    {"Fatima El Amrani", "fatima@demo.peerwork", "Gardens kept tidy: mowing, hedges, weeding.", {"gardening", "mowing"}, {"garden"}, 52.380, 4.910, 0, 15},
-    {"Pieter Smit", "pieter@demo.peerwork", "Electrician (NEN 1010). Sockets, lights, fuse boxes.", {"electrical", "lighting"}, {"home"}, 52.350, 4.900, 0, 20},
-    {"Lotte Visser", "lotte@demo.peerwork", "Cleaning, deep cleans, move-outs.", {"cleaning"}, {"home"}, 52.372, 4.870, 0, 8},
+    {"Sanne de Vries",
+     "sanne@demo.peerwork",
+     "Plumber, 12 years. Leaks, taps, boilers.",
+     {"plumbing", "boilers"},
+     {"home"},
+     52.370,
+     4.890,
+     0,
+     12},
+    {"Joris Bakker",
+     "joris@demo.peerwork",
+     "Handyman: shelves, doors, flat-pack.",
+     {"carpentry", "assembly"},
+     {"home"},
+     52.360,
+     4.880,
+     0,
+     10},
+    {"Fatima El Amrani",
+     "fatima@demo.peerwork",
+     "Gardens kept tidy: mowing, hedges, weeding.",
+     {"gardening", "mowing"},
+     {"garden"},
+     52.380,
+     4.910,
+     0,
+     15},
+    {"Pieter Smit",
+     "pieter@demo.peerwork",
+     "Electrician (NEN 1010). Sockets, lights, fuse boxes.",
+     {"electrical", "lighting"},
+     {"home"},
+     52.350,
+     4.900,
+     0,
+     20},
+    {"Lotte Visser",
+     "lotte@demo.peerwork",
+     "Cleaning, deep cleans, move-outs.",
+     {"cleaning"},
+     {"home"},
+     52.372,
+     4.870,
+     0,
+     8},
     {"Daan Mulder", "daan@demo.peerwork", "Bike repairs at your door.", {"bike repair"}, {"bikes"}, 52.365, 4.905, 0, 10},
-    {"Emma Jansen", "emma@demo.peerwork", "Painter, inside and out.", {"painting", "plastering"}, {"home"}, 52.390, 4.850, 0, 15},
-    {"Noah de Boer", "noah@demo.peerwork", "Moving help with a van.", {"moving", "assembly"}, {"moving"}, 52.340, 4.860, 0, 25},
-    {"Mila Kaur", "mila@demo.peerwork", "Logo and brand designer.", {"logo design", "illustration"}, {"design"}, 0, 0, 1, 0},
-    {"Liam O'Connor", "liam@demo.peerwork", "Python and C; I port and fix scripts.", {"python", "c", "scripting"}, {"software"}, 0, 0, 1, 0},
-    {"Yara Haddad", "yara@demo.peerwork", "Translator NL/EN/AR.", {"translation", "proofreading"}, {"writing"}, 0, 0, 1, 0},
-    {"Sven Lindqvist", "sven@demo.peerwork", "Web developer: small sites, fixes.", {"javascript", "html", "css"}, {"software"}, 52.375, 4.895, 1, 5},
+    {"Emma Jansen",
+     "emma@demo.peerwork",
+     "Painter, inside and out.",
+     {"painting", "plastering"},
+     {"home"},
+     52.390,
+     4.850,
+     0,
+     15},
+    {"Noah de Boer",
+     "noah@demo.peerwork",
+     "Moving help with a van.",
+     {"moving", "assembly"},
+     {"moving"},
+     52.340,
+     4.860,
+     0,
+     25},
+    {"Mila Kaur",
+     "mila@demo.peerwork",
+     "Logo and brand designer.",
+     {"logo design", "illustration"},
+     {"design"},
+     0,
+     0,
+     1,
+     0},
+    {"Liam O'Connor",
+     "liam@demo.peerwork",
+     "Python and C; I port and fix scripts.",
+     {"python", "c", "scripting"},
+     {"software"},
+     0,
+     0,
+     1,
+     0},
+    {"Yara Haddad",
+     "yara@demo.peerwork",
+     "Translator NL/EN/AR.",
+     {"translation", "proofreading"},
+     {"writing"},
+     0,
+     0,
+     1,
+     0},
+    {"Sven Lindqvist",
+     "sven@demo.peerwork",
+     "Web developer: small sites, fixes.",
+     {"javascript", "html", "css"},
+     {"software"},
+     52.375,
+     4.895,
+     1,
+     5},
     {"Anouk Peters", "anouk@demo.peerwork", "Dog walking and pet sitting.", {"pet care"}, {"pets"}, 52.368, 4.915, 0, 5},
-    {"Ravi Patel", "ravi@demo.peerwork", "Spreadsheets, data cleaning, reports.", {"excel", "data"}, {"software"}, 0, 0, 1, 0},
-    {"Iris Hendriks", "iris@demo.peerwork", "Photographer for products and events.", {"photography"}, {"design"}, 52.355, 4.920, 1, 20},
-    {"Tom Willems", "tom@demo.peerwork", "Gardener and tree trimmer.", {"gardening", "tree trimming"}, {"garden"}, 52.400, 4.880, 0, 20},
+    {"Ravi Patel",
+     "ravi@demo.peerwork",
+     "Spreadsheets, data cleaning, reports.",
+     {"excel", "data"},
+     {"software"},
+     0,
+     0,
+     1,
+     0},
+    {"Iris Hendriks",
+     "iris@demo.peerwork",
+     "Photographer for products and events.",
+     {"photography"},
+     {"design"},
+     52.355,
+     4.920,
+     1,
+     20},
+    {"Tom Willems",
+     "tom@demo.peerwork",
+     "Gardener and tree trimmer.",
+     {"gardening", "tree trimming"},
+     {"garden"},
+     52.400,
+     4.880,
+     0,
+     20},
 };
 
 static const char *const clients[][2] = {
-    {"Ana Lopes", "ana@demo.peerwork"},     {"Bram Kok", "bram@demo.peerwork"},
-    {"Chloe Martin", "chloe@demo.peerwork"}, {"Dirk Vos", "dirk@demo.peerwork"},
-    {"Eva Meijer", "eva@demo.peerwork"},     {"Finn Groot", "finn@demo.peerwork"},
+    {"Ana Lopes", "ana@demo.peerwork"}, {"Bram Kok", "bram@demo.peerwork"},  {"Chloe Martin", "chloe@demo.peerwork"},
+    {"Dirk Vos", "dirk@demo.peerwork"}, {"Eva Meijer", "eva@demo.peerwork"}, {"Finn Groot", "finn@demo.peerwork"},
 };
 
 typedef struct demo_task {
-    int client;                       /* index into clients */
+    int client; /* index into clients */
     const char *title, *description, *category, *skill;
-    double lat, lon;                  /* 0,0: remote */
-    int64_t amount_cents;             /* 0: goods */
+    double lat, lon;      /* 0,0: remote */
+    int64_t amount_cents; /* 0: goods */
     const char *goods;
-    int target;                       /* the state to leave it in */
+    int target; /* the state to leave it in */
     int urgent;
 } demo_task;
 
 static const demo_task tasks[] = {
-    {0, "Fix a leaking kitchen tap", "The mixer tap drips all night. Parts are under the sink.", "home", "plumbing", 52.366, 4.893, 6500, NULL, PW_TASK_COMPLETED, 1},
-    {1, "Assemble a wardrobe", "PAX wardrobe, 2 m, still in boxes. Tools available.", "home", "assembly", 52.361, 4.884, 8000, NULL, PW_TASK_COMPLETED, 0},
-    {2, "Mow the lawn and trim the hedge", "About 80 m2 of lawn, hedge along the back fence.", "garden", "mowing", 52.382, 4.905, 4500, NULL, PW_TASK_SUBMITTED, 0},
-    {3, "Design a logo for a bakery", "Bakery 'De Zoete Inval': warm, hand-made feel. Two concepts.", "design", "logo design", 0, 0, 25000, NULL, PW_TASK_IN_PROGRESS, 0},
-    {4, "Port a Python 2 script to Python 3", "300-line invoicing script, uses urllib2 and print statements.", "software", "python", 0, 0, 12000, NULL, PW_TASK_COMPLETED, 0},
-    {5, "Replace two ceiling lights", "Old fittings out, new LED fittings in (bought).", "home", "electrical", 52.352, 4.897, 9000, NULL, PW_TASK_ASSIGNED, 1},
-    {0, "Translate a rental contract NL to EN", "Six pages, plain legal Dutch.", "writing", "translation", 0, 0, 15000, NULL, PW_TASK_DISPUTED, 0},
-    {1, "Fix a flat tyre and brakes", "City bike, rear tyre flat, front brake loose.", "bikes", "bike repair", 52.364, 4.903, 3500, NULL, PW_TASK_RESOLVED, 0},
-    {2, "Deep clean a two-room flat", "Move-out clean, oven included.", "home", "cleaning", 52.371, 4.872, 14000, NULL, PW_TASK_CANCELLED, 0},
-    {3, "Walk my dog for a week", "Friendly labrador, mornings 8:00.", "pets", "pet care", 52.367, 4.914, 0, "a homemade lasagne and a bottle of wine", PW_TASK_COMPLETED, 0},
-    {4, "Tune a grand piano", "Steinway model O, last tuned 2019.", "music", "piano tuning", 52.373, 4.889, 18000, NULL, PW_TASK_DISPATCHING, 0},
-    {5, "Clean up a customer spreadsheet", "4000 rows, duplicates and broken postcodes.", "software", "excel", 0, 0, 7000, NULL, PW_TASK_SUBMITTED, 0},
-    {0, "Paint a bedroom", "Walls only, 3x4 m, paint bought.", "home", "painting", 52.388, 4.852, 22000, NULL, PW_TASK_IN_PROGRESS, 0},
-    {1, "Photograph 20 products", "White background, for a web shop.", "design", "photography", 52.356, 4.918, 16000, NULL, PW_TASK_COMPLETED, 0},
-    {2, "Repair a garden shed door", "Hinge torn out, door drags.", "garden", "carpentry", 52.381, 4.908, 5000, NULL, PW_TASK_EXPIRED, 0},
+    {0, "Fix a leaking kitchen tap", "The mixer tap drips all night. Parts are under the sink.", "home", "plumbing",
+     52.366, 4.893, 6500, NULL, PW_TASK_COMPLETED, 1},
+    {1, "Assemble a wardrobe", "PAX wardrobe, 2 m, still in boxes. Tools available.", "home", "assembly", 52.361, 4.884,
+     8000, NULL, PW_TASK_COMPLETED, 0},
+    {2, "Mow the lawn and trim the hedge", "About 80 m2 of lawn, hedge along the back fence.", "garden", "mowing",
+     52.382, 4.905, 4500, NULL, PW_TASK_SUBMITTED, 0},
+    {3, "Design a logo for a bakery", "Bakery 'De Zoete Inval': warm, hand-made feel. Two concepts.", "design",
+     "logo design", 0, 0, 25000, NULL, PW_TASK_IN_PROGRESS, 0},
+    {4, "Port a Python 2 script to Python 3", "300-line invoicing script, uses urllib2 and print statements.",
+     "software", "python", 0, 0, 12000, NULL, PW_TASK_COMPLETED, 0},
+    {5, "Replace two ceiling lights", "Old fittings out, new LED fittings in (bought).", "home", "electrical", 52.352,
+     4.897, 9000, NULL, PW_TASK_ASSIGNED, 1},
+    {0, "Translate a rental contract NL to EN", "Six pages, plain legal Dutch.", "writing", "translation", 0, 0, 15000,
+     NULL, PW_TASK_DISPUTED, 0},
+    {1, "Fix a flat tyre and brakes", "City bike, rear tyre flat, front brake loose.", "bikes", "bike repair", 52.364,
+     4.903, 3500, NULL, PW_TASK_RESOLVED, 0},
+    {2, "Deep clean a two-room flat", "Move-out clean, oven included.", "home", "cleaning", 52.371, 4.872, 14000, NULL,
+     PW_TASK_CANCELLED, 0},
+    {3, "Walk my dog for a week", "Friendly labrador, mornings 8:00.", "pets", "pet care", 52.367, 4.914, 0,
+     "a homemade lasagne and a bottle of wine", PW_TASK_COMPLETED, 0},
+    {4, "Tune a grand piano", "Steinway model O, last tuned 2019.", "music", "piano tuning", 52.373, 4.889, 18000, NULL,
+     PW_TASK_DISPATCHING, 0},
+    {5, "Clean up a customer spreadsheet", "4000 rows, duplicates and broken postcodes.", "software", "excel", 0, 0,
+     7000, NULL, PW_TASK_SUBMITTED, 0},
+    {0, "Paint a bedroom", "Walls only, 3x4 m, paint bought.", "home", "painting", 52.388, 4.852, 22000, NULL,
+     PW_TASK_IN_PROGRESS, 0},
+    {1, "Photograph 20 products", "White background, for a web shop.", "design", "photography", 52.356, 4.918, 16000,
+     NULL, PW_TASK_COMPLETED, 0},
+    {2, "Repair a garden shed door", "Hinge torn out, door drags.", "garden", "carpentry", 52.381, 4.908, 5000, NULL,
+     PW_TASK_EXPIRED, 0},
 };
 
 typedef struct seed_ctx {
@@ -145,7 +271,7 @@ static int act(seed_ctx *s, int64_t task_id, int64_t user, int roles, pw_task_ev
 {
     pw_error err;
     pw_dispatching_refresh(s->db, s->policy.dispatch.engine, s->now_ms);
-    s->now_ms += ev == PW_EV_ACK ? 50 * 1000 : 47 * 60 * 1000;   /* acks come within the window */
+    s->now_ms += ev == PW_EV_ACK ? 50 * 1000 : 47 * 60 * 1000; /* acks come within the window */
     int rc = pw_tasks_act(s->db, &s->policy, task_id, user, roles, ev, note, s->now_ms, &err);
     return rc == PW_OK ? PW_OK : say(pw_task_event_name(ev), rc, &err);
 }
@@ -159,7 +285,7 @@ static int audit_resolution(seed_ctx *s, int64_t task_id, int64_t admin_id)
     int64_t dispute_id = pw_stmt_step(st) == PW_ROW ? pw_stmt_column_int64(st, 0) : 0;
     pw_stmt_done(st);
     if (dispute_id == 0)
-        return PW_EDB;   /* the resolution just wrote it: the database failed us */
+        return PW_EDB; /* the resolution just wrote it: the database failed us */
     json_t *detail = json_pack("{s:o, s:s, s:i}", "task_id", pw_json_id(task_id), "outcome", "split",
                                "worker_share_pct", 60);
     return pw_audit_record(s->db, s->now_ms, admin_id, PW_AUDIT_DISPUTE_RESOLVE, "dispute", dispute_id, detail);
@@ -196,12 +322,12 @@ static int play(seed_ctx *s, const demo_task *d, int64_t admin_id)
     pw_task_row row;
     s->now_ms += 60 * 1000;
     if (pw_tasks_load(s->db, id, &row) == 1 && row.worker_id != 0)
-        worker = row.worker_id;       /* urgent: assigned while posting */
+        worker = row.worker_id; /* urgent: assigned while posting */
     else if (pw_dispatching_task(s->db, &s->policy.dispatch, id, s->now_ms, &worker) != PW_OK)
         worker = 0;
     if (worker == 0) {
         fprintf(stderr, "peerwork seed: nobody fits '%s'\n", d->title);
-        return PW_EINVAL;   /* the demo's workers and tasks were made to fit: a bug */
+        return PW_EINVAL; /* the demo's workers and tasks were made to fit: a bug */
     }
     if (d->target == PW_TASK_ASSIGNED)
         return PW_OK;
@@ -268,13 +394,14 @@ static int seed(seed_ctx *s, int64_t real_now_ms)
 
 int pw_cmd_seed(int argc, char **argv)
 {
-    static const char usage[] =
-        "usage: peerwork seed --demo [--db FILE]\n\n"
-        "Fills a new database with a small living demo marketplace: clients with money,\n"
-        "workers around Amsterdam and remote, tasks in every state. Refuses a database that\n"
-        "already has users. Every demo account's password is printed at the end.\n";
-    static const struct option options[] = {{"demo", no_argument, NULL, 'm'}, {"db", required_argument, NULL, 'd'},
-                                            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const char usage[] = "usage: peerwork seed --demo [--db FILE]\n\n"
+                                "Fills a new database with a small living demo marketplace: clients with money,\n"
+                                "workers around Amsterdam and remote, tasks in every state. Refuses a database that\n"
+                                "already has users. Every demo account's password is printed at the end.\n";
+    static const struct option options[] = {{"demo", no_argument, NULL, 'm'},
+                                            {"db", required_argument, NULL, 'd'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
     pw_config cfg;
     pw_config_defaults(&cfg);
     const char *env = getenv("PEERWORK_DB");

@@ -14,15 +14,15 @@
 
 typedef struct entry {
     int64_t task_id;
-    int64_t retry_at_ms;              /* skipped until then */
-    int failures;                     /* in a row */
-    pw_tick_step step;                /* where it failed last */
+    int64_t retry_at_ms; /* skipped until then */
+    int failures;        /* in a row */
+    pw_tick_step step;   /* where it failed last */
 } entry;
 
 struct pw_setaside {
-    int count;                        /* entries in use */
+    int count; /* entries in use */
     entry entries[PW_TICK_SET_ASIDE_MAX];
-    pw_setaside_stats stats;          /* exported through /metrics */
+    pw_setaside_stats stats; /* exported through /metrics */
 };
 
 static const char SQL_SAVEPOINT[] = "SAVEPOINT tick_task";
@@ -30,9 +30,9 @@ static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO tick_task";
 static const char SQL_RELEASE[] = "RELEASE tick_task";
 
 static const char *const step_names[PW_TICK_STEP_COUNT] = {"ack_timeout", "auto_approve", "expire", "dispatch_load",
-                                                          "dispatch_assign"};
-static const char *const scan_names[PW_TICK_SCAN_COUNT] = {"acks_due", "reviews_due", "deadlines_due",
-                                                          "silent_workers", "waiting_tasks"};
+                                                           "dispatch_assign"};
+static const char *const scan_names[PW_TICK_SCAN_COUNT] = {"acks_due", "reviews_due", "deadlines_due", "silent_workers",
+                                                           "waiting_tasks"};
 
 int pw_setaside_new(pw_setaside **out)
 {
@@ -94,7 +94,7 @@ void pw_setaside_sweep(pw_setaside *s, int64_t now_ms)
 {
     for (int i = 0; s != NULL && i < s->count;) {
         if (now_ms - s->entries[i].retry_at_ms >= PW_TICK_RETRY_MAX_MS)
-            forget(s, &s->entries[i]);   /* the last entry moved here: look at i again */
+            forget(s, &s->entries[i]); /* the last entry moved here: look at i again */
         else
             i++;
     }
@@ -146,7 +146,7 @@ static void describe(pw_db *db, int failure, const pw_error *refusal, char *out,
     log_safe(refused ? refusal->message : pw_status_text(failure), message, sizeof(message));
     log_safe(refused ? NULL : pw_db_errmsg(db), reason, sizeof(reason));
     if (strcmp(reason, "not an error") == 0)
-        reason[0] = '\0';           /* SQLite's text once a nested rollback (the ledger's) cleared the reason */
+        reason[0] = '\0'; /* SQLite's text once a nested rollback (the ledger's) cleared the reason */
     const char *code = !refused ? "unavailable" : refusal->code != NULL ? refusal->code : "error";
     snprintf(out, size, "%s: %s%s%s%s", code, message, reason[0] != '\0' ? " (database: " : "", reason,
              reason[0] != '\0' ? ")" : "");
@@ -192,8 +192,8 @@ int pw_setaside_scan_failed(pw_db *db, pw_setaside *s, pw_tick_scan scan)
 
 int pw_setaside_begin(pw_db *db) { return pw_db_run(db, SQL_SAVEPOINT); }
 
-int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,
-                    const pw_error *refusal, int64_t now_ms)
+int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure, const pw_error *refusal,
+                    int64_t now_ms)
 {
     if (failure == PW_OK) {
         int rc = pw_db_run(db, SQL_RELEASE);

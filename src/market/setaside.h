@@ -32,36 +32,36 @@
 
 /* What a task was doing when it failed. */
 typedef enum pw_tick_step {
-    PW_TICK_ACK_TIMEOUT,          /* a missed acknowledgement: back to dispatching */
-    PW_TICK_AUTO_APPROVE,         /* the review window closed: settle and complete */
-    PW_TICK_EXPIRE,               /* the deadline passed while dispatching: void the hold */
-    PW_TICK_DISPATCH_LOAD,        /* reading a waiting task for dispatch (its row, tried workers) */
-    PW_TICK_DISPATCH_ASSIGN,      /* writing its assignment (a batch round or urgent dispatch) */
+    PW_TICK_ACK_TIMEOUT,     /* a missed acknowledgement: back to dispatching */
+    PW_TICK_AUTO_APPROVE,    /* the review window closed: settle and complete */
+    PW_TICK_EXPIRE,          /* the deadline passed while dispatching: void the hold */
+    PW_TICK_DISPATCH_LOAD,   /* reading a waiting task for dispatch (its row, tried workers) */
+    PW_TICK_DISPATCH_ASSIGN, /* writing its assignment (a batch round or urgent dispatch) */
     PW_TICK_STEP_COUNT
 } pw_tick_step;
 
 /* The tick's scans over many rows. */
 typedef enum pw_tick_scan {
-    PW_TICK_SCAN_ACKS_DUE,        /* assigned tasks past their acknowledgement deadline */
-    PW_TICK_SCAN_REVIEWS_DUE,     /* submitted tasks past their review window */
-    PW_TICK_SCAN_DEADLINES_DUE,   /* dispatching tasks past their deadline */
-    PW_TICK_SCAN_SILENT_WORKERS,  /* active workers past the heartbeat timeout */
-    PW_TICK_SCAN_WAITING,         /* the waiting tasks a batch round takes */
+    PW_TICK_SCAN_ACKS_DUE,       /* assigned tasks past their acknowledgement deadline */
+    PW_TICK_SCAN_REVIEWS_DUE,    /* submitted tasks past their review window */
+    PW_TICK_SCAN_DEADLINES_DUE,  /* dispatching tasks past their deadline */
+    PW_TICK_SCAN_SILENT_WORKERS, /* active workers past the heartbeat timeout */
+    PW_TICK_SCAN_WAITING,        /* the waiting tasks a batch round takes */
     PW_TICK_SCAN_COUNT
 } pw_tick_scan;
 
 typedef struct pw_setaside_stats {
-    _Atomic uint64_t failures[PW_TICK_STEP_COUNT];   /* tasks whose step failed and was undone */
+    _Atomic uint64_t failures[PW_TICK_STEP_COUNT];      /* tasks whose step failed and was undone */
     _Atomic uint64_t scan_failures[PW_TICK_SCAN_COUNT]; /* scans that ended on an error */
-    _Atomic uint64_t recovered;                      /* set-aside tasks whose retry succeeded */
-    _Atomic uint64_t unremembered;                   /* failures when the table was full */
-    _Atomic int64_t held;                            /* tasks set aside now */
+    _Atomic uint64_t recovered;                         /* set-aside tasks whose retry succeeded */
+    _Atomic uint64_t unremembered;                      /* failures when the table was full */
+    _Atomic int64_t held;                               /* tasks set aside now */
 } pw_setaside_stats;
 
 typedef struct pw_setaside pw_setaside;
 
 int pw_setaside_new(pw_setaside **out);
-void pw_setaside_free(pw_setaside *s);                   /* NULL: no-op */
+void pw_setaside_free(pw_setaside *s); /* NULL: no-op */
 pw_setaside_stats *pw_setaside_get_stats(pw_setaside *s);
 const char *pw_tick_step_name(pw_tick_step step);
 const char *pw_tick_scan_name(pw_tick_scan scan);
@@ -87,8 +87,8 @@ int pw_setaside_count(const pw_setaside *s);
  * ends the tick. Engine notes (dispatch/engine.h) must come after the task's last write,
  * so a rolled-back task has told the index nothing. */
 int pw_setaside_begin(pw_db *db);
-int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,
-                    const pw_error *refusal, int64_t now_ms);
+int pw_setaside_end(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure, const pw_error *refusal,
+                    int64_t now_ms);
 /* A failure outside a task's savepoint (a read that wrote nothing): set aside, logged and
  * counted as end() does. PW_OK, or PW_EDB if the engine ended the transaction. */
 int pw_setaside_fail(pw_db *db, pw_setaside *s, int64_t task_id, pw_tick_step step, int failure,

@@ -22,7 +22,7 @@
 static int set_status(pw_db *db, const pw_task_row *t, pw_task_state to, int64_t worker_id, int64_t assignment_id,
                       int64_t ack_deadline_ms, int64_t review_deadline_ms, int64_t now_ms)
 {
-    pw_assert(t->id > 0 && to < PW_TASK_STATE_COUNT && to != t->status);   /* a transition of the table */
+    pw_assert(t->id > 0 && to < PW_TASK_STATE_COUNT && to != t->status); /* a transition of the table */
     /* a task has its worker from assigned on, and none while waiting or withdrawn */
     pw_assert((worker_id > 0) == (to != PW_TASK_DISPATCHING && to != PW_TASK_CANCELLED && to != PW_TASK_EXPIRED));
     pw_assert((assignment_id > 0) == (worker_id > 0));
@@ -73,7 +73,7 @@ static int client_record(pw_db *db, int64_t client_id, const char *column_sql)
 }
 
 /* One more on a counter of the client's record, which starts at 0 (the row made on first use). */
-#define SQL_CLIENT_COUNT(column) \
+#define SQL_CLIENT_COUNT(column)                                      \
     "INSERT INTO client_records (user_id, " column ") VALUES (?, 1) " \
     "ON CONFLICT (user_id) DO UPDATE SET " column " = " column " + 1"
 static const char SQL_CLIENT_COMPLETED[] = SQL_CLIENT_COUNT("completed");
@@ -109,10 +109,10 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     int ack_window_s = d->ack_window_s;
     pw_task_state to;
     if (pw_task_transition_apply(t->status, PW_EV_ASSIGN, PW_ACTOR_PLATFORM, &to) != 0)
-        return PW_EINVAL;   /* dispatch chose a task that is not waiting: a bug */
-    pw_assert(t->status == PW_TASK_DISPATCHING && to == PW_TASK_ASSIGNED);   /* the state table's only assignment */
+        return PW_EINVAL; /* dispatch chose a task that is not waiting: a bug */
+    pw_assert(t->status == PW_TASK_DISPATCHING && to == PW_TASK_ASSIGNED); /* the state table's only assignment */
     int64_t ack_deadline = now_ms + (int64_t)ack_window_s * 1000;
-    char *why = json_dumps(explanation, JSON_COMPACT | JSON_REAL_PRECISION(9));   /* 9 digits say all a reader needs */
+    char *why = json_dumps(explanation, JSON_COMPACT | JSON_REAL_PRECISION(9)); /* 9 digits say all a reader needs */
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_assignments (task_id, worker_id, assigned_at, ack_deadline_at, "
                                  "score, explanation) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     pw_stmt_int64(st, 1, t->id);
@@ -125,7 +125,7 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     int rc = pw_stmt_run_int64(st, &assignment_id);
     free(why);
     if (rc != PW_OK || assignment_id == 0)
-        return rc < 0 ? rc : PW_EDB;   /* no id back from an insert: the database failed */
+        return rc < 0 ? rc : PW_EDB; /* no id back from an insert: the database failed */
     rc = set_status(db, t, to, worker_id, assignment_id, ack_deadline, 0, now_ms);
     if (rc == PW_OK)
         rc = worker_counter(db, worker_id, SQL_W_ASSIGNED, now_ms);
@@ -172,10 +172,11 @@ static int complete(pw_db *db, const pw_market_policy *p, const pw_task_row *t, 
 
 static int open_dispute(pw_db *db, const pw_task_row *t, int64_t user_id, const char *reason, int64_t now_ms)
 {
-    pw_stmt *st = pw_db_stmt(db, "INSERT INTO disputes (id, task_id, opened_by, reason, created_at) VALUES (?, ?, ?, ?, ?) "
-                                 "ON CONFLICT (task_id) DO UPDATE SET status = 'open', opened_by = excluded.opened_by, "
-                                 "reason = excluded.reason, created_at = excluded.created_at, outcome = NULL, "
-                                 "resolved_at = NULL");
+    pw_stmt *st = pw_db_stmt(db,
+                             "INSERT INTO disputes (id, task_id, opened_by, reason, created_at) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT (task_id) DO UPDATE SET status = 'open', opened_by = excluded.opened_by, "
+                             "reason = excluded.reason, created_at = excluded.created_at, outcome = NULL, "
+                             "resolved_at = NULL");
     pw_stmt_int64(st, 1, pw_time_ordered_id(now_ms));
     pw_stmt_int64(st, 2, t->id);
     pw_stmt_int64(st, 3, user_id);
@@ -214,7 +215,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
         break;
     case PW_EV_RELEASE:
     case PW_EV_ACK_TIMEOUT:
-        pw_assert(to == PW_TASK_DISPATCHING && t->worker_id > 0);   /* from assigned or in progress: it has one */
+        pw_assert(to == PW_TASK_DISPATCHING && t->worker_id > 0); /* from assigned or in progress: it has one */
         rc = close_assignment(db, t->assignment_id, event == PW_EV_RELEASE ? "released" : "missed", now_ms);
         if (rc == PW_OK)
             rc = worker_counter(db, t->worker_id, event == PW_EV_RELEASE ? SQL_W_RELEASED : SQL_W_MISSED, now_ms);
@@ -242,7 +243,7 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
             rc = set_status(db, t, to, t->worker_id, t->assignment_id, 0, 0, now_ms);
         break;
     case PW_EV_DISPUTE:
-        pw_assert(to == PW_TASK_DISPUTED && t->worker_id > 0 && user_id > 0);   /* by its client or its worker */
+        pw_assert(to == PW_TASK_DISPUTED && t->worker_id > 0 && user_id > 0); /* by its client or its worker */
         rc = open_dispute(db, t, user_id, note, now_ms);
         if (rc == PW_OK)
             rc = bad_pairing(db, t, now_ms);
@@ -257,11 +258,10 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
             rc = close_assignment(db, t->assignment_id, "cancelled", now_ms);
         if (rc == PW_OK && event == PW_EV_CANCEL && t->status == PW_TASK_ASSIGNED)
             rc = client_record(db, t->client_id, SQL_CLIENT_LATE_CANCEL);
-        if (rc == PW_OK)   /* the worker who was assigned loses sight of a withdrawn task */
+        if (rc == PW_OK) /* the worker who was assigned loses sight of a withdrawn task */
             rc = set_status(db, t, to, 0, 0, 0, 0, now_ms);
         break;
-    default:
-        return pw_error_set(err, 409, "invalid_state", NULL, "not an action a user can take");
+    default: return pw_error_set(err, 409, "invalid_state", NULL, "not an action a user can take");
     }
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(event), pw_task_state_name(t->status),
@@ -276,10 +276,10 @@ static pw_task_actor actor_of(pw_task_view view)
     return view == PW_VIEW_CLIENT ? PW_ACTOR_CLIENT : view == PW_VIEW_WORKER ? PW_ACTOR_WORKER : PW_ACTOR_ADMIN;
 }
 
-int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles,
-                 pw_task_event event, const char *note, int64_t now_ms, pw_error *err)
+int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles, pw_task_event event,
+                 const char *note, int64_t now_ms, pw_error *err)
 {
-    pw_assert(user_id > 0 && event < PW_EV_COUNT);   /* a signed-in caller, an event of the table */
+    pw_assert(user_id > 0 && event < PW_EV_COUNT); /* a signed-in caller, an event of the table */
     pw_task_row t;
     int found = pw_tasks_load(db, task_id, &t);
     if (found < 0)
@@ -293,7 +293,7 @@ int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t 
     if (rc == PW_TRANSITION_FORBIDDEN)
         return pw_error_set(err, 403, "forbidden", NULL, "only the task's %s may do this",
                             event == PW_EV_ACK || event == PW_EV_RELEASE || event == PW_EV_SUBMIT ? "assigned worker"
-                                                                                                   : "client");
+                                                                                                  : "client");
     if (rc != 0)
         return pw_error_set(err, 409, "invalid_state", "status", "a task that is %s cannot be %s",
                             pw_task_state_name(t.status), pw_task_event_name(event));
@@ -478,7 +478,7 @@ static json_t *shown_explanation(const char *stored)
 
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view)
 {
-    pw_assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN);   /* the route answers anyone else itself */
+    pw_assert(view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN); /* the route answers anyone else itself */
     (void)view;
     json_t *items = json_array();
     pw_stmt *st = pw_db_stmt(db, "SELECT worker_id, assigned_at, outcome, explanation "

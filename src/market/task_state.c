@@ -8,27 +8,27 @@
 #include "base/assert.h"
 
 #define A(actor) (1u << (actor))
-#define CLIENT A(PW_ACTOR_CLIENT)
-#define WORKER A(PW_ACTOR_WORKER)
-#define ADMIN A(PW_ACTOR_ADMIN)
+#define CLIENT   A(PW_ACTOR_CLIENT)
+#define WORKER   A(PW_ACTOR_WORKER)
+#define ADMIN    A(PW_ACTOR_ADMIN)
 #define PLATFORM A(PW_ACTOR_PLATFORM)
 
 static const pw_task_transition table[] = {
     /* from                  event                 to                     who */
-    {PW_TASK_DISPATCHING,   PW_EV_ASSIGN,         PW_TASK_ASSIGNED,      PLATFORM},
-    {PW_TASK_DISPATCHING,   PW_EV_CANCEL,         PW_TASK_CANCELLED,     CLIENT | ADMIN},
-    {PW_TASK_DISPATCHING,   PW_EV_EXPIRE,         PW_TASK_EXPIRED,       PLATFORM},
-    {PW_TASK_ASSIGNED,      PW_EV_ACK,            PW_TASK_IN_PROGRESS,   WORKER},
-    {PW_TASK_ASSIGNED,      PW_EV_RELEASE,        PW_TASK_DISPATCHING,   WORKER},
-    {PW_TASK_ASSIGNED,      PW_EV_ACK_TIMEOUT,    PW_TASK_DISPATCHING,   PLATFORM},
-    {PW_TASK_ASSIGNED,      PW_EV_CANCEL,         PW_TASK_CANCELLED,     CLIENT | ADMIN},
-    {PW_TASK_IN_PROGRESS,   PW_EV_RELEASE,        PW_TASK_DISPATCHING,   WORKER},
-    {PW_TASK_IN_PROGRESS,   PW_EV_SUBMIT,         PW_TASK_SUBMITTED,     WORKER},
-    {PW_TASK_IN_PROGRESS,   PW_EV_DISPUTE,        PW_TASK_DISPUTED,      CLIENT | WORKER},
-    {PW_TASK_SUBMITTED,     PW_EV_APPROVE,        PW_TASK_COMPLETED,     CLIENT},
-    {PW_TASK_SUBMITTED,     PW_EV_AUTO_APPROVE,   PW_TASK_COMPLETED,     PLATFORM},
-    {PW_TASK_SUBMITTED,     PW_EV_DISPUTE,        PW_TASK_DISPUTED,      CLIENT | WORKER},
-    {PW_TASK_DISPUTED,      PW_EV_RESOLVE,        PW_TASK_RESOLVED,      ADMIN},
+    {PW_TASK_DISPATCHING, PW_EV_ASSIGN, PW_TASK_ASSIGNED, PLATFORM},
+    {PW_TASK_DISPATCHING, PW_EV_CANCEL, PW_TASK_CANCELLED, CLIENT | ADMIN},
+    {PW_TASK_DISPATCHING, PW_EV_EXPIRE, PW_TASK_EXPIRED, PLATFORM},
+    {PW_TASK_ASSIGNED, PW_EV_ACK, PW_TASK_IN_PROGRESS, WORKER},
+    {PW_TASK_ASSIGNED, PW_EV_RELEASE, PW_TASK_DISPATCHING, WORKER},
+    {PW_TASK_ASSIGNED, PW_EV_ACK_TIMEOUT, PW_TASK_DISPATCHING, PLATFORM},
+    {PW_TASK_ASSIGNED, PW_EV_CANCEL, PW_TASK_CANCELLED, CLIENT | ADMIN},
+    {PW_TASK_IN_PROGRESS, PW_EV_RELEASE, PW_TASK_DISPATCHING, WORKER},
+    {PW_TASK_IN_PROGRESS, PW_EV_SUBMIT, PW_TASK_SUBMITTED, WORKER},
+    {PW_TASK_IN_PROGRESS, PW_EV_DISPUTE, PW_TASK_DISPUTED, CLIENT | WORKER},
+    {PW_TASK_SUBMITTED, PW_EV_APPROVE, PW_TASK_COMPLETED, CLIENT},
+    {PW_TASK_SUBMITTED, PW_EV_AUTO_APPROVE, PW_TASK_COMPLETED, PLATFORM},
+    {PW_TASK_SUBMITTED, PW_EV_DISPUTE, PW_TASK_DISPUTED, CLIENT | WORKER},
+    {PW_TASK_DISPUTED, PW_EV_RESOLVE, PW_TASK_RESOLVED, ADMIN},
 };
 
 static const char *const state_names[PW_TASK_STATE_COUNT] = {
@@ -36,8 +36,8 @@ static const char *const state_names[PW_TASK_STATE_COUNT] = {
 };
 
 static const char *const event_names[PW_EV_COUNT] = {
-    "assigned", "acknowledged", "released", "ack_missed", "submitted", "approved", "auto_approved", "disputed",
-    "resolved", "cancelled", "expired",
+    "assigned",      "acknowledged", "released", "ack_missed", "submitted", "approved",
+    "auto_approved", "disputed",     "resolved", "cancelled",  "expired",
 };
 
 int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_actor actor, pw_task_state *to_out)
@@ -56,7 +56,7 @@ int pw_task_transition_apply(pw_task_state from, pw_task_event event, pw_task_ac
             continue;
         if (!(table[i].actors & A(actor)))
             return PW_TRANSITION_FORBIDDEN;
-        pw_assert(table[i].to != from);   /* every transition leaves its state */
+        pw_assert(table[i].to != from); /* every transition leaves its state */
         *to_out = table[i].to;
         return 0;
     }

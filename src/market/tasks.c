@@ -26,7 +26,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
         p->dispatch.policy.search_threads = cfg->dispatch_threads;
     char err[160];
     int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.policy.weights, err, sizeof(err));
-    pw_assert(parsed == 0);   /* validated when the flag or variable was read */
+    pw_assert(parsed == 0); /* validated when the flag or variable was read */
     (void)parsed;
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
@@ -58,11 +58,12 @@ static int parse_compensation(json_t *body, pw_compensation *out, pw_error *err)
         if (json_object_get(c, "currency") != NULL)
             return pw_error_set(err, 422, "validation_failed", "compensation.currency",
                                 "credits are minutes of TIME: leave out currency");
-        json_t *copy = json_pack("{s:O, s:s}", "amount", json_object_get(c, "amount") ? json_object_get(c, "amount")
-                                                                                        : json_null(),
-                                 "currency", "TIME");
+        json_t *copy = json_pack("{s:O, s:s}", "amount",
+                                 json_object_get(c, "amount") ? json_object_get(c, "amount") : json_null(), "currency",
+                                 "TIME");
         int rc = json_object_get(c, "amount") == NULL
-                     ? pw_error_set(err, 422, "validation_failed", "compensation.amount", "compensation.amount is required")
+                     ? pw_error_set(err, 422, "validation_failed", "compensation.amount",
+                                    "compensation.amount is required")
                      : pw_amount_parse(copy, 1, "compensation", &out->amount, err);
         json_decref(copy);
         return rc;
@@ -145,9 +146,13 @@ static int hold_compensation(pw_db *db, int64_t client_id, const pw_new_task *t,
         rc = pw_ledger_account(db, 0, PW_ACCOUNT_ESCROW, asset, &escrow_account);
     if (rc != PW_OK)
         return rc;
-    pw_transfer tr = {.debit_account = client_account, .credit_account = escrow_account,
-                      .amount = t->comp.amount.amount, .asset = asset, .kind = "escrow", .task_id = task_id};
-    pw_assert(tr.amount > 0);   /* pw_amount_parse: compensation in money or credits is positive */
+    pw_transfer tr = {.debit_account = client_account,
+                      .credit_account = escrow_account,
+                      .amount = t->comp.amount.amount,
+                      .asset = asset,
+                      .kind = "escrow",
+                      .task_id = task_id};
+    pw_assert(tr.amount > 0); /* pw_amount_parse: compensation in money or credits is positive */
     return pw_ledger_hold(db, &tr, now_ms, hold_out, err);
 }
 
@@ -228,7 +233,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
         rc = hold_compensation(db, client_id, t, id, now_ms, &hold_id, err);
     if (rc != PW_OK)
         return rc;
-    pw_assert((hold_id > 0) == (t->comp.kind != PW_COMP_GOODS));   /* money and credits are held in escrow */
+    pw_assert((hold_id > 0) == (t->comp.kind != PW_COMP_GOODS)); /* money and credits are held in escrow */
     json_t *skills = pw_tags_json(&t->skills);
     char *skills_text = json_dumps(skills, JSON_COMPACT);
     json_decref(skills);
@@ -272,7 +277,10 @@ static const char SQL_LOAD[] =
     "hold_id, deadline_at, urgent, status, worker_id, assignment_id, ack_deadline_at, review_deadline_at, created_at, "
     "updated_at FROM tasks WHERE id = ?";
 
-static int64_t col_or_zero(pw_stmt *st, int c) { return pw_stmt_column_is_null(st, c) ? 0 : pw_stmt_column_int64(st, c); }
+static int64_t col_or_zero(pw_stmt *st, int c)
+{
+    return pw_stmt_column_is_null(st, c) ? 0 : pw_stmt_column_int64(st, c);
+}
 
 static void read_task(pw_stmt *st, int64_t id, void *row)
 {
@@ -287,8 +295,9 @@ static void read_task(pw_stmt *st, int64_t id, void *row)
     t->location.lat_e6 = col_or_zero(st, 5);
     t->location.lon_e6 = col_or_zero(st, 6);
     const char *kind = pw_stmt_column_text(st, 7);
-    t->comp.kind = strcmp(kind, "money") == 0 ? PW_COMP_MONEY : strcmp(kind, "credits") == 0 ? PW_COMP_CREDITS
-                                                                                           : PW_COMP_GOODS;
+    t->comp.kind = strcmp(kind, "money") == 0     ? PW_COMP_MONEY
+                   : strcmp(kind, "credits") == 0 ? PW_COMP_CREDITS
+                                                  : PW_COMP_GOODS;
     t->comp.amount.amount = col_or_zero(st, 8);
     if (!pw_stmt_column_is_null(st, 9))
         snprintf(t->comp.amount.asset, sizeof(t->comp.amount.asset), "%s", pw_stmt_column_text(st, 9));
@@ -310,10 +319,7 @@ static void read_task(pw_stmt *st, int64_t id, void *row)
               t->status == PW_TASK_EXPIRED);
 }
 
-int pw_tasks_load(pw_db *db, int64_t id, pw_task_row *t)
-{
-    return pw_db_load_by_id(db, SQL_LOAD, id, read_task, t);
-}
+int pw_tasks_load(pw_db *db, int64_t id, pw_task_row *t) { return pw_db_load_by_id(db, SQL_LOAD, id, read_task, t); }
 
 pw_task_view pw_tasks_viewer(const pw_task_row *t, int64_t user_id, int roles)
 {
@@ -325,7 +331,6 @@ pw_task_view pw_tasks_viewer(const pw_task_row *t, int64_t user_id, int roles)
         return PW_VIEW_ADMIN;
     return PW_VIEW_NONE;
 }
-
 
 static json_t *comp_json(const pw_compensation *c)
 {
@@ -366,19 +371,19 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
                                                   (double)t->location.lon_e6 / 1e6)
                                       : json_null();
     json_t *assignment = json_null();
-    if (t->worker_id != 0 && (t->status == PW_TASK_ASSIGNED || t->status == PW_TASK_IN_PROGRESS ||
-                              t->status == PW_TASK_SUBMITTED || t->status == PW_TASK_COMPLETED ||
-                              t->status == PW_TASK_DISPUTED || t->status == PW_TASK_RESOLVED))
+    if (t->worker_id != 0 &&
+        (t->status == PW_TASK_ASSIGNED || t->status == PW_TASK_IN_PROGRESS || t->status == PW_TASK_SUBMITTED ||
+         t->status == PW_TASK_COMPLETED || t->status == PW_TASK_DISPUTED || t->status == PW_TASK_RESOLVED))
         assignment = json_pack("{s:o, s:o}", "worker_id", pw_json_id(t->worker_id), "ack_deadline",
                                pw_json_time(t->status == PW_TASK_ASSIGNED ? t->ack_deadline_ms : 0));
-    json_t *out = json_pack(
-        "{s:o, s:o, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o}", "id", pw_json_id(t->id),
-        "client_id", pw_json_id(t->client_id), "title", t->title, "category", t->category, "skills",
-        pw_tags_json(&t->skills), "location", loc, "remote", !t->location.present, "compensation", comp_json(&t->comp),
-        "deadline", pw_json_time(t->deadline_ms), "urgent", t->urgent, "status", pw_task_state_name(t->status),
-        "assignment", assignment, "review_deadline",
-        pw_json_time(t->status == PW_TASK_SUBMITTED ? t->review_deadline_ms : 0), "created_at", pw_json_time(t->created_ms),
-        "updated_at", pw_json_time(t->updated_ms));
+    json_t *out = json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o}", "id",
+                            pw_json_id(t->id), "client_id", pw_json_id(t->client_id), "title", t->title, "category",
+                            t->category, "skills", pw_tags_json(&t->skills), "location", loc, "remote",
+                            !t->location.present, "compensation", comp_json(&t->comp), "deadline",
+                            pw_json_time(t->deadline_ms), "urgent", t->urgent, "status", pw_task_state_name(t->status),
+                            "assignment", assignment, "review_deadline",
+                            pw_json_time(t->status == PW_TASK_SUBMITTED ? t->review_deadline_ms : 0), "created_at",
+                            pw_json_time(t->created_ms), "updated_at", pw_json_time(t->updated_ms));
     pw_stmt *st = pw_db_stmt(db, SQL_DETAIL);
     pw_stmt_int64(st, 1, t->id);
     if (pw_stmt_step(st) == PW_ROW) {
@@ -392,10 +397,8 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
     return out;
 }
 
-static const char SQL_LIST_CLIENT[] =
-    "SELECT id FROM tasks WHERE client_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
-static const char SQL_LIST_WORKER[] =
-    "SELECT id FROM tasks WHERE worker_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_LIST_CLIENT[] = "SELECT id FROM tasks WHERE client_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+static const char SQL_LIST_WORKER[] = "SELECT id FROM tasks WHERE worker_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
 
 int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit, int64_t cursor, json_t **out)
 {
@@ -439,7 +442,7 @@ int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const ch
     int64_t id = 0;
     int rc = pw_stmt_run_int64(st, &id);
     if (rc != PW_OK)
-        return rc == PW_DONE ? PW_EDB : rc;   /* no id back from an insert: the database failed */
+        return rc == PW_DONE ? PW_EDB : rc; /* no id back from an insert: the database failed */
     *out = message_json(id, sender_id, body, now_ms);
     return PW_OK;
 }

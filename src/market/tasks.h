@@ -20,8 +20,8 @@ typedef enum { PW_COMP_MONEY, PW_COMP_CREDITS, PW_COMP_GOODS } pw_comp_kind;
 
 typedef struct pw_compensation {
     pw_comp_kind kind;
-    pw_amount amount;                                        /* money or TIME; unused for goods */
-    char goods[4 * PW_GOODS_DESCRIPTION_MAX_CHARS + 1];      /* what is offered, for goods */
+    pw_amount amount;                                   /* money or TIME; unused for goods */
+    char goods[4 * PW_GOODS_DESCRIPTION_MAX_CHARS + 1]; /* what is offered, for goods */
 } pw_compensation;
 
 typedef struct pw_new_task {
@@ -29,7 +29,7 @@ typedef struct pw_new_task {
     char description[4 * PW_DESCRIPTION_MAX_CHARS + 1];
     char category[4 * PW_TAG_MAX_CHARS + 1];
     pw_tags skills;
-    pw_location location;                                    /* absent: remote */
+    pw_location location; /* absent: remote */
     pw_compensation comp;
     int64_t deadline_ms;
     int urgent;
@@ -42,21 +42,21 @@ typedef struct pw_task_row {
     pw_tags skills;
     pw_location location;
     pw_compensation comp;
-    int64_t hold_id;                                         /* 0: none */
+    int64_t hold_id; /* 0: none */
     int64_t deadline_ms;
     int urgent;
     pw_task_state status;
-    int64_t worker_id, assignment_id;                        /* 0: none */
-    int64_t ack_deadline_ms, review_deadline_ms;             /* 0: none */
+    int64_t worker_id, assignment_id;            /* 0: none */
+    int64_t ack_deadline_ms, review_deadline_ms; /* 0: none */
     int64_t created_ms, updated_ms;
 } pw_task_row;
 
 typedef struct pw_market_policy {
-    pw_dispatching dispatch;                                 /* the engine, its policy, the ack window, heartbeats */
-    int review_window_s;                                     /* submitted -> auto-approved after this */
-    int fee_bps;                                             /* platform fee on money */
-    int pool_share_bps;                                      /* share of fees into the workers' pool */
-    int cancel_limit;                                        /* POST /tasks is 429 for a client with this many tasks
+    pw_dispatching dispatch; /* the engine, its policy, the ack window, heartbeats */
+    int review_window_s;     /* submitted -> auto-approved after this */
+    int fee_bps;             /* platform fee on money */
+    int pool_share_bps;      /* share of fees into the workers' pool */
+    int cancel_limit;        /* POST /tasks is 429 for a client with this many tasks
                                                                 cancelled or expired in PW_CANCEL_WINDOW_S; 0: no limit */
 } pw_market_policy;
 
@@ -85,15 +85,15 @@ int pw_tasks_list_json(pw_db *db, int64_t user_id, pw_task_view role, int limit,
 int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, int64_t worker_id, double score,
                     json_t *explanation, int64_t now_ms);
 /* ack, release, submit (note), approve, cancel, dispute (note = reason) by a user. */
-int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles,
-                 pw_task_event event, const char *note, int64_t now_ms, pw_error *err);
+int pw_tasks_act(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t user_id, int roles, pw_task_event event,
+                 const char *note, int64_t now_ms, pw_error *err);
 /* Admin: disputed -> resolved; outcome "release" | "refund" | "split" (worker_share_pct). */
 int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int64_t admin_id, const char *outcome,
                      int worker_share_pct, int64_t now_ms, pw_error *err);
 
 typedef struct pw_tick_report {
     int acks_missed, auto_approved, expired, assigned, silenced; /* what this tick did */
-    int failed;              /* tasks whose work failed, was undone alone and set aside (market/setaside.h) */
+    int failed; /* tasks whose work failed, was undone alone and set aside (market/setaside.h) */
 } pw_tick_report;
 /* Timers due at now (missed acks, auto-approvals, expiries, silent workers), then a
  * batch dispatch round if one is due (every batch window). Each task's work runs in a
@@ -108,8 +108,7 @@ int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tic
  * what the rule allows. */
 json_t *pw_tasks_dispatch_json(pw_db *db, const pw_task_row *t, pw_task_view view);
 
-int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms,
-                         json_t **out);
+int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const char *body, int64_t now_ms, json_t **out);
 int pw_tasks_messages_json(pw_db *db, int64_t task_id, int limit, int64_t cursor, json_t **out);
 /* Who may read a task's messages: its client and assigned worker always (1); an admin who
  * is neither only once the task is disputed or resolved (1), before that not (0): the

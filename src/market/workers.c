@@ -152,8 +152,8 @@ int pw_worker_profile_parse(json_t *body, pw_worker_profile *out, pw_error *err)
         json_int_t r = json_integer_value(radius);
         json_int_t least = out->location.present ? 1 : 0;
         if (r < least || r > PW_RADIUS_MAX_KM)
-            return pw_error_set(err, 422, "validation_failed", "radius_km", "radius_km must be %d to %d%s",
-                                (int)least, PW_RADIUS_MAX_KM, out->location.present ? " with a location" : "");
+            return pw_error_set(err, 422, "validation_failed", "radius_km", "radius_km must be %d to %d%s", (int)least,
+                                PW_RADIUS_MAX_KM, out->location.present ? " with a location" : "");
         out->radius_km = (int)r;
     }
     if (!out->remote && !out->location.present)
@@ -182,7 +182,8 @@ int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *
     char *skills = json_dumps(sj, JSON_COMPACT), *cats = json_dumps(cj, JSON_COMPACT);
     json_decref(sj);
     json_decref(cj);
-    pw_stmt *st = pw_db_stmt(db,
+    pw_stmt *st = pw_db_stmt(
+        db,
         "INSERT INTO worker_profiles (user_id, bio, skills, categories, remote, lat_e6, lon_e6, radius_km, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET bio = excluded.bio, "
         "skills = excluded.skills, categories = excluded.categories, remote = excluded.remote, "
@@ -219,10 +220,10 @@ int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *
 
 int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms, int64_t *since_out, pw_error *err)
 {
-    pw_stmt *st = pw_db_stmt(db,
-        "UPDATE worker_profiles SET active = ?, last_seen_at = ?, updated_at = ?, "
-        "active_since = CASE WHEN ? = 1 AND active = 1 THEN active_since WHEN ? = 1 THEN ? ELSE NULL END "
-        "WHERE user_id = ? RETURNING coalesce(active_since, 0)");
+    pw_stmt *st = pw_db_stmt(
+        db, "UPDATE worker_profiles SET active = ?, last_seen_at = ?, updated_at = ?, "
+            "active_since = CASE WHEN ? = 1 AND active = 1 THEN active_since WHEN ? = 1 THEN ? ELSE NULL END "
+            "WHERE user_id = ? RETURNING coalesce(active_since, 0)");
     pw_stmt_int64(st, 1, active);
     pw_stmt_int64(st, 2, now_ms);
     pw_stmt_int64(st, 3, now_ms);
@@ -356,8 +357,9 @@ json_t *pw_user_public_json(pw_db *db, int64_t user_id)
             /* City-level only: the public area (base/geo.h), never the exact spot. */
             int64_t lat, lon;
             pw_geo_public_area(pw_stmt_column_int64(st, 4), pw_stmt_column_int64(st, 5), &lat, &lon);
-            json_object_set_new(out, "area", json_pack("{s:f, s:f, s:i}", "lat", round((double)lat / 1e4) / 100, "lon",
-                                                       round((double)lon / 1e4) / 100, "precision_km", 11));
+            json_object_set_new(out, "area",
+                                json_pack("{s:f, s:f, s:i}", "lat", round((double)lat / 1e4) / 100, "lon",
+                                          round((double)lon / 1e4) / 100, "precision_km", 11));
         }
     }
     pw_stmt_done(st);

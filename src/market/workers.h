@@ -13,15 +13,14 @@
 #include "base/limits.h"
 #include "store/db.h"
 
-
 typedef struct pw_tags {
     int count;
-    char tag[PW_TAGS_MAX][4 * PW_TAG_MAX_CHARS + 1];   /* lower-cased, trimmed */
+    char tag[PW_TAGS_MAX][4 * PW_TAG_MAX_CHARS + 1]; /* lower-cased, trimmed */
 } pw_tags;
 
 typedef struct pw_location {
-    int present;                            /* 0: none (remote only) */
-    int64_t lat_e6, lon_e6;                 /* micro-degrees */
+    int present;            /* 0: none (remote only) */
+    int64_t lat_e6, lon_e6; /* micro-degrees */
 } pw_location;
 
 typedef struct pw_worker_profile {

@@ -18,9 +18,9 @@
 #include "base/geo.h"
 #include "sim/sim_internal.h"
 
-#define SIM_POSTS_PER_CLIENT_DAY 1.5        /* mean tasks a client posts per day */
-#define SIM_DEPOSIT_MINOR 50000             /* 500 EUR per deposit */
-#define SIM_COMEBACK_MEAN_MS (30LL * 60 * 1000)
+#define SIM_POSTS_PER_CLIENT_DAY 1.5   /* mean tasks a client posts per day */
+#define SIM_DEPOSIT_MINOR        50000 /* 500 EUR per deposit */
+#define SIM_COMEBACK_MEAN_MS     (30LL * 60 * 1000)
 
 static int64_t ms(double seconds) { return (int64_t)llround(seconds * 1000.0); }
 
@@ -76,10 +76,16 @@ static int append_task(sim *s, int64_t id, int client, const sim_task_draw *d)
     if (rc != PW_OK)
         return rc;
     s->tasks = tasks;
-    s->tasks[s->task_count++] = (sim_task){
-        .id = id, .posted_ms = s->now_ms, .client = client, .worker = -1, .local = (uint8_t)d->local,
-        .lat_e6 = (int32_t)d->task.location.lat_e6, .lon_e6 = (int32_t)d->task.location.lon_e6,
-        .category = (uint8_t)d->category, .urgent = (uint8_t)d->task.urgent, .work_min = (uint16_t)d->work_min};
+    s->tasks[s->task_count++] = (sim_task){.id = id,
+                                           .posted_ms = s->now_ms,
+                                           .client = client,
+                                           .worker = -1,
+                                           .local = (uint8_t)d->local,
+                                           .lat_e6 = (int32_t)d->task.location.lat_e6,
+                                           .lon_e6 = (int32_t)d->task.location.lon_e6,
+                                           .category = (uint8_t)d->category,
+                                           .urgent = (uint8_t)d->task.urgent,
+                                           .work_min = (uint16_t)d->work_min};
     return 0;
 }
 
@@ -87,7 +93,7 @@ int sim_on_post(sim *s, const sim_event *e)
 {
     int rc = schedule_post(s);
     if (rc != PW_OK || e->index < 0)
-        return rc;    /* index -1: the first event only starts the process */
+        return rc; /* index -1: the first event only starts the process */
     sim_client *c = &s->clients[e->index];
     sim_task_draw d;
     sim_population_task(&s->draws, c, s->now_ms, &d);
@@ -139,7 +145,7 @@ static int note_assignment(sim *s, int64_t id, int64_t task_id, int64_t worker_i
 {
     int ti = sim_task_index(s, task_id), wi = sim_worker_index(s, worker_id);
     if (ti < 0 || wi < 0)
-        return PW_EINVAL;    /* every task and worker is the sim's own: a bug */
+        return PW_EINVAL; /* every task and worker is the sim's own: a bug */
     sim_task *t = &s->tasks[ti];
     t->assignment_id = id;
     t->worker = wi;
@@ -155,8 +161,9 @@ static int note_assignment(sim *s, int64_t id, int64_t task_id, int64_t worker_i
 int sim_scan_assignments(sim *s)
 {
     /* the score is REAL and db.h reads integers: fetch it in units of 1e-12 */
-    pw_stmt *st = pw_db_stmt(s->db, "SELECT id, task_id, worker_id, assigned_at, ack_deadline_at, "
-                                    "CAST(round(score * 1e12) AS INTEGER) FROM task_assignments WHERE id > ? ORDER BY id");
+    pw_stmt *st = pw_db_stmt(s->db,
+                             "SELECT id, task_id, worker_id, assigned_at, ack_deadline_at, "
+                             "CAST(round(score * 1e12) AS INTEGER) FROM task_assignments WHERE id > ? ORDER BY id");
     pw_stmt_int64(st, 1, s->last_assignment_id);
     int rc, failed = PW_OK;
     while ((rc = pw_stmt_step(st)) == PW_ROW && failed == PW_OK) {

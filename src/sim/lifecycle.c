@@ -14,12 +14,12 @@
 #include "base/roles.h"
 #include "sim/sim_internal.h"
 
-#define SIM_RELEASE_SHARE 0.01              /* acknowledged tasks given back */
-#define SIM_SILENT_CLIENT_SHARE 0.03        /* submitted work the client never reviews (auto-approved) */
-#define SIM_DISPUTE_SHARE 0.02              /* reviews that dispute */
-#define SIM_REVIEW_MEAN_S (90.0 * 60)
-#define SIM_RESOLVE_MEAN_S (4.0 * 3600)
-#define SIM_TRAVEL_KMH 25.0
+#define SIM_RELEASE_SHARE       0.01 /* acknowledged tasks given back */
+#define SIM_SILENT_CLIENT_SHARE 0.03 /* submitted work the client never reviews (auto-approved) */
+#define SIM_DISPUTE_SHARE       0.02 /* reviews that dispute */
+#define SIM_REVIEW_MEAN_S       (90.0 * 60)
+#define SIM_RESOLVE_MEAN_S      (4.0 * 3600)
+#define SIM_TRAVEL_KMH          25.0
 
 static int64_t ms(double seconds) { return (int64_t)llround(seconds * 1000.0); }
 
@@ -61,8 +61,8 @@ static int on_ack(sim *s, const sim_event *e)
     if (t->local)
         work_s += 2 * pw_distance_km(t->lat_e6, t->lon_e6, w->lat_e6, w->lon_e6) / SIM_TRAVEL_KMH * 3600;
     if (pw_rng_unit(&s->behaviour) < SIM_RELEASE_SHARE)
-        return sim_queue_push(&s->queue, s->now_ms + ms(work_s * (0.1 + 0.4 * pw_rng_unit(&s->behaviour))),
-                              EV_RELEASE, e->index, e->ref);
+        return sim_queue_push(&s->queue, s->now_ms + ms(work_s * (0.1 + 0.4 * pw_rng_unit(&s->behaviour))), EV_RELEASE,
+                              e->index, e->ref);
     return sim_queue_push(&s->queue, s->now_ms + ms(work_s), EV_SUBMIT, e->index, e->ref);
 }
 
@@ -76,7 +76,7 @@ static int on_release(sim *s, const sim_event *e)
         t->assignment_id = 0;
         t->worker = -1;
     }
-    return rc < 0 ? rc : sim_scan_assignments(s);     /* an urgent task is re-dispatched at once */
+    return rc < 0 ? rc : sim_scan_assignments(s); /* an urgent task is re-dispatched at once */
 }
 
 static int on_submit(sim *s, const sim_event *e)
@@ -121,7 +121,7 @@ static int on_resolve(sim *s, const sim_event *e)
     int released = sim_release(s, rc == 0);
     if (released != PW_OK)
         return released;
-    if (rc != 0)   /* a refusal, or a failure the savepoint undid: counted, the run goes on */
+    if (rc != 0) /* a refusal, or a failure the savepoint undid: counted, the run goes on */
         s->report->refused_actions++;
     else
         s->report->resolutions++;
@@ -134,9 +134,9 @@ static int on_cancel(sim *s, const sim_event *e)
     pw_task_row row;
     int found = pw_tasks_load(s->db, t->id, &row);
     if (found != 1)
-        return found < 0 ? found : PW_EINVAL;   /* every task is the sim's own */
+        return found < 0 ? found : PW_EINVAL; /* every task is the sim's own */
     if (row.status != PW_TASK_DISPATCHING && row.status != PW_TASK_ASSIGNED)
-        return 0;    /* the client only withdraws a task nobody is working on */
+        return 0; /* the client only withdraws a task nobody is working on */
     int rc = act(s, e->index, s->clients[t->client].user_id, PW_ROLE_CLIENT, PW_EV_CANCEL, NULL);
     if (rc == 0) {
         t->assignment_id = 0;
@@ -172,7 +172,7 @@ int sim_schedule_shifts(sim *s, int i, int64_t from_ms)
     sim_worker *w = &s->workers[i];
     int64_t day_min = 24 * 60, now_min = ((from_ms - SIM_EPOCH_MS) / 60000) % day_min;
     int64_t start = w->shift_start_min, end = start + w->shift_len_min, off_min = -1, on_min;
-    if (now_min < end - day_min) {            /* yesterday's shift, still on */
+    if (now_min < end - day_min) { /* yesterday's shift, still on */
         off_min = end - day_min - now_min;
         on_min = start - now_min;
     } else if (now_min >= start && now_min < end) {
@@ -211,7 +211,7 @@ static int on_comeback(sim *s, const sim_event *e)
     sim_worker *w = &s->workers[e->index];
     w->comeback_pending = 0;
     if (!w->on_shift)
-        return 0;    /* their next shift brings them back */
+        return 0; /* their next shift brings them back */
     s->report->comebacks++;
     return set_active(s, e->index, 1);
 }
@@ -223,7 +223,8 @@ static int greedy_pass(sim *s)
 {
     static int64_t ids[PW_DISPATCH_BATCH_MAX];
     int n = 0;
-    pw_stmt *st = pw_db_stmt(s->db, "SELECT id FROM tasks WHERE status = 'dispatching' ORDER BY created_at, id LIMIT ?");
+    pw_stmt *st = pw_db_stmt(s->db,
+                             "SELECT id FROM tasks WHERE status = 'dispatching' ORDER BY created_at, id LIMIT ?");
     pw_stmt_int64(st, 1, PW_DISPATCH_BATCH_MAX);
     while (n < PW_DISPATCH_BATCH_MAX && pw_stmt_step(st) == PW_ROW)
         ids[n++] = pw_stmt_column_int64(st, 0);
@@ -255,7 +256,7 @@ static int on_tick(sim *s)
         int assigned, failed;
         int64_t started_ns = pw_monotonic_ns();
         rc = pw_dispatching_round(s->db, &s->policy.dispatch, s->now_ms, &assigned, &failed);
-        double wall_ms = (double)(pw_monotonic_ns() - started_ns) / 1e6;   /* stderr only: not in the report */
+        double wall_ms = (double)(pw_monotonic_ns() - started_ns) / 1e6; /* stderr only: not in the report */
         if (rc == 0 && assigned > 0) {
             s->report->rounds++;
             s->report->rounds_wall_ms += wall_ms;
@@ -287,5 +288,5 @@ int sim_handle(sim *s, const sim_event *e)
     case EV_SHIFT_OFF: return on_shift(s, e, 0);
     case EV_COMEBACK: return on_comeback(s, e);
     }
-    return PW_EINVAL;   /* an event kind nobody queues: a bug */
+    return PW_EINVAL; /* an event kind nobody queues: a bug */
 }

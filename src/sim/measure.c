@@ -55,7 +55,7 @@ int sim_window_add(sim *s, int task_index, int candidates)
     for (int j = 0; j < candidates; j++) {
         int wi = sim_worker_index(s, s->cands[j].c.worker_id);
         if (wi < 0)
-            return PW_EINVAL;   /* every candidate is one of the sim's workers: a bug */
+            return PW_EINVAL; /* every candidate is one of the sim's workers: a bug */
         w->edges[w->edge_count++] = (pw_assign_edge){.task = local, .worker = wi, .cost = -s->cands[j].parts.total};
     }
     w->task_count = local + 1;
@@ -166,7 +166,7 @@ static void gini_alike(sim *s, const int64_t *earned, pw_sim_report *r)
         for (int k = 0; k < SIM_COHORT; k++)
             total += values[k] = earned[first + k];
         if (total == 0)
-            continue;                     /* a cohort nobody asked for: nothing to share */
+            continue; /* a cohort nobody asked for: nothing to share */
         sum += pw_sim_gini(values, SIM_COHORT);
         cohorts++;
     }
@@ -177,7 +177,8 @@ static void gini_alike(sim *s, const int64_t *earned, pw_sim_report *r)
 static int earnings(sim *s)
 {
     pw_sim_report *r = s->report;
-    int64_t n = s->cfg->workers, *all = calloc((size_t)n, sizeof(int64_t)), *earning = malloc(sizeof(int64_t) * (size_t)n);
+    int64_t n = s->cfg->workers, *all = calloc((size_t)n, sizeof(int64_t)),
+            *earning = malloc(sizeof(int64_t) * (size_t)n);
     if (all == NULL || earning == NULL) {
         free(all);
         free(earning);
@@ -258,8 +259,10 @@ int sim_measure(sim *s)
     if (rc == PW_OK)
         rc = count_states(s, "SELECT status, count(*) FROM tasks GROUP BY status ORDER BY status", r->status);
     if (rc == PW_OK)
-        rc = count_states(s, "SELECT status, count(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_assignments a "
-                             "WHERE a.task_id = t.id) GROUP BY status ORDER BY status", never);
+        rc = count_states(s,
+                          "SELECT status, count(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_assignments a "
+                          "WHERE a.task_id = t.id) GROUP BY status ORDER BY status",
+                          never);
     if (rc != PW_OK)
         return rc;
     r->never_expired = never[PW_TASK_EXPIRED];

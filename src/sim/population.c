@@ -44,9 +44,9 @@ typedef struct city {
 } city;
 
 static const city cities[SIM_CITIES] = {
-    {52.3676, 4.9041, 0.45},   /* Amsterdam */
-    {51.9244, 4.4777, 0.30},   /* Rotterdam */
-    {52.0907, 5.1214, 0.25},   /* Utrecht */
+    {52.3676, 4.9041, 0.45}, /* Amsterdam */
+    {51.9244, 4.4777, 0.30}, /* Rotterdam */
+    {52.0907, 5.1214, 0.25}, /* Utrecht */
 };
 
 /* Arrivals per hour of the day relative to the mean (normalised below): quiet nights,
@@ -143,13 +143,13 @@ static void worker_shift(pw_rng *r, sim_worker *w)
 {
     double x = pw_rng_unit(r), start_h;
     if (x < 0.35)
-        start_h = uniform(r, 6, 9);          /* morning */
+        start_h = uniform(r, 6, 9); /* morning */
     else if (x < 0.70)
-        start_h = uniform(r, 9, 13);         /* day */
+        start_h = uniform(r, 9, 13); /* day */
     else if (x < 0.90)
-        start_h = uniform(r, 15, 19);        /* evening */
+        start_h = uniform(r, 15, 19); /* evening */
     else
-        start_h = uniform(r, 20, 24);        /* night */
+        start_h = uniform(r, 20, 24); /* night */
     w->shift_start_min = (int32_t)(start_h * 60);
     w->shift_len_min = (int32_t)(uniform(r, 4, 10) * 60);
 }

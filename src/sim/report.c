@@ -31,8 +31,9 @@ static void tasks_part(FILE *f, const pw_sim_report *r)
     line(f, "completed", r->status[PW_TASK_COMPLETED]);
     line(f, "expired", r->status[PW_TASK_EXPIRED]);
     line(f, "cancelled", r->status[PW_TASK_CANCELLED]);
-    fprintf(f, "  %-32s dispatching %" PRId64 ", assigned %" PRId64 ", in_progress %" PRId64 ", submitted %" PRId64
-               ", disputed %" PRId64 ", resolved %" PRId64 "\n",
+    fprintf(f,
+            "  %-32s dispatching %" PRId64 ", assigned %" PRId64 ", in_progress %" PRId64 ", submitted %" PRId64
+            ", disputed %" PRId64 ", resolved %" PRId64 "\n",
             "other states at the end", r->status[PW_TASK_DISPATCHING], r->status[PW_TASK_ASSIGNED],
             r->status[PW_TASK_IN_PROGRESS], r->status[PW_TASK_SUBMITTED], r->status[PW_TASK_DISPUTED],
             r->status[PW_TASK_RESOLVED]);
@@ -46,8 +47,9 @@ static void dispatch_part(FILE *f, const pw_sim_report *r)
     fprintf(f, "  %-32s %.4f\n", "fill rate (assigned / posted)", r->fill_rate);
     fprintf(f, "  %-32s %.1f s / %.1f s (mean %.1f s)\n", "time to assign p50 / p99", r->tta_p50_s, r->tta_p99_s,
             r->tta_mean_s);
-    fprintf(f, "  %-32s %" PRId64 " (acked %" PRId64 ", missed %" PRId64 ", released %" PRId64 ", withdrawn %" PRId64
-               ", pending %" PRId64 ")\n",
+    fprintf(f,
+            "  %-32s %" PRId64 " (acked %" PRId64 ", missed %" PRId64 ", released %" PRId64 ", withdrawn %" PRId64
+            ", pending %" PRId64 ")\n",
             "assignments", r->assignments, r->acked, r->missed, r->released, r->withdrawn, r->pending);
     line(f, "missed acks", r->missed);
     line(f, "late acks refused", r->late_acks);
@@ -83,20 +85,22 @@ void pw_sim_report_print(FILE *f, const pw_sim_config *c, const pw_sim_report *r
             c->seed, c->policy == PW_SIM_GREEDY ? "greedy" : "batch", c->workers, c->clients, c->hours,
             c->batch_window_s, c->ack_window_s);
     const pw_dispatch_weights *w = &c->weights;
-    fprintf(f, "  weights fit %g, distance %g, reputation %g, reliability %g, fairness %g, bad pairing %g, "
-               "earned half %g\n", w->fit, w->distance, w->reputation, w->reliability, w->fairness, w->bad_pairing,
-            w->earned_half);
+    fprintf(f,
+            "  weights fit %g, distance %g, reputation %g, reliability %g, fairness %g, bad pairing %g, "
+            "earned half %g\n",
+            w->fit, w->distance, w->reputation, w->reliability, w->fairness, w->bad_pairing, w->earned_half);
     fputs("population\n", f);
-    fprintf(f, "  %-32s %d (remote-capable %" PRId64 ", flaky %" PRId64 ")\n", "workers", c->workers,
-            r->workers_remote, r->workers_flaky);
+    fprintf(f, "  %-32s %d (remote-capable %" PRId64 ", flaky %" PRId64 ")\n", "workers", c->workers, r->workers_remote,
+            r->workers_flaky);
     fprintf(f, "  %-32s %d (posted at least once %" PRId64 ")\n", "clients", c->clients, r->clients_posting);
     fprintf(f, "  %-32s %" PRId64 " (come-backs after a missed ack %" PRId64 ")\n", "shift starts and ends",
             r->shift_changes, r->comebacks);
     tasks_part(f, r);
     dispatch_part(f, r);
     money_part(f, r);
-    fprintf(f, "ledger verify: %s (%" PRId64 " accounts, %" PRId64 " transfers, %" PRId64 " pending, %" PRId64
-               " failures)\n",
+    fprintf(f,
+            "ledger verify: %s (%" PRId64 " accounts, %" PRId64 " transfers, %" PRId64 " pending, %" PRId64
+            " failures)\n",
             r->ledger_failures == 0 ? "ok" : "FAILED", r->ledger_accounts, r->ledger_transfers, r->ledger_pending,
             r->ledger_failures);
 }

@@ -25,13 +25,18 @@
 #include "sim/sim_internal.h"
 #include "store/migrate.h"
 
-#define SIM_PASSWORD_HASH "!simulated: no sign-in"   /* never matches any password */
-#define SIM_CACHE_PRAGMA "PRAGMA cache_size=-262144" /* 256 MiB of page cache */
+#define SIM_PASSWORD_HASH "!simulated: no sign-in"    /* never matches any password */
+#define SIM_CACHE_PRAGMA  "PRAGMA cache_size=-262144" /* 256 MiB of page cache */
 
 void pw_sim_config_defaults(pw_sim_config *c)
 {
-    *c = (pw_sim_config){.seed = 1, .workers = 1000, .clients = 400, .hours = 24, .policy = PW_SIM_BATCH,
-                         .batch_window_s = 30, .ack_window_s = 120};
+    *c = (pw_sim_config){.seed = 1,
+                         .workers = 1000,
+                         .clients = 400,
+                         .hours = 24,
+                         .policy = PW_SIM_BATCH,
+                         .batch_window_s = 30,
+                         .ack_window_s = 120};
     pw_dispatch_policy d;
     pw_dispatch_policy_defaults(&d);
     c->weights = d.weights;
@@ -168,7 +173,7 @@ static int populate(sim *s)
         rc = pw_db_exec(s->db, "COMMIT");
     if (rc == 0)
         rc = sort_worker_ids(s);
-    if (rc == 0)   /* the workers on shift at the start were activated by sim_schedule_shifts */
+    if (rc == 0) /* the workers on shift at the start were activated by sim_schedule_shifts */
         rc = pw_dispatching_load(s->db, s->engine, s->now_ms);
     return rc;
 }
@@ -303,11 +308,12 @@ int pw_sim_run(const pw_sim_config *c, pw_sim_report *out)
             return PW_EREFUSED;
         }
     } else {
-        snprintf(path, sizeof(path), ":memory:");   /* nothing to keep: the whole run in memory */
+        snprintf(path, sizeof(path), ":memory:"); /* nothing to keep: the whole run in memory */
     }
-    pw_rand_seed(c->seed);   /* user, task and transfer ids */
+    pw_rand_seed(c->seed); /* user, task and transfer ids */
     int64_t start_ms = SIM_EPOCH_MS + SIM_START_HOUR * SIM_HOUR_MS;
-    sim s = {.cfg = c, .report = out, .start_ms = start_ms, .now_ms = start_ms, .end_ms = start_ms + c->hours * SIM_HOUR_MS};
+    sim s = {
+        .cfg = c, .report = out, .start_ms = start_ms, .now_ms = start_ms, .end_ms = start_ms + c->hours * SIM_HOUR_MS};
     pw_rng_seed(&s.arrivals, c->seed ^ 0xa77112a1ull);
     pw_rng_seed(&s.draws, c->seed ^ 0x7a5c0002ull);
     pw_rng_seed(&s.behaviour, c->seed ^ 0xbe4a0003ull);

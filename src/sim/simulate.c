@@ -18,8 +18,8 @@
 #include "base/log.h"
 #include "sim/sim.h"
 
-#define PROGRESS_INTERVAL_NS 250000000LL    /* at most four redraws a second */
-#define PROGRESS_BAR_CELLS 40
+#define PROGRESS_INTERVAL_NS 250000000LL /* at most four redraws a second */
+#define PROGRESS_BAR_CELLS   40
 
 static const char USAGE[] =
     "usage: peerwork simulate [--seed N] [--workers W] [--clients C] [--hours H]\n"
@@ -84,19 +84,33 @@ static int parse_seed(const char *text, uint64_t *out)
     return 0;
 }
 
-enum { OPT_SEED = 1, OPT_WORKERS, OPT_CLIENTS, OPT_HOURS, OPT_POLICY, OPT_DB, OPT_WINDOW, OPT_ACK, OPT_WEIGHTS, OPT_HELP };
+enum {
+    OPT_SEED = 1,
+    OPT_WORKERS,
+    OPT_CLIENTS,
+    OPT_HOURS,
+    OPT_POLICY,
+    OPT_DB,
+    OPT_WINDOW,
+    OPT_ACK,
+    OPT_WEIGHTS,
+    OPT_HELP
+};
 
 /* 0 parsed, 1 help shown, 2 usage error (message printed). */
 static int parse_args(int argc, char **argv, pw_sim_config *c)
 {
-    static const struct option options[] = {
-        {"seed", required_argument, NULL, OPT_SEED},      {"workers", required_argument, NULL, OPT_WORKERS},
-        {"clients", required_argument, NULL, OPT_CLIENTS}, {"hours", required_argument, NULL, OPT_HOURS},
-        {"policy", required_argument, NULL, OPT_POLICY},  {"db", required_argument, NULL, OPT_DB},
-        {"batch-window-s", required_argument, NULL, OPT_WINDOW},
-        {"ack-window-s", required_argument, NULL, OPT_ACK}, {"dispatch-weights", required_argument, NULL, OPT_WEIGHTS},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}};
+    static const struct option options[] = {{"seed", required_argument, NULL, OPT_SEED},
+                                            {"workers", required_argument, NULL, OPT_WORKERS},
+                                            {"clients", required_argument, NULL, OPT_CLIENTS},
+                                            {"hours", required_argument, NULL, OPT_HOURS},
+                                            {"policy", required_argument, NULL, OPT_POLICY},
+                                            {"db", required_argument, NULL, OPT_DB},
+                                            {"batch-window-s", required_argument, NULL, OPT_WINDOW},
+                                            {"ack-window-s", required_argument, NULL, OPT_ACK},
+                                            {"dispatch-weights", required_argument, NULL, OPT_WEIGHTS},
+                                            {"help", no_argument, NULL, OPT_HELP},
+                                            {NULL, 0, NULL, 0}};
     int opt;
     long long v = 0;
     optind = 1;
@@ -108,10 +122,22 @@ static int parse_args(int argc, char **argv, pw_sim_config *c)
             if (parse_seed(optarg, &c->seed) != 0)
                 return usage_error("--seed must be a non-negative integer, not '%s'", optarg);
             break;
-        case OPT_WORKERS: bad = parse_number("--workers", optarg, 1, PW_SIM_WORKERS_MAX, &v); c->workers = (int)v; break;
-        case OPT_CLIENTS: bad = parse_number("--clients", optarg, 0, PW_SIM_CLIENTS_MAX, &v); c->clients = (int)v; break;
-        case OPT_HOURS: bad = parse_number("--hours", optarg, 1, PW_SIM_HOURS_MAX, &v); c->hours = (int)v; break;
-        case OPT_WINDOW: bad = parse_number("--batch-window-s", optarg, 1, PW_SIM_WINDOW_S_MAX, &v); c->batch_window_s = (int)v; break;
+        case OPT_WORKERS:
+            bad = parse_number("--workers", optarg, 1, PW_SIM_WORKERS_MAX, &v);
+            c->workers = (int)v;
+            break;
+        case OPT_CLIENTS:
+            bad = parse_number("--clients", optarg, 0, PW_SIM_CLIENTS_MAX, &v);
+            c->clients = (int)v;
+            break;
+        case OPT_HOURS:
+            bad = parse_number("--hours", optarg, 1, PW_SIM_HOURS_MAX, &v);
+            c->hours = (int)v;
+            break;
+        case OPT_WINDOW:
+            bad = parse_number("--batch-window-s", optarg, 1, PW_SIM_WINDOW_S_MAX, &v);
+            c->batch_window_s = (int)v;
+            break;
         case OPT_ACK:
             bad = parse_number("--ack-window-s", optarg, PW_SIM_ACK_WINDOW_S_MIN, PW_SIM_ACK_WINDOW_S_MAX, &v);
             c->ack_window_s = (int)v;
@@ -174,7 +200,7 @@ int pw_cmd_simulate(int argc, char **argv)
     int parsed = parse_args(argc, argv, &c);
     if (parsed != 0)
         return parsed == 1 ? 0 : 2;
-    pw_log_set_level(PW_LOG_WARN);    /* no migration or index-build lines around the report */
+    pw_log_set_level(PW_LOG_WARN); /* no migration or index-build lines around the report */
     progress p = {0};
     if (isatty(STDERR_FILENO)) {
         c.progress = draw_progress;

@@ -105,7 +105,7 @@ pw_stmt *pw_stmt_failed(int code)
 {
     pw_assert(code < 0);
     const failed_stmt *f = code == PW_ENOMEM ? &failed_nomem : code == PW_EBUSY ? &failed_busy : &failed_db;
-    return (pw_stmt *)&f->base;   /* const in memory: nothing ever writes through it */
+    return (pw_stmt *)&f->base; /* const in memory: nothing ever writes through it */
 }
 
 int pw_stmt_is_failed(const pw_stmt *st) { return st->ops == &failed_ops; }

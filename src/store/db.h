@@ -24,7 +24,7 @@ typedef struct pw_stmt pw_stmt;
 
 /* PW_OK, PW_ROW, PW_DONE and the PW_E* codes: base/error.h, the one convention. */
 
-enum { PW_DB_READONLY = 1 };  /* pw_db_open flags */
+enum { PW_DB_READONLY = 1 }; /* pw_db_open flags */
 
 typedef struct pw_db_ops {
     const char *name;
@@ -50,7 +50,7 @@ typedef struct pw_db_ops {
 } pw_db_ops;
 
 struct pw_db {
-    const pw_db_ops *ops;     /* the engine */
+    const pw_db_ops *ops; /* the engine */
 };
 
 extern const pw_db_ops pw_db_sqlite_ops;
@@ -115,9 +115,6 @@ static inline void pw_stmt_int64_or_null(pw_stmt *st, int i, int64_t v)
 /* Runs a parameterless statement (transaction control: BEGIN, SAVEPOINT, RELEASE, ...)
  * through the statement cache: parsing it on every use costs more than the small writes
  * it wraps. PW_OK or an error. */
-static inline int pw_db_run(pw_db *db, const char *sql)
-{
-    return pw_stmt_run(pw_db_stmt(db, sql));
-}
+static inline int pw_db_run(pw_db *db, const char *sql) { return pw_stmt_run(pw_db_stmt(db, sql)); }
 
 #endif

@@ -20,17 +20,17 @@
 #include "store/faults.h"
 
 typedef struct sqlite_stmt {
-    pw_stmt base;             /* ops; must be first */
-    sqlite3_stmt *handle;     /* the prepared statement */
-    const char *sql;          /* the key: address of the SQL text */
-    struct sqlite_db *db;     /* owning connection */
-    int cached;               /* 0: finalize on done */
+    pw_stmt base;         /* ops; must be first */
+    sqlite3_stmt *handle; /* the prepared statement */
+    const char *sql;      /* the key: address of the SQL text */
+    struct sqlite_db *db; /* owning connection */
+    int cached;           /* 0: finalize on done */
 } sqlite_stmt;
 
 typedef struct sqlite_db {
-    pw_db base;                                  /* ops; must be first */
-    sqlite3 *handle;                             /* the connection */
-    sqlite_stmt slots[PW_STMT_CACHE_SLOTS];      /* statement cache, open addressing */
+    pw_db base;                             /* ops; must be first */
+    sqlite3 *handle;                        /* the connection */
+    sqlite_stmt slots[PW_STMT_CACHE_SLOTS]; /* statement cache, open addressing */
 } sqlite_db;
 
 static int map_rc(int rc)
@@ -40,7 +40,8 @@ static int map_rc(int rc)
     case SQLITE_ROW: return PW_ROW;
     case SQLITE_DONE: return PW_DONE;
     case SQLITE_CONSTRAINT: return PW_ECONSTRAINT;
-    case SQLITE_BUSY: case SQLITE_LOCKED: return PW_EBUSY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return PW_EBUSY;
     case SQLITE_NOMEM: return PW_ENOMEM;
     default: return PW_EDB;
     }
@@ -64,7 +65,7 @@ static int sq_exec(pw_db *base, const char *sql)
 static void configure_sqlite(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    pw_faults_install_allocators();   /* PW_FAULTS builds only */
+    pw_faults_install_allocators(); /* PW_FAULTS builds only */
 }
 
 static int sq_open(const char *location, int flags, pw_db **out)
@@ -132,14 +133,14 @@ static pw_stmt *sq_stmt(pw_db *base, const char *sql)
     for (size_t probe = 0; probe < PW_STMT_CACHE_SLOTS; probe++) {
         sqlite_stmt *slot = &db->slots[(h + probe) % PW_STMT_CACHE_SLOTS];
         if (slot->sql == sql) {
-            pw_assert(slot->db == db && slot->cached && slot->handle != NULL);   /* a slot is filled once, whole */
+            pw_assert(slot->db == db && slot->cached && slot->handle != NULL); /* a slot is filled once, whole */
             return &slot->base;
         }
         if (slot->sql == NULL) {
             int code = PW_EDB;
             slot->handle = prepare(db, sql, &code);
             if (slot->handle == NULL)
-                return pw_stmt_failed(code);   /* the slot stays free: the next use tries again */
+                return pw_stmt_failed(code); /* the slot stays free: the next use tries again */
             slot->base.ops = &pw_db_sqlite_ops;
             slot->sql = sql;
             slot->db = db;
@@ -178,7 +179,7 @@ static void sq_bind_double(pw_stmt *st, int i, double v) { sqlite3_bind_double((
 static int sq_step(pw_stmt *base)
 {
     sqlite_stmt *st = (sqlite_stmt *)base;
-    if (pw_faults_hit(PW_FAULT_STEP))   /* PW_FAULTS builds: as an I/O error would */
+    if (pw_faults_hit(PW_FAULT_STEP)) /* PW_FAULTS builds: as an I/O error would */
         return PW_EDB;
     int rc = sqlite3_step(st->handle);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)

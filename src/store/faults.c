@@ -17,8 +17,8 @@
 #include "base/log.h"
 
 typedef struct fault_counter {
-    atomic_long nth;          /* 0: disarmed */
-    atomic_long seen;         /* events inside jobs since armed */
+    atomic_long nth;  /* 0: disarmed */
+    atomic_long seen; /* events inside jobs since armed */
     atomic_int fired;
 } fault_counter;
 
@@ -55,7 +55,7 @@ int pw_faults_hit(int kind)
     if (seen != atomic_load(&c->nth))
         return 0;
     atomic_store(&c->fired, 1);
-    in_job = 0;   /* the log line below allocates; and one fault per arming */
+    in_job = 0; /* the log line below allocates; and one fault per arming */
     pw_log_warn("msg=\"injected fault\" kind=%s nth=%ld", kind_names[kind], seen);
     in_job = 1;
     return 1;

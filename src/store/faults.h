@@ -31,7 +31,11 @@ int pw_faults_hit(int kind);
 void pw_faults_install_allocators(void);
 #else
 static inline void pw_faults_job(int inside) { (void)inside; }
-static inline int pw_faults_hit(int kind) { (void)kind; return 0; }
+static inline int pw_faults_hit(int kind)
+{
+    (void)kind;
+    return 0;
+}
 static inline void pw_faults_install_allocators(void) {}
 #endif
 

@@ -25,7 +25,7 @@ int pw_migrate_current_version(pw_db *db, int *version_out)
     if (rc == PW_ROW)
         *version_out = (int)pw_stmt_column_int64(st, 0);
     pw_stmt_done(st);
-    return rc == PW_ROW ? PW_OK : rc < 0 ? rc : PW_EDB;   /* no row where one must be: the database failed */
+    return rc == PW_ROW ? PW_OK : rc < 0 ? rc : PW_EDB; /* no row where one must be: the database failed */
 }
 
 int pw_migrate(pw_db *db, int *applied_out)

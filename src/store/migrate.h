@@ -6,9 +6,9 @@
 #include "store/db.h"
 
 typedef struct pw_migration {
-    int version;              /* NNNN from the file name */
-    const char *name;         /* the file name */
-    const char *sql;          /* its text */
+    int version;      /* NNNN from the file name */
+    const char *name; /* the file name */
+    const char *sql;  /* its text */
 } pw_migration;
 
 extern const pw_migration pw_migrations[];

@@ -13,18 +13,18 @@
 #include "store/faults.h"
 
 struct pw_writer {
-    pthread_t thread;                 /* the writer thread */
-    pthread_mutex_t lock;             /* guards the FIFO, `exited` and the stop signal */
-    pthread_cond_t wake;              /* signalled on submit and stop */
-    pw_job *head, *tail;              /* FIFO of waiting jobs */
-    _Atomic int admitted;             /* jobs reserved or in the FIFO, not yet taken by the writer */
-    _Atomic int stopping;             /* no more reservations; drain and exit */
-    int exited;                       /* the thread has drained the FIFO and left (guarded by lock) */
-    int max_batch;                    /* jobs per transaction */
-    pw_db *db;                        /* the writer's own connection */
-    const pw_clock *clock;            /* time handed to each job */
-    pw_writer_stats stats;            /* exported through /metrics */
-    pw_writer_after_batch after;      /* hook after each batch, or NULL (guarded by lock) */
+    pthread_t thread;            /* the writer thread */
+    pthread_mutex_t lock;        /* guards the FIFO, `exited` and the stop signal */
+    pthread_cond_t wake;         /* signalled on submit and stop */
+    pw_job *head, *tail;         /* FIFO of waiting jobs */
+    _Atomic int admitted;        /* jobs reserved or in the FIFO, not yet taken by the writer */
+    _Atomic int stopping;        /* no more reservations; drain and exit */
+    int exited;                  /* the thread has drained the FIFO and left (guarded by lock) */
+    int max_batch;               /* jobs per transaction */
+    pw_db *db;                   /* the writer's own connection */
+    const pw_clock *clock;       /* time handed to each job */
+    pw_writer_stats stats;       /* exported through /metrics */
+    pw_writer_after_batch after; /* hook after each batch, or NULL (guarded by lock) */
     void *after_ctx;
 };
 
@@ -33,7 +33,7 @@ static const double commit_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0
 
 static void finish(pw_job *job)
 {
-    pw_assert(job->next == NULL);   /* out of the batch: the job is its owner's again */
+    pw_assert(job->next == NULL); /* out of the batch: the job is its owner's again */
     if (job->complete != NULL)
         job->complete(job);
     else
@@ -43,16 +43,16 @@ static void finish(pw_job *job)
 static void run_batch(pw_writer *w, pw_job *batch, int count)
 {
     pw_assert(batch != NULL && count >= 1 && count <= w->max_batch);
-    pw_assert(!batch->alone || (count == 1 && batch->next == NULL));   /* a job that runs alone is a batch of one */
+    pw_assert(!batch->alone || (count == 1 && batch->next == NULL)); /* a job that runs alone is a batch of one */
     int64_t now_ms = pw_clock_now_ms(w->clock);
     int rc = pw_db_run(w->db, "BEGIN IMMEDIATE");
     const char *end = "COMMIT";
-    if (rc == PW_OK && batch->alone) {           /* a batch of its own (writer_main): no savepoint */
+    if (rc == PW_OK && batch->alone) { /* a batch of its own (writer_main): no savepoint */
         pw_faults_job(1);
         batch->result = batch->run(batch, w->db, now_ms);
         pw_faults_job(0);
         if (batch->result != 0)
-            end = "ROLLBACK";                    /* it failed: it leaves nothing, as a rolled-back savepoint would */
+            end = "ROLLBACK"; /* it failed: it leaves nothing, as a rolled-back savepoint would */
     }
     for (pw_job *job = batch; rc == PW_OK && !batch->alone && job != NULL; job = job->next) {
         rc = pw_db_run(w->db, "SAVEPOINT job");
@@ -73,7 +73,7 @@ static void run_batch(pw_writer *w, pw_job *batch, int count)
         pw_log_error("msg=\"group commit failed\" jobs=%d", count);
         pw_db_run(w->db, "ROLLBACK");
     } else {
-        if (end[0] == 'C') {                     /* a transaction was committed (not a failed alone job's rollback) */
+        if (end[0] == 'C') { /* a transaction was committed (not a failed alone job's rollback) */
             pw_histogram_observe(&w->stats.commit_seconds, (double)(pw_monotonic_ns() - started_ns) / 1e9);
             pw_histogram_observe(&w->stats.batch_jobs, count);
             atomic_fetch_add(&w->stats.commits, 1);
@@ -121,7 +121,7 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&w->lock);
         int admitted = atomic_fetch_sub(&w->admitted, count);
-        pw_assert(admitted >= count);   /* every job in the FIFO had its place reserved */
+        pw_assert(admitted >= count); /* every job in the FIFO had its place reserved */
         run_batch(w, batch, count);
     }
     return NULL;
@@ -168,10 +168,10 @@ int pw_writer_enqueue(pw_writer *w, pw_job *first, pw_job *last, int count)
     pw_assert(first != NULL && last != NULL && last->next == NULL && count >= 1);
     int listed = 1;
     for (const pw_job *job = first; job != last; job = job->next, listed++)
-        pw_assert(job != NULL && job->run != NULL);   /* last is reached from first */
+        pw_assert(job != NULL && job->run != NULL); /* last is reached from first */
     pw_assert(listed == count && last->run != NULL);
     pthread_mutex_lock(&w->lock);
-    if (w->exited) {   /* stopped and drained: nothing would ever run these */
+    if (w->exited) { /* stopped and drained: nothing would ever run these */
         pthread_mutex_unlock(&w->lock);
         atomic_fetch_sub(&w->admitted, count);
         return PW_EBUSY;
@@ -206,7 +206,7 @@ void pw_writer_stop(pw_writer *w)
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    pw_assert(w->exited && w->head == NULL);   /* drained: every accepted job ran */
+    pw_assert(w->exited && w->head == NULL); /* drained: every accepted job ran */
     pw_db_close(w->db);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);

@@ -36,11 +36,11 @@
 typedef struct pw_writer pw_writer;
 
 typedef struct pw_writer_stats {
-    pw_histogram batch_jobs;                     /* jobs per committed transaction */
-    pw_histogram commit_seconds;                 /* COMMIT (fsync) latency */
-    _Atomic uint64_t commits;                    /* transactions committed */
-    _Atomic uint64_t jobs;                       /* jobs run */
-    _Atomic uint64_t rejected;                   /* submissions refused: queue full or stopping */
+    pw_histogram batch_jobs;     /* jobs per committed transaction */
+    pw_histogram commit_seconds; /* COMMIT (fsync) latency */
+    _Atomic uint64_t commits;    /* transactions committed */
+    _Atomic uint64_t jobs;       /* jobs run */
+    _Atomic uint64_t rejected;   /* submissions refused: queue full or stopping */
 } pw_writer_stats;
 
 /* Starts the writer thread on its own connection `db` (which it then owns). `max_batch`

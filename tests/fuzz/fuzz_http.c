@@ -50,10 +50,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PER_INPUT_MS 20000   /* an argon2id hash under ASan takes ~1 s; 20 s is a hang */
+#define PER_INPUT_MS 20000 /* an argon2id hash under ASan takes ~1 s; 20 s is a hang */
 #define VERIFY_EVERY 500
-#define REQUEST_MAX (64 * 1024)
-#define REPLY_MAX (1024 * 1024)
+#define REQUEST_MAX  (64 * 1024)
+#define REPLY_MAX    (1024 * 1024)
 
 enum { WHO_ANON, WHO_CLIENT, WHO_WORKER, WHO_ADMIN, WHO_STRANGER, WHO_COOKIE, WHO_COOKIE_NO_CSRF, WHO_COUNT };
 
@@ -78,10 +78,7 @@ static void die(const char *what)
     abort();
 }
 
-static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
-{
-    (void)pw_dispatching_refresh(db, ctx, now_ms);
-}
+static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms) { (void)pw_dispatching_refresh(db, ctx, now_ms); }
 
 /* ---- one exchange over a fresh connection --------------------------------------------- */
 
@@ -112,7 +109,7 @@ static int exchange(const char *req, size_t len)
             if (n > 0)
                 sent += (size_t)n;
             else if (n < 0 && errno != EAGAIN)
-                sent = len;   /* the server closed early: it answered already */
+                sent = len; /* the server closed early: it answered already */
         }
         loop_turn(sent < len ? 0 : 1);
         for (;;) {
@@ -142,7 +139,7 @@ static int exchange(const char *req, size_t len)
     }
     reply[reply_len] = '\0';
     close(fds[1]);
-    for (int i = 0; i < 2 || loop.inflight != 0; i++)   /* let h2o see the close and free it, without sleeping */
+    for (int i = 0; i < 2 || loop.inflight != 0; i++) /* let h2o see the close and free it, without sleeping */
         loop_turn(i < 2 ? 0 : 1);
     return rc;
 }
@@ -152,7 +149,7 @@ static void check_statuses(void)
 {
     for (const char *p = reply; (p = strstr(p, "HTTP/1.1 ")) != NULL; p += 9) {
         if (p != reply && p[-1] != '\n')
-            continue;   /* inside a body */
+            continue; /* inside a body */
         int status = atoi(p + 9);
         if (status >= 500 && status != 503) {
             fprintf(stderr, "fuzz_http: answered %d:\n%.2000s\n", status, reply);
@@ -220,10 +217,16 @@ static void put_path(req_buf *b, const char *pattern, int pick, const char *text
         char id[32];
         switch ((pick & 0x3f) % 5) {
         case 0: puts_(b, task_id); break;
-        case 1: snprintf(id, sizeof(id), "%lld", (long long)people[WHO_CLIENT].user_id); puts_(b, id); break;
-        case 2: snprintf(id, sizeof(id), "%lld", (long long)people[WHO_WORKER].user_id); puts_(b, id); break;
+        case 1:
+            snprintf(id, sizeof(id), "%lld", (long long)people[WHO_CLIENT].user_id);
+            puts_(b, id);
+            break;
+        case 2:
+            snprintf(id, sizeof(id), "%lld", (long long)people[WHO_WORKER].user_id);
+            puts_(b, id);
+            break;
         case 3: puts_(b, "1"); break;
-        default:   /* text from the input, up to the first byte a path cannot hold */
+        default: /* text from the input, up to the first byte a path cannot hold */
             for (size_t i = 0; i < text_len && i < 40; i++) {
                 unsigned char c = (unsigned char)text[i];
                 if (c <= ' ' || c == '?' || c == '#' || c >= 0x7f)
@@ -248,7 +251,7 @@ static size_t build_call(const uint8_t *data, size_t size, char *out)
     puts_(&b, route->method);
     puts_(&b, " ");
     put_path(&b, route->pattern, data[2], rest, query_len);
-    if (query_len > 0) {   /* the query as given, minus what would end the request line */
+    if (query_len > 0) { /* the query as given, minus what would end the request line */
         puts_(&b, "?");
         for (size_t i = 0; i < query_len; i++)
             if ((unsigned char)rest[i] > ' ' && rest[i] != 0x7f)
@@ -302,8 +305,8 @@ static void make_person(pw_db *db, int who, const char *email, int roles, const 
     pw_user_row row;
     pw_error err;
     if (pw_accounts_insert_user(db, &user, hash, pw_clock_now_ms(&app.clock), &row, &err) != 0 ||
-        pw_accounts_create_session(db, row.id, 0, pw_clock_now_ms(&app.clock), people[who].token,
-                                   people[who].csrf) != PW_OK)
+        pw_accounts_create_session(db, row.id, 0, pw_clock_now_ms(&app.clock), people[who].token, people[who].csrf) !=
+            PW_OK)
         die("cannot make the fixture's users");
     people[who].user_id = row.id;
 }
@@ -329,7 +332,8 @@ static void post_fixture_task(void)
                           "{\"skills\":[\"plumbing\",\"python\"],\"categories\":[\"home\"],\"bio\":\"I fix things.\","
                           "\"remote\":true,\"location\":null,\"radius_km\":0}"));
     json_decref(call_json("POST", "/api/v1/me/availability", WHO_WORKER, "{\"active\":true}"));
-    json_decref(call_json("POST", "/api/v1/wallet/deposits", WHO_CLIENT, "{\"amount\":100000000,\"currency\":\"EUR\"}"));
+    json_decref(
+        call_json("POST", "/api/v1/wallet/deposits", WHO_CLIENT, "{\"amount\":100000000,\"currency\":\"EUR\"}"));
     char deadline[PW_RFC3339_BYTES], body[512];
     pw_time_format_rfc3339(pw_clock_now_ms(&app.clock) + 30LL * 86400 * 1000, deadline);
     snprintf(body, sizeof(body),
@@ -395,7 +399,7 @@ static void at_exit(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    pw_log_set_level(getenv("FUZZ_HTTP_TRACE") != NULL ? PW_LOG_INFO : PW_LOG_WARN);   /* no request log lines */
+    pw_log_set_level(getenv("FUZZ_HTTP_TRACE") != NULL ? PW_LOG_INFO : PW_LOG_WARN); /* no request log lines */
     app.routes = pw_routes;
     app.route_count = pw_route_count;
     app.sessions = &pw_api_sessions;
@@ -454,7 +458,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     check_statuses();
-    if (getenv("FUZZ_HTTP_TRACE") != NULL)   /* to see where a corpus entry lands: the request and the status line */
+    if (getenv("FUZZ_HTTP_TRACE") != NULL) /* to see where a corpus entry lands: the request and the status line */
         fprintf(stderr, "%.*s -> %.*s\n", (int)strcspn(request, "\r\n"), request, (int)strcspn(reply, "\r\n"), reply);
     if (strstr(request, "DELETE /api/v1/sessions/current") != NULL)
         renew_sessions();

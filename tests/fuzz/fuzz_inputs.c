@@ -41,7 +41,7 @@ static void check_error(int rc, const pw_error *err)
 static void text_parsers(const char *text, size_t len)
 {
     int64_t ms = 0;
-    if (pw_time_parse_rfc3339(text, &ms) == 0) {   /* said back at second precision */
+    if (pw_time_parse_rfc3339(text, &ms) == 0) { /* said back at second precision */
         assert(ms >= 0 && ms <= PW_TIME_MAX_MS);
         char formatted[PW_RFC3339_BYTES];
         pw_time_format_rfc3339(ms, formatted);

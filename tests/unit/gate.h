@@ -9,11 +9,11 @@
 #include "base/job.h"
 
 typedef struct gate {
-    pw_job job;                 /* first: the gate is the job */
+    pw_job job; /* first: the gate is the job */
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    int started;                /* run() has begun */
-    int open;                   /* run() may return */
+    int started; /* run() has begun */
+    int open;    /* run() may return */
 } gate;
 
 static int gate_run(pw_job *job, struct pw_db *db, int64_t now_ms)

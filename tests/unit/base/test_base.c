@@ -91,8 +91,8 @@ static void test_time_parse_fractions(void **state)
     assert_int_equal(parse_ok("2026-11-25T01:02:03.123999Z"), utc + 123);
     assert_int_equal(parse_ok("2026-11-25T01:02:03.123456789Z"), utc + 123);
     assert_int_equal(parse_ok("2026-11-25T03:02:03.250+02:00"), utc + 250);
-    parse_refused("2026-11-25T01:02:03.Z");            /* a dot needs digits */
-    parse_refused("2026-11-25T01:02:03.1234567890Z");  /* more than nanoseconds */
+    parse_refused("2026-11-25T01:02:03.Z");           /* a dot needs digits */
+    parse_refused("2026-11-25T01:02:03.1234567890Z"); /* more than nanoseconds */
     parse_refused("2026-11-25T01:02:03.12aZ");
     parse_refused("2026-11-25T01:02:03,5Z");
 }
@@ -102,8 +102,8 @@ static void test_time_parse_calendar(void **state)
     (void)state;
     assert_int_equal(parse_ok("2028-02-29T12:00:00Z"), 1835438400000LL); /* leap year */
     assert_int_equal(parse_ok("2000-02-29T00:00:00Z"), 951782400000LL);  /* divisible by 400 */
-    parse_refused("2027-02-29T12:00:00Z");                                 /* not a leap year */
-    parse_refused("2100-02-29T12:00:00Z");                                 /* divisible by 100 */
+    parse_refused("2027-02-29T12:00:00Z");                               /* not a leap year */
+    parse_refused("2100-02-29T12:00:00Z");                               /* divisible by 100 */
     parse_refused("2028-02-30T12:00:00Z");
     parse_refused("2026-04-31T00:00:00Z");
     parse_refused("2026-06-31T00:00:00Z");
@@ -144,8 +144,8 @@ static void test_time_parse_garbage(void **state)
         "",
         "now",
         "2026-11-25",
-        "2026-11-25T01:02:03",          /* no zone */
-        "2026-11-25 01:02:03Z",         /* space instead of T */
+        "2026-11-25T01:02:03",  /* no zone */
+        "2026-11-25 01:02:03Z", /* space instead of T */
         "2026-11-25T01:02Z",
         "2026-11-25T1:02:03Z",
         "2026/11/25T01:02:03Z",
@@ -293,7 +293,8 @@ static void test_buf_append_numbers(void **state)
         assert_int_equal(pw_buf_append_i64(&b, values[i]), 0);
         assert_int_equal(pw_buf_append_str(&b, i + 1 < sizeof(values) / sizeof(values[0]) ? "," : ""), 0);
         char one[32];
-        snprintf(one, sizeof(one), "%lld%s", (long long)values[i], i + 1 < sizeof(values) / sizeof(values[0]) ? "," : "");
+        snprintf(one, sizeof(one), "%lld%s", (long long)values[i],
+                 i + 1 < sizeof(values) / sizeof(values[0]) ? "," : "");
         strcat(want, one);
     }
     assert_string_equal(b.data, want);
@@ -373,14 +374,14 @@ static void test_histogram_bucket_edges(void **state)
     pw_histogram h;
     pw_histogram_init(&h, bounds, 3);
     assert_int_equal(h.bucket_count, 3);
-    pw_histogram_observe(&h, 0.5);       /* le 1 */
-    pw_histogram_observe(&h, 1.0);       /* equal to a bound: that bucket (le 1) */
-    pw_histogram_observe(&h, 1.000001);  /* just above: the next (le 2.5) */
-    pw_histogram_observe(&h, 2.5);       /* le 2.5 */
-    pw_histogram_observe(&h, 5.0);       /* le 5 */
-    pw_histogram_observe(&h, 5.000001);  /* +Inf */
-    pw_histogram_observe(&h, 1e9);       /* +Inf */
-    pw_histogram_observe(&h, 0);         /* le 1 */
+    pw_histogram_observe(&h, 0.5);      /* le 1 */
+    pw_histogram_observe(&h, 1.0);      /* equal to a bound: that bucket (le 1) */
+    pw_histogram_observe(&h, 1.000001); /* just above: the next (le 2.5) */
+    pw_histogram_observe(&h, 2.5);      /* le 2.5 */
+    pw_histogram_observe(&h, 5.0);      /* le 5 */
+    pw_histogram_observe(&h, 5.000001); /* +Inf */
+    pw_histogram_observe(&h, 1e9);      /* +Inf */
+    pw_histogram_observe(&h, 0);        /* le 1 */
     assert_int_equal(atomic_load(&h.counts[0]), 3);
     assert_int_equal(atomic_load(&h.counts[1]), 2);
     assert_int_equal(atomic_load(&h.counts[2]), 1);
@@ -437,9 +438,9 @@ static void test_error_set(void **state)
 {
     (void)state;
     pw_error err = {.retry_after_s = 7};
-    assert_int_equal(pw_error_set(&err, 422, "validation_failed", "title", "%s must be %d to %d characters", "title",
-                                  1, 120),
-                     PW_EREFUSED);
+    assert_int_equal(
+        pw_error_set(&err, 422, "validation_failed", "title", "%s must be %d to %d characters", "title", 1, 120),
+        PW_EREFUSED);
     assert_int_equal(err.status, 422);
     assert_string_equal(err.code, "validation_failed");
     assert_string_equal(err.field, "title");
@@ -503,13 +504,13 @@ static void test_clock_real(void **state)
 /* ==== pw_workpool ========================================================================= */
 
 typedef struct test_job {
-    pw_job job;                 /* first: the pool sees a pw_job */
-    int index;                  /* which job */
-    _Atomic int runs;           /* times run() was called */
-    _Atomic int completes;      /* times complete() was called */
-    int64_t seen_now_ms;        /* the time run() was handed */
-    int seen_db_null;           /* run() got db == NULL */
-    int next_was_null;          /* complete() saw the job unlinked from the queue */
+    pw_job job;            /* first: the pool sees a pw_job */
+    int index;             /* which job */
+    _Atomic int runs;      /* times run() was called */
+    _Atomic int completes; /* times complete() was called */
+    int64_t seen_now_ms;   /* the time run() was handed */
+    int seen_db_null;      /* run() got db == NULL */
+    int next_was_null;     /* complete() saw the job unlinked from the queue */
 } test_job;
 
 static _Atomic int completed_total;

@@ -40,38 +40,38 @@ static void area_is(int64_t lat_e6, int64_t lon_e6, int64_t want_lat_e6, int64_t
 static void test_public_area(void **state)
 {
     (void)state;
-    area_is(52331200, 4873300, 52350000, 4850000);      /* Amsterdam-ish */
-    area_is(52300000, 4800000, 52350000, 4850000);      /* the cell's own corner belongs to it */
+    area_is(52331200, 4873300, 52350000, 4850000); /* Amsterdam-ish */
+    area_is(52300000, 4800000, 52350000, 4850000); /* the cell's own corner belongs to it */
     area_is(52399999, 4899999, 52350000, 4850000);
-    area_is(52400000, 4900000, 52450000, 4950000);      /* the next cell */
-    area_is(-33868800, 151209300, -33850000, 151250000);/* Sydney: floor, not truncation */
-    area_is(-1, -1, -50000, -50000);                    /* just below zero is the cell below */
+    area_is(52400000, 4900000, 52450000, 4950000);       /* the next cell */
+    area_is(-33868800, 151209300, -33850000, 151250000); /* Sydney: floor, not truncation */
+    area_is(-1, -1, -50000, -50000);                     /* just below zero is the cell below */
     area_is(0, 0, 50000, 50000);
-    area_is(90000000, 180000000, 89950000, 179950000);  /* the edges fall in the last cell */
+    area_is(90000000, 180000000, 89950000, 179950000); /* the edges fall in the last cell */
     area_is(-90000000, -180000000, -89950000, -179950000);
 }
 
 /* The band of a distance to the cell centre, checked through points due north of a centre. */
 static double shown_from_north(double km)
 {
-    const int64_t centre_lat = 10050000, centre_lon = 20050000;   /* the cell 10.0..10.1, 20.0..20.1 */
+    const int64_t centre_lat = 10050000, centre_lon = 20050000; /* the cell 10.0..10.1, 20.0..20.1 */
     int64_t lat = centre_lat + (int64_t)llround(km / pw_geo_distance_km(0, 0, 1000000, 0) * 1e6);
-    return pw_geo_shown_distance_km(lat, centre_lon, 10012345, 20098765);   /* a base elsewhere in that cell */
+    return pw_geo_shown_distance_km(lat, centre_lon, 10012345, 20098765); /* a base elsewhere in that cell */
 }
 
 static void test_bands(void **state)
 {
     (void)state;
-    assert_near(shown_from_north(0), 5, 0);       /* never less than the first band */
+    assert_near(shown_from_north(0), 5, 0); /* never less than the first band */
     assert_near(shown_from_north(2.4), 5, 0);
     assert_near(shown_from_north(7.4), 5, 0);
     assert_near(shown_from_north(7.6), 10, 0);
     assert_near(shown_from_north(23), 25, 0);
     assert_near(shown_from_north(49), 50, 0);
-    assert_near(shown_from_north(51), 50, 0);     /* 10 km steps from 50 */
+    assert_near(shown_from_north(51), 50, 0); /* 10 km steps from 50 */
     assert_near(shown_from_north(56), 60, 0);
     assert_near(shown_from_north(194), 190, 0);
-    assert_near(shown_from_north(201), 200, 0);   /* 50 km steps from 200 */
+    assert_near(shown_from_north(201), 200, 0); /* 50 km steps from 200 */
     assert_near(shown_from_north(226), 250, 0);
     assert_near(shown_from_north(1234), 1250, 0);
     /* the distance is to the centre, not to the base: a point on the base, 7.6 km from the centre, reads 10 */
@@ -100,7 +100,7 @@ static void test_same_cell_reads_the_same_from_everywhere(void **state)
         for (int point = 0; point < 50; point++) {
             int64_t plat, plon;
             near_point(&r, lat0, lon0, &plat, &plon);
-            double first = pw_geo_shown_distance_km(plat, plon, lat0, lon0);   /* the cell's corner */
+            double first = pw_geo_shown_distance_km(plat, plon, lat0, lon0); /* the cell's corner */
             for (int base = 0; base < 20; base++) {
                 int64_t blat = lat0 + pw_rng_range(&r, 0, PW_GEO_CELL_E6 - 1);
                 int64_t blon = lon0 + pw_rng_range(&r, 0, PW_GEO_CELL_E6 - 1);
@@ -118,9 +118,9 @@ static void test_same_cell_reads_the_same_from_everywhere(void **state)
 static void test_great_circle(void **state)
 {
     (void)state;
-    assert_near(pw_geo_distance_km(52367600, 4904100, 48856600, 2352200), 430.0, 1.5);   /* Amsterdam - Paris */
+    assert_near(pw_geo_distance_km(52367600, 4904100, 48856600, 2352200), 430.0, 1.5); /* Amsterdam - Paris */
     assert_near(pw_geo_distance_km(0, 0, 0, 1000000), 111.195, 0.001);
-    assert_near(pw_geo_distance_km(0, -179500000, 0, 179500000), 111.195, 0.001);       /* across the date line */
+    assert_near(pw_geo_distance_km(0, -179500000, 0, 179500000), 111.195, 0.001); /* across the date line */
     assert_near(pw_geo_distance_km(52367600, 4904100, 52367600, 4904100), 0.0, 1e-12);
 }
 

@@ -54,21 +54,21 @@ static void test_utf8_length(void **state)
     } cases[] = {
         {"", 0},
         {"abc", 3},
-        {"h\xc3\xa9llo", 5},                      /* é: 2 bytes */
+        {"h\xc3\xa9llo", 5},                         /* é: 2 bytes */
         {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 3}, /* 日本語: 3 bytes each */
-        {"\xf0\x9f\x98\x80", 1},                  /* 😀: 4 bytes */
+        {"\xf0\x9f\x98\x80", 1},                     /* 😀: 4 bytes */
         {"a\xf0\x9f\x98\x80z\xc3\xa9", 4},
-        {"\xef\xbf\xbf", 1},                      /* U+FFFF */
-        {"\xf4\x8f\xbf\xbf", 1},                  /* U+10FFFF, the last code point */
-        {"\x80", -1},                             /* a lone continuation byte */
+        {"\xef\xbf\xbf", 1},     /* U+FFFF */
+        {"\xf4\x8f\xbf\xbf", 1}, /* U+10FFFF, the last code point */
+        {"\x80", -1},            /* a lone continuation byte */
         {"a\xbf", -1},
         {"\xff", -1},
         {"\xfe", -1},
-        {"\xf8\x88\x80\x80\x80", -1},             /* 5-byte form */
-        {"\xc3\x28", -1},                         /* bad continuation */
+        {"\xf8\x88\x80\x80\x80", -1}, /* 5-byte form */
+        {"\xc3\x28", -1},             /* bad continuation */
         {"\xe6\x97\x28", -1},
         {"\xf0\x9f\x98\x28", -1},
-        {"\xc3", -1},                             /* truncated sequences */
+        {"\xc3", -1}, /* truncated sequences */
         {"\xe6\x97", -1},
         {"\xf0\x9f\x98", -1},
         {"abc\xe6", -1},
@@ -93,14 +93,14 @@ static void test_utf8_length_rejects_invalid_forms(void **state)
 {
     (void)state;
     static const char *const invalid[] = {
-        "\xc0\xaf",             /* overlong '/' */
-        "\xc1\xbf",             /* overlong */
-        "\xe0\x80\xaf",         /* overlong '/' in 3 bytes */
-        "\xf0\x80\x80\xaf",     /* overlong '/' in 4 bytes */
-        "\xed\xa0\x80",         /* U+D800, a surrogate */
-        "\xed\xbf\xbf",         /* U+DFFF */
-        "\xf4\x90\x80\x80",     /* U+110000 */
-        "\xf5\x80\x80\x80",     /* lead byte past U+10FFFF */
+        "\xc0\xaf",         /* overlong '/' */
+        "\xc1\xbf",         /* overlong */
+        "\xe0\x80\xaf",     /* overlong '/' in 3 bytes */
+        "\xf0\x80\x80\xaf", /* overlong '/' in 4 bytes */
+        "\xed\xa0\x80",     /* U+D800, a surrogate */
+        "\xed\xbf\xbf",     /* U+DFFF */
+        "\xf4\x90\x80\x80", /* U+110000 */
+        "\xf5\x80\x80\x80", /* lead byte past U+10FFFF */
     };
     int accepted = 0;
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
@@ -177,34 +177,28 @@ static void test_json_string_field_controls_and_blanks(void **state)
     char out[64];
     pw_error err;
     static const struct {
-        const char *json;          /* the value */
-        int ok_line;               /* accepted in a one-line field (allow_newlines 0) */
-        int ok_text;               /* accepted in free text (allow_newlines 1) */
+        const char *json; /* the value */
+        int ok_line;      /* accepted in a one-line field (allow_newlines 0) */
+        int ok_text;      /* accepted in free text (allow_newlines 1) */
     } cases[] = {
-        {"\"plain text\"", 1, 1},
-        {"\"a\\nb\"", 0, 1},          /* newline */
-        {"\"a\\tb\"", 0, 1},          /* tab */
-        {"\"a\\rb\"", 0, 1},          /* carriage return */
-        {"\"a\\u0001b\"", 0, 0},      /* C0 control */
-        {"\"a\\u001fb\"", 0, 0},
-        {"\"a\\u007fb\"", 0, 0},      /* DEL */
-        {"\"a\\u0000b\"", 0, 0},      /* NUL */
-        {"\"a\\u0080b\"", 0, 0},      /* C1 controls, U+0080..U+009F */
-        {"\"a\\u0085b\"", 0, 0},      /* NEL */
-        {"\"a\\u009fb\"", 0, 0},
-        {"\"a\\u00a0b\"", 1, 1},      /* NBSP is not a control */
-        {"\"a\\u00e9b\"", 1, 1},
-        {"\"a\\u202eb\"", 0, 1},      /* RIGHT-TO-LEFT OVERRIDE: refused in names, allowed in free text */
-        {"\"a\\u202ab\"", 0, 1},      /* LRE */
-        {"\"a\\u2028b\"", 0, 1},      /* LINE SEPARATOR */
-        {"\"a\\u2029b\"", 0, 1},      /* PARAGRAPH SEPARATOR */
-        {"\"a\\u2066b\"", 0, 1},      /* LRI */
-        {"\"a\\u2069b\"", 0, 1},      /* PDI */
-        {"\"a\\u2027b\"", 1, 1},      /* the neighbours are fine */
-        {"\"a\\u202fb\"", 1, 1},
-        {"\"a\\u2065b\"", 1, 1},
-        {"\"a\\u206ab\"", 1, 1},
-        {"\"\\u202e\"", 0, 1},        /* at the very start and end of the string */
+        {"\"plain text\"", 1, 1}, {"\"a\\nb\"", 0, 1},     /* newline */
+        {"\"a\\tb\"", 0, 1},                               /* tab */
+        {"\"a\\rb\"", 0, 1},                               /* carriage return */
+        {"\"a\\u0001b\"", 0, 0},                           /* C0 control */
+        {"\"a\\u001fb\"", 0, 0},  {"\"a\\u007fb\"", 0, 0}, /* DEL */
+        {"\"a\\u0000b\"", 0, 0},                           /* NUL */
+        {"\"a\\u0080b\"", 0, 0},                           /* C1 controls, U+0080..U+009F */
+        {"\"a\\u0085b\"", 0, 0},                           /* NEL */
+        {"\"a\\u009fb\"", 0, 0},  {"\"a\\u00a0b\"", 1, 1}, /* NBSP is not a control */
+        {"\"a\\u00e9b\"", 1, 1},  {"\"a\\u202eb\"", 0, 1}, /* RIGHT-TO-LEFT OVERRIDE: refused in names, allowed in free text */
+        {"\"a\\u202ab\"", 0, 1},                           /* LRE */
+        {"\"a\\u2028b\"", 0, 1},                           /* LINE SEPARATOR */
+        {"\"a\\u2029b\"", 0, 1},                           /* PARAGRAPH SEPARATOR */
+        {"\"a\\u2066b\"", 0, 1},                           /* LRI */
+        {"\"a\\u2069b\"", 0, 1},                           /* PDI */
+        {"\"a\\u2027b\"", 1, 1},                           /* the neighbours are fine */
+        {"\"a\\u202fb\"", 1, 1},  {"\"a\\u2065b\"", 1, 1}, {"\"a\\u206ab\"", 1, 1},
+        {"\"\\u202e\"", 0, 1}, /* at the very start and end of the string */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         for (int allow = 0; allow <= 1; allow++) {

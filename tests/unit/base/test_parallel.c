@@ -16,8 +16,8 @@
 #include "base/parallel.h"
 
 typedef struct tally {
-    atomic_int *runs;               /* per item */
-    atomic_int lane_items[8];       /* per lane */
+    atomic_int *runs;         /* per item */
+    atomic_int lane_items[8]; /* per lane */
     int lanes;
     atomic_int bad_lane;
     atomic_int bad_range;
@@ -132,8 +132,8 @@ static void test_helpers_block_signals(void **state)
         if (strncmp(name, "pw-search", 9) != 0)
             continue;
         helpers++;
-        assert_true(blocked & (1ull << (15 - 1)));   /* SIGTERM */
-        assert_true(blocked & (1ull << (2 - 1)));    /* SIGINT */
+        assert_true(blocked & (1ull << (15 - 1))); /* SIGTERM */
+        assert_true(blocked & (1ull << (2 - 1)));  /* SIGINT */
     }
     closedir(d);
     assert_int_equal(helpers, 2);

@@ -25,17 +25,11 @@ static int alloc_should_fail(void)
     return alloc_fail_countdown-- == 0;
 }
 
-static void *failing_malloc(size_t size)
-{
-    return alloc_should_fail() ? NULL : malloc(size);
-}
+static void *failing_malloc(size_t size) { return alloc_should_fail() ? NULL : malloc(size); }
 
-static void *failing_calloc(size_t count, size_t size)
-{
-    return alloc_should_fail() ? NULL : calloc(count, size);
-}
+static void *failing_calloc(size_t count, size_t size) { return alloc_should_fail() ? NULL : calloc(count, size); }
 
-#define malloc(size) failing_malloc(size)
+#define malloc(size)        failing_malloc(size)
 #define calloc(count, size) failing_calloc(count, size)
 #include "../../src/dispatch/assign.c"
 #include "base/rand.h"
@@ -47,17 +41,17 @@ static void *failing_calloc(size_t count, size_t size)
 /* ==== helpers ========================================================================= */
 
 /* Uniform integer in [lo, hi]. */
-#define SMALL_TASKS_MAX 7
+#define SMALL_TASKS_MAX   7
 #define SMALL_WORKERS_MAX 8
 
 typedef struct {
-    int32_t n_tasks;                                  /* tasks */
-    int32_t n_workers;                                /* worker id range */
-    int32_t n_local;                                  /* distinct workers that may appear */
-    int32_t worker_id[SMALL_WORKERS_MAX];             /* local worker -> worker id */
-    pw_assign_edge edges[64];                         /* the instance */
-    size_t n_edges;                                   /* edges used */
-    double best[SMALL_TASKS_MAX][SMALL_WORKERS_MAX];  /* cheapest edge per pair, INFINITY if none */
+    int32_t n_tasks;                                 /* tasks */
+    int32_t n_workers;                               /* worker id range */
+    int32_t n_local;                                 /* distinct workers that may appear */
+    int32_t worker_id[SMALL_WORKERS_MAX];            /* local worker -> worker id */
+    pw_assign_edge edges[64];                        /* the instance */
+    size_t n_edges;                                  /* edges used */
+    double best[SMALL_TASKS_MAX][SMALL_WORKERS_MAX]; /* cheapest edge per pair, INFINITY if none */
 } small_instance;
 
 /* Exact optimum by dynamic programming over (task, set of used local workers). */
@@ -94,8 +88,8 @@ static void oracle(const small_instance *in, int32_t *matched, double *cost)
 
 /* Asserts that the solver's answer is a valid matching of the edges whose count and cost
  * (each pair at its cheapest edge) are the ones reported. */
-static void check_matching(const pw_assign_edge *edges, size_t n_edges, int32_t n_tasks,
-                           const int32_t *task_to_worker, int32_t matched, double total)
+static void check_matching(const pw_assign_edge *edges, size_t n_edges, int32_t n_tasks, const int32_t *task_to_worker,
+                           int32_t matched, double total)
 {
     int32_t count = 0;
     double sum = 0;
@@ -153,10 +147,10 @@ static void make_small(pw_rng *r, small_instance *in, int style)
             continue;
         double c;
         switch (style) {
-        case 0: c = (double)pw_rng_range(r, -20, 20); break;          /* mixed signs */
-        case 1: c = (double)pw_rng_range(r, 0, 2); break;             /* heavy ties */
+        case 0: c = (double)pw_rng_range(r, -20, 20); break;           /* mixed signs */
+        case 1: c = (double)pw_rng_range(r, 0, 2); break;              /* heavy ties */
         case 2: c = (double)pw_rng_range(r, -1000000, -999990); break; /* all negative */
-        default: c = (double)pw_rng_range(r, 0, 1000000); break;      /* spread out */
+        default: c = (double)pw_rng_range(r, 0, 1000000); break;       /* spread out */
         }
         in->edges[in->n_edges++] = (pw_assign_edge){t, in->worker_id[w], c};
         if (c < in->best[t][w])
@@ -176,14 +170,13 @@ static void run_small_random(uint64_t seed, int style, int rounds)
         make_small(&r, &in, style);
         int32_t matched = -1, want_matched = 0;
         double total = NAN, want_total = 0;
-        int rc = pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges,
-                                        task_to_worker, &total, &matched);
+        int rc = pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges, task_to_worker, &total,
+                                        &matched);
         assert_int_equal(rc, 0);
         oracle(&in, &want_matched, &want_total);
         if (matched != want_matched || total != want_total)
-            fprintf(stderr, "seed %llu style %d round %d: got %d %.1f want %d %.1f\n",
-                    (unsigned long long)seed, style, round, matched, total, want_matched,
-                    want_total);
+            fprintf(stderr, "seed %llu style %d round %d: got %d %.1f want %d %.1f\n", (unsigned long long)seed, style,
+                    round, matched, total, want_matched, want_total);
         assert_int_equal(matched, want_matched);
         assert_true(total == want_total);
         check_matching(in.edges, in.n_edges, in.n_tasks, task_to_worker, matched, total);
@@ -228,8 +221,9 @@ static void test_small_more_tasks_than_workers(void **state)
         while (in.n_local >= in.n_tasks);
         int32_t matched, want_matched;
         double total, want_total;
-        assert_int_equal(pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges,
-                                                task_to_worker, &total, &matched), 0);
+        assert_int_equal(
+            pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges, task_to_worker, &total, &matched),
+            0);
         oracle(&in, &want_matched, &want_total);
         assert_int_equal(matched, want_matched);
         assert_true(total == want_total);
@@ -256,13 +250,13 @@ static void test_small_fractional(void **state)
                 in.best[t][w] = INFINITY;
         for (size_t e = 0; e < in.n_edges; e++)
             for (int32_t w = 0; w < in.n_local; w++)
-                if (in.worker_id[w] == in.edges[e].worker &&
-                    in.edges[e].cost < in.best[in.edges[e].task][w])
+                if (in.worker_id[w] == in.edges[e].worker && in.edges[e].cost < in.best[in.edges[e].task][w])
                     in.best[in.edges[e].task][w] = in.edges[e].cost;
         int32_t matched, want_matched;
         double total, want_total;
-        assert_int_equal(pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges,
-                                                task_to_worker, &total, &matched), 0);
+        assert_int_equal(
+            pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges, task_to_worker, &total, &matched),
+            0);
         oracle(&in, &want_matched, &want_total);
         assert_int_equal(matched, want_matched);
         assert_true(fabs(total - want_total) <= 1e-9 * (1 + fabs(want_total)));
@@ -272,11 +266,10 @@ static void test_small_fractional(void **state)
 
 /* ==== hand-made cases ================================================================== */
 
-static void solve(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges, size_t n,
-                  int32_t *task_to_worker, int32_t *matched, double *total)
+static void solve(int32_t n_tasks, int32_t n_workers, const pw_assign_edge *edges, size_t n, int32_t *task_to_worker,
+                  int32_t *matched, double *total)
 {
-    assert_int_equal(pw_assign_solve_sparse(n_tasks, n_workers, edges, n, task_to_worker,
-                                            total, matched), 0);
+    assert_int_equal(pw_assign_solve_sparse(n_tasks, n_workers, edges, n, task_to_worker, total, matched), 0);
     check_matching(edges, n, n_tasks, task_to_worker, *matched, *total);
 }
 
@@ -324,8 +317,7 @@ static void test_skipped_task_is_cheaper(void **state)
 static void test_duplicates_keep_cheapest(void **state)
 {
     (void)state;
-    const pw_assign_edge edges[] = {{0, 5, 10}, {0, 5, 3}, {1, 5, 2}, {0, 5, 7}, {1, 6, 9},
-                                    {1, 6, 4}};
+    const pw_assign_edge edges[] = {{0, 5, 10}, {0, 5, 3}, {1, 5, 2}, {0, 5, 7}, {1, 6, 9}, {1, 6, 4}};
     int32_t map[2], matched;
     double total;
     solve(2, 7, edges, 6, map, &matched, &total);
@@ -369,12 +361,10 @@ static void test_errors(void **state)
     assert_int_equal(pw_assign_solve_sparse(-1, 3, NULL, 0, map, &total, &matched), PW_EINVAL);
     assert_int_equal(pw_assign_solve_sparse(2, -3, NULL, 0, map, &total, &matched), PW_EINVAL);
     assert_int_equal(pw_assign_solve_sparse(2, 3, NULL, 1, map, &total, &matched), PW_EINVAL);
-    assert_int_equal(pw_assign_solve_sparse(PW_ASSIGN_TASKS_MAX + 1, 3, NULL, 0, map, &total,
-                                            &matched), PW_EREFUSED);
-    assert_int_equal(pw_assign_solve_sparse(2, PW_ASSIGN_WORKERS_MAX + 1, NULL, 0, map, &total,
-                                            &matched), PW_EREFUSED);
-    assert_int_equal(pw_assign_solve_sparse(2, 3, bad_task, (size_t)PW_ASSIGN_EDGES_MAX + 1, map,
-                                            &total, &matched), PW_EREFUSED);
+    assert_int_equal(pw_assign_solve_sparse(PW_ASSIGN_TASKS_MAX + 1, 3, NULL, 0, map, &total, &matched), PW_EREFUSED);
+    assert_int_equal(pw_assign_solve_sparse(2, PW_ASSIGN_WORKERS_MAX + 1, NULL, 0, map, &total, &matched), PW_EREFUSED);
+    assert_int_equal(pw_assign_solve_sparse(2, 3, bad_task, (size_t)PW_ASSIGN_EDGES_MAX + 1, map, &total, &matched),
+                     PW_EREFUSED);
     assert_int_equal(map[0], 42); /* out-parameters untouched on error */
     assert_int_equal(matched, 42);
     assert_true(total == 42);
@@ -383,8 +373,7 @@ static void test_errors(void **state)
     assert_int_equal(pw_assign_solve_dense(2, dense_nan, cols, &total), PW_EINVAL);
     assert_int_equal(pw_assign_solve_dense(-1, dense_nan, cols, &total), PW_EINVAL);
     assert_int_equal(pw_assign_solve_dense(2, NULL, cols, &total), PW_EINVAL);
-    assert_int_equal(pw_assign_solve_dense(PW_ASSIGN_DENSE_N_MAX + 1, dense_nan, cols, &total),
-                     PW_EREFUSED);
+    assert_int_equal(pw_assign_solve_dense(PW_ASSIGN_DENSE_N_MAX + 1, dense_nan, cols, &total), PW_EREFUSED);
     assert_true(total == 42);
 }
 
@@ -408,8 +397,7 @@ static double dense_oracle(int32_t n, const double *cost)
     return best[(1 << n) - 1];
 }
 
-static void check_permutation(int32_t n, const int32_t *row_to_col, const double *cost,
-                              double total)
+static void check_permutation(int32_t n, const int32_t *row_to_col, const double *cost, double total)
 {
     double sum = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -465,8 +453,8 @@ static void test_dense_vs_sparse(void **state)
         int32_t matched;
         assert_int_equal(pw_assign_solve_dense(n, cost, row_to_col, &dense_total), 0);
         check_permutation(n, row_to_col, cost, dense_total);
-        assert_int_equal(pw_assign_solve_sparse(n, n, edges, (size_t)n * (size_t)n,
-                                                task_to_worker, &sparse_total, &matched), 0);
+        assert_int_equal(
+            pw_assign_solve_sparse(n, n, edges, (size_t)n * (size_t)n, task_to_worker, &sparse_total, &matched), 0);
         assert_int_equal(matched, n);
         assert_true(dense_total == sparse_total);
     }
@@ -608,8 +596,7 @@ static void test_large_edge_order(void **state)
 static void test_allocation_failures(void **state)
 {
     (void)state;
-    const pw_assign_edge edges[] = {{0, 7, 100}, {1, 7, 1}, {2, 3, 5}, {3, 3, 4}, {3, 7, 0},
-                                    {4, 9, 2}};
+    const pw_assign_edge edges[] = {{0, 7, 100}, {1, 7, 1}, {2, 3, 5}, {3, 3, 4}, {3, 7, 0}, {4, 9, 2}};
     const double dense[4] = {1, 2, 3, 4};
     int32_t map[5], cols[2], matched = 42;
     double total = 42;

@@ -25,8 +25,8 @@
 #include "store/db.h"
 
 #define NOW_MS 1795000000000LL
-#define LAT 52.37
-#define LON 4.89
+#define LAT    52.37
+#define LON    4.89
 
 enum { WORKER_A = 101, WORKER_B = 102 };
 
@@ -44,10 +44,17 @@ static pw_engine *engine(void)
  * hour idle, with a clean record. */
 static pw_engine_worker worker(int64_t id, double lat, double lon, int skill_count, const char *const *skills)
 {
-    pw_engine_worker w = {.profile = {.user_id = id, .has_base = 1, .lat_e6 = (int32_t)lrint(lat * 1e6),
-                                      .lon_e6 = (int32_t)lrint(lon * 1e6), .radius_km = 10,
-                                      .skill_count = skill_count, .category_count = 1},
-                          .last_assigned_ms = NOW_MS - 3600 * 1000, .acked = 10, .completed = 10, .on_time = 10};
+    pw_engine_worker w = {.profile = {.user_id = id,
+                                      .has_base = 1,
+                                      .lat_e6 = (int32_t)lrint(lat * 1e6),
+                                      .lon_e6 = (int32_t)lrint(lon * 1e6),
+                                      .radius_km = 10,
+                                      .skill_count = skill_count,
+                                      .category_count = 1},
+                          .last_assigned_ms = NOW_MS - 3600 * 1000,
+                          .acked = 10,
+                          .completed = 10,
+                          .on_time = 10};
     for (int i = 0; i < skill_count; i++)
         w.profile.skills[i] = skills[i];
     w.profile.categories[0] = "software";
@@ -57,13 +64,17 @@ static pw_engine_worker worker(int64_t id, double lat, double lon, int skill_cou
 static void put(pw_engine *e, const pw_engine_worker *w) { assert_int_equal(pw_engine_put(e, w), PW_OK); }
 
 /* A local task at (lat, lon) in software asking the given skills, posted just now, due in two days. */
-static pw_engine_task task(pw_engine *e, int64_t id, double lat, double lon, int skill_count,
-                           const char *const *skills)
+static pw_engine_task task(pw_engine *e, int64_t id, double lat, double lon, int skill_count, const char *const *skills)
 {
     pw_index *ix = pw_engine_index(e);
-    pw_engine_task t = {.id = id, .client_id = -id, .client_standing = 1, .has_location = 1,
-                        .lat_e6 = (int32_t)lrint(lat * 1e6), .lon_e6 = (int32_t)lrint(lon * 1e6),
-                        .category = pw_index_tag(ix, "software"), .created_ms = NOW_MS,
+    pw_engine_task t = {.id = id,
+                        .client_id = -id,
+                        .client_standing = 1,
+                        .has_location = 1,
+                        .lat_e6 = (int32_t)lrint(lat * 1e6),
+                        .lon_e6 = (int32_t)lrint(lon * 1e6),
+                        .category = pw_index_tag(ix, "software"),
+                        .created_ms = NOW_MS,
                         .deadline_ms = NOW_MS + 48 * 3600 * 1000LL};
     for (int i = 0; i < skill_count; i++)
         t.skills[t.skill_count++] = pw_index_tag(ix, skills[i]);
@@ -95,13 +106,13 @@ static void test_greedy_takes_the_contested_worker(void **state)
     pw_engine *e = contested(tasks);
     pw_dispatch_decision d;
     pw_dispatch_pick(e, &tasks[0], NOW_MS, &d);
-    assert_int_equal(d.worker_id, WORKER_A);             /* alone, task 1 takes A */
+    assert_int_equal(d.worker_id, WORKER_A); /* alone, task 1 takes A */
     assert_int_equal(d.considered, 2);
     assert_int_equal(d.batch, 0);
     assert_true(fabs(d.chosen.parts.fit - 1.0) < 1e-12);
     assert_true(d.score == d.chosen.parts.total);
     pw_dispatch_pick(e, &tasks[1], NOW_MS, &d);
-    assert_int_equal(d.worker_id, WORKER_A);             /* and so does task 2: both want A */
+    assert_int_equal(d.worker_id, WORKER_A); /* and so does task 2: both want A */
     pw_engine_free(e);
 }
 
@@ -120,10 +131,10 @@ static void test_round_gives_the_optimum(void **state)
     pw_engine_candidate c1[4], c2[4];
     assert_int_equal(pw_engine_candidates(e, &tasks[0], NOW_MS, 4, c1, NULL), 2);
     assert_int_equal(pw_engine_candidates(e, &tasks[1], NOW_MS, 4, c2, NULL), 2);
-    assert_int_equal(c1[0].c.worker_id, WORKER_A);       /* the round left both workers free */
+    assert_int_equal(c1[0].c.worker_id, WORKER_A); /* the round left both workers free */
     assert_int_equal(c2[1].c.worker_id, WORKER_B);
     double greedy = c1[0].parts.total + c2[1].parts.total;
-    assert_true(fabs(d[0].score + d[1].score - greedy - 0.35 * (1.7 - 1.4)) < 1e-9);   /* the fit weight x 0.3 */
+    assert_true(fabs(d[0].score + d[1].score - greedy - 0.35 * (1.7 - 1.4)) < 1e-9); /* the fit weight x 0.3 */
     for (int i = 0; i < 2; i++) {
         assert_int_equal(d[i].batch, 1);
         assert_int_equal(d[i].considered, 2);
@@ -158,14 +169,14 @@ static void test_round_leaves_the_rest_waiting(void **state)
     static const char *const SQL_RUST[] = {"sql", "rust"}, *const GARDEN[] = {"garden"};
     pw_engine_task tasks[3] = {task(e, 1, LAT, LON, 2, BOTH), task(e, 2, LAT, LON, 2, SQL_RUST),
                                task(e, 3, LAT, LON, 1, GARDEN)};
-    tasks[2].category = pw_index_tag(pw_engine_index(e), "gardening");   /* no worker has it: 0 */
+    tasks[2].category = pw_index_tag(pw_engine_index(e), "gardening"); /* no worker has it: 0 */
     pw_dispatch_decision d[3];
     assert_int_equal(pw_dispatch_solve_round(e, tasks, 3, NOW_MS, d), PW_OK);
-    assert_int_equal(d[0].worker_id, WORKER_A);          /* the better fit (1.0 to 0.7) wins the only worker */
+    assert_int_equal(d[0].worker_id, WORKER_A); /* the better fit (1.0 to 0.7) wins the only worker */
     assert_int_equal(d[1].worker_id, 0);
     assert_int_equal(d[2].worker_id, 0);
     assert_int_equal(d[2].considered, 0);
-    assert_int_equal(pw_dispatch_solve_round(e, tasks, 0, NOW_MS, d), PW_OK);   /* an empty round */
+    assert_int_equal(pw_dispatch_solve_round(e, tasks, 0, NOW_MS, d), PW_OK); /* an empty round */
     pw_engine_free(e);
 }
 
@@ -261,7 +272,7 @@ static void test_random_rounds_match_brute_force(void **state)
     static const char *const skills[] = {"python", "sql", "design", "rust"};
     pw_rng r;
     pw_rng_seed(&r, 13);
-    int greedy_worse = 0;                     /* rounds where greedy in task order falls short of the optimum */
+    int greedy_worse = 0; /* rounds where greedy in task order falls short of the optimum */
     for (int round = 0; round < 40; round++) {
         pw_engine *e = engine();
         for (int w = 0; w < RANDOM_WORKERS; w++) {
@@ -276,8 +287,8 @@ static void test_random_rounds_match_brute_force(void **state)
         brute b = {.best_matched = -1};
         for (int i = 0; i < RANDOM_TASKS; i++) {
             const char *want[1] = {skills[pw_rng_below(&r, 4)]};
-            tasks[i] = task(e, i + 1, LAT + (pw_rng_unit(&r) - 0.5) * 0.05, LON + (pw_rng_unit(&r) - 0.5) * 0.08,
-                            1, want);
+            tasks[i] = task(e, i + 1, LAT + (pw_rng_unit(&r) - 0.5) * 0.05, LON + (pw_rng_unit(&r) - 0.5) * 0.08, 1,
+                            want);
             tasks[i].client_standing = 0.2 + 0.8 * pw_rng_unit(&r);
             tasks[i].created_ms = NOW_MS - (int64_t)pw_rng_below(&r, 3600) * 1000;
             b.counts[i] = pw_engine_candidates(e, &tasks[i], NOW_MS, PW_DISPATCH_TOP_K, b.cands[i], NULL);
@@ -293,7 +304,7 @@ static void test_random_rounds_match_brute_force(void **state)
             if (d[i].worker_id == 0)
                 continue;
             for (int j = 0; j < i; j++)
-                assert_true(d[j].worker_id != d[i].worker_id);   /* nobody twice */
+                assert_true(d[j].worker_id != d[i].worker_id); /* nobody twice */
             matched++;
             total += d[i].score * d[i].round_weight;
         }
@@ -304,7 +315,7 @@ static void test_random_rounds_match_brute_force(void **state)
         greedy_worse += greedy_matched < matched || greedy < total - 1e-9;
         pw_engine_free(e);
     }
-    assert_true(greedy_worse >= 20);          /* the instances are contested: the solver has work to do */
+    assert_true(greedy_worse >= 20); /* the instances are contested: the solver has work to do */
 }
 
 /* ---- explanations ---------------------------------------------------------------------------------- */
@@ -323,7 +334,7 @@ static void test_explanations(void **state)
     assert_string_equal(json_string_value(json_object_get(why, "distance_basis")), "public_area");
     assert_true(fabs(json_real_value(json_object_get(why, "round_weight")) - d[0].round_weight) < 1e-12);
     json_t *list = json_object_get(why, "candidates");
-    assert_int_equal(json_array_size(list), 1);           /* the chosen worker only: others are not named */
+    assert_int_equal(json_array_size(list), 1); /* the chosen worker only: others are not named */
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "worker_id")), "102");
     assert_non_null(json_object_get(json_array_get(list, 0), "distance_km"));
     json_decref(why);
@@ -331,7 +342,8 @@ static void test_explanations(void **state)
     pw_dispatch_pick(e, &tasks[0], NOW_MS, &g);
     why = pw_dispatch_explain(e, &tasks[0], &g);
     assert_string_equal(json_string_value(json_object_get(why, "policy")), "greedy");
-    assert_string_equal(json_string_value(json_object_get(why, "why")), "the highest score of 2 available workers who fit");
+    assert_string_equal(json_string_value(json_object_get(why, "why")),
+                        "the highest score of 2 available workers who fit");
     assert_null(json_object_get(why, "round_weight"));
     json_decref(why);
     pw_engine_free(e);

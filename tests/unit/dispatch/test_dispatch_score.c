@@ -305,8 +305,8 @@ static void test_fairness(void **state)
         prev = f;
     }
     c.idle_s = 0;
-    assert_near(score(&c).fairness, 0.7, 1e-12);            /* just assigned, nothing earned: earnings + load terms */
-    c.idle_s = -500;                                        /* a clock step backwards counts as 0 */
+    assert_near(score(&c).fairness, 0.7, 1e-12); /* just assigned, nothing earned: earnings + load terms */
+    c.idle_s = -500;                             /* a clock step backwards counts as 0 */
     assert_near(score(&c).fairness, 0.7, 1e-12);
     c.idle_s = 3600;
     assert_near(score(&c).fairness, 0.6 + 0.3 * (1 - exp(-1.0)) + 0.1, 1e-12);
@@ -322,7 +322,7 @@ static void test_fairness(void **state)
         assert_true(f < prev);
         prev = f;
     }
-    c.earned_recent = -100;                                 /* never negative: counts as 0 */
+    c.earned_recent = -100; /* never negative: counts as 0 */
     assert_near(score(&c).fairness, 1.0, 1e-12);
     c.earned_recent = 0;
     /* more assignments in the last day: lower */
@@ -361,12 +361,24 @@ static void test_weights_parse(void **state)
     assert_near(w.fit, 0.5, 0);
     assert_near(w.fairness, 0.25, 0);
     assert_near(w.earned_half, 2500, 0);
-    assert_near(w.distance, 0.20, 0);                      /* the rest keep their defaults */
+    assert_near(w.distance, 0.20, 0); /* the rest keep their defaults */
     assert_near(w.bad_pairing, 0.5, 0);
     assert_int_equal(pw_dispatch_weights_parse("", &w, err, sizeof(err)), 0);
     assert_near(w.fit, 0.5, 0);
-    const char *bad[] = {"fit", "fit=", "=1", "fit=x", "fit=1x", "fit=-0.1", "fit=11", "fit=nan", "fit=inf",
-                         "bad_pairing=2", "earned_half=0", "speed=1", "fit=1,,", "fit=0.1;distance=1",
+    const char *bad[] = {"fit",
+                         "fit=",
+                         "=1",
+                         "fit=x",
+                         "fit=1x",
+                         "fit=-0.1",
+                         "fit=11",
+                         "fit=nan",
+                         "fit=inf",
+                         "bad_pairing=2",
+                         "earned_half=0",
+                         "speed=1",
+                         "fit=1,,",
+                         "fit=0.1;distance=1",
                          "fit=0,distance=0,reputation=0,reliability=0,fairness=0",
                          "fit=0.12345678901234567890123456789012345678901234567890"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -461,10 +473,10 @@ static void test_shown_parts(void **state)
     a.base_lat_e6 = 52331200, a.base_lon_e6 = 4873300, a.distance_km = 4.74;
     b.base_lat_e6 = 52387100, b.base_lon_e6 = 4812200, b.distance_km = 5.82;
     pw_score_parts ea = score(&a), eb = score(&b);
-    assert_true(ea.distance != eb.distance);          /* the exact parts differ ... */
+    assert_true(ea.distance != eb.distance); /* the exact parts differ ... */
     json_t *ja = pw_dispatch_shown_json(&w, &a, &ea, 52371000, 4893000);
     json_t *jb = pw_dispatch_shown_json(&w, &b, &eb, 52371000, 4893000);
-    assert_true(json_equal(ja, jb));                  /* ... what is shown does not */
+    assert_true(json_equal(ja, jb)); /* ... what is shown does not */
     assert_string_equal(json_string_value(json_object_get(ja, "worker_id")), "9007199254740993");
     /* the task is 4.83 km from the cell's centre (52.35, 4.85): band 5 km; radius 20 -> 1 - 5/20 */
     assert_near(json_real_value(json_object_get(ja, "distance_km")), 5, 0);
@@ -476,9 +488,9 @@ static void test_shown_parts(void **state)
     const double exact[] = {ea.fit, ea.distance, ea.reputation, ea.reliability, ea.fairness};
     for (int i = 0; i < 5; i++) {
         double v = json_real_value(json_object_get(parts, keys[i]));
-        assert_near(v * 100, round(v * 100), 1e-9);   /* 2 decimals */
+        assert_near(v * 100, round(v * 100), 1e-9); /* 2 decimals */
         if (i != 1)
-            assert_near(v, exact[i], 0.005);          /* the others are the exact parts, rounded */
+            assert_near(v, exact[i], 0.005); /* the others are the exact parts, rounded */
         sum += weights[i] * v;
     }
     assert_near(json_real_value(json_object_get(ja, "score")), sum * json_real_value(json_object_get(parts, "pairing")),

@@ -35,9 +35,14 @@ static pw_engine *engine(void) { return engine_on(1); }
 static int32_t put(pw_engine *e, int64_t id, double lat, double lon, int radius, int remote, const char *skill,
                    const char *category)
 {
-    pw_index_profile p = {.user_id = id, .has_base = lat != 0, .remote = remote, .radius_km = radius,
-                          .lat_e6 = (int32_t)lrint(lat * 1e6), .lon_e6 = (int32_t)lrint(lon * 1e6),
-                          .skill_count = 1, .category_count = 1};
+    pw_index_profile p = {.user_id = id,
+                          .has_base = lat != 0,
+                          .remote = remote,
+                          .radius_km = radius,
+                          .lat_e6 = (int32_t)lrint(lat * 1e6),
+                          .lon_e6 = (int32_t)lrint(lon * 1e6),
+                          .skill_count = 1,
+                          .category_count = 1};
     p.skills[0] = skill;
     p.categories[0] = category;
     int32_t slot = pw_index_put(pw_engine_index(e), &p);
@@ -48,8 +53,12 @@ static int32_t put(pw_engine *e, int64_t id, double lat, double lon, int radius,
 
 static pw_engine_task task(pw_engine *e, int64_t id, double lat, double lon, const char *category, const char *skill)
 {
-    pw_engine_task t = {.id = id, .client_id = -1, .client_standing = 1, .has_location = lat != 0,
-                        .lat_e6 = (int32_t)lrint(lat * 1e6), .lon_e6 = (int32_t)lrint(lon * 1e6)};
+    pw_engine_task t = {.id = id,
+                        .client_id = -1,
+                        .client_standing = 1,
+                        .has_location = lat != 0,
+                        .lat_e6 = (int32_t)lrint(lat * 1e6),
+                        .lon_e6 = (int32_t)lrint(lon * 1e6)};
     t.category = pw_index_tag(pw_engine_index(e), category);
     if (skill != NULL)
         t.skills[t.skill_count++] = pw_index_tag(pw_engine_index(e), skill);
@@ -72,7 +81,7 @@ static void test_index_put_find_remove(void **state)
     pw_index_remove(ix, 7);
     assert_int_equal(pw_index_count(ix), 0);
     assert_int_equal(pw_index_find(ix, 7), -1);
-    pw_index_remove(ix, 7);    /* absent: no-op */
+    pw_index_remove(ix, 7); /* absent: no-op */
     assert_int_equal(pw_index_count(ix), 0);
     pw_engine_free(e);
 }
@@ -104,7 +113,7 @@ static void test_many_reindexes_compact_lists(void **state)
             put(e, id, 52.37, 4.89, 10, 1, "plumbing", "home");
     size_t n = 0;
     pw_index_list(ix, PW_INDEX_REMOTE_CELL, pw_index_tag(ix, "home"), &n);
-    assert_true(n <= 150);     /* 10,000 puts, but stale entries are compacted away */
+    assert_true(n <= 150); /* 10,000 puts, but stale entries are compacted away */
     pw_engine_task t = task(e, 1, 0, 0, "home", NULL);
     pw_engine_candidate c[PW_DISPATCH_TOP_K];
     assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, PW_DISPATCH_TOP_K, c, NULL), 50);
@@ -118,7 +127,7 @@ static void test_grid_wraps_longitude(void **state)
     assert_int_equal(pw_grid_cell_at(-1, 0), -1);
     assert_int_equal(pw_grid_cell_at(180 * PW_GRID_CELLS_PER_DEGREE, 0), -1);
     pw_engine *e = engine();
-    put(e, 1, 0.5, 179.95, 30, 0, "fishing", "sea");   /* just east of the antimeridian's west side */
+    put(e, 1, 0.5, 179.95, 30, 0, "fishing", "sea"); /* just east of the antimeridian's west side */
     pw_engine_task t = task(e, 1, 0.5, -179.95, "sea", NULL);
     pw_engine_candidate c[4];
     assert_int_equal(pw_engine_candidates(e, &t, NOW_MS, 4, c, NULL), 1);
@@ -171,14 +180,15 @@ static void test_search_finds_exactly_the_eligible(void **state)
         char want[400] = {0};
         for (int i = 0; i < w.n; i++) {
             int fits = w.category[i] == cat || w.skill[i] == skill;
-            double d = remote ? 0 : pw_distance_km(t.lat_e6, t.lon_e6, (int64_t)lrint(w.lat[i] * 1e6),
-                                                   (int64_t)lrint(w.lon[i] * 1e6));
+            double d = remote ? 0
+                              : pw_distance_km(t.lat_e6, t.lon_e6, (int64_t)lrint(w.lat[i] * 1e6),
+                                               (int64_t)lrint(w.lon[i] * 1e6));
             boundary |= !remote && fits && fabs(d - w.radius[i]) < 0.01;
             want[i] = fits && (remote ? w.remote[i] : d <= w.radius[i]);
             expected += want[i];
         }
         if (boundary || expected > PW_DISPATCH_TOP_K)
-            continue;          /* a distance within 10 m of a radius, or more than one page: skip */
+            continue; /* a distance within 10 m of a radius, or more than one page: skip */
         pw_engine_candidate c[PW_DISPATCH_TOP_K];
         int n = pw_engine_candidates(w.e, &t, NOW_MS, PW_DISPATCH_TOP_K, c, NULL);
         assert_int_equal(n, expected);
@@ -213,7 +223,7 @@ static void test_round_scan_depth(void **state)
     assert_int_equal(pw_engine_round_scan(5000), PW_DISPATCH_ROUND_SCAN_BUDGET / 5000);
     assert_int_equal(pw_engine_round_scan(1000000), PW_DISPATCH_BATCH_SCAN_MIN);
     int prev = PW_DISPATCH_BATCH_SCAN_MAX;
-    for (int n = 1; n <= 20000; n += 97) {      /* never deeper as the round grows */
+    for (int n = 1; n <= 20000; n += 97) { /* never deeper as the round grows */
         int scan = pw_engine_round_scan(n);
         assert_true(scan <= prev && scan >= PW_DISPATCH_BATCH_SCAN_MIN);
         prev = scan;
@@ -229,21 +239,21 @@ static void test_busy_excluded_and_self(void **state)
     pw_engine_task local = task(e, 1, 52.37, 4.895, "home", NULL), remote = task(e, 2, 0, 0, "home", NULL);
     pw_engine_candidate c[8];
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 2);
-    pw_engine_note_assigned(e, 1, 0, 0, NOW_MS);                  /* worker 1 busy with a local task */
+    pw_engine_note_assigned(e, 1, 0, 0, NOW_MS); /* worker 1 busy with a local task */
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1);
     assert_int_equal(c[0].c.worker_id, 2);
-    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);   /* busy locally: no remote either */
+    assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1); /* busy locally: no remote either */
     pw_engine_note_freed(e, 1, 0);
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 2);
-    for (int i = 0; i < 3; i++)                                /* remote cap (default 3) */
+    for (int i = 0; i < 3; i++) /* remote cap (default 3) */
         pw_engine_note_assigned(e, 2, 1, 0, NOW_MS);
     assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);
-    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1);   /* remote work blocks local */
-    local.excluded[local.excluded_count++] = 1;                /* already tried on this task */
+    assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 1); /* remote work blocks local */
+    local.excluded[local.excluded_count++] = 1;                               /* already tried on this task */
     assert_int_equal(pw_engine_candidates(e, &local, NOW_MS, 8, c, NULL), 0);
-    pw_engine_note_freed(e, 2, 1);                             /* 2 of 3 remote: may take one more */
+    pw_engine_note_freed(e, 2, 1); /* 2 of 3 remote: may take one more */
     assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 2);
-    remote.client_id = 2;                                      /* nobody works for themselves */
+    remote.client_id = 2; /* nobody works for themselves */
     assert_int_equal(pw_engine_candidates(e, &remote, NOW_MS, 8, c, NULL), 1);
     assert_int_equal(c[0].c.worker_id, 1);
     pw_engine_remove(e, 1);
@@ -278,12 +288,12 @@ static void test_batch_matches_more_than_greedy(void **state)
 {
     (void)state;
     pw_engine *e = engine();
-    put(e, 1, 0, 0, 0, 1, "python", "software");   /* A: skill python, category software */
-    put(e, 2, 0, 0, 0, 1, "design", "software");   /* B: skill design, category software */
+    put(e, 1, 0, 0, 0, 1, "python", "software"); /* A: skill python, category software */
+    put(e, 2, 0, 0, 0, 1, "design", "software"); /* B: skill design, category software */
     pw_engine_task tasks[2] = {task(e, 1, 0, 0, "software", "python"), task(e, 2, 0, 0, "data", "python")};
     pw_engine_candidate first[4];
     assert_int_equal(pw_engine_candidates(e, &tasks[0], NOW_MS, 4, first, NULL), 2);
-    assert_int_equal(first[0].c.worker_id, 1);     /* greedy would take A for task 1 */
+    assert_int_equal(first[0].c.worker_id, 1); /* greedy would take A for task 1 */
     pw_engine_candidate cands[2 * PW_DISPATCH_BATCH_TOP_K];
     int counts[2], choice[2];
     assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
@@ -310,7 +320,7 @@ static void test_batch_prefers_better_standing(void **state)
     assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
     assert_int_equal(choice[0], -1);
     assert_int_equal(choice[1], 0);
-    tasks[0].client_standing = 1.0;              /* with equal standing the order is no longer forced */
+    tasks[0].client_standing = 1.0; /* with equal standing the order is no longer forced */
     tasks[1].client_standing = 0.2;
     assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
     assert_int_equal(choice[0], 0);
@@ -325,15 +335,15 @@ static void test_batch_waiting_task_wins_in_the_end(void **state)
     pw_engine *e = engine();
     put(e, 1, 52.37, 4.89, 10, 0, "python", "software");
     pw_engine_task tasks[2] = {task(e, 1, 52.37, 4.89, "software", "python"),
-                               task(e, 2, 52.37, 4.89, "software", NULL)};   /* fits worse: category only */
+                               task(e, 2, 52.37, 4.89, "software", NULL)}; /* fits worse: category only */
     tasks[0].created_ms = tasks[1].created_ms = NOW_MS;
     tasks[0].deadline_ms = tasks[1].deadline_ms = NOW_MS + 48 * 3600 * 1000LL;
     pw_engine_candidate cands[2 * PW_DISPATCH_BATCH_TOP_K];
     int counts[2], choice[2];
     assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
-    assert_int_equal(choice[0], 0);          /* the better fit wins while both are fresh */
+    assert_int_equal(choice[0], 0); /* the better fit wins while both are fresh */
     assert_int_equal(choice[1], -1);
-    tasks[1].created_ms = NOW_MS - 40 * 60 * 1000;   /* the other has now waited 40 minutes */
+    tasks[1].created_ms = NOW_MS - 40 * 60 * 1000; /* the other has now waited 40 minutes */
     assert_true(pw_engine_task_weight(&tasks[1], NOW_MS) > pw_engine_task_weight(&tasks[0], NOW_MS) * 1.9);
     assert_int_equal(pw_engine_match(e, tasks, 2, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
     assert_int_equal(choice[0], -1);
@@ -346,7 +356,7 @@ static void test_batch_later_passes_reach_further(void **state)
 {
     (void)state;
     pw_engine *e = engine();
-    int n = PW_DISPATCH_BATCH_TOP_K + 8;        /* more tasks than any one task's candidate list */
+    int n = PW_DISPATCH_BATCH_TOP_K + 8; /* more tasks than any one task's candidate list */
     for (int i = 0; i < n; i++)
         put(e, 100 + i, 52.37 + 0.002 * i, 4.89, 30, 0, "moving", "moving");
     pw_engine_task tasks[PW_DISPATCH_BATCH_TOP_K + 8];
@@ -357,9 +367,9 @@ static void test_batch_later_passes_reach_further(void **state)
     assert_int_equal(pw_engine_match(e, tasks, n, NOW_MS, PW_DISPATCH_BATCH_TOP_K, cands, counts, choice), PW_OK);
     char used[PW_DISPATCH_BATCH_TOP_K + 8] = {0};
     for (int i = 0; i < n; i++) {
-        assert_true(choice[i] >= 0);            /* every task got a worker */
+        assert_true(choice[i] >= 0); /* every task got a worker */
         int64_t w = cands[(size_t)i * PW_DISPATCH_BATCH_TOP_K + choice[i]].c.worker_id;
-        assert_false(used[w - 100]);            /* and no worker twice */
+        assert_false(used[w - 100]); /* and no worker twice */
         used[w - 100] = 1;
     }
     /* the round's holds are undone: every worker is free again afterwards */
@@ -428,8 +438,8 @@ static void test_round_same_on_any_thread_count(void **state)
             matched += choice[0][i] >= 0;
             remote_long += !tasks[0][i].has_location && counts[0][i] == K;
         }
-        assert_true(matched > 4000 && matched < TASKS);   /* contested: later passes ran, some tasks wait */
-        assert_true(remote_long > 1000);                  /* remote lists longer than the search reads */
+        assert_true(matched > 4000 && matched < TASKS); /* contested: later passes ran, some tasks wait */
+        assert_true(remote_long > 1000);                /* remote lists longer than the search reads */
     }
     for (int v = 0; v < 3; v++) {
         free(tasks[v]);

@@ -71,26 +71,26 @@ static int refuse_run(pw_call *call, pw_db *db, int64_t now_ms)
     atomic_fetch_add(&runs, 1);
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO t (at) VALUES (?)");
     pw_stmt_int64(st, 1, now_ms);
-    pw_stmt_run(st);   /* written, then refused: the savepoint takes it back */
+    pw_stmt_run(st); /* written, then refused: the savepoint takes it back */
     return pw_call_failf(call, 409, "invalid_state", NULL, "refused on purpose");
 }
 
 static int broken_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     atomic_fetch_add(&runs, 1);
-    return -1;   /* a failure with no answer of its own */
+    return -1; /* a failure with no answer of its own */
 }
 
 static int hash_run(pw_call *call, pw_db *db, int64_t now_ms)
 {
     atomic_fetch_add(&runs, 1);
-    return db == NULL ? 0 : -1;   /* the pool runs jobs without a database */
+    return db == NULL ? 0 : -1; /* the pool runs jobs without a database */
 }
 
 static void after_hash(pw_call *call, pw_req *rq)
 {
     atomic_fetch_add(&dones, 1);
-    pw_call_write(call, insert_run, counted_done);   /* handed on: the loop must not free it */
+    pw_call_write(call, insert_run, counted_done); /* handed on: the loop must not free it */
 }
 
 static pw_call *new_call(pw_req *rq)
@@ -205,7 +205,7 @@ static int setup(void **state)
     assert_int_equal(pw_migrate_open(app.cfg.db_path, &writer_db, NULL), 0);
     assert_int_equal(pw_db_exec(writer_db, "CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)"), PW_OK);
     assert_int_equal(pw_writer_start(writer_db, &app.clock, PW_WRITER_BATCH_MAX, &app.writer), 0);
-    assert_int_equal(pw_workpool_start(1, 1, &app.clock, &app.hash_pool), 0);   /* one thread, a queue of one */
+    assert_int_equal(pw_workpool_start(1, 1, &app.clock, &app.hash_pool), 0); /* one thread, a queue of one */
     app.routes = routes;
     app.route_count = (int)(sizeof(routes) / sizeof(routes[0]));
     app.sessions = &sessions;
@@ -242,7 +242,7 @@ static void test_refusal_rolled_back_and_answered(void **state)
     post("/api/v1/t/refuse", reply, sizeof(reply));
     assert_non_null(strstr(reply, "HTTP/1.1 409"));
     assert_non_null(strstr(reply, "\"code\":\"invalid_state\""));
-    assert_int_equal(rows(), before);   /* its insert went with its savepoint */
+    assert_int_equal(rows(), before); /* its insert went with its savepoint */
     assert_int_equal(atomic_load(&frees), 1);
     assert_int_equal(loop.inflight, 0);
 }
@@ -266,11 +266,11 @@ static void test_chain_answers_once_frees_once(void **state)
     char reply[4096];
     post("/api/v1/t/chain", reply, sizeof(reply));
     assert_non_null(strstr(reply, "HTTP/1.1 201"));
-    assert_null(strstr(strstr(reply, "HTTP/1.1 201") + 1, "HTTP/1.1"));   /* one answer */
+    assert_null(strstr(strstr(reply, "HTTP/1.1 201") + 1, "HTTP/1.1")); /* one answer */
     assert_int_equal(rows(), before + 1);
-    assert_int_equal(atomic_load(&runs), 2);    /* the hash, then the write */
-    assert_int_equal(atomic_load(&dones), 2);   /* after_hash, then counted_done */
-    assert_int_equal(atomic_load(&frees), 1);   /* not freed when after_hash handed it on */
+    assert_int_equal(atomic_load(&runs), 2);  /* the hash, then the write */
+    assert_int_equal(atomic_load(&dones), 2); /* after_hash, then counted_done */
+    assert_int_equal(atomic_load(&frees), 1); /* not freed when after_hash handed it on */
     assert_int_equal(loop.inflight, 0);
 }
 
@@ -297,7 +297,7 @@ static void test_full_pool_is_429_and_freed(void **state)
     pw_job blockers[2] = {{.run = blocker_run, .complete = blocker_complete},
                           {.run = blocker_run, .complete = blocker_complete}};
     assert_int_equal(pw_workpool_submit(app.hash_pool, &blockers[0]), 0);
-    while (atomic_load(&blockers_started) == 0)   /* the thread took the first: the queue is empty again */
+    while (atomic_load(&blockers_started) == 0) /* the thread took the first: the queue is empty again */
         usleep(1000);
     assert_int_equal(pw_workpool_submit(app.hash_pool, &blockers[1]), 0);
     char reply[4096];
@@ -307,7 +307,7 @@ static void test_full_pool_is_429_and_freed(void **state)
     assert_non_null(strcasestr(reply, "retry-after: 1"));
     assert_int_equal(atomic_load(&runs), 0);
     assert_int_equal(atomic_load(&dones), 0);
-    assert_int_equal(atomic_load(&frees), 1);   /* freed at the refusal */
+    assert_int_equal(atomic_load(&frees), 1); /* freed at the refusal */
     assert_int_equal(loop.inflight, 0);
     atomic_store(&pool_gate_open, 1);
     while (atomic_load(&blockers_done) != 2)
@@ -318,11 +318,11 @@ static void test_client_gone_write_kept(void **state)
 {
     reset_counts();
     int64_t before = rows();
-    atomic_store(&gate_open, 0);   /* the write waits at the writer */
+    atomic_store(&gate_open, 0); /* the write waits at the writer */
     int fd = connect_with("POST /api/v1/t/write HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
     while (atomic_load(&runs) == 0)
         loop_turn(1);
-    close(fd);                     /* the client goes away meanwhile */
+    close(fd); /* the client goes away meanwhile */
     for (int i = 0; i < 5; i++)
         loop_turn(1);
     atomic_store(&gate_open, 1);
@@ -331,21 +331,18 @@ static void test_client_gone_write_kept(void **state)
         loop_turn(1);
     for (int i = 0; i < 5; i++)
         loop_turn(1);
-    assert_int_equal(rows(), before + 1);        /* the write was not lost */
-    assert_int_equal(atomic_load(&frees), 1);    /* freed exactly once */
-    assert_true(atomic_load(&dones) <= 1);       /* answered at most once, to nobody */
+    assert_int_equal(rows(), before + 1);     /* the write was not lost */
+    assert_int_equal(atomic_load(&frees), 1); /* freed exactly once */
+    assert_true(atomic_load(&dones) <= 1);    /* answered at most once, to nobody */
     assert_int_equal(loop.inflight, 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_write_answered_after_commit),
-        cmocka_unit_test(test_refusal_rolled_back_and_answered),
-        cmocka_unit_test(test_failure_without_answer_is_503),
-        cmocka_unit_test(test_chain_answers_once_frees_once),
-        cmocka_unit_test(test_full_pool_is_429_and_freed),
-        cmocka_unit_test(test_client_gone_write_kept),
+        cmocka_unit_test(test_write_answered_after_commit),   cmocka_unit_test(test_refusal_rolled_back_and_answered),
+        cmocka_unit_test(test_failure_without_answer_is_503), cmocka_unit_test(test_chain_answers_once_frees_once),
+        cmocka_unit_test(test_full_pool_is_429_and_freed),    cmocka_unit_test(test_client_gone_write_kept),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -47,10 +47,10 @@ static void test_match_literal(void **state)
     (void)state;
     assert_true(matches("/healthz", "/healthz"));
     assert_true(matches("/api/v1/tasks", "/api/v1/tasks"));
-    assert_false(matches("/api/v1/tasks", "/api/v1/tasks/"));   /* trailing slash is another path */
+    assert_false(matches("/api/v1/tasks", "/api/v1/tasks/")); /* trailing slash is another path */
     assert_false(matches("/api/v1/tasks", "/api/v1/task"));
     assert_false(matches("/api/v1/tasks", "/api/v1/tasksx"));
-    assert_false(matches("/api/v1/tasks", "/api/v1/Tasks"));     /* case-sensitive */
+    assert_false(matches("/api/v1/tasks", "/api/v1/Tasks")); /* case-sensitive */
     assert_false(matches("/api/v1/tasks", "/api/v1"));
     assert_false(matches("/api/v1/tasks", "/api//v1/tasks"));
     assert_false(matches("/api/v1/tasks", "api/v1/tasks"));
@@ -192,7 +192,8 @@ static void test_find_nul(void **state)
 {
     (void)state;
     char name[PW_ERROR_FIELD_MAX_BYTES];
-    assert_false(nul_field("{\"a\":\"x\",\"b\":[\"y\",{\"c\":\"z\"}],\"n\":1,\"t\":true,\"z\":null}", name, sizeof(name)));
+    assert_false(
+        nul_field("{\"a\":\"x\",\"b\":[\"y\",{\"c\":\"z\"}],\"n\":1,\"t\":true,\"z\":null}", name, sizeof(name)));
     assert_string_equal(name, "");
     assert_true(nul_field("{\"currency\":\"EUR\\u0000junk\"}", name, sizeof(name)));
     assert_string_equal(name, "currency");
@@ -219,8 +220,8 @@ static void test_is_ours(void **state)
 {
     (void)state;
     static const char *const ours[] = {"/api", "/api/", "/api/v1/tasks", "/healthz", "/metrics"};
-    static const char *const theirs[] = {"/", "/index.html", "/apix", "/ap", "/healthz/", "/metricsx",
-                                         "/app.js", "/API/v1", "/health"};
+    static const char *const theirs[] = {"/",         "/index.html", "/apix",   "/ap",    "/healthz/",
+                                         "/metricsx", "/app.js",     "/API/v1", "/health"};
     for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
         assert_true(is_ours(h2o_iovec_init(ours[i], strlen(ours[i]))));
     for (size_t i = 0; i < sizeof(theirs) / sizeof(theirs[0]); i++)
@@ -242,7 +243,7 @@ static int lookup(const char *method, const char *path, pw_req *rq, char *allow,
 {
     routed_app.routes = pw_routes;
     routed_app.route_count = pw_route_count;
-    pw_router_init(&routed_app);   /* as the server does before its loops start (idempotent) */
+    pw_router_init(&routed_app); /* as the server does before its loops start (idempotent) */
     memset(rq, 0, sizeof(*rq));
     rq->app = &routed_app;
     return find_route(rq, h2o_iovec_init(method, strlen(method)), h2o_iovec_init(path, strlen(path)), allow,
@@ -271,7 +272,8 @@ static void test_find_route(void **state)
 
     /* HEAD is served by the GET route */
     assert_int_equal(lookup("HEAD", "/healthz", &rq, allow, sizeof(allow)), route_index("GET", "/healthz"));
-    assert_int_equal(lookup("HEAD", "/api/v1/tasks/7", &rq, allow, sizeof(allow)), route_index("GET", "/api/v1/tasks/{id}"));
+    assert_int_equal(lookup("HEAD", "/api/v1/tasks/7", &rq, allow, sizeof(allow)),
+                     route_index("GET", "/api/v1/tasks/{id}"));
     assert_string_equal(rq.params[0], "7");
 
     /* method names are exact */
@@ -287,7 +289,8 @@ static void test_find_route(void **state)
     /* /users/{id}/reputation and /users/{id} are distinct rows */
     assert_int_equal(lookup("GET", "/api/v1/users/5/reputation", &rq, allow, sizeof(allow)),
                      route_index("GET", "/api/v1/users/{id}/reputation"));
-    assert_int_equal(lookup("GET", "/api/v1/users/5", &rq, allow, sizeof(allow)), route_index("GET", "/api/v1/users/{id}"));
+    assert_int_equal(lookup("GET", "/api/v1/users/5", &rq, allow, sizeof(allow)),
+                     route_index("GET", "/api/v1/users/{id}"));
 }
 
 /* ==== the route table ===================================================================== */
@@ -353,7 +356,7 @@ static void test_route_table_rows(void **state)
         if (!pattern_well_formed(r->pattern, example, sizeof(example)))
             print_error("route row %d: pattern \"%s\" is not well formed\n", i, r->pattern);
         assert_true(pattern_well_formed(r->pattern, example, sizeof(example)));
-        compiled_route c;   /* the router can split it: segments and captures within bounds */
+        compiled_route c; /* the router can split it: segments and captures within bounds */
         assert_int_equal(compile(r->pattern, &c), 0);
         /* the server only routes paths that is_ours() accepts */
         assert_true(is_ours(h2o_iovec_init(r->pattern, strlen(r->pattern))));
@@ -361,9 +364,9 @@ static void test_route_table_rows(void **state)
         assert_int_equal(r->flags & ~(PW_ROUTE_JSON_BODY | PW_ROUTE_IDEMPOTENT | PW_ROUTE_OPTIONAL_BODY), 0);
         if (r->flags & PW_ROUTE_OPTIONAL_BODY)
             assert_true(r->flags & PW_ROUTE_JSON_BODY);
-        if (r->flags & PW_ROUTE_JSON_BODY)                     /* GET bodies are not read */
+        if (r->flags & PW_ROUTE_JSON_BODY) /* GET bodies are not read */
             assert_string_not_equal(r->method, "GET");
-        if (r->flags & PW_ROUTE_IDEMPOTENT)                    /* Idempotency-Key: unsafe methods only */
+        if (r->flags & PW_ROUTE_IDEMPOTENT) /* Idempotency-Key: unsafe methods only */
             assert_string_equal(r->method, "POST");
         assert_true(r->body_max_bytes <= PW_HTTP_ENTITY_MAX_BYTES);
         assert_true(strlen(r->pattern) <= PW_HTTP_PATH_MAX_BYTES);
@@ -416,15 +419,15 @@ static pw_throttle *throttle_fixed(void)
     return t;
 }
 
-#define T0 1795568523000LL
+#define T0        1795568523000LL
 #define WINDOW_MS ((int64_t)PW_LOGIN_WINDOW_S * 1000)
-#define EMAIL "alice@example.com"
-#define IP "203.0.113.9"
+#define EMAIL     "alice@example.com"
+#define IP        "203.0.113.9"
 
 static pw_throttle_key key_of(const char *kind, const char *text, int limit, int clear_on_success)
 {
-    return (pw_throttle_key){.kind = kind, .key = text, .len = strlen(text), .limit = limit,
-                             .clear_on_success = clear_on_success};
+    return (pw_throttle_key){
+        .kind = kind, .key = text, .len = strlen(text), .limit = limit, .clear_on_success = clear_on_success};
 }
 
 /* One attempt on the e-mail alone (limit 5): 0 and *ticket reserved, or the wait. */
@@ -452,7 +455,7 @@ static void test_throttle_in_flight_counts(void **state)
     pw_throttle_ticket tickets[5], extra;
     for (int i = 0; i < 5; i++)
         assert_int_equal(reserve_email(t, T0, &tickets[i]), 0);
-    assert_int_equal(reserve_email(t, T0, &extra), 1);    /* full of attempts in flight: try again in 1 s */
+    assert_int_equal(reserve_email(t, T0, &extra), 1);     /* full of attempts in flight: try again in 1 s */
     assert_int_equal(extra.count, 0);                      /* nothing reserved */
     pw_throttle_settle(t, &extra, PW_THROTTLE_FAILED, T0); /* a refused ticket settles to nothing */
     assert_int_equal(find_slot_for_test(t, "email:", EMAIL)->failures, 0);
@@ -465,10 +468,10 @@ static void test_throttle_in_flight_counts(void **state)
     assert_int_equal(find_slot_for_test(t, "email:", EMAIL)->failures, 5);
     assert_int_equal(find_slot_for_test(t, "email:", EMAIL)->in_flight, 0);
     assert_int_equal(reserve_email(t, T0 + 4000, &extra), 896);
-    assert_int_equal(reserve_email(t, T0 + 4001, &extra), 896);   /* rounded up to whole seconds */
+    assert_int_equal(reserve_email(t, T0 + 4001, &extra), 896); /* rounded up to whole seconds */
     assert_int_equal(reserve_email(t, T0 + 5000, &extra), 895);
     assert_int_equal(reserve_email(t, T0 + WINDOW_MS - 1, &extra), 1);
-    assert_int_equal(reserve_email(t, T0 + WINDOW_MS, &extra), 0);  /* the window is over */
+    assert_int_equal(reserve_email(t, T0 + WINDOW_MS, &extra), 0); /* the window is over */
     assert_int_equal(find_slot_for_test(t, "email:", EMAIL)->failures, 0);
     pw_throttle_settle(t, &extra, PW_THROTTLE_UNCHECKED, T0 + WINDOW_MS);
     /* settling twice does nothing the second time */
@@ -488,13 +491,13 @@ static void test_throttle_failed_plus_in_flight(void **state)
     assert_int_equal(reserve_email(t, T0, &a), 0);
     assert_int_equal(reserve_email(t, T0, &b), 0);
     assert_int_equal(reserve_email(t, T0, &c), 1);
-    pw_throttle_settle(t, &a, PW_THROTTLE_SUCCEEDED, T0);     /* a success is not counted ... */
+    pw_throttle_settle(t, &a, PW_THROTTLE_SUCCEEDED, T0); /* a success is not counted ... */
     assert_int_equal(reserve_email(t, T0, &c), 0);
     pw_throttle_settle(t, &c, PW_THROTTLE_UNCHECKED, T0);
     /* ... and clears nothing on a key not marked clear_on_success (the account's) */
     assert_int_equal(find_slot_for_test(t, "email:", EMAIL)->failures, 3);
     pw_throttle_settle(t, &b, PW_THROTTLE_FAILED, T0);
-    assert_int_equal(reserve_email(t, T0, &c), 0);            /* 4 failed: one more may try */
+    assert_int_equal(reserve_email(t, T0, &c), 0); /* 4 failed: one more may try */
     pw_throttle_settle(t, &c, PW_THROTTLE_FAILED, T0);
     assert_int_equal(reserve_email(t, T0, &c), 900);
     pw_throttle_free(t);
@@ -552,8 +555,8 @@ static void test_throttle_keys_together(void **state)
     }
     assert_int_equal(pw_throttle_reserve(t, device, 2, T0, &tickets[0]), 0);
     pw_throttle_settle(t, &tickets[0], PW_THROTTLE_SUCCEEDED, T0);
-    assert_int_equal(find_slot_for_test(t, "device:", "nonce-1")->failures, 0);  /* cleared */
-    assert_int_equal(find_slot_for_test(t, "ip:", IP)->failures, 9);             /* kept */
+    assert_int_equal(find_slot_for_test(t, "device:", "nonce-1")->failures, 0); /* cleared */
+    assert_int_equal(find_slot_for_test(t, "ip:", IP)->failures, 9);            /* kept */
     /* the address's limit binds a device cookie too: 11 more failures, then 429 */
     for (int i = 0; i < 11; i++) {
         assert_int_equal(pw_throttle_reserve(t, both + 0, 1, T0 + 60000, &tickets[0]), 0);
@@ -571,7 +574,7 @@ static void test_throttle_collision_is_stricter(void **state)
     pw_throttle *t = throttle_fixed();
     char a[32] = "", b[32] = "";
     uint32_t seen_slot[2048];
-    for (int i = 0; i < 2048 && b[0] == '\0'; i++) {   /* birthday search: ~320 keys for 65536 slots */
+    for (int i = 0; i < 2048 && b[0] == '\0'; i++) { /* birthday search: ~320 keys for 65536 slots */
         char k[32];
         snprintf(k, sizeof(k), "k%d@example.com", i);
         seen_slot[i] = find(t, "email:", k, strlen(k));
@@ -593,7 +596,7 @@ static void test_throttle_collision_is_stricter(void **state)
         assert_int_equal(pw_throttle_reserve(t, &kb, 1, T0, &ticket), 0);
         pw_throttle_settle(t, &ticket, PW_THROTTLE_FAILED, T0);
     }
-    assert_int_equal(pw_throttle_reserve(t, &ka, 1, T0, &ticket), 900);   /* 3 of its own + 2 of b */
+    assert_int_equal(pw_throttle_reserve(t, &ka, 1, T0, &ticket), 900); /* 3 of its own + 2 of b */
     assert_int_equal(pw_throttle_reserve(t, &kb, 1, T0, &ticket), 900);
     /* both keys of one attempt in one slot: counted twice, released twice */
     pw_throttle *u = throttle_fixed();
@@ -630,7 +633,7 @@ static void test_throttle_long_keys(void **state)
 
 /* The loops are threads sharing one table: attempts racing from several threads on one
  * key still get exactly the limit of places. */
-#define RACERS 8
+#define RACERS      8
 #define RACER_TRIES 200
 
 typedef struct racer {

@@ -30,10 +30,10 @@
 
 typedef struct fixture {
     pw_db *db;
-    char path[64];                      /* the temporary database file */
+    char path[64]; /* the temporary database file */
 } fixture;
 
-static const int64_t NOW_MS = 1767225600000;  /* 2026-01-01T00:00:00Z */
+static const int64_t NOW_MS = 1767225600000; /* 2026-01-01T00:00:00Z */
 
 static int64_t scalar(pw_db *db, const char *sql)
 {
@@ -56,7 +56,7 @@ static void add_user(pw_db *db, int64_t id)
     assert_int_equal(pw_stmt_run(st), PW_OK);
 }
 
-#define USERS 50   /* users 1..USERS exist in every fixture */
+#define USERS 50 /* users 1..USERS exist in every fixture */
 
 static int setup(void **state)
 {
@@ -120,7 +120,10 @@ static void deposit(pw_db *db, int64_t user, const char *asset, int64_t amount)
 static void grant_credits(pw_db *db, int64_t user, int64_t minutes)
 {
     pw_transfer t = {.debit_account = platform(db, PW_ACCOUNT_EXTERNAL, "TIME"),
-                     .credit_account = wallet(db, user, "TIME"), .amount = minutes, .asset = "TIME", .kind = "grant"};
+                     .credit_account = wallet(db, user, "TIME"),
+                     .amount = minutes,
+                     .asset = "TIME",
+                     .kind = "grant"};
     pw_error err;
     assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, NULL, &err), 0);
 }
@@ -166,14 +169,14 @@ static void test_fee_split_table(void **state)
         int64_t worker, fee, pool;
     } rows[] = {
         {0, 1000, 2000, 0, 0, 0},
-        {1, 1000, 2000, 1, 0, 0},                       /* one minor unit: the fee rounds to 0, the worker keeps it */
+        {1, 1000, 2000, 1, 0, 0}, /* one minor unit: the fee rounds to 0, the worker keeps it */
         {9, 1000, 2000, 9, 0, 0},
-        {10, 1000, 5000, 9, 1, 0},                      /* pool 0.5 rounds down */
-        {999, 1000, 2000, 900, 99, 19},                 /* fee 99.9 -> 99, pool 19.8 -> 19 */
+        {10, 1000, 5000, 9, 1, 0},      /* pool 0.5 rounds down */
+        {999, 1000, 2000, 900, 99, 19}, /* fee 99.9 -> 99, pool 19.8 -> 19 */
         {1001, 1000, 2000, 901, 100, 20},
-        {12345, 0, 5000, 12345, 0, 0},                  /* 0 bps: no fee */
-        {12345, 1, 10000, 12344, 1, 1},                 /* 1 bps of 12345 = 1.2345 -> 1 */
-        {12345, 10000, 10000, 0, 12345, 12345},         /* everything is fee, all of it to the pool */
+        {12345, 0, 5000, 12345, 0, 0},          /* 0 bps: no fee */
+        {12345, 1, 10000, 12344, 1, 1},         /* 1 bps of 12345 = 1.2345 -> 1 */
+        {12345, 10000, 10000, 0, 12345, 12345}, /* everything is fee, all of it to the pool */
         {12345, 1000, 0, 11111, 1234, 0},
         {PW_MONEY_MAX_MINOR, 1000, 2000, 90000000000LL, 10000000000LL, 2000000000LL},
         {INT64_MAX, 10000, 10000, 0, INT64_MAX, INT64_MAX},
@@ -196,7 +199,8 @@ static void test_fee_split_oracle(void **state)
     pw_rng r;
     pw_rng_seed(&r, 42);
     for (int i = 0; i < 200000; i++) {
-        int64_t amount = i % 3 == 0 ? pw_rng_range(&r, 0, 100000) : (int64_t)(pw_rng_next(&r) >> (1 + pw_rng_next(&r) % 63));
+        int64_t amount = i % 3 == 0 ? pw_rng_range(&r, 0, 100000)
+                                    : (int64_t)(pw_rng_next(&r) >> (1 + pw_rng_next(&r) % 63));
         int fee_bps = (int)pw_rng_range(&r, 0, 10000), pool_bps = (int)pw_rng_range(&r, 0, 10000);
         int64_t worker, fee, pool;
         pw_ledger_fee_split(amount, fee_bps, pool_bps, &worker, &fee, &pool);
@@ -213,14 +217,14 @@ static void test_asset_valid(void **state)
     assert_true(pw_asset_valid("EUR", 0));
     assert_true(pw_asset_valid("USD", 0));
     assert_true(pw_asset_valid("JPY", 0));
-    assert_true(pw_asset_valid("AED", 0));   /* first in the table */
-    assert_true(pw_asset_valid("ZWL", 0));   /* last */
+    assert_true(pw_asset_valid("AED", 0)); /* first in the table */
+    assert_true(pw_asset_valid("ZWL", 0)); /* last */
     assert_true(pw_asset_valid("TIME", 1));
     assert_false(pw_asset_valid("TIME", 0));
     assert_false(pw_asset_valid("eur", 1));
     assert_false(pw_asset_valid("Eur", 1));
     assert_false(pw_asset_valid("time", 1));
-    assert_false(pw_asset_valid("XXX", 1));  /* well-formed, not a currency we carry */
+    assert_false(pw_asset_valid("XXX", 1)); /* well-formed, not a currency we carry */
     assert_false(pw_asset_valid("EURO", 1));
     assert_false(pw_asset_valid("EU", 1));
     assert_false(pw_asset_valid("E1R", 1));
@@ -232,9 +236,9 @@ static void test_asset_valid(void **state)
 typedef struct parse_case {
     const char *json;
     int allow_time;
-    int status;                         /* 0: accepted */
+    int status; /* 0: accepted */
     const char *field;
-    int64_t amount;                     /* when accepted */
+    int64_t amount; /* when accepted */
 } parse_case;
 
 static void test_amount_parse(void **state)
@@ -310,8 +314,11 @@ static void test_transfer(void **state)
 {
     pw_db *db = ((fixture *)*state)->db;
     deposit(db, 1, "EUR", 1000);
-    pw_transfer t = {.debit_account = wallet(db, 1, "EUR"), .credit_account = wallet(db, 2, "EUR"), .amount = 300,
-                     .asset = "EUR", .kind = "gift"};
+    pw_transfer t = {.debit_account = wallet(db, 1, "EUR"),
+                     .credit_account = wallet(db, 2, "EUR"),
+                     .amount = 300,
+                     .asset = "EUR",
+                     .kind = "gift"};
     pw_error err;
     int64_t id = 0;
     assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), 0);
@@ -375,18 +382,18 @@ static void test_hold_post_void_exactly_once(void **state)
     pw_db *db = ((fixture *)*state)->db;
     deposit(db, 1, "EUR", 1000);
     int64_t w1 = wallet(db, 1, "EUR"), escrow = platform(db, PW_ACCOUNT_ESCROW, "EUR");
-    pw_transfer t = {.debit_account = w1, .credit_account = escrow, .amount = 400, .asset = "EUR", .kind = "escrow",
-                     .task_id = 77};
+    pw_transfer t = {
+        .debit_account = w1, .credit_account = escrow, .amount = 400, .asset = "EUR", .kind = "escrow", .task_id = 77};
     pw_error err;
     int64_t h1 = 0, h2 = 0, h3 = 0;
     assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &h1, &err), 0);
     assert_int_equal(balance(db, w1), 1000);
     assert_int_equal(held(db, w1), 400);
-    t.amount = 601;   /* available is 600 now */
+    t.amount = 601; /* available is 600 now */
     assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &h2, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
-    pw_transfer out = {.debit_account = w1, .credit_account = wallet(db, 2, "EUR"), .amount = 601, .asset = "EUR",
-                       .kind = "gift"};
+    pw_transfer out = {
+        .debit_account = w1, .credit_account = wallet(db, 2, "EUR"), .amount = 601, .asset = "EUR", .kind = "gift"};
     assert_int_equal(pw_ledger_post_transfer(db, &out, NOW_MS, NULL, &err), PW_EREFUSED);
     assert_error(&err, 409, "insufficient_funds");
     assert_verified(db);
@@ -428,7 +435,7 @@ static void test_hold_post_void_exactly_once(void **state)
 
 typedef struct settle_case {
     const char *asset;
-    int64_t hold;                       /* what the client put in escrow */
+    int64_t hold; /* what the client put in escrow */
     int64_t worker_gross;
     int fee_bps, pool_bps;
     int64_t client, worker, fees, pool; /* balances after, client starting with `hold` */
@@ -441,8 +448,12 @@ static void run_settle_case(pw_db *db, const settle_case *c, int64_t client_id, 
     else
         deposit(db, client_id, c->asset, c->hold);
     int64_t client = wallet(db, client_id, c->asset), escrow = platform(db, PW_ACCOUNT_ESCROW, c->asset);
-    pw_transfer t = {.debit_account = client, .credit_account = escrow, .amount = c->hold, .asset = c->asset,
-                     .kind = "escrow", .task_id = 5};
+    pw_transfer t = {.debit_account = client,
+                     .credit_account = escrow,
+                     .amount = c->hold,
+                     .asset = c->asset,
+                     .kind = "escrow",
+                     .task_id = 5};
     pw_error err;
     int64_t pending = 0;
     assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &pending, &err), 0);
@@ -458,9 +469,9 @@ static void run_settle_case(pw_db *db, const settle_case *c, int64_t client_id, 
     assert_int_equal(balance(db, platform(db, PW_ACCOUNT_POOL, c->asset)), c->pool);
     /* settled once: a second settlement is refused and changes nothing */
     uint64_t before = fingerprint(db);
-    assert_int_equal(pw_ledger_settle_task(db, pending, 5, client_id, worker_id, 0, c->fee_bps, c->pool_bps, NOW_MS,
-                                           &err),
-                     PW_EREFUSED);
+    assert_int_equal(
+        pw_ledger_settle_task(db, pending, 5, client_id, worker_id, 0, c->fee_bps, c->pool_bps, NOW_MS, &err),
+        PW_EREFUSED);
     assert_error(&err, 409, "invalid_state");
     assert_true(fingerprint(db) == before);
     assert_verified(db);
@@ -502,17 +513,23 @@ static void test_settle_refusals(void **state)
 {
     pw_db *db = ((fixture *)*state)->db;
     deposit(db, 1, "EUR", 500);
-    pw_transfer t = {.debit_account = wallet(db, 1, "EUR"), .credit_account = platform(db, PW_ACCOUNT_ESCROW, "EUR"),
-                     .amount = 500, .asset = "EUR", .kind = "escrow"};
+    pw_transfer t = {.debit_account = wallet(db, 1, "EUR"),
+                     .credit_account = platform(db, PW_ACCOUNT_ESCROW, "EUR"),
+                     .amount = 500,
+                     .asset = "EUR",
+                     .kind = "escrow"};
     pw_error err;
     int64_t pending = 0;
     assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &pending, &err), 0);
     uint64_t before = fingerprint(db);
-    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 9, 2, 500, 1000, 0, NOW_MS, &err), PW_EREFUSED);  /* not the client */
+    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 9, 2, 500, 1000, 0, NOW_MS, &err),
+                     PW_EREFUSED); /* not the client */
     assert_error(&err, 409, "invalid_state");
-    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 2, 501, 1000, 0, NOW_MS, &err), PW_EREFUSED);  /* > the hold */
+    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 2, 501, 1000, 0, NOW_MS, &err),
+                     PW_EREFUSED); /* > the hold */
     assert_error(&err, 422, "validation_failed");
-    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 0, 100, 1000, 0, NOW_MS, &err), PW_EREFUSED);  /* no worker */
+    assert_int_equal(pw_ledger_settle_task(db, pending, 1, 1, 0, 100, 1000, 0, NOW_MS, &err),
+                     PW_EREFUSED); /* no worker */
     assert_int_equal(pw_ledger_settle_task(db, 424242, 1, 1, 2, 1, 1000, 0, NOW_MS, &err), PW_EREFUSED);
     assert_error(&err, 404, "not_found");
     assert_true(fingerprint(db) == before);
@@ -528,8 +545,12 @@ static void small_ledger(pw_db *db)
     deposit(db, 2, "USD", 3000);
     grant_credits(db, 3, 120);
     int64_t escrow = platform(db, PW_ACCOUNT_ESCROW, "EUR");
-    pw_transfer t = {.debit_account = wallet(db, 1, "EUR"), .credit_account = escrow, .amount = 1000,
-                     .asset = "EUR", .kind = "escrow", .task_id = 9};
+    pw_transfer t = {.debit_account = wallet(db, 1, "EUR"),
+                     .credit_account = escrow,
+                     .amount = 1000,
+                     .asset = "EUR",
+                     .kind = "escrow",
+                     .task_id = 9};
     pw_error err;
     int64_t a = 0, b = 0, c = 0;
     assert_int_equal(pw_ledger_hold(db, &t, NOW_MS, &a, &err), 0);
@@ -540,8 +561,8 @@ static void small_ledger(pw_db *db)
 }
 
 typedef struct corruption {
-    const char *sql;                    /* a raw change the API would never make */
-    const char *expect;                 /* a piece of the first failure's text */
+    const char *sql;    /* a raw change the API would never make */
+    const char *expect; /* a piece of the first failure's text */
 } corruption;
 
 static void test_verify_detects_corruption(void **state)
@@ -596,26 +617,26 @@ static void test_check_constraints_back_the_code(void **state)
     assert_int_equal(pw_stmt_run(st), PW_ECONSTRAINT);
     st = pw_db_stmt(db, "INSERT INTO ledger_accounts (owner_user_id, kind, asset, allow_negative) "
                         "VALUES (NULL, 'external', 'EUR', 1)");
-    assert_int_equal(pw_stmt_run(st), PW_ECONSTRAINT);   /* one platform account per (kind, asset) */
+    assert_int_equal(pw_stmt_run(st), PW_ECONSTRAINT); /* one platform account per (kind, asset) */
     assert_verified(db);
 }
 
 /* ==== a random walk ================================================================================ */
 
-#define MODEL_ACCOUNTS 1024             /* account ids stay far below this in the walk */
+#define MODEL_ACCOUNTS   1024 /* account ids stay far below this in the walk */
 #define WALK_PENDING_MAX 4096
 
 typedef struct model {
     int64_t balance[MODEL_ACCOUNTS];
     int64_t held[MODEL_ACCOUNTS];
     int64_t pending_id[WALK_PENDING_MAX];
-    int64_t pending_client[WALK_PENDING_MAX];  /* the user who holds */
+    int64_t pending_client[WALK_PENDING_MAX]; /* the user who holds */
     int64_t pending_account[WALK_PENDING_MAX];
     int64_t pending_escrow[WALK_PENDING_MAX];
     int64_t pending_amount[WALK_PENDING_MAX];
-    int pending_open[WALK_PENDING_MAX];        /* 1 until posted, voided or settled */
+    int pending_open[WALK_PENDING_MAX]; /* 1 until posted, voided or settled */
     int pending_count;
-    int64_t refused;                           /* operations the ledger refused (as the model predicted) */
+    int64_t refused; /* operations the ledger refused (as the model predicted) */
 } model;
 
 static const char *const WALK_ASSETS[] = {"EUR", "USD", "TIME"};
@@ -668,8 +689,12 @@ static void walk_hold(pw_db *db, model *m, pw_rng *r, const char *asset)
     int64_t user = pw_rng_range(r, 1, USERS);
     int64_t from = wallet(db, user, asset), escrow = platform(db, PW_ACCOUNT_ESCROW, asset);
     int64_t amount = pw_rng_range(r, 1, 4000);
-    pw_transfer t = {.debit_account = from, .credit_account = escrow, .amount = amount, .asset = asset,
-                     .kind = "escrow", .task_id = m->pending_count + 1};
+    pw_transfer t = {.debit_account = from,
+                     .credit_account = escrow,
+                     .amount = amount,
+                     .asset = asset,
+                     .kind = "escrow",
+                     .task_id = m->pending_count + 1};
     pw_error err;
     int64_t id = 0;
     int expect_ok = available_ok(m, from, amount) && m->pending_count < WALK_PENDING_MAX;
@@ -702,7 +727,7 @@ static void walk_settle(pw_db *db, model *m, pw_rng *r, int i, const char *asset
     pw_ledger_fee_split(gross, strcmp(asset, "TIME") == 0 ? 0 : fee_bps, pool_bps, &worker, &fee, &pool);
     int64_t client = m->pending_account[i];
     m->held[client] -= amount;
-    m->balance[client] -= gross;   /* -amount in, +(amount - gross) refunded */
+    m->balance[client] -= gross; /* -amount in, +(amount - gross) refunded */
     if (gross > 0)
         m->balance[wallet(db, worker_id, asset)] += worker;
     m->balance[platform(db, PW_ACCOUNT_FEES, asset)] += fee - pool;
@@ -718,7 +743,7 @@ static void walk_resolve(pw_db *db, model *m, pw_rng *r)
     pw_ledger_account_row a = account(db, debit);
     int choice = (int)pw_rng_range(r, 0, 2);
     pw_error err;
-    if (!m->pending_open[i]) {   /* exactly once: any second resolution is refused */
+    if (!m->pending_open[i]) { /* exactly once: any second resolution is refused */
         int rc = choice == 0 ? pw_ledger_post_pending(db, m->pending_id[i], NOW_MS, &err)
                              : pw_ledger_void_pending(db, m->pending_id[i], NOW_MS, &err);
         assert_int_equal(rc, PW_EREFUSED);
@@ -745,8 +770,10 @@ static void walk_step(pw_db *db, model *m, pw_rng *r)
     const char *asset = WALK_ASSETS[pw_rng_range(r, 0, 2)];
     int is_time = strcmp(asset, "TIME") == 0;
     switch (pw_rng_range(r, 0, 9)) {
-    case 0: case 1: case 2:
-        if (is_time) {   /* credits come in as grants, never deposits */
+    case 0:
+    case 1:
+    case 2:
+        if (is_time) { /* credits come in as grants, never deposits */
             int64_t w = wallet(db, pw_rng_range(r, 1, USERS), asset), minutes = pw_rng_range(r, 1, 600);
             grant_credits(db, account(db, w).owner_user_id, minutes);
             m->balance[w] += minutes;
@@ -756,8 +783,10 @@ static void walk_step(pw_db *db, model *m, pw_rng *r)
         }
         break;
     case 3: walk_cash(db, m, r, asset, 1); break;
-    case 4: case 5: walk_move(db, m, r, asset); break;
-    case 6: case 7: walk_hold(db, m, r, asset); break;
+    case 4:
+    case 5: walk_move(db, m, r, asset); break;
+    case 6:
+    case 7: walk_hold(db, m, r, asset); break;
     default: walk_resolve(db, m, r); break;
     }
 }
@@ -796,7 +825,7 @@ static void test_random_walk(void **state)
                                 "HAVING sum(balance) <> 0) AS x"),
                      0);
     assert_int_equal(scalar(db, "SELECT coalesce(sum(amount), 0) FROM ledger_entries"), 0);
-    assert_true(m->refused > 100);   /* the walk did hit the refusals, not only the happy path */
+    assert_true(m->refused > 100); /* the walk did hit the refusals, not only the happy path */
     assert_true(scalar(db, "SELECT count(*) FROM ledger_transfers WHERE status = 'voided'") > 10);
     assert_true(scalar(db, "SELECT count(*) FROM ledger_transfers WHERE pending_id IS NOT NULL") > 10);
     free(m);

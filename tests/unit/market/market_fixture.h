@@ -19,18 +19,18 @@
 #include "store/migrate.h"
 #include "../temp_db.h"
 
-#define T0 1795568523000LL           /* 2026-11-25T01:02:03Z: the fixed "now" of these tests */
-#define MINUTE_MS (60 * 1000LL)
-#define HOUR_MS (60 * MINUTE_MS)
-#define REVIEW_WINDOW_S 3600
-#define MARKET_FIXTURE_DEPOSIT 100000   /* the client's 1000.00 EUR */
+#define T0                     1795568523000LL /* 2026-11-25T01:02:03Z: the fixed "now" of these tests */
+#define MINUTE_MS              (60 * 1000LL)
+#define HOUR_MS                (60 * MINUTE_MS)
+#define REVIEW_WINDOW_S        3600
+#define MARKET_FIXTURE_DEPOSIT 100000 /* the client's 1000.00 EUR */
 
 typedef struct market_fixture {
-    char path[64];                   /* the temporary database file */
+    char path[64]; /* the temporary database file */
     pw_db *db;
     pw_market_policy policy;
     int64_t client;
-    int users;                       /* for unique e-mails */
+    int users; /* for unique e-mails */
 } market_fixture;
 
 static inline void exec_ok(pw_db *db, const char *sql)
@@ -86,7 +86,7 @@ static inline void market_fixture_open(market_fixture *f, const char *name)
     assert_int_equal(pw_migrate_open(f->path, &f->db, NULL), PW_OK);
     pw_dispatching_defaults(&f->policy.dispatch);
     f->policy.dispatch.policy.search_threads = 1;
-    f->policy.dispatch.heartbeat_timeout_s = 7 * 24 * 3600;   /* nobody falls silent within these tests */
+    f->policy.dispatch.heartbeat_timeout_s = 7 * 24 * 3600; /* nobody falls silent within these tests */
     f->policy.review_window_s = REVIEW_WINDOW_S;
     f->policy.fee_bps = 1000;
     f->policy.pool_share_bps = 2000;

@@ -98,12 +98,12 @@ static void test_idle_and_absolute_expiry(void **state)
     const int64_t idle_ms = (int64_t)PW_SESSION_IDLE_S * 1000;
     assert_int_equal(find(f, f->token, T0 + idle_ms - 1, &s), 1);
     const int64_t session_id = s.id;
-    assert_int_equal(find(f, f->token, T0 + idle_ms, &s), 0);       /* a day unused: dead */
+    assert_int_equal(find(f, f->token, T0 + idle_ms, &s), 0); /* a day unused: dead */
     /* a use recorded before then moves the idle window on, and is not due again at once */
     assert_int_equal(pw_accounts_touch_session(f->db, session_id, f->user_id, T0 + idle_ms - 1), PW_OK);
     assert_int_equal(find(f, f->token, T0 + idle_ms + 1000, &s), 1);
     assert_int_equal(s.touch_due, 0);
-    assert_int_equal(find(f, f->token, T0 + 2 * idle_ms - 2, &s), 1);   /* a day after that use, not more */
+    assert_int_equal(find(f, f->token, T0 + 2 * idle_ms - 2, &s), 1); /* a day after that use, not more */
     assert_int_equal(find(f, f->token, T0 + 2 * idle_ms - 1, &s), 0);
     /* used every hour, it still dies at its absolute expiry */
     const int64_t absolute_ms = (int64_t)PW_SESSION_ABSOLUTE_S * 1000;

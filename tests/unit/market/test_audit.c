@@ -145,11 +145,14 @@ static void test_pages_and_filters(void **state)
     assert_int_equal(seen, 25);
     assert_int_equal(pages, 7);
     /* each filter keeps exactly its rows: odd i by 11; i % 3 == 0 resolutions (0, 3, …, 24: 9) */
-    struct { pw_audit_filter filter; int want; } cases[] = {
+    struct {
+        pw_audit_filter filter;
+        int want;
+    } cases[] = {
         {{.admin_id = 11}, 12},
         {{.admin_id = 22}, 13},
         {{.has_action = 1, .action = PW_AUDIT_DISPUTE_RESOLVE}, 9},
-        {{.has_action = 1, .action = PW_AUDIT_DISPUTE_RESOLVE, .admin_id = 11}, 4},   /* 3, 9, 15, 21 */
+        {{.has_action = 1, .action = PW_AUDIT_DISPUTE_RESOLVE, .admin_id = 11}, 4}, /* 3, 9, 15, 21 */
         {{.has_action = 1, .action = PW_AUDIT_AUDIT_READ}, 0},
         {{.admin_id = 33}, 0},
     };

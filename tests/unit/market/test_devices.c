@@ -20,7 +20,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 
-#define NOW_MS 1795568523456LL
+#define NOW_MS    1795568523456LL
 #define RAW_BYTES 65
 
 static void fixed_key(unsigned char key[PW_DEVICE_KEY_BYTES], unsigned char seed)
@@ -43,7 +43,7 @@ static void test_device_roundtrip(void **state)
     pw_devices_issue(key, 4242424242424242LL, NOW_MS, a);
     pw_devices_issue(key, 4242424242424242LL, NOW_MS, b);
     assert_int_equal(strlen(a), PW_DEVICE_COOKIE_TEXT_BYTES - 1);
-    for (const char *p = a; *p; p++)   /* a cookie value needs no quoting */
+    for (const char *p = a; *p; p++) /* a cookie value needs no quoting */
         assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p));
     pw_device da, db;
     assert_int_equal(opens(key, a, NOW_MS, &da), 0);
@@ -51,7 +51,7 @@ static void test_device_roundtrip(void **state)
     assert_int_equal(da.user_id, 4242424242424242LL);
     assert_int_equal(da.issued_at_s, NOW_MS / 1000);
     assert_int_equal(db.user_id, da.user_id);
-    assert_memory_not_equal(da.nonce, db.nonce, sizeof(da.nonce));  /* two browsers, two cookies */
+    assert_memory_not_equal(da.nonce, db.nonce, sizeof(da.nonce)); /* two browsers, two cookies */
     assert_string_not_equal(a, b);
 }
 
@@ -79,17 +79,17 @@ static void test_device_tampered(void **state)
             raw[i] ^= (unsigned char)(1u << bit);
         }
     assert_int_equal(opens(key, text, NOW_MS, &d), 0);
-    assert_int_equal(opens(other, text, NOW_MS, &d), PW_EREFUSED);          /* another server's key */
+    assert_int_equal(opens(other, text, NOW_MS, &d), PW_EREFUSED); /* another server's key */
     assert_int_equal(pw_devices_open(key, text, strlen(text) - 1, NOW_MS, &d), PW_EREFUSED);
     char longer[PW_DEVICE_COOKIE_TEXT_BYTES + 4];
     snprintf(longer, sizeof(longer), "%sAA", text);
     assert_int_equal(opens(key, longer, NOW_MS, &d), PW_EREFUSED);
     assert_int_equal(opens(key, "", NOW_MS, &d), PW_EREFUSED);
-    memset(changed, '*', sizeof(changed) - 1);                     /* right length, not base64url */
+    memset(changed, '*', sizeof(changed) - 1); /* right length, not base64url */
     changed[sizeof(changed) - 1] = '\0';
     assert_int_equal(opens(key, changed, NOW_MS, &d), PW_EREFUSED);
     snprintf(changed, sizeof(changed), "%s", text);
-    changed[10] = '+';                                             /* standard base64, not url-safe */
+    changed[10] = '+'; /* standard base64, not url-safe */
     assert_int_equal(opens(key, changed, NOW_MS, &d), PW_EREFUSED);
 }
 
@@ -122,14 +122,15 @@ static void test_device_key_in_database(void **state)
     unsigned char k1[PW_DEVICE_KEY_BYTES], k2[PW_DEVICE_KEY_BYTES], zero[PW_DEVICE_KEY_BYTES] = {0};
     assert_int_equal(pw_devices_load_key(db, NOW_MS, k1), PW_OK);
     assert_memory_not_equal(k1, zero, sizeof(zero));
-    assert_int_equal(pw_db_open(path, 0, &again), PW_OK);          /* a restart, or another instance */
+    assert_int_equal(pw_db_open(path, 0, &again), PW_OK); /* a restart, or another instance */
     assert_int_equal(pw_devices_load_key(again, NOW_MS + 1000, k2), PW_OK);
     assert_memory_equal(k1, k2, sizeof(k1));
     pw_db_close(again);
 
     /* an instance that finds the row already there (stored by another) takes it */
     assert_int_equal(pw_db_exec(db, "DELETE FROM server_secrets"), PW_OK);
-    pw_stmt *st = pw_db_stmt(db, "INSERT INTO server_secrets (name, secret, created_at) VALUES ('device_cookie_mac', ?, 1)");
+    pw_stmt *st = pw_db_stmt(
+        db, "INSERT INTO server_secrets (name, secret, created_at) VALUES ('device_cookie_mac', ?, 1)");
     unsigned char theirs[PW_DEVICE_KEY_BYTES];
     memset(theirs, 0x5a, sizeof(theirs));
     pw_stmt_blob(st, 1, theirs, sizeof(theirs));

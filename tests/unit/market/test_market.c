@@ -58,10 +58,10 @@ static void assert_error(const pw_error *err, int status, const char *code, cons
 
 /* ==== the task state machine ============================================================== */
 
-#define C (1u << PW_ACTOR_CLIENT)
-#define W (1u << PW_ACTOR_WORKER)
-#define A (1u << PW_ACTOR_ADMIN)
-#define P (1u << PW_ACTOR_PLATFORM)
+#define C           (1u << PW_ACTOR_CLIENT)
+#define W           (1u << PW_ACTOR_WORKER)
+#define A           (1u << PW_ACTOR_ADMIN)
+#define P           (1u << PW_ACTOR_PLATFORM)
 #define ACTOR_COUNT 4
 
 /* Written from the diagram and the event comments in task_state.h, not from the table:
@@ -127,9 +127,10 @@ static void test_state_machine_matrix(void **state)
             for (int a = 0; a < ACTOR_COUNT; a++) {
                 pw_task_state to = PW_TASK_STATE_COUNT;
                 int rc = pw_task_transition_apply((pw_task_state)s, (pw_task_event)e, (pw_task_actor)a, &to);
-                int want = !(ever_allowed(e) & (1u << a)) ? -2    /* never this actor's event: 403 */
-                           : row < 0                          ? -1    /* theirs, but not now: 409 */
-                           : (expected[row].actors & (1u << a)) ? 0 : -2;
+                int want = !(ever_allowed(e) & (1u << a))       ? -2 /* never this actor's event: 403 */
+                           : row < 0                            ? -1 /* theirs, but not now: 409 */
+                           : (expected[row].actors & (1u << a)) ? 0
+                                                                : -2;
                 if (rc != want)
                     print_error("%s --%s--> by actor %d: got %d, want %d\n", pw_task_state_name((pw_task_state)s),
                                 pw_task_event_name((pw_task_event)e), a, rc, want);
@@ -162,8 +163,7 @@ static void test_state_machine_matrix(void **state)
 static void test_state_machine_terminal_states(void **state)
 {
     (void)state;
-    static const pw_task_state terminal[] = {PW_TASK_COMPLETED, PW_TASK_RESOLVED, PW_TASK_CANCELLED,
-                                             PW_TASK_EXPIRED};
+    static const pw_task_state terminal[] = {PW_TASK_COMPLETED, PW_TASK_RESOLVED, PW_TASK_CANCELLED, PW_TASK_EXPIRED};
     for (size_t i = 0; i < sizeof(terminal) / sizeof(terminal[0]); i++)
         for (int e = 0; e < PW_EV_COUNT; e++)
             for (int a = 0; a < ACTOR_COUNT; a++) {
@@ -206,8 +206,7 @@ static void test_state_machine_terminal_states(void **state)
 static void test_state_machine_platform_only(void **state)
 {
     (void)state;
-    static const pw_task_event platform_events[] = {PW_EV_ASSIGN, PW_EV_EXPIRE, PW_EV_ACK_TIMEOUT,
-                                                    PW_EV_AUTO_APPROVE};
+    static const pw_task_event platform_events[] = {PW_EV_ASSIGN, PW_EV_EXPIRE, PW_EV_ACK_TIMEOUT, PW_EV_AUTO_APPROVE};
     for (int s = 0; s < PW_TASK_STATE_COUNT; s++) {
         for (int e = 0; e < PW_EV_COUNT; e++) {
             int platform_event = 0;
@@ -245,8 +244,8 @@ static void test_state_names(void **state)
 {
     (void)state;
     static const char *const names[PW_TASK_STATE_COUNT] = {
-        "dispatching", "assigned", "in_progress", "submitted", "completed", "disputed", "resolved", "cancelled",
-        "expired",
+        "dispatching", "assigned", "in_progress", "submitted", "completed",
+        "disputed",    "resolved", "cancelled",   "expired",
     };
     for (int s = 0; s < PW_TASK_STATE_COUNT; s++) {
         assert_string_equal(pw_task_state_name((pw_task_state)s), names[s]);
@@ -294,7 +293,7 @@ static void test_validate_email(void **state)
         {"example.com", 0},
         {"@example.com", 0},
         {"a@", 0},
-        {"a@b", 0},                 /* no dot in the domain */
+        {"a@b", 0}, /* no dot in the domain */
         {"a@.com", 0},
         {"a@example.com.", 0},
         {"a@@example.com", 0},
@@ -335,8 +334,8 @@ static void test_parse_roles(void **state)
 {
     (void)state;
     static const struct {
-        const char *json;          /* NULL: the field is absent */
-        int rc, roles, status;     /* on success roles, on failure the status */
+        const char *json;      /* NULL: the field is absent */
+        int rc, roles, status; /* on success roles, on failure the status */
     } cases[] = {
         {"[\"client\"]", 0, PW_ROLE_CLIENT, 0},
         {"[\"worker\"]", 0, PW_ROLE_WORKER, 0},
@@ -344,7 +343,7 @@ static void test_parse_roles(void **state)
         {"[\"worker\", \"client\"]", 0, PW_ROLE_CLIENT | PW_ROLE_WORKER, 0},
         {NULL, PW_EREFUSED, 0, 422},
         {"[]", PW_EREFUSED, 0, 422},
-        {"[\"admin\"]", PW_EREFUSED, 0, 422},          /* admin is never self-assigned */
+        {"[\"admin\"]", PW_EREFUSED, 0, 422}, /* admin is never self-assigned */
         {"[\"client\", \"admin\"]", PW_EREFUSED, 0, 422},
         {"[\"client\", \"client\"]", PW_EREFUSED, 0, 422},
         {"[\"client\", \"worker\", \"client\"]", PW_EREFUSED, 0, 422},
@@ -453,8 +452,8 @@ static void test_tags_parse(void **state)
     (void)state;
     pw_tags t;
     pw_error err;
-    assert_int_equal(tags("{\"skills\": [\"Plumbing\", \"plumbing\", \"PLUMBING\", \"Electrics\", \"c++\"]}", 1, &t, &err),
-                     0);
+    assert_int_equal(
+        tags("{\"skills\": [\"Plumbing\", \"plumbing\", \"PLUMBING\", \"Electrics\", \"c++\"]}", 1, &t, &err), 0);
     assert_int_equal(t.count, 3);
     assert_string_equal(t.tag[0], "plumbing");
     assert_string_equal(t.tag[1], "electrics");
@@ -643,16 +642,18 @@ static void test_worker_profile_parse(void **state)
     assert_string_equal(p.bio, "");
 
     /* not remote: a location is needed */
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false}", &p, &err), PW_EREFUSED);
-    assert_error(&err, 422, "validation_failed", "location");
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false, \"location\": null}", &p,
-                             &err),
+    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false}", &p, &err),
                      PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "location");
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false, "
-                             "\"location\": {\"lat\": 52.1, \"lon\": 4.3}, \"radius_km\": 25, \"bio\": \"Line 1\\nLine 2\"}",
-                             &p, &err),
-                     0);
+    assert_int_equal(
+        profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false, \"location\": null}", &p, &err),
+        PW_EREFUSED);
+    assert_error(&err, 422, "validation_failed", "location");
+    assert_int_equal(
+        profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": false, "
+                "\"location\": {\"lat\": 52.1, \"lon\": 4.3}, \"radius_km\": 25, \"bio\": \"Line 1\\nLine 2\"}",
+                &p, &err),
+        0);
     assert_int_equal(p.remote, 0);
     assert_int_equal(p.location.present, 1);
     assert_int_equal(p.location.lat_e6, 52100000);
@@ -671,14 +672,15 @@ static void test_worker_profile_parse(void **state)
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": 1}", 400, "remote"},
         /* a radius is measured from a place: with one it is 1 to 500 */
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"location\": {\"lat\": 1, \"lon\": 2}, "
-         "\"radius_km\": 0}", 422, "radius_km"},
+         "\"radius_km\": 0}",
+         422, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 501}", 422, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": -5}", 422, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 2.5}", 400, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": \"5\"}", 400, "radius_km"},
         {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"bio\": 5}", 400, "bio"},
-        {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"location\": {\"lat\": 91, \"lon\": 0}}", 422,
-         "location"},
+        {"{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"location\": {\"lat\": 91, \"lon\": 0}}",
+         422, "location"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = profile(bad[i].body, &p, &err);
@@ -688,34 +690,32 @@ static void test_worker_profile_parse(void **state)
         assert_error(&err, bad[i].status, bad[i].status == 400 ? "wrong_type" : "validation_failed", bad[i].field);
     }
     /* without a place no radius is needed: 0 says so (a remote-only worker) */
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 0}", &p,
-                             &err),
-                     0);
+    assert_int_equal(
+        profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 0}", &p, &err), 0);
     assert_int_equal(p.radius_km, 0);
     /* radius bounds are inclusive; null means the default */
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 1}", &p,
-                             &err),
-                     0);
+    assert_int_equal(
+        profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 1}", &p, &err), 0);
     assert_int_equal(p.radius_km, 1);
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 500}", &p,
-                             &err),
-                     0);
+    assert_int_equal(
+        profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": 500}", &p, &err), 0);
     assert_int_equal(p.radius_km, PW_RADIUS_MAX_KM);
-    assert_int_equal(profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": null}", &p,
-                             &err),
-                     0);
+    assert_int_equal(
+        profile("{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"radius_km\": null}", &p, &err), 0);
     assert_int_equal(p.radius_km, 10);
     /* bio: 1000 characters, newlines allowed */
     char body[8192];
     char bio[1002];
     memset(bio, 'b', 1000);
     bio[1000] = '\0';
-    snprintf(body, sizeof(body), "{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"bio\": \"%s\"}", bio);
+    snprintf(body, sizeof(body), "{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"bio\": \"%s\"}",
+             bio);
     assert_int_equal(profile(body, &p, &err), 0);
     assert_int_equal(strlen(p.bio), 1000);
     bio[1000] = 'b';
     bio[1001] = '\0';
-    snprintf(body, sizeof(body), "{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"bio\": \"%s\"}", bio);
+    snprintf(body, sizeof(body), "{\"skills\": [\"x\"], \"categories\": [\"y\"], \"remote\": true, \"bio\": \"%s\"}",
+             bio);
     assert_int_equal(profile(body, &p, &err), PW_EREFUSED);
     assert_error(&err, 422, "validation_failed", "bio");
 }
@@ -844,7 +844,7 @@ static void test_tasks_parse_new_compensation(void **state)
     assert_int_equal(t->comp.amount.amount, 1);
 
     static const struct {
-        const char *comp;          /* NULL: absent */
+        const char *comp; /* NULL: absent */
         int status;
         const char *field;
     } bad[] = {
@@ -902,15 +902,15 @@ static void test_tasks_parse_new_fields(void **state)
     assert_non_null(t);
     pw_error err;
     static const struct {
-        const char *name, *value;  /* value NULL: removed */
+        const char *name, *value; /* value NULL: removed */
         int status;
         const char *field;
     } bad[] = {
         {"title", NULL, 422, "title"},
         {"title", "\"\"", 422, "title"},
         {"title", "\"   \"", 422, "title"},
-        {"title", "\"a\\nb\"", 422, "title"},           /* one line */
-        {"title", "\"a\\u202eb\"", 422, "title"},       /* no bidi override in a title */
+        {"title", "\"a\\nb\"", 422, "title"},     /* one line */
+        {"title", "\"a\\u202eb\"", 422, "title"}, /* no bidi override in a title */
         {"title", "42", 400, "title"},
         {"description", NULL, 422, "description"},
         {"description", "[]", 400, "description"},

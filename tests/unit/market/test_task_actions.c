@@ -38,13 +38,13 @@
 
 #include "market_fixture.h"
 
-#define DEPOSIT MARKET_FIXTURE_DEPOSIT   /* the client's 1000.00 EUR */
-#define PRICE 1000                   /* a task's 10.00 EUR */
-#define HAPPY_PRICE 12345            /* 123.45 EUR: every share of it is rounded */
+#define DEPOSIT     MARKET_FIXTURE_DEPOSIT /* the client's 1000.00 EUR */
+#define PRICE       1000                   /* a task's 10.00 EUR */
+#define HAPPY_PRICE 12345                  /* 123.45 EUR: every share of it is rounded */
 
 typedef struct fixture {
-    market_fixture m;                /* first: the database, policy, engine and client */
-    pw_db *db;                       /* m.db */
+    market_fixture m; /* first: the database, policy, engine and client */
+    pw_db *db;        /* m.db */
     int64_t client, worker, admin, stranger;
 } fixture;
 
@@ -63,14 +63,18 @@ static void query_text(pw_db *db, const char *sql, int64_t a, char *out, size_t 
 /* A user's EUR wallet balance and held (0 if the wallet does not exist yet). */
 static int64_t wallet(fixture *f, int64_t user)
 {
-    return query_int(f->db, "SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
-                            "kind = 'user' AND asset = 'EUR'", user);
+    return query_int(f->db,
+                     "SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
+                     "kind = 'user' AND asset = 'EUR'",
+                     user);
 }
 
 static int64_t held(fixture *f, int64_t user)
 {
-    return query_int(f->db, "SELECT coalesce(sum(held), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
-                            "kind = 'user' AND asset = 'EUR'", user);
+    return query_int(f->db,
+                     "SELECT coalesce(sum(held), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
+                     "kind = 'user' AND asset = 'EUR'",
+                     user);
 }
 
 /* A platform account's EUR balance: "escrow", "fees" or "pool". */
@@ -157,8 +161,9 @@ static void assert_status(fixture *f, int64_t task, const char *want)
 /* The task's timeline as "event:from>to:actor" items joined by spaces (actor 0: platform). */
 static void timeline(fixture *f, int64_t task, char *out, size_t size)
 {
-    query_text(f->db, "SELECT group_concat(event || ':' || coalesce(from_status, '-') || '>' || to_status || ':' || "
-                      "coalesce(actor_id, 0), ' ') FROM (SELECT * FROM task_events WHERE task_id = ? ORDER BY id)",
+    query_text(f->db,
+               "SELECT group_concat(event || ':' || coalesce(from_status, '-') || '>' || to_status || ':' || "
+               "coalesce(actor_id, 0), ' ') FROM (SELECT * FROM task_events WHERE task_id = ? ORDER BY id)",
                task, out, size);
 }
 
@@ -230,7 +235,7 @@ static int64_t disputed_task(fixture *f, int64_t amount)
     act(f, id, f->worker, PW_ROLE_WORKER, PW_EV_SUBMIT, T0 + 2000);
     act(f, id, f->client, PW_ROLE_CLIENT, PW_EV_DISPUTE, T0 + 3000);
     assert_status(f, id, "disputed");
-    assert_int_equal(held(f, f->client), amount);          /* still in escrow while disputed */
+    assert_int_equal(held(f, f->client), amount); /* still in escrow while disputed */
     return id;
 }
 
@@ -277,10 +282,11 @@ static void test_happy_path(void **state)
     assert_int_equal(wallet(f, f->client), DEPOSIT);
     assert_int_equal(held(f, f->client), HAPPY_PRICE);
     char hold[200];
-    query_text(f->db, "SELECT h.status || ' ' || h.kind || ' ' || h.amount || ' ' || h.asset || ' ' || "
-                      "(h.task_id = t.id) || ' ' || d.kind || (d.owner_user_id = t.client_id) || ' ' || c.kind "
-                      "FROM ledger_transfers h JOIN tasks t ON t.hold_id = h.id JOIN ledger_accounts d ON "
-                      "d.id = h.debit_account JOIN ledger_accounts c ON c.id = h.credit_account WHERE t.id = ?",
+    query_text(f->db,
+               "SELECT h.status || ' ' || h.kind || ' ' || h.amount || ' ' || h.asset || ' ' || "
+               "(h.task_id = t.id) || ' ' || d.kind || (d.owner_user_id = t.client_id) || ' ' || c.kind "
+               "FROM ledger_transfers h JOIN tasks t ON t.hold_id = h.id JOIN ledger_accounts d ON "
+               "d.id = h.debit_account JOIN ledger_accounts c ON c.id = h.credit_account WHERE t.id = ?",
                id, hold, sizeof(hold));
     assert_string_equal(hold, "pending escrow 12345 EUR 1 user1 escrow");
     assert_status(f, id, "dispatching");
@@ -307,13 +313,17 @@ static void test_happy_path(void **state)
 
     char events[512], want[512];
     timeline(f, id, events, sizeof(events));
-    snprintf(want, sizeof(want), "posted:->dispatching:%lld assigned:dispatching>assigned:0 "
+    snprintf(want, sizeof(want),
+             "posted:->dispatching:%lld assigned:dispatching>assigned:0 "
              "acknowledged:assigned>in_progress:%lld submitted:in_progress>submitted:%lld "
-             "approved:submitted>completed:%lld", (long long)f->client, (long long)f->worker, (long long)f->worker,
-             (long long)f->client);
+             "approved:submitted>completed:%lld",
+             (long long)f->client, (long long)f->worker, (long long)f->worker, (long long)f->client);
     assert_string_equal(events, want);
-    assert_int_equal(query_int(f->db, "SELECT completed_count * 100 + on_time_count * 10 + acked_count FROM "
-                                      "worker_profiles WHERE user_id = ?", f->worker), 111);
+    assert_int_equal(query_int(f->db,
+                               "SELECT completed_count * 100 + on_time_count * 10 + acked_count FROM "
+                               "worker_profiles WHERE user_id = ?",
+                               f->worker),
+                     111);
     assert_int_equal(query_int(f->db, "SELECT completed FROM client_records WHERE user_id = ?", f->client), 1);
 }
 
@@ -355,7 +365,7 @@ static void test_wrong_state_is_refused(void **state)
     int64_t deadline = load(f, late).ack_deadline_ms;
     assert_refused(f, late, f->worker, PW_ROLE_WORKER, PW_EV_ACK, deadline + 1, 409, "ack_window_closed");
     assert_refused(f, late, f->worker, PW_ROLE_WORKER, PW_EV_SUBMIT, T0 + 1000, 409, "invalid_state");
-    act(f, late, f->worker, PW_ROLE_WORKER, PW_EV_ACK, deadline);    /* the last millisecond still counts */
+    act(f, late, f->worker, PW_ROLE_WORKER, PW_EV_ACK, deadline); /* the last millisecond still counts */
 
     pw_error err = {0};
     char before[8192], after[8192];
@@ -388,8 +398,10 @@ static void test_release_goes_back_to_dispatching(void **state)
     assert_string_equal(outcome, "released");
     assert_int_equal(held(f, f->client), PRICE);
     char events[512];
-    query_text(f->db, "SELECT event || ':' || from_status || '>' || to_status FROM task_events WHERE task_id = ? "
-                      "ORDER BY id DESC LIMIT 1", id, events, sizeof(events));
+    query_text(f->db,
+               "SELECT event || ':' || from_status || '>' || to_status FROM task_events WHERE task_id = ? "
+               "ORDER BY id DESC LIMIT 1",
+               id, events, sizeof(events));
     assert_string_equal(events, "released:in_progress>dispatching");
     /* and it can be assigned again */
     int64_t other = make_worker(&f->m, "plumbing");
@@ -405,18 +417,25 @@ static void test_cancel_before_ack_returns_the_escrow(void **state)
     assert_int_equal(held(f, f->client), 2 * PRICE);
     act(f, waiting, f->client, PW_ROLE_CLIENT, PW_EV_CANCEL, T0 + 1000);
     assert_int_equal(held(f, f->client), PRICE);
-    assert_int_equal(query_int(f->db, "SELECT coalesce(sum(late_cancels), 0) FROM client_records WHERE user_id = ?",
-                               f->client), 0);   /* nobody was assigned yet: not late */
+    assert_int_equal(
+        query_int(f->db, "SELECT coalesce(sum(late_cancels), 0) FROM client_records WHERE user_id = ?", f->client),
+        0); /* nobody was assigned yet: not late */
     act(f, assigned, f->client, PW_ROLE_CLIENT, PW_EV_CANCEL, T0 + 1000);
     assert_status(f, waiting, "cancelled");
     assert_status(f, assigned, "cancelled");
     assert_int_equal(wallet(f, f->client), DEPOSIT);
     assert_int_equal(held(f, f->client), 0);
     assert_int_equal(platform(f, "escrow"), 0);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM ledger_transfers WHERE kind = 'escrow' AND "
-                                      "status = 'voided' AND task_id = ?", waiting), 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM ledger_transfers WHERE kind = 'escrow' AND "
-                                      "status = 'voided'", 0), 2);
+    assert_int_equal(query_int(f->db,
+                               "SELECT count(*) FROM ledger_transfers WHERE kind = 'escrow' AND "
+                               "status = 'voided' AND task_id = ?",
+                               waiting),
+                     1);
+    assert_int_equal(query_int(f->db,
+                               "SELECT count(*) FROM ledger_transfers WHERE kind = 'escrow' AND "
+                               "status = 'voided'",
+                               0),
+                     2);
     /* cancelling once a worker was assigned is late: on the client's record */
     assert_int_equal(query_int(f->db, "SELECT late_cancels FROM client_records WHERE user_id = ?", f->client), 1);
     char outcome[32];
@@ -433,7 +452,7 @@ static void test_dispute_resolved_release(void **state)
     int64_t id = disputed_task(f, PRICE);
     resolve(f, id, "release", 0);
     assert_status(f, id, "resolved");
-    assert_settled(f, 900, 80, 20, DEPOSIT - PRICE);   /* as if approved: 1000 less the 100 fee */
+    assert_settled(f, 900, 80, 20, DEPOSIT - PRICE); /* as if approved: 1000 less the 100 fee */
     /* the client opened the dispute and lost it */
     assert_int_equal(query_int(f->db, "SELECT disputes_lost FROM client_records WHERE user_id = ?", f->client), 1);
     assert_int_equal(query_int(f->db, "SELECT worker_share_pct FROM disputes WHERE task_id = ?", id), 100);
@@ -462,8 +481,9 @@ static void test_dispute_resolved_split(void **state)
     assert_settled(f, 450, 40, 9, DEPOSIT - 499);
     assert_int_equal(query_int(f->db, "SELECT worker_share_pct FROM disputes WHERE task_id = ?", id), 50);
     char events[512];
-    query_text(f->db, "SELECT event || ':' || from_status || '>' || to_status || ':' || (actor_id = ?) FROM "
-                      "task_events WHERE task_id = (SELECT task_id FROM disputes) ORDER BY id DESC LIMIT 1",
+    query_text(f->db,
+               "SELECT event || ':' || from_status || '>' || to_status || ':' || (actor_id = ?) FROM "
+               "task_events WHERE task_id = (SELECT task_id FROM disputes) ORDER BY id DESC LIMIT 1",
                f->admin, events, sizeof(events));
     assert_string_equal(events, "resolved:disputed>resolved:1");
 }
@@ -486,17 +506,22 @@ static void test_missed_ack_redispatches(void **state)
     assert_int_equal(pw_tasks_tick(f->db, &f->m.policy, deadline, &r), PW_OK);
     assert_int_equal(r.acks_missed, 1);
     assert_int_equal(r.assigned, 1);
-    assert_status(f, id, "assigned");                            /* sent back, and dispatched again ... */
-    assert_true(load(f, id).worker_id == other);                 /* ... to the other worker */
+    assert_status(f, id, "assigned");            /* sent back, and dispatched again ... */
+    assert_true(load(f, id).worker_id == other); /* ... to the other worker */
     assert_int_equal(query_int(f->db, "SELECT active FROM worker_profiles WHERE user_id = ?", f->worker), 0);
     assert_int_equal(query_int(f->db, "SELECT missed_acks FROM worker_profiles WHERE user_id = ?", f->worker), 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM task_assignments WHERE worker_id = ? AND "
-                                      "outcome = 'missed'", f->worker), 1);
+    assert_int_equal(query_int(f->db,
+                               "SELECT count(*) FROM task_assignments WHERE worker_id = ? AND "
+                               "outcome = 'missed'",
+                               f->worker),
+                     1);
     char events[512];
     timeline(f, id, events, sizeof(events));
     char want[512];
-    snprintf(want, sizeof(want), "posted:->dispatching:%lld assigned:dispatching>assigned:0 "
-             "ack_missed:assigned>dispatching:0 assigned:dispatching>assigned:0", (long long)f->client);
+    snprintf(want, sizeof(want),
+             "posted:->dispatching:%lld assigned:dispatching>assigned:0 "
+             "ack_missed:assigned>dispatching:0 assigned:dispatching>assigned:0",
+             (long long)f->client);
     assert_string_equal(events, want);
     assert_int_equal(held(f, f->client), PRICE);
 }
@@ -516,15 +541,17 @@ static void test_unreviewed_submission_is_auto_approved(void **state)
     assert_status(f, id, "completed");
     assert_settled(f, 900, 80, 20, DEPOSIT - PRICE);
     char events[512];
-    query_text(f->db, "SELECT event || ':' || from_status || '>' || to_status || ':' || coalesce(actor_id, 0) FROM "
-                      "task_events WHERE task_id = ? ORDER BY id DESC LIMIT 1", id, events, sizeof(events));
+    query_text(f->db,
+               "SELECT event || ':' || from_status || '>' || to_status || ':' || coalesce(actor_id, 0) FROM "
+               "task_events WHERE task_id = ? ORDER BY id DESC LIMIT 1",
+               id, events, sizeof(events));
     assert_string_equal(events, "auto_approved:submitted>completed:0");
 }
 
 static void test_deadline_with_no_worker_expires_and_refunds(void **state)
 {
     fixture *f = *state;
-    int64_t id = post_in(f, "astronomy", PRICE);               /* nobody does this */
+    int64_t id = post_in(f, "astronomy", PRICE); /* nobody does this */
     int64_t deadline = load(f, id).deadline_ms;
     pw_tick_report r;
     assert_int_equal(pw_tasks_timers(f->db, &f->m.policy, deadline - 1, &r), PW_OK);
@@ -539,15 +566,15 @@ static void test_deadline_with_no_worker_expires_and_refunds(void **state)
     query_text(f->db, "SELECT status FROM ledger_transfers WHERE id = ?", load(f, id).hold_id, status, sizeof(status));
     assert_string_equal(status, "voided");
     /* an expiry is not the client's doing: no late cancel */
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM client_records WHERE user_id = ? AND late_cancels > 0",
-                               f->client), 0);
+    assert_int_equal(
+        query_int(f->db, "SELECT count(*) FROM client_records WHERE user_id = ? AND late_cancels > 0", f->client), 0);
 }
 
 #define WITH_FIXTURE(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)
 {
-    pw_log_set_level(PW_LOG_WARN);   /* the migrations' and the index's info lines are noise here */
+    pw_log_set_level(PW_LOG_WARN); /* the migrations' and the index's info lines are noise here */
     const struct CMUnitTest tests[] = {
         WITH_FIXTURE(test_happy_path),
         WITH_FIXTURE(test_wrong_actor_is_refused),

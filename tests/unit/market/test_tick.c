@@ -125,9 +125,11 @@ static void assert_index_matches_db(fixture *f, int64_t worker)
     int32_t slot = pw_index_find(ix, worker);
     assert_true(slot >= 0);
     const pw_index_hot *h = pw_index_hot_slot(ix, slot);
-    int64_t held = query_int(f->db, "SELECT count(*) FROM tasks WHERE worker_id = ? AND status IN ('assigned', "
-                                    "'in_progress')", worker);
-    assert_int_equal(pw_hot_busy_local(h), 0);        /* every task here is remote */
+    int64_t held = query_int(f->db,
+                             "SELECT count(*) FROM tasks WHERE worker_id = ? AND status IN ('assigned', "
+                             "'in_progress')",
+                             worker);
+    assert_int_equal(pw_hot_busy_local(h), 0); /* every task here is remote */
     assert_int_equal(pw_hot_busy_remote(h), held);
 }
 
@@ -158,13 +160,13 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
     fixture *f = *state;
     int64_t reviewer = make_worker(f, "reviewed"), waiter = make_worker(f, "waiting"),
             sleeper = make_worker(f, "sleepy");
-    int64_t broken = submitted_task(f, "reviewed", reviewer, T0);            /* its settlement cannot apply */
-    int64_t fine = submitted_task(f, "reviewed", reviewer, T0 + 1000);        /* auto-approved in the tick */
-    int64_t lapsed = post(f, "nobody-does-this", T0 + HOUR_MS, T0);          /* expires in the tick */
+    int64_t broken = submitted_task(f, "reviewed", reviewer, T0);      /* its settlement cannot apply */
+    int64_t fine = submitted_task(f, "reviewed", reviewer, T0 + 1000); /* auto-approved in the tick */
+    int64_t lapsed = post(f, "nobody-does-this", T0 + HOUR_MS, T0);    /* expires in the tick */
     int64_t unacked = post(f, "sleepy", T0 + 24 * HOUR_MS, T0);
     int64_t got = 0;
     assert_int_equal(pw_dispatching_task(f->db, &f->policy.dispatch, unacked, T0, &got), PW_OK);
-    assert_true(got == sleeper);                                             /* never acknowledged */
+    assert_true(got == sleeper); /* never acknowledged */
     break_hold(f, broken, "voided");
     exec_ok(f->db, "COMMIT");
     int64_t later = T0 + REVIEW_WINDOW_S * 1000LL + MINUTE_MS;
@@ -174,10 +176,10 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
 
     pw_tick_report r;
     assert_int_equal(tick(f, later, &r), PW_OK);
-    assert_status(f, broken, "submitted");                  /* undone alone: still in review */
+    assert_status(f, broken, "submitted"); /* undone alone: still in review */
     assert_status(f, fine, "completed");
     assert_status(f, lapsed, "expired");
-    assert_status(f, unacked, "dispatching");               /* the missed ack sent it back */
+    assert_status(f, unacked, "dispatching"); /* the missed ack sent it back */
     assert_status(f, waiting, "assigned");
     assert_true(worker_of(f, waiting) == waiter);
     assert_int_equal(r.auto_approved, 1);
@@ -186,12 +188,18 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
     assert_int_equal(r.assigned, 1);
     assert_int_equal(query_int(f->db, "SELECT active FROM worker_profiles WHERE user_id = ?", sleeper), 0);
     /* the good task's money moved: the worker was paid 10.00 less the 10 % fee */
-    assert_int_equal(query_int(f->db, "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
-                                      "asset = 'EUR'", reviewer), 900);
+    assert_int_equal(query_int(f->db,
+                               "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
+                               "asset = 'EUR'",
+                               reviewer),
+                     900);
     /* the broken task's side effects were all undone: no completion, no timeline entry */
     assert_int_equal(query_int(f->db, "SELECT completed_count FROM worker_profiles WHERE user_id = ?", reviewer), 1);
-    assert_int_equal(query_int(f->db, "SELECT count(*) FROM task_events WHERE task_id = ? AND event = "
-                                      "'auto_approve'", broken), 0);
+    assert_int_equal(query_int(f->db,
+                               "SELECT count(*) FROM task_events WHERE task_id = ? AND event = "
+                               "'auto_approve'",
+                               broken),
+                     0);
     assert_index_matches_db(f, reviewer);
     assert_index_matches_db(f, waiter);
 }
@@ -245,8 +253,11 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
     assert_int_equal(atomic_load(&stats->recovered), 1);
     assert_int_equal(atomic_load(&stats->held), 0);
     assert_int_equal(pw_setaside_count(f->policy.dispatch.setaside), 0);
-    assert_int_equal(query_int(f->db, "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
-                                      "asset = 'EUR'", worker), 1800);
+    assert_int_equal(query_int(f->db,
+                               "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
+                               "asset = 'EUR'",
+                               worker),
+                     1800);
     pw_ledger_report lr;
     assert_int_equal(pw_ledger_verify(f->db, &lr), PW_OK);
     assert_int_equal(lr.failures, 0);
@@ -264,8 +275,10 @@ static void test_failed_assignment_keeps_the_index_true(void **state)
     int64_t refused = post(f, "refused", T0 + 24 * HOUR_MS, T0);
     int64_t accepted = post(f, "accepted", T0 + 24 * HOUR_MS, T0);
     char sql[200];
-    snprintf(sql, sizeof(sql), "CREATE TRIGGER refuse BEFORE INSERT ON task_assignments WHEN NEW.task_id = %lld "
-             "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END", (long long)refused);
+    snprintf(sql, sizeof(sql),
+             "CREATE TRIGGER refuse BEFORE INSERT ON task_assignments WHEN NEW.task_id = %lld "
+             "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+             (long long)refused);
     exec_ok(f->db, sql);
     exec_ok(f->db, "COMMIT");
 
@@ -278,7 +291,7 @@ static void test_failed_assignment_keeps_the_index_true(void **state)
     assert_status(f, refused, "dispatching");
     assert_int_equal(atomic_load(&stats->failures[PW_TICK_DISPATCH_ASSIGN]), 1);
     assert_int_equal(query_int(f->db, "SELECT count(*) FROM task_assignments WHERE task_id = ?", refused), 0);
-    assert_index_matches_db(f, refused_worker);   /* free in the index as in the database */
+    assert_index_matches_db(f, refused_worker); /* free in the index as in the database */
     assert_index_matches_db(f, other_worker);
 
     /* nor does urgent dispatch try it during its back-off */
@@ -335,7 +348,7 @@ static void test_failed_scan_is_counted(void **state)
     exec_ok(f->db, "BEGIN IMMEDIATE");
     int rc = pw_tasks_tick(f->db, &f->policy, T0 + REVIEW_WINDOW_S * 1000LL + MINUTE_MS, &r);
     exec_ok(f->db, "ROLLBACK");
-    assert_int_equal(rc, PW_OK);                       /* the transaction was still open */
+    assert_int_equal(rc, PW_OK); /* the transaction was still open */
     assert_int_equal(atomic_load(&stats->scan_failures[PW_TICK_SCAN_REVIEWS_DUE]), 1);
     assert_int_equal(atomic_load(&stats->scan_failures[PW_TICK_SCAN_ACKS_DUE]), 0);
     assert_int_equal(r.auto_approved, 0);
@@ -370,7 +383,7 @@ static void test_setaside_table(void **state)
     assert_int_equal(atomic_load(&stats->failures[PW_TICK_EXPIRE]), PW_TICK_SET_ASIDE_MAX + 1);
     assert_false(pw_setaside_waiting(s, 100000, PW_TICK_EXPIRE, T0));
     assert_true(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + PW_TICK_RETRY_BASE_MS - 1));
-    assert_true(pw_setaside_waiting(s, 7, PW_TICK_DISPATCH_ASSIGN, T0));   /* not assigned past its deadline */
+    assert_true(pw_setaside_waiting(s, 7, PW_TICK_DISPATCH_ASSIGN, T0)); /* not assigned past its deadline */
     assert_false(pw_setaside_waiting(s, 7, PW_TICK_EXPIRE, T0 + PW_TICK_RETRY_BASE_MS));
     /* one fails again: it is kept longer than the rest, which are forgotten once their
      * retry has been due for the longest back-off without their coming up */
@@ -384,7 +397,7 @@ static void test_setaside_table(void **state)
     assert_int_equal(pw_setaside_count(s), 0);
     assert_int_equal(pw_setaside_fail(f->db, s, 8, PW_TICK_DISPATCH_ASSIGN, PW_EREFUSED, &err, T0), PW_OK);
     assert_true(pw_setaside_waiting(s, 8, PW_TICK_DISPATCH_LOAD, T0));
-    assert_false(pw_setaside_waiting(s, 8, PW_TICK_EXPIRE, T0));          /* but one unassignable still expires */
+    assert_false(pw_setaside_waiting(s, 8, PW_TICK_EXPIRE, T0)); /* but one unassignable still expires */
     pw_setaside_free(s);
     pw_setaside_free(NULL);
     assert_false(pw_setaside_waiting(NULL, 7, PW_TICK_EXPIRE, T0));

@@ -85,8 +85,16 @@ static void same_seed_same_report(pw_sim_policy policy)
     free(second);
 }
 
-static void test_determinism_batch(void **state) { (void)state; same_seed_same_report(PW_SIM_BATCH); }
-static void test_determinism_greedy(void **state) { (void)state; same_seed_same_report(PW_SIM_GREEDY); }
+static void test_determinism_batch(void **state)
+{
+    (void)state;
+    same_seed_same_report(PW_SIM_BATCH);
+}
+static void test_determinism_greedy(void **state)
+{
+    (void)state;
+    same_seed_same_report(PW_SIM_GREEDY);
+}
 
 static void test_other_seed_other_report(void **state)
 {
@@ -176,7 +184,7 @@ static void test_ledger_verifies_on_kept_db(void **state)
     assert_int_equal(pw_sim_run(&c, &r), 0);
     check_invariants(&r);
     pw_sim_report again;
-    assert_int_equal(pw_sim_run(&c, &again), PW_EREFUSED);   /* refuses an existing database */
+    assert_int_equal(pw_sim_run(&c, &again), PW_EREFUSED); /* refuses an existing database */
 
     pw_db *db;
     assert_int_equal(pw_db_open(path, 0, &db), PW_OK);

@@ -34,8 +34,8 @@
 /* ==== helpers ========================================================================= */
 
 typedef struct fixture {
-    char dir[256];              /* the temporary directory */
-    char path[300];             /* the database file in it */
+    char dir[256];  /* the temporary directory */
+    char path[300]; /* the database file in it */
 } fixture;
 
 static int setup(void **state)
@@ -165,14 +165,15 @@ static void test_stmt_cache(void **state)
     assert_int_equal(pw_stmt_column_int64(a1, 0), 1);
     pw_stmt_done(a1);
     pw_stmt *a2 = pw_db_stmt(db, SQL_SELECT_ONE_A);
-    assert_ptr_equal(a1, a2);               /* cached by the address of the literal */
+    assert_ptr_equal(a1, a2);                   /* cached by the address of the literal */
     assert_int_equal(pw_stmt_step(a2), PW_ROW); /* done() reset it: it runs again from the top */
     pw_stmt_done(a2);
     pw_stmt *b = pw_db_stmt(db, SQL_SELECT_ONE_B);
     assert_non_null(b);
-    assert_ptr_not_equal(a1, b);            /* the key is the address, not the text */
+    assert_ptr_not_equal(a1, b); /* the key is the address, not the text */
     pw_stmt_done(b);
-    assert_true(pw_stmt_is_failed(pw_db_stmt(db, "SELEKT nonsense"))); /* does not compile: a failed statement (logged) */
+    assert_true(
+        pw_stmt_is_failed(pw_db_stmt(db, "SELEKT nonsense"))); /* does not compile: a failed statement (logged) */
     assert_int_equal(pw_db_exec(db, "CREATE TABLE"), PW_EDB);
     pw_db_close(db);
 }
@@ -261,13 +262,12 @@ static void test_constraint_errors(void **state)
         int64_t n, parent;
         int want;
     } rows[] = {
-        {1, "a@x.io", 0, 1, PW_OK},
-        {2, "a@x.io", 0, 1, PW_ECONSTRAINT},  /* UNIQUE */
-        {1, "b@x.io", 0, 1, PW_ECONSTRAINT},  /* PRIMARY KEY */
-        {3, NULL, 0, 1, PW_ECONSTRAINT},      /* NOT NULL */
-        {4, "c@x.io", -1, 1, PW_ECONSTRAINT}, /* CHECK */
-        {5, "d@x.io", 0, 99, PW_ECONSTRAINT}, /* FOREIGN KEY (foreign_keys=ON) */
-        {6, "e@x.io", 5, 1, PW_OK},           /* the statement is reusable after failures */
+        {1, "a@x.io", 0, 1, PW_OK},           {2, "a@x.io", 0, 1, PW_ECONSTRAINT}, /* UNIQUE */
+        {1, "b@x.io", 0, 1, PW_ECONSTRAINT},                                       /* PRIMARY KEY */
+        {3, NULL, 0, 1, PW_ECONSTRAINT},                                           /* NOT NULL */
+        {4, "c@x.io", -1, 1, PW_ECONSTRAINT},                                      /* CHECK */
+        {5, "d@x.io", 0, 99, PW_ECONSTRAINT},                                      /* FOREIGN KEY (foreign_keys=ON) */
+        {6, "e@x.io", 5, 1, PW_OK}, /* the statement is reusable after failures */
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         pw_stmt *st = pw_db_stmt(db, sql);
@@ -481,9 +481,9 @@ static pw_writer *start_writer(const fixture *f, pw_clock *clock, int max_batch)
 
 typedef struct submitter {
     pw_writer *w;
-    item_job *jobs;             /* this thread's slice */
+    item_job *jobs; /* this thread's slice */
     int count;
-    int refused;                /* submissions answered other than PW_OK */
+    int refused; /* submissions answered other than PW_OK */
 } submitter;
 
 static void *submit_main(void *arg)
@@ -546,9 +546,9 @@ static void test_writer_failed_job_rolled_back_alone(void **state)
     gate_start(&g, w);
     item_job jobs[5];
     item_init(&jobs[0], 100, 1, 0);
-    item_init(&jobs[1], 200, 3, 409);           /* writes three rows, then fails */
+    item_init(&jobs[1], 200, 3, 409); /* writes three rows, then fails */
     item_init(&jobs[2], 300, 1, 0);
-    item_init(&jobs[3], 100, 1, 0);             /* duplicate key: run() returns PW_ECONSTRAINT */
+    item_init(&jobs[3], 100, 1, 0); /* duplicate key: run() returns PW_ECONSTRAINT */
     item_init(&jobs[4], 400, 2, 0);
     for (int i = 0; i < 5; i++)
         assert_int_equal(pw_writer_submit(w, &jobs[i].job), PW_OK);
@@ -556,7 +556,7 @@ static void test_writer_failed_job_rolled_back_alone(void **state)
     gate_release(&g);
     wait_done(6);
     pw_writer_stats *stats = pw_writer_get_stats(w);
-    assert_int_equal(atomic_load(&stats->commits), 2);        /* the gate alone, then the five together */
+    assert_int_equal(atomic_load(&stats->commits), 2); /* the gate alone, then the five together */
     assert_int_equal(atomic_load(&stats->jobs), 6);
     assert_int_equal(atomic_load(&stats->batch_jobs.counts[0]), 1); /* le 1: the gate's batch */
     assert_int_equal(atomic_load(&stats->batch_jobs.counts[3]), 1); /* le 8: the batch of five */
@@ -604,7 +604,7 @@ static void test_writer_alone_job(void **state)
     item_init(&jobs[2], 300, 3, 0);
     jobs[2].job.alone = 1;
     item_init(&jobs[3], 400, 1, 0);
-    item_init(&jobs[4], 500, 2, 409);           /* alone, writes two rows, then fails */
+    item_init(&jobs[4], 500, 2, 409); /* alone, writes two rows, then fails */
     jobs[4].job.alone = 1;
     item_init(&jobs[5], 600, 1, 0);
     for (int i = 0; i < 6; i++)
@@ -629,7 +629,7 @@ static void test_writer_alone_job(void **state)
         assert_int_equal(has_item(db, id), id != 500);
     assert_int_equal(has_item(db, 302), 1);
     assert_int_equal(has_item(db, 501), 0);
-    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 7);   /* 1 + 1 + 3 + 1 + 1 */
+    assert_int_equal(query_int(db, SQL_COUNT_ITEMS), 7); /* 1 + 1 + 3 + 1 + 1 */
     pw_db_close(db);
     gate_destroy(&g);
 }
@@ -654,7 +654,7 @@ static void test_writer_batches_group(void **state)
     wait_done(JOBS + 1);
     pw_writer_stats *stats = pw_writer_get_stats(w);
     assert_true(atomic_load(&stats->commits) < JOBS);
-    assert_int_equal(atomic_load(&stats->commits), 3);   /* gate, 512, 488 */
+    assert_int_equal(atomic_load(&stats->commits), 3); /* gate, 512, 488 */
     assert_int_equal(atomic_load(&stats->jobs), JOBS + 1);
     assert_int_equal(atomic_load(&stats->batch_jobs.counts[0]), 1); /* le 1 */
     assert_int_equal(atomic_load(&stats->batch_jobs.counts[9]), 2); /* le 512: 488 and 512 */
@@ -786,10 +786,10 @@ static void test_writer_reserve_then_enqueue_list(void **state)
  * commit and before any of the batch's jobs complete, on the writer's connection (which
  * sees the batch's rows). */
 typedef struct hook_log {
-    int calls;                  /* hook invocations */
-    int done_at_call[4];        /* done_count when each call ran */
-    int64_t rows_at_call[4];    /* rows the writer's connection saw then */
-    int64_t now_at_call[4];     /* the batch's time */
+    int calls;               /* hook invocations */
+    int done_at_call[4];     /* done_count when each call ran */
+    int64_t rows_at_call[4]; /* rows the writer's connection saw then */
+    int64_t now_at_call[4];  /* the batch's time */
 } hook_log;
 
 static void after_batch(void *ctx, pw_db *db, int64_t now_ms)
@@ -831,11 +831,11 @@ static void test_writer_after_batch_hook(void **state)
     assert_int_equal(pw_writer_submit(w, &late.job), PW_OK);
     wait_done(5);
     pw_writer_stop(w);
-    assert_int_equal(log.calls, 2);                  /* the gate's batch, then the three */
-    assert_int_equal(log.done_at_call[0], 0);        /* before the gate completed */
-    assert_int_equal(log.done_at_call[1], 1);        /* before any of the three completed */
+    assert_int_equal(log.calls, 2);           /* the gate's batch, then the three */
+    assert_int_equal(log.done_at_call[0], 0); /* before the gate completed */
+    assert_int_equal(log.done_at_call[1], 1); /* before any of the three completed */
     assert_int_equal(log.rows_at_call[0], 0);
-    assert_int_equal(log.rows_at_call[1], 2);        /* after the commit: jobs 1 and 3, not 2 */
+    assert_int_equal(log.rows_at_call[1], 2); /* after the commit: jobs 1 and 3, not 2 */
     assert_int_equal(log.now_at_call[0], 1795568523000LL);
     assert_int_equal(log.now_at_call[1], 1795568523000LL + 5000);
     gate_destroy(&g);
