@@ -25,6 +25,7 @@
 #include "market/devices.h"
 #include "market/scheduler.h"
 #include "market/setaside.h"
+#include "store/bus.h"
 #include "store/migrate.h"
 #include "store/writer.h"
 
@@ -135,6 +136,8 @@ static const char SERVE_USAGE[] =
     "  --dispatch-weights W    scoring weights over the defaults, e.g. fit=0.35,distance=0.2,reputation=0.15,\n"
     "                          reliability=0.1,fairness=0.2,bad_pairing=0.5,earned_half=5000\n"
     "                          (env PEERWORK_DISPATCH_WEIGHTS; see docs/internals/dispatch.md, The score)\n"
+    "  --events-heartbeat-ms MS a ': ping' comment on each open GET /api/v1/events stream this often\n"
+    "                          (default 15000; 50 to 60000)\n"
     "  --cookie-secure         mark the session cookie Secure (set this behind a TLS proxy)\n"
     "  --dev-clock             enable POST /api/v1/dev/clock to move time forward (tests and demos only)\n"
     "  --no-group-commit       commit every request on its own (for benchmarks)\n"
@@ -162,6 +165,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         O_MAXCONN,
         O_DTHREADS,
         O_CANCEL_LIMIT,
+        O_EVENTS_HEARTBEAT,
         O_HELP
     };
     static const struct option options[] = {{"listen", required_argument, NULL, O_LISTEN},
@@ -182,6 +186,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
                                             {"max-connections", required_argument, NULL, O_MAXCONN},
                                             {"dispatch-threads", required_argument, NULL, O_DTHREADS},
                                             {"cancel-limit", required_argument, NULL, O_CANCEL_LIMIT},
+                                            {"events-heartbeat-ms", required_argument, NULL, O_EVENTS_HEARTBEAT},
                                             {"help", no_argument, NULL, O_HELP},
                                             {NULL, 0, NULL, 0}};
     int opt, rc = 0;
@@ -216,6 +221,10 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_CANCEL_LIMIT:
             rc = parse_int("--cancel-limit", optarg, 1, PW_CANCELS_PER_WINDOW_MAX, &cfg->cancel_limit);
             break;
+        case O_EVENTS_HEARTBEAT:
+            rc = parse_int("--events-heartbeat-ms", optarg, PW_EVENTS_HEARTBEAT_MS_MIN, PW_EVENTS_HEARTBEAT_MS_MAX,
+                           &cfg->events_heartbeat_ms);
+            break;
         case O_SECURE: cfg->cookie_secure = 1; break;
         case O_DEVCLOCK: cfg->dev_clock = 1; break;
         case O_NOGROUP: cfg->group_commit = 0; break;
@@ -230,10 +239,20 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
     return rc;
 }
 
+typedef struct after_batch {
+    pw_engine *engine; /* the dispatch index */
+    pw_bus *bus;       /* the event bus */
+} after_batch;
+
+/* The writer's hook after each batch: the dispatch index follows the database, and the
+ * event bus learns the newest committed seq (waking the loops if it grew). */
 static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
 {
-    if (pw_dispatching_refresh(db, ctx, now_ms) != PW_OK)
+    after_batch *a = ctx;
+    if (pw_dispatching_refresh(db, a->engine, now_ms) != PW_OK)
         pw_log_error("msg=\"dispatch index refresh failed\"");
+    if (pw_bus_after_commit(a->bus, db) != PW_OK)
+        pw_log_error("msg=\"event bus read failed\""); /* the next batch reads it again */
 }
 
 /* One server per SQLite database: each keeps the dispatch index and the timers of its own
@@ -303,7 +322,12 @@ static int cmd_serve(int argc, char **argv)
         pw_log_error("msg=\"cannot build the dispatch index\"");
         return 1;
     }
-    pw_writer_on_batch(app.writer, refresh_engine, policy.dispatch.engine);
+    if (pw_bus_new(&app.bus) != PW_OK || pw_bus_after_commit(app.bus, writer_db) != PW_OK) {
+        pw_log_error("msg=\"cannot start the event bus\"");
+        return 1;
+    }
+    after_batch after = {.engine = policy.dispatch.engine, .bus = app.bus};
+    pw_writer_on_batch(app.writer, refresh_engine, &after);
     pw_scheduler *scheduler = NULL;
     /* Timers are checked at least every second; batch rounds run every batch window. */
     int tick_ms = app.cfg.batch_window_ms < 1000 ? app.cfg.batch_window_ms : 1000;
@@ -315,6 +339,7 @@ static int cmd_serve(int argc, char **argv)
     pw_scheduler_stop(scheduler);
     pw_workpool_stop(app.hash_pool);
     pw_writer_stop(app.writer); /* commits whatever was accepted */
+    pw_bus_free(app.bus);       /* after the loops (joined in pw_server_run) and the writer */
     pw_engine_free(policy.dispatch.engine);
     pw_setaside_free(policy.dispatch.setaside);
     pw_throttle_free(app.throttle);

@@ -58,6 +58,9 @@ void pw_api_disputes_resolve(pw_req *rq);
 void pw_api_admin_metrics(pw_req *rq);
 void pw_api_admin_audit(pw_req *rq);
 
+/* events.c */
+void pw_api_events(pw_req *rq);
+
 /* ops.c */
 void pw_api_healthz(pw_req *rq);
 void pw_api_metrics(pw_req *rq);

@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "ledger/ledger.h"
+#include "market/events.h"
 
 /* The configured payment provider; the sandbox is the only one so far. */
 static const pw_payment_provider *provider(void) { return &pw_payment_sandbox; }
@@ -65,6 +66,8 @@ static int money_move_run(pw_call *call, pw_db *db, int64_t now_ms)
     money_move *m = pw_call_data(call);
     int64_t transfer_id = 0;
     int rc = m->book(db, provider(), call->auth.user_id, &m->amount, now_ms, &transfer_id, &call->error);
+    if (rc == PW_OK)
+        rc = pw_events_wallet(db, call->auth.user_id, m->amount.asset, now_ms); /* live, to the owner */
     if (rc != PW_OK)
         return pw_call_failure(call, rc, &call->error);
     json_t *balance = NULL;

@@ -30,4 +30,5 @@ void pw_config_defaults(pw_config *cfg)
     cfg->heartbeat_timeout_s = 15 * 60;
     cfg->cancel_limit = PW_CANCELS_PER_WINDOW;
     cfg->group_commit = 1;
+    cfg->events_heartbeat_ms = PW_EVENTS_HEARTBEAT_MS;
 }

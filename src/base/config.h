@@ -25,7 +25,8 @@ typedef struct pw_config {
     int remote_cap;          /* --remote-cap: remote tasks one worker may hold at once */
     int heartbeat_timeout_s; /* --heartbeat-timeout-s: silence after which an active worker goes inactive */
     int cancel_limit; /* --cancel-limit: a client's cancelled or expired tasks per PW_CANCEL_WINDOW_S before POST /tasks is 429 */
-    int group_commit; /* --no-group-commit sets 0: one commit per request (benchmarks) */
+    int events_heartbeat_ms; /* --events-heartbeat-ms: ": ping" on an open event stream this often */
+    int group_commit;        /* --no-group-commit sets 0: one commit per request (benchmarks) */
     char dispatch_weights[PW_DISPATCH_WEIGHTS_MAX_CHARS +
                           1]; /* --dispatch-weights, PEERWORK_DISPATCH_WEIGHTS: "fit=0.35,..." over the defaults */
 } pw_config;

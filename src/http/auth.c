@@ -69,18 +69,20 @@ static int touch_run(pw_job *job, pw_db *db, int64_t now_ms)
 
 /* Records the session's use by a detached write; a refused one (a full queue) is skipped:
  * the next request a minute on tries again. */
-static void touch_later(pw_req *rq)
+void pw_auth_touch_later(pw_app *app, int64_t session_id, int64_t user_id)
 {
     touch_job *t = calloc(1, sizeof(*t));
     if (t == NULL)
         return;
     t->job.run = touch_run;
-    t->sessions = rq->app->sessions;
-    t->session_id = rq->auth.session_id;
-    t->user_id = rq->auth.user_id;
-    if (pw_app_write_detached(rq->app, &t->job) != 0)
+    t->sessions = app->sessions;
+    t->session_id = session_id;
+    t->user_id = user_id;
+    if (pw_app_write_detached(app, &t->job) != 0)
         free(t);
 }
+
+static void touch_later(pw_req *rq) { pw_auth_touch_later(rq->app, rq->auth.session_id, rq->auth.user_id); }
 
 int pw_auth_load(pw_req *rq, pw_error *err)
 {

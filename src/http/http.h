@@ -103,6 +103,7 @@ struct pw_app {
     unsigned char device_key[32];    /* device cookies' MAC key (market/devices.h), from the database */
     struct pw_market_policy *policy; /* dispatch, review window, fees (from cfg): for the handlers,
                                                opaque here */
+    struct pw_bus *bus;              /* the event bus (store/bus.h) the streams follow; NULL: none */
 };
 
 /* One request being served; lives in the request's memory pool. */
@@ -213,6 +214,14 @@ int pw_call_failf(pw_call *call, int status, const char *code, const char *field
 int pw_call_failure(pw_call *call, int rc, const pw_error *refusal);
 /* Fire-and-forget write with no request attached (e.g. a session touch). */
 int pw_app_write_detached(pw_app *app, pw_job *job);
+
+/* ---- live events (events.c, docs/internals/events.md) ------------------------------------ */
+/* Answers rq, a signed-in user's GET, with their Server-Sent Events stream: the events after
+ * last_id (a Last-Event-ID), or from now on (last_id < 0). 429 past the stream limits, 503
+ * without a bus. The stream stays open until the client goes or the server stops. */
+void pw_events_stream(pw_req *rq, int64_t last_id);
+/* Open streams in all (for /metrics). */
+long pw_events_open_streams(void);
 
 /* ---- server ------------------------------------------------------------------------- */
 void pw_server_block_signals(void); /* call before starting any thread: SIGTERM/SIGINT go to pw_server_run */

@@ -26,6 +26,10 @@ struct pw_loop {
     pw_buf log;               /* request log lines, flushed each loop turn */
     long log_second;          /* the second log_stamp shows */
     char log_stamp[24];       /* "YYYY-MM-DDTHH:MM:SS" for the request log */
+    h2o_linklist_t streams;   /* open event streams (events.c), loop thread only */
+    long stream_count;        /* streams linked there */
+    int64_t events_cursor;    /* the bus seq this loop has looked at */
+    int64_t events_now_ns;    /* monotonic time of the last heartbeat scan */
     pthread_t thread;
 };
 
@@ -54,6 +58,14 @@ void pw_loop_flush_writes(pw_loop *loop); /* after every loop turn */
 /* auth.c */
 int pw_auth_load(pw_req *rq, pw_error *err);
 int pw_auth_check_csrf(pw_req *rq, pw_error *err);
+/* Records a session's use (and a worker's presence) by a detached write; skipped if refused. */
+void pw_auth_touch_later(pw_app *app, int64_t session_id, int64_t user_id);
+
+/* events.c: the loop's event streams (GET /api/v1/events) */
+void pw_events_loop_start(pw_loop *loop); /* on the loop thread, after pw_loop_init */
+void pw_events_loop_turn(pw_loop *loop);  /* after every loop turn: feed, heartbeat */
+void pw_events_loop_close(pw_loop *loop); /* shutdown: end every stream (drain waits for them) */
+void pw_events_loop_stop(pw_loop *loop);  /* the loop is leaving: off the bus */
 
 /* metrics.c */
 void pw_metrics_init(void);

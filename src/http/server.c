@@ -113,16 +113,19 @@ static void drain(pw_loop *loop)
         loop->listener = NULL;
     }
     h2o_context_request_shutdown(&loop->ctx);
+    pw_events_loop_close(loop); /* open event streams end now; the turns below flush their last bytes */
     int64_t deadline_ns = pw_monotonic_ns() + (int64_t)PW_SHUTDOWN_DRAIN_MS * 1000000;
     int quiet_turns = 0;
     while (quiet_turns < FLUSH_TURNS && pw_monotonic_ns() < deadline_ns) {
         h2o_evloop_run(loop->ctx.loop, 10);
+        pw_events_loop_close(loop); /* a stream opened in the meantime ends too */
         pw_loop_flush_writes(loop);
         pw_loop_flush_log(loop);
-        quiet_turns = loop->inflight == 0 ? quiet_turns + 1 : 0;
+        quiet_turns = loop->inflight == 0 && loop->stream_count == 0 ? quiet_turns + 1 : 0;
     }
-    if (loop->inflight != 0)
-        pw_log_warn("msg=\"shutdown drain timed out\" loop=%d inflight=%ld", loop->index, loop->inflight);
+    if (loop->inflight != 0 || loop->stream_count != 0)
+        pw_log_warn("msg=\"shutdown drain timed out\" loop=%d inflight=%ld streams=%ld", loop->index, loop->inflight,
+                    loop->stream_count);
 }
 
 void pw_loop_init(pw_loop *loop)
@@ -132,21 +135,25 @@ void pw_loop_init(pw_loop *loop)
     loop->accept_ctx.hosts = globalconf.hosts;
     loop->queue = h2o_multithread_create_queue(loop->ctx.loop);
     h2o_multithread_register_receiver(loop->queue, &loop->receiver, pw_loop_on_calls);
+    h2o_linklist_init_anchor(&loop->streams);
 }
 
 static void *loop_main(void *arg)
 {
     pw_loop *loop = arg;
     pw_loop_init(loop);
+    pw_events_loop_start(loop);
     loop->listener = h2o_evloop_socket_create(loop->ctx.loop, loop->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     loop->listener->data = loop;
     h2o_socket_read_start(loop->listener, on_accept);
     while (!atomic_load(&stopping)) {
         h2o_evloop_run(loop->ctx.loop, LOOP_TICK_MS);
+        pw_events_loop_turn(loop);
         pw_loop_flush_writes(loop);
         pw_loop_flush_log(loop);
     }
     drain(loop);
+    pw_events_loop_stop(loop);
     return NULL;
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "dispatch/engine.h"
+#include "market/events.h"
 
 struct pw_scheduler {
     pthread_t thread;
@@ -30,6 +31,9 @@ static int tick_run(pw_job *job, pw_db *db, int64_t now_ms)
     if (rc == PW_OK && (r.acks_missed || r.auto_approved || r.expired || r.assigned || r.failed))
         pw_log_info("msg=tick acks_missed=%d auto_approved=%d expired=%d assigned=%d failed=%d", r.acks_missed,
                     r.auto_approved, r.expired, r.assigned, r.failed); /* a failed tick logged its reason */
+    int pruned = 0;
+    if (rc == PW_OK && pw_events_prune(db, now_ms, &pruned) != PW_OK) /* a failed statement changed nothing */
+        pw_log_error("msg=\"event retention failed\" error=\"%s\"", pw_db_errmsg(db));
     return rc;
 }
 

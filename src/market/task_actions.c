@@ -16,6 +16,7 @@
 #include "base/roles.h"
 #include "base/log.h"
 #include "dispatch/engine.h"
+#include "market/events.h"
 #include "market/setaside.h"
 #include "market/tasks.h"
 
@@ -132,6 +133,8 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, t->id, now_ms, pw_task_event_name(PW_EV_ASSIGN), pw_task_state_name(t->status),
                                    pw_task_state_name(to), 0, worker_id);
+    if (rc == PW_OK)
+        rc = pw_events_assignment(db, t->id, worker_id, ack_deadline, now_ms);
     if (rc == PW_OK)
         pw_engine_note_assigned(d->engine, worker_id, !t->location.present,
                                 t->comp.kind == PW_COMP_MONEY ? t->comp.amount.amount : 0, now_ms);

@@ -14,6 +14,7 @@
 #include "base/json_util.h"
 #include "base/roles.h"
 #include "market/accounts.h"
+#include "market/events.h"
 
 void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
 {
@@ -169,7 +170,8 @@ int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char
     pw_stmt_text(st, 5, to);
     pw_stmt_int64_or_null(st, 6, actor_id);
     pw_stmt_int64_or_null(st, 7, worker_id);
-    return pw_stmt_run(st);
+    int rc = pw_stmt_run(st);
+    return rc == PW_OK ? pw_events_task(db, task_id, to, worker_id, now_ms) : rc; /* live, to both parties */
 }
 
 static const char SQL_INSERT_TASK[] =
@@ -441,6 +443,8 @@ int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const ch
     pw_stmt_int64(st, 4, now_ms);
     int64_t id = 0;
     int rc = pw_stmt_run_int64(st, &id);
+    if (rc == PW_OK)
+        rc = pw_events_message(db, task_id, id, sender_id, now_ms);
     if (rc != PW_OK)
         return rc == PW_DONE ? PW_EDB : rc; /* no id back from an insert: the database failed */
     *out = message_json(id, sender_id, body, now_ms);

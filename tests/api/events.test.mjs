@@ -1,0 +1,318 @@
+// events.test.mjs — GET /api/v1/events, the live event streams (docs/internals/events.md),
+// against a real server over real HTTP:
+//   - a worker's stream gets `assignment` when a task is dispatched to them, then `task`
+//     events through ack, submit and approve; the client's stream gets every status change,
+//     the `message` the worker posts, and `wallet` for the deposit, the hold and the payment;
+//   - a stranger's stream gets none of it (checked after a marker event of their own, which
+//     is ordered after everything the others caused);
+//   - a reconnect with Last-Event-ID (header, or ?last_event_id=) replays exactly the events
+//     after that id, in order; without it a stream starts at now;
+//   - more than PW_EVENT_STREAMS_PER_USER_MAX streams of one user is 429 with Retry-After,
+//     and a closed stream frees its place;
+//   - heartbeat comments arrive (--events-heartbeat-ms 200); no session is 401;
+//   - SIGTERM with streams open still stops cleanly (exit 0), ending the streams.
+// Waits are on conditions (a frame arriving), never on a fixed sleep.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { V1, api, assertError } from './helpers.mjs';
+import {
+  act, deposit, makeClient, makeWorker, ok, postTask, serverNow, taskBody, uniqueTag, waitAssignedTo,
+} from './lifecycle_helpers.mjs';
+
+const PER_USER_MAX = 5; // PW_EVENT_STREAMS_PER_USER_MAX
+const WAIT_MS = 10_000;
+
+/** An open event stream: frames parsed as they arrive. */
+class EventStream {
+  constructor(res, controller) {
+    this.res = res;
+    this.controller = controller;
+    this.frames = []; // {id, event, data (parsed JSON)} for events, {comment} for comments
+    this.ended = false;
+    this.waiters = new Set();
+    this.pump();
+  }
+
+  async pump() {
+    const reader = this.res.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          this.parse(text.slice(0, end));
+          text = text.slice(end + 2);
+        }
+        this.notify();
+      }
+    } catch {
+      // aborted by close()
+    }
+    this.ended = true;
+    this.notify();
+  }
+
+  parse(block) {
+    const frame = {};
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) frame.comment = line.slice(1).trim();
+      else if (line.startsWith('id: ')) frame.id = Number(line.slice(4));
+      else if (line.startsWith('event: ')) frame.event = line.slice(7);
+      else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
+      else if (line.startsWith('retry: ')) frame.retry = Number(line.slice(7));
+    }
+    this.frames.push(frame);
+  }
+
+  notify() {
+    for (const w of this.waiters) w();
+  }
+
+  get events() {
+    return this.frames.filter((f) => f.event !== undefined);
+  }
+
+  /** Resolves with fn()'s first truthy value, checked as frames arrive. */
+  async waitFor(fn, what) {
+    let hit = fn();
+    if (hit) return hit;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`no ${what} within ${WAIT_MS} ms; frames: ${JSON.stringify(this.frames)}`));
+      }, WAIT_MS);
+      const check = () => {
+        hit = fn();
+        if (hit || this.ended) {
+          clearTimeout(timer);
+          this.waiters.delete(check);
+          if (hit) resolve();
+          else reject(new Error(`stream ended before ${what}; frames: ${JSON.stringify(this.frames)}`));
+        }
+      };
+      this.waiters.add(check);
+    });
+    return hit;
+  }
+
+  /** The first frame matching pred. */
+  until(pred, what) {
+    return this.waitFor(() => this.frames.find((f) => pred(f)), what);
+  }
+
+  untilEvent(event, dataPred = () => true, what = event) {
+    return this.until((f) => f.event === event && dataPred(f.data), what);
+  }
+
+  async untilEnded() {
+    if (this.ended) return;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('stream did not end')), WAIT_MS);
+      const check = () => {
+        if (this.ended) {
+          clearTimeout(timer);
+          this.waiters.delete(check);
+          resolve();
+        }
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  close() {
+    this.controller.abort();
+  }
+}
+
+const streams = [];
+
+/** GET /events as `token`; resolves to an EventStream (on 200) or the error answer. */
+async function openStream(base, token, { lastEventId, query = '' } = {}) {
+  const controller = new AbortController();
+  const headers = {};
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
+  const res = await fetch(`${base}${V1}/events${query}`, { headers, signal: controller.signal });
+  if (res.status !== 200) {
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
+  }
+  const s = new EventStream(res, controller);
+  streams.push(s);
+  return s;
+}
+
+const money = (amount) => ({ kind: 'money', amount, currency: 'EUR' });
+
+describe('GET /api/v1/events', () => {
+  let server;
+  let base;
+  before(async () => {
+    const { startMarket } = await import('./lifecycle_helpers.mjs');
+    server = await startMarket({ args: ['--events-heartbeat-ms', '200'] });
+    base = server.base;
+  });
+  after(async () => {
+    for (const s of streams) s.close();
+    await server?.dispose();
+  });
+
+  test('no session is 401', async () => {
+    const res = await openStream(base, undefined);
+    assertError(res, 401, 'unauthenticated');
+    const bad = await openStream(base, 'not-a-token');
+    assertError(bad, 401, 'unauthenticated');
+  });
+
+  test('a text/event-stream, not cached; heartbeat comments arrive', async () => {
+    const c = await makeClient(base);
+    const s = await openStream(base, c.token);
+    assert.equal(s.res.status, 200);
+    assert.match(s.res.headers.get('content-type'), /^text\/event-stream/);
+    assert.equal(s.res.headers.get('cache-control'), 'no-store');
+    await s.until((f) => f.retry !== undefined, 'the retry: line');
+    await s.until((f) => f.comment === 'ping', 'a first ping');
+    const pings = () => s.frames.filter((f) => f.comment === 'ping').length;
+    await s.waitFor(() => pings() >= 3, 'three pings');
+    assert.equal(s.events.length, 0, 'a stream without Last-Event-ID starts at now');
+    s.close();
+  });
+
+  test('a bad Last-Event-ID is 400', async () => {
+    const c = await makeClient(base);
+    assertError(await openStream(base, c.token, { lastEventId: 'abc' }), 400, 'validation_failed', 'Last-Event-ID');
+    assertError(await openStream(base, c.token, { query: '?last_event_id=-1' }), 400, 'validation_failed',
+      'last_event_id');
+  });
+
+  test('the lifecycle live: assignment, task states, message, wallet; a stranger sees none', async () => {
+    const tag = uniqueTag();
+    const client = await makeClient(base);
+    const worker = await makeWorker(base, { categories: [tag] });
+    const stranger = await makeClient(base, { name: 'Stranger' });
+    const cs = await openStream(base, client.token);
+    const ws = await openStream(base, worker.token);
+    const ss = await openStream(base, stranger.token);
+
+    await deposit(base, client.token, 5000);
+    await cs.untilEvent('wallet', (d) => d.currency === 'EUR', 'wallet after the deposit');
+
+    const now = await serverNow(base);
+    const task = await postTask(base, client.token, taskBody(now, { category: tag, compensation: money(1000) }));
+    const forTask = (status) => (d) => d.task_id === task.id && d.status === status;
+    await cs.untilEvent('task', forTask('dispatching'), 'task dispatching (posted)');
+
+    const assignment = await ws.untilEvent('assignment', (d) => d.task_id === task.id, 'the assignment');
+    assert.ok(Date.parse(assignment.data.ack_deadline) > now, `ack_deadline: ${JSON.stringify(assignment.data)}`);
+    await ws.untilEvent('task', forTask('assigned'), 'task assigned (worker)');
+    await cs.untilEvent('task', forTask('assigned'), 'task assigned (client)');
+    await waitAssignedTo(base, client.token, task.id, worker.user.id);
+
+    ok(await act(base, worker.token, task.id, 'ack'), 200, 'ack');
+    await ws.untilEvent('task', forTask('in_progress'), 'in_progress (worker)');
+    await cs.untilEvent('task', forTask('in_progress'), 'in_progress (client)');
+
+    const msg = ok(await api(base, 'POST', `${V1}/tasks/${task.id}/messages`,
+      { token: worker.token, body: { body: 'On my way.' } }), 201, 'message');
+    const m = await cs.untilEvent('message', (d) => d.task_id === task.id, 'the message (client)');
+    assert.deepEqual(m.data, { task_id: task.id, message_id: msg.id, sender_id: worker.user.id });
+    await ws.untilEvent('message', (d) => d.message_id === msg.id, 'the message (sender)');
+
+    ok(await act(base, worker.token, task.id, 'submit', { note: 'done' }), 200, 'submit');
+    await cs.untilEvent('task', forTask('submitted'), 'submitted (client)');
+    await ws.untilEvent('task', forTask('submitted'), 'submitted (worker)');
+    ok(await act(base, client.token, task.id, 'approve'), 200, 'approve');
+    const done = await cs.untilEvent('task', forTask('completed'), 'completed (client)');
+    assert.ok(!Number.isNaN(Date.parse(done.data.at)), `at: ${JSON.stringify(done.data)}`);
+    await ws.untilEvent('task', forTask('completed'), 'completed (worker)');
+    await ws.untilEvent('wallet', (d) => d.currency === 'EUR', 'wallet after the payment (worker)');
+
+    // The client's task events are exactly the lifecycle, in order, with rising ids.
+    const statuses = cs.events.filter((f) => f.event === 'task').map((f) => f.data.status);
+    assert.deepEqual(statuses, ['dispatching', 'assigned', 'in_progress', 'submitted', 'completed']);
+    const ids = cs.events.map((f) => f.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids rise');
+    assert.equal(new Set(ids).size, ids.length, 'ids are distinct');
+    assert.ok(cs.events.filter((f) => f.event === 'wallet').length >= 3, 'deposit, hold, payment');
+    assert.ok(!ws.events.some((f) => f.event === 'wallet' && f.id < assignment.id), 'no wallet of the client');
+
+    // The stranger: a marker of their own, then nothing else before it.
+    await deposit(base, stranger.token, 100);
+    const marker = await ss.untilEvent('wallet', () => true, 'the stranger\'s marker');
+    const before = ss.events.filter((f) => f.id < marker.id);
+    assert.deepEqual(before, [], `the stranger got: ${JSON.stringify(before)}`);
+    assert.ok(!ss.events.some((f) => f.data?.task_id === task.id), 'nothing about the task');
+  });
+
+  test('Last-Event-ID replays exactly what was missed, in order', async () => {
+    const c = await makeClient(base);
+    const live = await openStream(base, c.token);
+    for (let i = 0; i < 3; i++) await deposit(base, c.token, 100 + i);
+    const third = await live.waitFor(() => live.events[2], 'three wallet events');
+    const first = live.events[0];
+    for (let i = 0; i < 4; i++) await deposit(base, c.token, 200 + i);
+    await live.waitFor(() => live.events[6], 'seven wallet events');
+    const missed = live.events.slice(1, 7);
+
+    const again = await openStream(base, c.token, { lastEventId: first.id });
+    await again.waitFor(() => again.events.length >= 6, 'the replay');
+    assert.deepEqual(again.events.map(({ id, event, data }) => ({ id, event, data })),
+      missed.map(({ id, event, data }) => ({ id, event, data })));
+
+    const byQuery = await openStream(base, c.token, { query: `?last_event_id=${third.id}` });
+    await byQuery.waitFor(() => byQuery.events.length >= 4, 'the replay by query');
+    assert.deepEqual(byQuery.events.map((f) => f.id), live.events.slice(3, 7).map((f) => f.id));
+
+    // and then live: a new event reaches the replayed stream too
+    await deposit(base, c.token, 999);
+    const next = await again.waitFor(() => again.events[6], 'a live event after replay');
+    assert.equal(next.id, (await live.waitFor(() => live.events[7], 'the live one')).id);
+    for (const s of [live, again, byQuery]) s.close();
+  });
+
+  test(`past ${PER_USER_MAX} streams of one user is 429 with Retry-After; a closed one frees its place`, async () => {
+    const c = await makeClient(base);
+    const open = [];
+    for (let i = 0; i < PER_USER_MAX; i++) {
+      const s = await openStream(base, c.token);
+      assert.ok(s instanceof EventStream, `stream ${i + 1}: ${s.status} ${s.text}`);
+      open.push(s);
+    }
+    const refused = await openStream(base, c.token);
+    assertError(refused, 429, 'rate_limited');
+    assert.match(refused.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/);
+    // another user is not limited by this one
+    const other = await makeClient(base);
+    assert.ok((await openStream(base, other.token)) instanceof EventStream, 'another user opens one');
+
+    open[0].close();
+    // the server sees the close at its next write (a heartbeat): wait for the place to come back
+    let again;
+    const until = Date.now() + WAIT_MS;
+    for (;;) {
+      again = await openStream(base, c.token);
+      if (again instanceof EventStream || Date.now() > until) break;
+      assertError(again, 429, 'rate_limited');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(again instanceof EventStream, 'a place came back after a close');
+    for (const s of open) s.close();
+    again.close();
+  });
+
+  test('SIGTERM with streams open stops cleanly and ends them', async () => {
+    const c = await makeClient(base);
+    const s1 = await openStream(base, c.token);
+    const s2 = await openStream(base, c.token);
+    await s1.until((f) => f.comment === 'ping', 'a ping');
+    await server.stop(); // asserts exit status 0
+    await s1.untilEnded();
+    await s2.untilEnded();
+  });
+});
