@@ -174,18 +174,19 @@
 #define PW_AUDIT_DETAIL_MAX_BYTES  512   /* an audit row's detail: ids, states and counts only, never copied text */
 
 /* ---- live events (GET /api/v1/events, docs/internals/events.md) ----------------------- */
-#define PW_EVENT_STREAMS_PER_USER_MAX  5     /* open streams of one user: a few tabs and a phone; past it 429 */
-#define PW_EVENT_STREAMS_MAX           1000  /* open streams in all: each holds a connection and two buffers */
-#define PW_EVENTS_HEARTBEAT_MS         15000 /* ": ping" comment so proxies and idle timeouts keep it open */
-#define PW_EVENTS_HEARTBEAT_MS_MIN     50    /* --events-heartbeat-ms: the shortest (tests use 200) */
-#define PW_EVENTS_HEARTBEAT_MS_MAX     60000 /* --events-heartbeat-ms: under the clients' and proxies' idle timeouts */
-#define PW_EVENTS_RETENTION_S          (7 * 24 * 3600) /* events older than a week are pruned by the tick */
-#define PW_EVENTS_PER_USER_KEPT_MAX    1000 /* a user's newest events kept for replay; older ones are pruned */
-#define PW_EVENTS_PRUNE_ROWS_MAX       5000 /* rows one tick deletes at most: the tick stays short */
-#define PW_EVENTS_SEND_ROWS_MAX        100  /* rows read for one stream at a time (replay goes on as it drains) */
-#define PW_EVENTS_SCAN_ROWS_MAX        1000 /* new rows a loop looks at per turn to see whose streams to feed */
-#define PW_EVENTS_PENDING_MAX_BYTES    (256 * 1024) /* a stream's unsent output; past it the slow reader is closed */
-#define PW_EVENT_DATA_MAX_BYTES        512          /* one event's JSON data: ids, a status, a time, a currency */
-#define PW_EVENTS_PRESENCE_INTERVAL_MS 10000        /* a worker's open stream refreshes last_seen_at this often */
+#define PW_EVENT_STREAMS_PER_USER_MAX 5     /* open streams of one user: a few tabs and a phone; past it 429 */
+#define PW_EVENT_STREAMS_MAX          1000  /* open streams in all: each holds a connection and two buffers */
+#define PW_EVENTS_HEARTBEAT_MS        15000 /* ": ping" comment so proxies and idle timeouts keep it open */
+#define PW_EVENTS_HEARTBEAT_MS_MIN    50    /* --events-heartbeat-ms: the shortest (tests use 200) */
+#define PW_EVENTS_HEARTBEAT_MS_MAX    60000 /* --events-heartbeat-ms: under the clients' and proxies' idle timeouts */
+#define PW_EVENTS_RETENTION_S         (7 * 24 * 3600) /* events older than a week are pruned by the tick */
+#define PW_EVENTS_PER_USER_KEPT_MAX   1000 /* a user's newest events kept for replay; older ones are pruned */
+#define PW_EVENTS_PRUNE_ROWS_MAX      5000 /* rows one tick deletes at most: the tick stays short */
+#define PW_EVENTS_SEND_ROWS_MAX       100  /* rows read for one stream at a time (replay goes on as it drains) */
+#define PW_EVENTS_SCAN_ROWS_MAX       1000 /* new rows a loop looks at per turn to see whose streams to feed */
+#define PW_EVENTS_PENDING_MAX_BYTES   (256 * 1024) /* a stream's unsent output; past it the slow reader is closed */
+#define PW_EVENT_DATA_MAX_BYTES       512          /* one event's JSON data: ids, a status, a time, a currency */
+#define PW_EVENTS_PRESENCE_MIN_INTERVAL_MS \
+    1000 /* a worker's stream refreshes last_seen_at each heartbeat, at most this often */
 
 #endif

@@ -15,8 +15,8 @@
  * `pending`. Pending is bounded (PW_EVENTS_PENDING_MAX_BYTES): a slow reader is not fed
  * more rows until it drains — the table is its buffer, so it loses nothing, and memory
  * stays bounded whatever it does. The same turn writes the heartbeat comment every
- * --events-heartbeat-ms, and for a worker's stream a detached session touch every
- * PW_EVENTS_PRESENCE_INTERVAL_MS: an open stream is a worker's presence for the
+ * --events-heartbeat-ms, and for a worker's stream a detached session touch with it (at
+ * most every PW_EVENTS_PRESENCE_MIN_INTERVAL_MS): an open stream is a worker's presence for the
  * dispatcher's silent-worker sweep.
  *
  * Limits: PW_EVENT_STREAMS_MAX in all and PW_EVENT_STREAMS_PER_USER_MAX per user, counted
@@ -198,6 +198,14 @@ static void on_stop(h2o_generator_t *generator, h2o_req_t *req)
     unlink_stream(s);
 }
 
+/* A worker's presence is refreshed with the heartbeat, at most every PW_EVENTS_PRESENCE_MIN_INTERVAL_MS. */
+static int64_t presence_interval_ns(const pw_app *app)
+{
+    int ms = app->cfg.events_heartbeat_ms > PW_EVENTS_PRESENCE_MIN_INTERVAL_MS ? app->cfg.events_heartbeat_ms
+                                                                               : PW_EVENTS_PRESENCE_MIN_INTERVAL_MS;
+    return (int64_t)ms * 1000000;
+}
+
 static void on_dispose(void *p)
 {
     stream *s = p;
@@ -230,7 +238,7 @@ void pw_events_stream(pw_req *rq, int64_t last_id)
     s->dirty = s->last_seq < latest; /* a replay to send */
     int64_t now_ns = pw_monotonic_ns();
     s->next_ping_ns = now_ns + (int64_t)app->cfg.events_heartbeat_ms * 1000000;
-    s->next_presence_ns = now_ns + (int64_t)PW_EVENTS_PRESENCE_INTERVAL_MS * 1000000;
+    s->next_presence_ns = now_ns + presence_interval_ns(app);
     pw_buf_init(&s->pending);
     pw_buf_init(&s->sending);
     h2o_linklist_insert(&loop->streams, &s->link);
@@ -342,7 +350,7 @@ void pw_events_loop_turn(pw_loop *loop)
                 pw_sse_ping(&s->pending); /* out of memory: the next one */
         }
         if (s->is_worker && now_ns >= s->next_presence_ns) {
-            s->next_presence_ns = now_ns + (int64_t)PW_EVENTS_PRESENCE_INTERVAL_MS * 1000000;
+            s->next_presence_ns = now_ns + presence_interval_ns(loop->app);
             pw_auth_touch_later(loop->app, s->session_id, s->user_id);
         }
         pump(s);

@@ -316,3 +316,36 @@ describe('GET /api/v1/events', () => {
     await s2.untilEnded();
   });
 });
+
+describe('an open stream is a worker\'s presence', () => {
+  let server;
+  let base;
+  before(async () => {
+    const { startMarket } = await import('./lifecycle_helpers.mjs');
+    server = await startMarket({ args: ['--events-heartbeat-ms', '200', '--heartbeat-timeout-s', '30'] });
+    base = server.base;
+  });
+  after(async () => {
+    for (const s of streams) s.close();
+    await server?.dispose();
+  });
+
+  test('the silent-worker sweep keeps an active worker whose stream is open, and takes the other', async () => {
+    const { advance } = await import('./lifecycle_helpers.mjs');
+    const tag = uniqueTag();
+    const streamed = await makeWorker(base, { categories: [tag] });
+    const silent = await makeWorker(base, { categories: [tag] });
+    const s = await openStream(base, streamed.token);
+    const pings = () => s.frames.filter((f) => f.comment === 'ping').length;
+    await advance(base, 25); // under the 30 s timeout: nobody is swept yet
+    // pings spanning more than PW_EVENTS_PRESENCE_MIN_INTERVAL_MS (1 s) after the advance: a
+    // presence touch was handed to the writer since, at the advanced time
+    const after = pings();
+    await s.waitFor(() => pings() >= after + 7, 'seven pings after the advance');
+    await advance(base, 25); // 50 s after both went active: the silent one is swept
+    const active = async (w) => ok(await api(base, 'GET', `${V1}/me/worker`, { token: w.token }), 200).active;
+    assert.equal(await active(silent), false, 'the worker without a stream was swept');
+    assert.equal(await active(streamed), true, 'the worker with an open stream is still active');
+    s.close();
+  });
+});

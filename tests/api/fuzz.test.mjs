@@ -59,6 +59,12 @@ function send(base, req) {
     // what a client library would do with spaces and non-ASCII in a path: percent-encode them
     const path = req.path.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
     const r = http.request({ host: url.hostname, port: url.port, method: req.method, path, headers, agent }, (res) => {
+      if ((res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        // GET /events answers with a stream that stays open: its status and headers are the answer
+        res.destroy();
+        resolve({ status: res.statusCode, headers: { get: (n) => res.headers[n.toLowerCase()] ?? null }, text: '' });
+        return;
+      }
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {

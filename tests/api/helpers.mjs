@@ -162,6 +162,11 @@ export async function api(base, method, path, { body, rawBody, token, cookie, cs
   const init = { method, headers: h, body: payload, redirect: 'manual' };
   if (payload && typeof payload.getReader === 'function') init.duplex = 'half';
   const res = await fetch(base + path, init);
+  if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    // GET /events: a stream that stays open; its status and headers are the answer (events.test.mjs reads streams)
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, json: undefined, text: '' };
+  }
   const text = await res.text();
   let json;
   if ((res.headers.get('content-type') ?? '').startsWith('application/json') && text !== '') {
