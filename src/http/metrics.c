@@ -148,5 +148,9 @@ int pw_metrics_render(pw_app *app, pw_buf *out)
                         (unsigned long long)atomic_load(&ws->commits), (unsigned long long)atomic_load(&ws->rejected),
                         pw_writer_queue_length(app->writer), atomic_load(&open_connections),
                         (unsigned long long)atomic_load(&accept_pauses));
+    rc |= pw_buf_printf(out,
+                        "# HELP pw_events_streams Open GET /api/v1/events streams.\n"
+                        "# TYPE pw_events_streams gauge\npw_events_streams %ld\n",
+                        pw_events_open_streams());
     return rc != 0 ? PW_ENOMEM : PW_OK; /* the OR of the appends: out of memory is their failure */
 }

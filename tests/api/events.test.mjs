@@ -284,6 +284,9 @@ describe('GET /api/v1/events', () => {
       assert.ok(s instanceof EventStream, `stream ${i + 1}: ${s.status} ${s.text}`);
       open.push(s);
     }
+    const metrics = await api(base, 'GET', '/metrics');
+    const gauge = Number(/^pw_events_streams (\d+)$/m.exec(metrics.text)?.[1]);
+    assert.ok(gauge >= PER_USER_MAX, `pw_events_streams on /metrics: ${gauge}`);
     const refused = await openStream(base, c.token);
     assertError(refused, 429, 'rate_limited');
     assert.match(refused.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/);
