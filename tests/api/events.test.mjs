@@ -10,7 +10,10 @@
 //   - more than PW_EVENT_STREAMS_PER_USER_MAX streams of one user is 429 with Retry-After,
 //     and a closed stream frees its place;
 //   - heartbeat comments arrive (--events-heartbeat-ms 200); no session is 401;
-//   - SIGTERM with streams open still stops cleanly (exit 0), ending the streams.
+//   - a task taken from its worker (release, cancel) tells them; after that, nothing of it;
+//   - SIGTERM with streams open still stops cleanly (exit 0), ending the streams;
+//   - an open stream keeps a worker present for the silent-worker sweep;
+//   - events are durable: a Last-Event-ID from before a restart replays what followed.
 // Waits are on conditions (a frame arriving), never on a fixed sleep.
 
 import assert from 'node:assert/strict';
@@ -250,6 +253,44 @@ describe('GET /api/v1/events', () => {
     assert.ok(!ss.events.some((f) => f.data?.task_id === task.id), 'nothing about the task');
   });
 
+  test('a task taken from a worker: `task` dispatching to them on release, cancelled on cancel', async () => {
+    const tag = uniqueTag();
+    const client = await makeClient(base, { money: 5000 });
+    const worker = await makeWorker(base, { categories: [tag] });
+    const ws = await openStream(base, worker.token);
+    const cs = await openStream(base, client.token);
+    const now = await serverNow(base);
+    const task = await postTask(base, client.token, taskBody(now, { category: tag, compensation: money(700) }));
+    const forTask = (status) => (d) => d.task_id === task.id && d.status === status;
+    await ws.untilEvent('assignment', (d) => d.task_id === task.id, 'the assignment');
+    await waitAssignedTo(base, client.token, task.id, worker.user.id);
+    ok(await act(base, worker.token, task.id, 'release'), 200, 'release');
+    await ws.untilEvent('task', forTask('dispatching'), 'dispatching to the worker who released it');
+    await cs.untilEvent('task', forTask('dispatching'), 'dispatching to the client');
+    // released, it is no longer theirs: its cancel goes to the client only
+    ok(await act(base, client.token, task.id, 'cancel'), 200, 'cancel while dispatching');
+    await cs.untilEvent('task', forTask('cancelled'), 'cancelled to the client');
+    const wallet = await cs.untilEvent('wallet', () => true, 'wallet for the hold');
+    assert.equal(wallet.data.currency, 'EUR');
+    await cs.waitFor(() => cs.events.filter((f) => f.event === 'wallet').length >= 2, 'wallet for the release of the hold');
+
+    // another client's task, assigned to the same worker, cancelled while assigned
+    const other = await makeClient(base, { money: 5000 });
+    const os = await openStream(base, other.token);
+    const second = await postTask(base, other.token, taskBody(now, { category: tag, compensation: money(800) }));
+    await ws.untilEvent('assignment', (d) => d.task_id === second.id, 'the second task\'s assignment');
+    await waitAssignedTo(base, other.token, second.id, worker.user.id);
+    ok(await act(base, other.token, second.id, 'cancel'), 200, 'cancel while assigned');
+    const gone = (d) => d.task_id === second.id && d.status === 'cancelled';
+    await ws.untilEvent('task', gone, 'cancelled to the worker it was taken from');
+    await os.untilEvent('task', gone, 'cancelled to its client');
+    // and the first task's cancel, after the release, never reached the worker
+    const cancelledFirst = await cs.untilEvent('task', forTask('cancelled'), 'the first cancel');
+    assert.ok(!ws.events.some((f) => f.data?.task_id === task.id && f.id >= cancelledFirst.id),
+      'nothing of the released task after the release');
+    for (const s of [ws, cs, os]) s.close();
+  });
+
   test('Last-Event-ID replays exactly what was missed, in order', async () => {
     const c = await makeClient(base);
     const live = await openStream(base, c.token);
@@ -350,5 +391,37 @@ describe('an open stream is a worker\'s presence', () => {
     assert.equal(await active(silent), false, 'the worker without a stream was swept');
     assert.equal(await active(streamed), true, 'the worker with an open stream is still active');
     s.close();
+  });
+});
+
+describe('events are durable: a replay after a restart', () => {
+  test('a Last-Event-ID from before a restart replays what came after it', async () => {
+    const { startMarket } = await import('./lifecycle_helpers.mjs');
+    const first = await startMarket({ args: ['--events-heartbeat-ms', '200'] });
+    try {
+      const c = await makeClient(first.base);
+      const live = await openStream(first.base, c.token);
+      await deposit(first.base, c.token, 100);
+      await deposit(first.base, c.token, 200);
+      const [one, two] = [await live.waitFor(() => live.events[0], 'one'), await live.waitFor(() => live.events[1], 'two')];
+      await first.stop();
+      await live.untilEnded();
+      const second = await startMarket({ db: first.db, args: ['--events-heartbeat-ms', '200'] });
+      try {
+        const again = await openStream(second.base, c.token, { lastEventId: one.id });
+        const replayed = await again.waitFor(() => again.events[0], 'the replay after the restart');
+        assert.deepEqual({ id: replayed.id, event: replayed.event, data: replayed.data },
+          { id: two.id, event: two.event, data: two.data });
+        await deposit(second.base, c.token, 300); // the sequence goes on past the old ids
+        const next = await again.waitFor(() => again.events[1], 'a new event');
+        assert.ok(next.id > two.id, `ids go on rising: ${next.id} after ${two.id}`);
+        again.close();
+        await second.stop();
+      } finally {
+        await second.dispose();
+      }
+    } finally {
+      await first.dispose();
+    }
   });
 });
