@@ -123,7 +123,12 @@ static int audit_run(pw_call *call, pw_db *db, int64_t now_ms)
         json_object_set_new(detail, "action", json_string(pw_audit_action_name(q->filter.action)));
     if (q->filter.admin_id != 0)
         json_object_set_new(detail, "admin_id", pw_json_id(q->filter.admin_id));
-    rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_AUDIT_READ, NULL, 0, detail);
+    return pw_api_audited_read(call, db, now_ms, PW_AUDIT_AUDIT_READ, detail);
+}
+
+int pw_api_audited_read(pw_call *call, pw_db *db, int64_t now_ms, pw_audit_action action, json_t *detail)
+{
+    int rc = pw_audit_record(db, now_ms, call->auth.user_id, action, NULL, 0, detail);
     if (rc != PW_OK)
         return rc; /* status still 0: a 503, never an unaudited answer */
     call->status = 200;

@@ -3,6 +3,7 @@
 #ifndef PW_API_H
 #define PW_API_H
 #include "http/http.h"
+#include "market/audit.h"
 
 /* routes.c: THE route table. Whoever builds the app hands it, and pw_api_sessions, to the
  * http layer below (main.c: app.routes, app.route_count, app.sessions). */
@@ -57,6 +58,10 @@ void pw_api_disputes_resolve(pw_req *rq);
 /* admin.c */
 void pw_api_admin_metrics(pw_req *rq);
 void pw_api_admin_audit(pw_req *rq);
+/* The end of an admin's audited read, in the call's writer job: records `action` with
+ * `detail` (taken) and only then answers 200 with the output already set. A failed record
+ * returns its code with the status still 0: a 503, never an unaudited answer. */
+int pw_api_audited_read(pw_call *call, pw_db *db, int64_t now_ms, pw_audit_action action, json_t *detail);
 
 /* events.c */
 void pw_api_events(pw_req *rq);

@@ -372,11 +372,7 @@ static int disputes_run(pw_call *call, pw_db *db, int64_t now_ms)
     int shown = n > limit ? limit : n;
     call->output = json_pack("{s:o, s:o}", "items", items, "next_cursor", n > limit ? pw_json_id(last) : json_null());
     json_t *detail = json_pack("{s:i}", "items", shown);
-    int rc = pw_audit_record(db, now_ms, call->auth.user_id, PW_AUDIT_DISPUTES_READ, NULL, 0, detail);
-    if (rc != PW_OK)
-        return rc; /* status still 0: a 503, never an unaudited answer */
-    call->status = 200;
-    return 0;
+    return pw_api_audited_read(call, db, now_ms, PW_AUDIT_DISPUTES_READ, detail);
 }
 
 void pw_api_disputes_list(pw_req *rq)

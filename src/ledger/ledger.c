@@ -55,12 +55,15 @@ static const char SQL_ENTRY_INSERT[] =
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-/* A caller's bug caught at run time: logged, and answered as the ledger always has (500
- * ledger_misuse, a code docs/openapi.yaml lists), so PW_EREFUSED with *err filled. */
+/* A caller's bug caught at run time (same account on both sides, an account that is not
+ * there, mixed assets): logged loudly and refused as 503 unavailable, the error convention's
+ * answer for "the server cannot do this now", so PW_EREFUSED with *err filled and nothing
+ * booked. Not an assertion: the unit tests drive these paths, and a request must not abort
+ * the server for a bug the ledger can refuse safely. */
 static int misuse(pw_error *err, const char *what)
 {
     pw_log_error("msg=\"ledger misuse\" what=\"%s\"", what);
-    return pw_error_set(err, 500, "ledger_misuse", NULL, "ledger misuse: %s", what);
+    return pw_error_set(err, 503, "unavailable", NULL, "ledger misuse: %s", what);
 }
 
 static int run(pw_db *db, const char *sql)

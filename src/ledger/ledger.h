@@ -18,7 +18,7 @@
  * and verify, which read. They return PW_OK or a code (base/error.h): PW_EREFUSED with
  * the pw_error filled — 409 insufficient_funds, 409 invalid_state (posting a transfer that
  * is not pending), 422 for bad amounts, 422 payment_declined — or the database's code
- * (the API answers 503). A caller's misuse is logged and refused as 500 ledger_misuse. */
+ * (the API answers 503). A caller's misuse is logged and refused as 503 unavailable. */
 #ifndef PW_LEDGER_H
 #define PW_LEDGER_H
 #include <jansson.h>

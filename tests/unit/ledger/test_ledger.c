@@ -328,11 +328,13 @@ static void test_transfer(void **state)
     assert_int_equal(balance(db, platform(db, PW_ACCOUNT_EXTERNAL, "EUR")), -1000);
     assert_int_equal(scalar(db, "SELECT count(*) FROM ledger_entries"), 4);
     assert_int_equal(scalar(db, "SELECT sum(balance) FROM ledger_accounts"), 0);
-    /* the same account on both sides, and mixed assets, are programmer errors answered, not booked */
+    /* the same account on both sides, and mixed assets, are programmer errors refused (503), not booked */
     t.credit_account = t.debit_account;
     assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), PW_EREFUSED);
+    assert_error(&err, 503, "unavailable");
     t.credit_account = wallet(db, 2, "USD");
     assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), PW_EREFUSED);
+    assert_error(&err, 503, "unavailable");
     t.credit_account = wallet(db, 2, "EUR");
     t.amount = 0;
     assert_int_equal(pw_ledger_post_transfer(db, &t, NOW_MS, &id, &err), PW_EREFUSED);
