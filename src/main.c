@@ -417,18 +417,15 @@ static int cmd_admin(int argc, char **argv)
     const char *email = NULL, *name = "Admin";
     int opt;
     optind = 2;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    int code = 0;
+    while ((opt = pw_cli_option(argc, argv, options, usage, &cfg, &code)) >= 0) {
         if (opt == 'e')
             email = optarg;
         else if (opt == 'n')
             name = optarg;
-        else if (opt == 'd')
-            snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", optarg);
-        else if (opt == 'h')
-            return fputs(usage, stdout), 0;
-        else
-            return fputs(usage, stderr), 2;
     }
+    if (opt == PW_CLI_STOP)
+        return code;
     if (email == NULL) {
         fputs("peerwork admin create: --email is required\n", stderr);
         return 2;

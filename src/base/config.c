@@ -2,6 +2,7 @@
 #include "base/config.h"
 #include "base/limits.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,4 +32,22 @@ void pw_config_defaults(pw_config *cfg)
     cfg->cancel_limit = PW_CANCELS_PER_WINDOW;
     cfg->group_commit = 1;
     cfg->events_heartbeat_ms = PW_EVENTS_HEARTBEAT_MS;
+}
+
+int pw_cli_option(int argc, char **argv, const struct option *options, const char *usage, pw_config *cfg,
+                  int *exit_code)
+{
+    for (;;) {
+        int opt = getopt_long(argc, argv, "", options, NULL);
+        if (opt == 'd') {
+            snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg);
+            continue;
+        }
+        if (opt == 'h' || opt == '?' || opt == ':') {
+            fputs(usage, opt == 'h' ? stdout : stderr);
+            *exit_code = opt == 'h' ? 0 : 2;
+            return PW_CLI_STOP;
+        }
+        return opt;
+    }
 }

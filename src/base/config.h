@@ -35,4 +35,12 @@ void pw_config_defaults(pw_config *cfg);
 /* The cores online, at least 1 and at most max (the default of per-core thread counts). */
 int pw_online_cores(int max);
 
+struct option;
+/* A subcommand's getopt_long loop, with --db FILE (into cfg->db_path) and --help handled here.
+ * Returns the letter of any other option in `options` for the caller, -1 at the end, or
+ * PW_CLI_STOP after printing usage (--help: *exit_code 0; an unknown option: 2). */
+#define PW_CLI_STOP (-2)
+int pw_cli_option(int argc, char **argv, const struct option *options, const char *usage, pw_config *cfg,
+                  int *exit_code);
+
 #endif

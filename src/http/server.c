@@ -230,6 +230,49 @@ static void api_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **
     h2o_setup_next_ostream(req, slot);
 }
 
+/* ---- the single-page interface ----------------------------------------------------------------
+ *
+ * The web root is served by h2o's file handler (precompressed .br/.gz siblings sent when the
+ * client accepts them: H2O_FILE_FLAG_SEND_COMPRESSED). A GET/HEAD that no file answers and
+ * that is not the API's (the router took those) gets index.html with 200, so the interface's
+ * own paths (/tasks/123, /wallet) survive a reload. */
+
+static char spa_index[1040];
+
+static int spa_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+        !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
+        return -1; /* not a status: h2o's "not mine" */
+    return h2o_file_send(req, 200, "OK", spa_index, h2o_iovec_init(H2O_STRLIT("text/html")),
+                         H2O_FILE_FLAG_SEND_COMPRESSED);
+}
+
+/* h2o 2.2.5's own map lacks .mjs (octet-stream) and .woff2; the interface's types named here */
+static h2o_mimemap_t *web_mimemap(void)
+{
+    h2o_mimemap_t *m = h2o_mimemap_create();
+    h2o_mimemap_define_mimetype(m, "mjs", "text/javascript; charset=utf-8", NULL);
+    h2o_mimemap_define_mimetype(m, "js", "text/javascript; charset=utf-8", NULL);
+    h2o_mimemap_define_mimetype(m, "css", "text/css; charset=utf-8", NULL);
+    h2o_mimemap_define_mimetype(m, "svg", "image/svg+xml", NULL);
+    h2o_mimemap_define_mimetype(m, "json", "application/json", NULL);
+    h2o_mimemap_define_mimetype(m, "woff2", "font/woff2", NULL);
+    h2o_mimemap_define_mimetype(m, "map", "application/json", NULL);
+    return m;
+}
+
+/* Cache-Control unless the answer set its own (the API's no-store stays) */
+static h2o_headers_command_t *cache_header(const char *value)
+{
+    h2o_headers_command_t *cmds = NULL;
+    h2o_iovec_t *name = h2o_mem_alloc(sizeof(*name));
+    *name = h2o_strdup(NULL, "cache-control", SIZE_MAX);
+    h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SETIFEMPTY, name, h2o_strdup(NULL, value, SIZE_MAX));
+    return cmds;
+}
+
 _Static_assert(PW_HTTP_HEADERS_MAX == H2O_MAX_HEADERS, "limits.h names h2o's own cap on request headers");
 
 static void configure(pw_app *app)
@@ -240,12 +283,25 @@ static void configure(pw_app *app)
     globalconf.http2.idle_timeout = PW_HTTP_IDLE_TIMEOUT_MS;
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("peerwork"));
     h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    /* /assets first: h2o picks the first registered path that matches. Hashed names, so
+     * cached for good; a missing one is h2o's 404, never the interface's index.html. */
+    static char assets_dir[sizeof(app->cfg.web_root) + 8];
+    snprintf(assets_dir, sizeof(assets_dir), "%s/assets", app->cfg.web_root);
+    h2o_pathconf_t *assets = h2o_config_register_path(host, "/assets", 0);
+    h2o_file_register(assets, assets_dir, NULL, web_mimemap(), H2O_FILE_FLAG_SEND_COMPRESSED);
+    h2o_headers_register(assets, security_headers());
+    h2o_headers_register(assets, cache_header("public, max-age=31536000, immutable"));
     h2o_pathconf_t *root = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *router = h2o_create_handler(root, sizeof(*router));
     router->on_req = pw_router_on_req;
     static const char *index_files[] = {"index.html", NULL};
-    h2o_file_register(root, app->cfg.web_root, index_files, NULL, 0);
+    h2o_mimemap_t *mime = web_mimemap();
+    h2o_file_register(root, app->cfg.web_root, index_files, mime, H2O_FILE_FLAG_SEND_COMPRESSED);
+    snprintf(spa_index, sizeof(spa_index), "%s/index.html", app->cfg.web_root);
+    h2o_handler_t *spa = h2o_create_handler(root, sizeof(*spa));
+    spa->on_req = spa_on_req;
     h2o_headers_register(root, security_headers());
+    h2o_headers_register(root, cache_header("no-cache"));
     h2o_filter_t *errors = h2o_create_filter(&host->fallback_path, sizeof(*errors));
     errors->on_setup_ostream = api_error_setup;
     h2o_headers_register(&host->fallback_path, security_headers());

@@ -409,16 +409,13 @@ int pw_cmd_seed(int argc, char **argv)
         snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", env);
     int demo = 0, opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    int code = 0;
+    while ((opt = pw_cli_option(argc, argv, options, usage, &cfg, &code)) >= 0) {
         if (opt == 'm')
             demo = 1;
-        else if (opt == 'd')
-            snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", optarg);
-        else if (opt == 'h')
-            return fputs(usage, stdout), 0;
-        else
-            return fputs(usage, stderr), 2;
     }
+    if (opt == PW_CLI_STOP)
+        return code;
     if (!demo)
         return fputs(usage, stderr), 2;
     seed_ctx s = {0};
