@@ -10,13 +10,15 @@ import { api } from './api.js';
 import { Landing } from './pages/landing.js';
 import { SignIn, SignUp } from './pages/auth.js';
 import { Placeholder, NotFound, Profile } from './pages/misc.js';
+import { Post } from './pages/post.js';
+import { Task, Tasks } from './pages/task.js';
 
 // [path, Component, {auth: true} | {role: 'admin'}]
 export const ROUTES = [
   ['/', Landing], ['/signin', SignIn], ['/signup', SignUp],
-  ['/post', Placeholder('Post a task'), { auth: true }],
-  ['/tasks', Placeholder('My tasks'), { auth: true }],
-  ['/tasks/:id', Placeholder('Task'), { auth: true }],
+  ['/post', Post, { auth: true }],
+  ['/tasks', Tasks, { auth: true }],
+  ['/tasks/:id', Task, { auth: true }],
   ['/work', Placeholder('Work'), { auth: true }],
   ['/wallet', Placeholder('Wallet'), { auth: true }],
   ['/profile', Profile, { auth: true }],
