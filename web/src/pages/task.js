@@ -35,7 +35,7 @@ export function Task({ id, me }) {
   const mine = me && t.client_id === me.id;
   const act = async (verb, question, body) => {
     if (!confirm(question)) return;
-    try { await api('POST', `/tasks/${id}/${verb}`, body); toast('Done.'); load(); } catch (e) { toast(e.message, 'error'); }
+    try { await api('POST', `/tasks/${id}/${verb}`, body, { 'Idempotency-Key': crypto.randomUUID() }); toast('Done.'); load(); } catch (e) { toast(e.message, 'error'); }
   };
   const who = worker ? worker.display_name : 'the worker';
   const amount = comp(t.compensation);
