@@ -28,7 +28,7 @@ describe('web interface: client', () => {
   before(async () => { srv = await startServer(); browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
   after(async () => { await browser?.close(); await srv?.stop(); });
 
-  test('landing box → sign up → prefilled post → task page', async () => {
+  test('landing box → sign up → prefilled post → task page', async (t) => {
     // bypassCSP only so the test can inject axe-core's script; the app itself runs under the CSP.
     const page = await browser.newPage({ bypassCSP: true });
     const problems = [];
@@ -72,6 +72,14 @@ describe('web interface: client', () => {
     await page.getByRole('heading', { name: 'fix a dripping tap' }).waitFor();
     await page.getByText('€45.00').first().waitFor();
     await axe(page, 'task');
+    // A deep link survives a reload (the server answers index.html for app paths). That fallback is
+    // another helper's change to src/http/server.c (issue 14); until it is in, this step is skipped.
+    if ((await fetch(srv.base + '/tasks/1')).status === 200) {
+      await page.reload();
+      await page.getByRole('heading', { name: 'fix a dripping tap' }).waitFor();
+    } else {
+      t.diagnostic('deep-link reload not checked: the server has no single-page fallback yet');
+    }
     await page.screenshot({ path: 'build/screenshots/task.png', fullPage: true });
 
     await page.getByRole('link', { name: 'My tasks' }).click();
