@@ -36,3 +36,14 @@ copyFileSync('web/favicon.svg', join(out, 'favicon.svg'));
 const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) =>
   e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]);
 for (const f of walk(out)) if (/\.(js|css|html|svg)$/.test(f)) writeFileSync(f + '.gz', gzipSync(readFileSync(f), { level: 9 }));
+
+// the first page's script: the entry and the chunks it imports statically (not dynamic imports)
+const first = new Set();
+const visit = (f) => {
+  if (first.has(f)) return; first.add(f);
+  for (const imp of result.metafile.outputs[f].imports) if (imp.kind === 'import-statement') visit(imp.path);
+};
+visit(js);
+const gz = [...first].reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+console.log(`web: ${url(js)} — first page script ${(gz / 1024).toFixed(1)} KB gzip (${first.size} file(s), limit 150 KB)`);
+if (gz > 150 * 1024) { console.error('web: first page script over 150 KB compressed'); process.exit(1); }

@@ -1,7 +1,7 @@
 // peerwork web app entry: the shell (header, nav, toasts) and the route table.
 // Add a page: write web/src/pages/NAME.js exporting a component, add [path, Component] to ROUTES.
 import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import './style.css';
 import { html, Link, Toasts, Loading } from './ui.js';
 import { match, navigate, useLocation } from './router.js';
@@ -13,6 +13,18 @@ import { Placeholder, NotFound, Profile } from './pages/misc.js';
 import { Post } from './pages/post.js';
 import { Task, Tasks } from './pages/task.js';
 
+// A page in its own lazily loaded chunk: lazyPage(() => import('./pages/x.js'), 'Export').
+// The admin pages use it so they (and the chart library) stay out of the first page's script.
+function lazyPage(load, name) {
+  let Comp = null;
+  return (props) => {
+    const [, set] = useState(0);
+    useEffect(() => { if (!Comp) load().then((m) => { Comp = m[name]; set(1); }); }, []);
+    return Comp ? html`<${Comp} ...${props} />` : html`<${Loading} />`;
+  };
+}
+const admin = () => import('./pages/admin.js');
+
 // [path, Component, {auth: true} | {role: 'admin'}]
 export const ROUTES = [
   ['/', Landing], ['/signin', SignIn], ['/signup', SignUp],
@@ -22,9 +34,9 @@ export const ROUTES = [
   ['/work', Placeholder('Work'), { auth: true }],
   ['/wallet', Placeholder('Wallet'), { auth: true }],
   ['/profile', Profile, { auth: true }],
-  ['/admin', Placeholder('Admin'), { role: 'admin' }],
-  ['/admin/disputes', Placeholder('Disputes'), { role: 'admin' }],
-  ['/admin/disputes/:id', Placeholder('Dispute'), { role: 'admin' }],
+  ['/admin', lazyPage(admin, 'Admin'), { role: 'admin' }],
+  ['/admin/disputes', lazyPage(admin, 'Disputes'), { role: 'admin' }],
+  ['/admin/disputes/:id', lazyPage(admin, 'Dispute'), { role: 'admin' }],
 ];
 
 function Nav({ me }) {
