@@ -19,7 +19,7 @@ export function Admin() {
     }).catch((e) => setErr(e.message || String(e)));
   }, []);
   return html`<h1>Admin</h1>${err ? html`<${Alert} kind="info">Metrics are not available yet: ${err}<//>` : null}
-    <div ref=${el} class="chart" aria-label="Activity chart"></div>
+    <div ref=${el} class="chart" role="img" aria-label="Activity chart"></div>
     <${Empty} title="More admin screens are coming."><p><${Link} href="/admin/disputes">Disputes<//></p><//>`;
 }
 export const Disputes = () => html`<h1>Disputes</h1><${Empty} title="This screen is coming soon."><p><${Link} href="/admin">Back to admin<//></p><//>`;
