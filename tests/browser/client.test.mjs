@@ -72,6 +72,16 @@ describe('web interface: client', () => {
     await page.getByRole('heading', { name: 'fix a dripping tap' }).waitFor();
     await page.getByText('€45.00').first().waitFor();
     await axe(page, 'task');
+    // Cancel states its consequence in a dialog first; "Go back" changes nothing, confirming cancels.
+    await page.getByRole('button', { name: 'Cancel task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this task?' });
+    await dialog.getByText('The escrow (€45.00) is returned to you.').waitFor();
+    await axe(page, 'cancel dialog');
+    await dialog.getByRole('button', { name: 'Go back' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Cancel task' }).click();
+    await dialog.getByRole('button', { name: 'Cancel task' }).click();
+    await page.getByTestId('task-status').getByText(/cancel/).waitFor();
     // A deep link survives a reload (the server answers index.html for app paths). That fallback is
     // another helper's change to src/http/server.c (issue 14); until it is in, this step is skipped.
     if ((await fetch(srv.base + '/tasks/1')).status === 200) {

@@ -1,5 +1,5 @@
 // Shared components (Preact + htm). Import { html } from here in every page.
-import { h } from 'preact';
+import { h, render } from 'preact';
 import { useState } from 'preact/hooks';
 import htm from 'htm';
 import { navigate } from './router.js';
@@ -46,4 +46,27 @@ export function Toasts() {
   const [list, setList] = useState([]);
   pushToast = (t) => { setList((l) => [...l, t]); setTimeout(() => setList((l) => l.filter((x) => x !== t)), 5000); };
   return html`<div class="toasts" role="status" aria-live="polite">${list.map((t) => html`<p key=${t.id} class="toast toast-${t.kind}">${t.msg}</p>`)}</div>`;
+}
+
+// A confirm dialog (native <dialog>, modal: focus stays inside, Escape cancels). Resolves to
+// null when cancelled, else { reason } (reason only when asked for with `reason: 'label'`).
+// Use: `const ok = await ask({ title, body: 'what happens', confirm: 'Approve', danger })`.
+export function ask({ title, body, confirm = 'Confirm', danger = false, reason = '' }) {
+  return new Promise((resolve) => {
+    const host = document.createElement('div'); document.body.append(host);
+    const done = (v) => { render(null, host); host.remove(); resolve(v); };
+    const submit = (e) => {
+      e.preventDefault();
+      const r = reason ? e.target.elements.reason.value.trim() : '';
+      if (reason && !r) { e.target.elements.reason.focus(); return; }
+      done({ reason: r });
+    };
+    render(html`<dialog class="dialog" aria-labelledby="dialog-title" ref=${(d) => d && !d.open && d.showModal()} onCancel=${(e) => { e.preventDefault(); done(null); }}>
+      <form onSubmit=${submit}>
+        <h2 id="dialog-title">${title}</h2><p>${body}</p>
+        ${reason ? html`<div class="field"><label for="dialog-reason">${reason}</label><textarea id="dialog-reason" name="reason" required maxlength="2000"></textarea></div>` : null}
+        <div class="actions"><button type="button" class="btn btn-secondary" onClick=${() => done(null)}>Go back</button>
+        <button type="submit" class="btn btn-${danger ? 'danger' : 'primary'}">${confirm}</button></div>
+      </form></dialog>`, host);
+  });
 }

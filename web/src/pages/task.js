@@ -1,6 +1,6 @@
 // /tasks/:id (live: refetch on SSE task/message events) and /tasks (my tasks by state).
 import { useEffect, useState } from 'preact/hooks';
-import { html, Badge, Button, Card, Alert, Loading, Empty, Link, toast } from '../ui.js';
+import { html, Badge, Button, Card, Alert, Loading, Empty, Link, toast, ask } from '../ui.js';
 import { api } from '../api.js';
 import { subscribe } from '../sse.js';
 import { money, dateTime, relative } from '../format.js';
@@ -33,8 +33,9 @@ export function Task({ id, me }) {
   if (err) return html`<h1>Task</h1><${Alert}>${err.status === 404 ? 'This task does not exist or is not yours.' : err.message}<//>`;
   if (!t) return html`<${Loading} />`;
   const mine = me && t.client_id === me.id;
-  const act = async (verb, question, body) => {
-    if (!confirm(question)) return;
+  const act = async (verb, opts, extra = {}) => {
+    const ok = await ask(opts); if (!ok) return;
+    const body = opts.reason ? { ...extra, reason: ok.reason } : (Object.keys(extra).length ? extra : undefined);
     try { await api('POST', `/tasks/${id}/${verb}`, body, { 'Idempotency-Key': crypto.randomUUID() }); toast('Done.'); load(); } catch (e) { toast(e.message, 'error'); }
   };
   const who = worker ? worker.display_name : 'the worker';
@@ -46,9 +47,9 @@ export function Task({ id, me }) {
       <${Card}><h2>Worker</h2>${worker ? html`<p><strong>${worker.display_name}</strong></p>${worker.bio ? html`<p>${worker.bio}</p>` : null}` : html`<p>No worker assigned yet. We are finding the best one.</p>`}<//>
     </div>
     ${mine ? html`<div class="actions">
-      ${t.status === 'submitted' ? html`<${Button} onClick=${() => act('approve', `Approve the work? ${amount} is paid to ${who}, minus the platform fee.`)}>Approve<//>` : null}
-      ${['submitted', 'in_progress'].includes(t.status) ? html`<${Button} kind="secondary" onClick=${() => { const reason = prompt('Why do you dispute this task? An admin will decide where the escrow goes.'); if (reason) act('dispute', 'Open a dispute? The escrow stays held until an admin decides.', { reason }); }}>Dispute<//>` : null}
-      ${['dispatching', 'assigned'].includes(t.status) ? html`<${Button} kind="danger" onClick=${() => act('cancel', `Cancel this task? The escrow (${amount}) is returned to you.`)}>Cancel task<//>` : null}
+      ${t.status === 'submitted' ? html`<${Button} onClick=${() => act('approve', { title: 'Approve the work?', body: `${amount} is paid to ${who}, minus the platform fee. This cannot be undone.`, confirm: 'Approve and pay' })}>Approve<//>` : null}
+      ${['submitted', 'in_progress'].includes(t.status) ? html`<${Button} kind="secondary" onClick=${() => act('dispute', { title: 'Open a dispute?', body: `The escrow (${amount}) stays held until an admin decides where it goes.`, confirm: 'Open dispute', danger: true, reason: 'Why do you dispute this task?' })}>Dispute<//>` : null}
+      ${['dispatching', 'assigned'].includes(t.status) ? html`<${Button} kind="danger" onClick=${() => act('cancel', { title: 'Cancel this task?', body: `The escrow (${amount}) is returned to you.`, confirm: 'Cancel task', danger: true })}>Cancel task<//>` : null}
     </div>` : null}
     ${wid ? html`<${Messages} id=${id} />` : null}`;
 }
