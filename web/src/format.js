@@ -1,0 +1,22 @@
+// Formatting helpers: money from minor units, TIME minutes, local times, relative times.
+const digits = (currency) => {
+  if (currency === 'TIME') return 0;
+  try { return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits; } catch { return 2; }
+};
+export function minutes(m) {
+  const h = Math.floor(m / 60), r = m % 60;
+  return h ? (r ? `${h} h ${r} min` : `${h} h`) : `${r} min`;
+}
+export function money(minor, currency) {
+  if (currency === 'TIME') return minutes(minor);
+  const d = digits(currency);
+  try { return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 10 ** d); } catch { return `${(minor / 10 ** d).toFixed(d)} ${currency}`; }
+}
+export function toMinor(major, currency) { return Math.round(Number(major) * 10 ** digits(currency)); }
+export function dateTime(iso) { return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }); }
+export function relative(iso, now = Date.now()) {
+  const s = Math.round((new Date(iso).getTime() - now) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  for (const [unit, n] of [['day', 86400], ['hour', 3600], ['minute', 60]]) if (Math.abs(s) >= n) return rtf.format(Math.round(s / n), unit);
+  return rtf.format(s, 'second');
+}

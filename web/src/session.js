@@ -1,0 +1,17 @@
+// Who is signed in. useSession() re-renders on change; refresh() re-reads GET /me.
+import { useEffect, useState } from 'preact/hooks';
+import { api, setCsrf } from './api.js';
+import { connect, disconnect } from './sse.js';
+let me = undefined; // undefined: not known yet; null: signed out
+const listeners = new Set();
+export async function refresh() {
+  try { me = await api('GET', '/me'); setCsrf(me.csrf_token); connect(); } catch { me = null; setCsrf(null); disconnect(); }
+  for (const fn of listeners) fn(me);
+  return me;
+}
+export const hasRole = (u, role) => !!u && (u.roles || []).includes(role);
+export function useSession() {
+  const [m, setM] = useState(me);
+  useEffect(() => { listeners.add(setM); if (me === undefined) refresh(); return () => listeners.delete(setM); }, []);
+  return m;
+}
