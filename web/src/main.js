@@ -12,6 +12,7 @@ import { SignIn, SignUp } from './pages/auth.js';
 import { Placeholder, NotFound, Profile } from './pages/misc.js';
 import { Post } from './pages/post.js';
 import { Task, Tasks } from './pages/task.js';
+import { Wallet } from './pages/wallet.js';
 
 // A page in its own lazily loaded chunk: lazyPage(() => import('./pages/x.js'), 'Export').
 // The admin pages use it so they (and the chart library) stay out of the first page's script.
@@ -32,7 +33,7 @@ export const ROUTES = [
   ['/tasks', Tasks, { auth: true }],
   ['/tasks/:id', Task, { auth: true }],
   ['/work', Placeholder('Work'), { auth: true }],
-  ['/wallet', Placeholder('Wallet'), { auth: true }],
+  ['/wallet', Wallet, { auth: true }],
   ['/profile', Profile, { auth: true }],
   ['/admin', lazyPage(admin, 'Admin'), { role: 'admin' }],
   ['/admin/disputes', lazyPage(admin, 'Disputes'), { role: 'admin' }],
