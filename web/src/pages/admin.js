@@ -138,7 +138,7 @@ export function Dispute({ id }) {
     ${err ? html`<${Alert}>${err.message}<//>` : null}
     ${d === undefined && !err ? html`<${Loading} />` : null}
     ${d === null && !t ? html`<${Empty} title="This dispute is not open (resolved already, or no such dispute)." />` : null}
-    ${t ? html`<${Card}><h2>${t.title}</h2>
+    ${t ? html`<div class="stack"><${Card}><h2>${t.title}</h2>
       <dl class="facts"><dt>Status</dt><dd><${Badge} status=${t.status} /></dd>
         <dt>Task</dt><dd><${Link} href=${'/tasks/' + t.id}>task #${t.id}<//></dd>
         <dt>Compensation</dt><dd>${t.compensation && t.compensation.kind === 'goods' ? t.compensation.description : t.compensation ? money(t.compensation.amount, t.compensation.kind === 'credits' ? 'TIME' : t.compensation.currency) : '—'}</dd>
@@ -153,5 +153,5 @@ export function Dispute({ id }) {
         <div class="field"><label for="f-share">Worker share (%)</label>
           <input id="f-share" type="number" min="0" max="100" step="1" value=${share} onInput=${(e) => setShare(Math.max(0, Math.min(100, parseInt(e.target.value, 10) || 0)))} /></div>
         <${Button} disabled=${busy} onClick=${() => resolve('split')}>Split<//>
-      </div><//>` : null}` : null}`;
+      </div><//>` : null}</div>` : null}`;
 }
