@@ -1,6 +1,6 @@
 // /wallet: balances per asset, the ledger entries as a statement, deposit and payout forms.
 // Refetches on the SSE `wallet` event (a hint: the API is the truth).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, Button, Card, Empty, Loading, Alert, Field, useForm, toast } from '../ui.js';
 import { api } from '../api.js';
 import { subscribe } from '../sse.js';
@@ -39,16 +39,17 @@ function MoneyForm({ kind, balances, onDone }) {
   const deposit = kind === 'deposit';
   const currencies = [...new Set([...balances.map((b) => b.currency).filter((c) => c !== 'TIME'), ...CURRENCIES])];
   const [key, setKey] = useState(newKey);
+  const form = useRef(null);
   return html`<${Card} aria-labelledby=${kind + '-h'}>
     <h2 id=${kind + '-h'}>${deposit ? 'Deposit' : 'Pay out'}</h2>
-    <form class="money-form" onSubmit=${f.submit(async (data) => {
+    <form class="money-form" ref=${form} onSubmit=${f.submit(async (data) => {
       const currency = data.get('currency');
       const amount = toMinor(data.get(kind + '_amount'), currency);
       if (!(amount > 0)) { const e = new Error('Enter an amount above zero.'); e.field = kind + '_amount'; throw e; }
       try {
         await api('POST', deposit ? '/wallet/deposits' : '/wallet/payouts', { amount, currency }, { 'Idempotency-Key': key });
       } catch (e) { throw amountError(e, kind + '_amount'); }
-      setKey(newKey());
+      setKey(newKey()); if (form.current) form.current.reset();
       toast(deposit ? `Deposited ${money(amount, currency)}` : `Payout of ${money(amount, currency)} on its way`, 'ok');
       onDone();
     })}>
