@@ -2,6 +2,8 @@
 // Add a page: write web/src/pages/NAME.js exporting a component, add [path, Component] to ROUTES.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+// uPlot's stylesheet (CSS only, ~2 KB): its script stays in the lazy admin chunk (chart.js).
+import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { html, Link, Toasts, Loading } from './ui.js';
 import { match, navigate, useLocation } from './router.js';

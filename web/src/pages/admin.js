@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, Button, Card, Badge, Empty, Loading, Alert, ask, toast } from '../ui.js';
 import { api } from '../api.js';
-import { money, dateTime, relative } from '../format.js';
+import { money, toMinor, dateTime, relative } from '../format.js';
 import { lineChart } from '../chart.js';
 
 const secs = (s) => (s == null ? '—' : s < 60 ? `${Math.round(s)} s` : s < 3600 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
@@ -37,12 +37,13 @@ function Series() {
   const xs = s.t || []; const v = s.series || {};
   if (!xs.length) return html`<p>No data in this period yet.</p>`;
   const cur = s.currency || 'EUR';
-  const pick = (keys) => keys.filter((k) => Array.isArray(v[k])).map((k) => [k.replace(/_/g, ' '), v[k]]);
+  const pick = (keys, f = (x) => x) => keys.filter((k) => Array.isArray(v[k])).map((k) => [k.replace(/_/g, ' '), v[k].map((x) => (x == null ? null : f(x)))]);
+  const unit = toMinor(1, cur) || 1; // money series are minor units: charted in major units
   return html`<div class="charts">
     <${Chart} title="Tasks by state" xs=${xs} lines=${pick(['created', 'assigned', 'completed', 'cancelled', 'expired', 'disputed', 'open'])} />
-    <${Chart} title="Fill rate" xs=${xs} lines=${pick(['fill_rate'])} />
+    <${Chart} title="Fill rate (%)" xs=${xs} lines=${pick(['fill_rate'], (x) => Math.round(x * 1000) / 10)} />
     <${Chart} title="Time to assign, p50 (s)" xs=${xs} lines=${pick(['time_to_assign_p50_s'])} />
-    <${Chart} title=${`GMV, fees and pool (${cur} minor units)`} xs=${xs} lines=${pick(['gmv', 'fees', 'pool'])} />
+    <${Chart} title=${`GMV, fees and pool (${cur === 'TIME' ? 'minutes' : cur})`} xs=${xs} lines=${pick(['gmv', 'fees', 'pool'], (x) => x / unit)} />
     <${Chart} title="Active workers" xs=${xs} lines=${pick(['active_workers'])} />
   </div>`;
 }
