@@ -2,6 +2,8 @@
 // Add a page: write web/src/pages/NAME.js exporting a component, add [path, Component] to ROUTES.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+// uPlot's stylesheet (CSS only, ~2 KB): its script stays in the lazy admin chunk (chart.js).
+import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { html, Link, Toasts, Loading } from './ui.js';
 import { match, navigate, useLocation } from './router.js';
@@ -12,6 +14,7 @@ import { SignIn, SignUp } from './pages/auth.js';
 import { Placeholder, NotFound, Profile } from './pages/misc.js';
 import { Post } from './pages/post.js';
 import { Task, Tasks } from './pages/task.js';
+import { Wallet } from './pages/wallet.js';
 
 // A page in its own lazily loaded chunk: lazyPage(() => import('./pages/x.js'), 'Export').
 // The admin pages use it so they (and the chart library) stay out of the first page's script.
@@ -32,7 +35,7 @@ export const ROUTES = [
   ['/tasks', Tasks, { auth: true }],
   ['/tasks/:id', Task, { auth: true }],
   ['/work', Placeholder('Work'), { auth: true }],
-  ['/wallet', Placeholder('Wallet'), { auth: true }],
+  ['/wallet', Wallet, { auth: true }],
   ['/profile', Profile, { auth: true }],
   ['/admin', lazyPage(admin, 'Admin'), { role: 'admin' }],
   ['/admin/disputes', lazyPage(admin, 'Disputes'), { role: 'admin' }],

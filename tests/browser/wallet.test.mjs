@@ -1,0 +1,104 @@
+// /wallet in a real browser against the real server: a deposit through the form shows the
+// balance and a statement line; a payout above the balance shows "not enough" next to the
+// amount; a worker paid for a completed task (lifecycle driven through the API) sees the payment
+// and the platform fee linked to the task; axe-core per state; 360 px without horizontal scroll.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+import { PASSWORD } from '../api/helpers.mjs';
+import { act, makeClient, makeWorker, ok, postTask, serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo } from '../api/lifecycle_helpers.mjs';
+
+const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+mkdirSync('build/screenshots', { recursive: true });
+
+async function axe(page, name) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })));
+  assert.deepEqual(r.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `axe on ${name}`);
+}
+async function signIn(page, base, email, password = PASSWORD) {
+  await page.goto(base + '/signin?next=/wallet');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Wallet', level: 1 }).waitFor();
+}
+
+describe('web interface: wallet', () => {
+  let srv; let browser;
+  before(async () => { srv = await startMarket(); browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
+  after(async () => { await browser?.close(); await srv?.stop(); });
+
+  test('empty state → deposit → balance and statement line → payout too large is refused in words', async () => {
+    const c = await makeClient(srv.base);
+    const page = await browser.newPage({ bypassCSP: true });
+    const problems = []; page.on('pageerror', (e) => problems.push(e.message));
+    await signIn(page, srv.base, c.email);
+    await page.getByText('No money yet — deposit to post a paid task').waitFor();
+    await axe(page, '/wallet empty');
+
+    await page.getByLabel('Amount to deposit').fill('12.50');
+    await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+    await page.locator('.balance-available', { hasText: '12.50' }).waitFor();
+    const line = page.locator('.statement .entry', { hasText: 'Deposit' });
+    await line.waitFor();
+    assert.match(await line.textContent(), /\+€12\.50/);
+    assert.equal(await page.getByText('No money yet').count(), 0);
+
+    await page.getByLabel('Amount to pay out').fill('20');
+    await page.getByRole('button', { name: 'Pay out', exact: true }).click();
+    const err = page.locator('#f-payout_amount-err');
+    await err.waitFor();
+    assert.match(await err.textContent(), /Not enough available money/);
+    assert.equal(await page.getByLabel('Amount to pay out').getAttribute('aria-invalid'), 'true');
+    await axe(page, '/wallet with balance and error');
+    await page.screenshot({ path: 'build/screenshots/wallet.png', fullPage: true });
+
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.getByLabel('Amount to pay out').waitFor();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+    assert.equal(wide, false, 'no horizontal scroll at 360 px');
+    await page.screenshot({ path: 'build/screenshots/wallet-360.png', fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a completed task: the worker sees the payment and the platform fee, linked to the task', async () => {
+    const cat = uniqueTag();
+    const [client, worker] = await Promise.all([makeClient(srv.base, { money: 10_000 }), makeWorker(srv.base, { categories: [cat], remote: true })]);
+    const now = await serverNow(srv.base);
+    const t = await postTask(srv.base, client.token, taskBody(now, { category: cat, compensation: { kind: 'money', amount: 2000, currency: 'EUR' } }));
+    await waitAssignedTo(srv.base, client.token, t.id, worker.user.id);
+    ok(await act(srv.base, worker.token, t.id, 'ack'));
+    ok(await act(srv.base, worker.token, t.id, 'submit', { note: 'done' }));
+    ok(await act(srv.base, client.token, t.id, 'approve'));
+
+    const page = await browser.newPage({ bypassCSP: true });
+    const problems = []; page.on('pageerror', (e) => problems.push(e.message));
+    await signIn(page, srv.base, worker.email);
+    const line = page.locator('.statement .entry', { hasText: 'Payment received' });
+    await line.waitFor();
+    assert.match(await line.textContent(), /\+€18\.00/);
+    const fee = line.locator('.entry-fee');
+    await fee.waitFor();
+    assert.match(await fee.textContent(), /€20\.00 for the task, minus the platform fee of €2\.00/);
+    assert.equal(await line.getByRole('link', { name: `task #${t.id}` }).getAttribute('href'), `/tasks/${t.id}`);
+    await axe(page, '/wallet worker');
+    await page.screenshot({ path: 'build/screenshots/wallet-worker.png', fullPage: true });
+
+    // The client's statement: the escrowed payment for that task, linked to it.
+    const cp = await browser.newPage({ bypassCSP: true });
+    await signIn(cp, srv.base, client.email);
+    const paid = cp.locator('.statement .entry', { hasText: 'Paid into escrow' });
+    await paid.waitFor();
+    assert.match(await paid.textContent(), /−€20\.00/);
+    assert.equal(await paid.getByRole('link', { name: `task #${t.id}` }).count(), 1);
+    assert.deepEqual(problems, []);
+  });
+});
