@@ -125,7 +125,7 @@ export function Work({ me }) {
         ${prof ? html`<p>${(prof.skills || []).join(', ') || 'No skills yet.'} · ${prof.remote ? 'remote' : ''}${prof.remote && prof.location ? ' and ' : ''}${prof.location ? `within ${prof.radius_km} km` : ''}</p>` : html`<p>No profile yet.</p>`}
         <p><${Link} href="/work/profile">Edit worker profile<//></p><//>
     </div>
-    <${Card} aria-labelledby="hist-h"><h2 id="hist-h">My work history</h2>
+    <${Card} class="card work-history" aria-labelledby="hist-h"><h2 id="hist-h">My work history</h2>
       ${list === null ? html`<${Loading} />` : past.length ? html`<ul class="tasklist" data-testid="history">${past.map((t) => html`<li key=${t.id}><${Link} href=${'/tasks/' + t.id}>${t.title}<//> <${Badge} status=${t.status} /> <small>${comp(t.compensation)}</small></li>`)}</ul>`
         : html`<p>No past work yet. Tasks you were assigned show here.</p>`}<//>`;
 }

@@ -41,7 +41,7 @@ function PlacePicker({ loc, setLoc, error }) {
       <div class="field"><label for="f-place">Find a place</label>
         <input id="f-place" type="search" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} aria-controls="place-hits" />
         <small>Type a town or district, then pick it.</small></div>
-      ${hits.length ? html`<ul id="place-hits" class="place-hits" aria-label="Places found">${hits.map((h) => html`<li><button type="button" class="btn btn-secondary" onClick=${() => { setLoc({ lat: h.lat, lon: h.lon, name: h.name || h.display_name }); setHits([]); setQ(''); }}>${h.name || h.display_name}${h.region ? ', ' + h.region : ''}</button></li>`)}</ul>` : null}`}
+      ${hits.length ? html`<ul id="place-hits" class="place-hits" aria-label="Places found">${hits.map((h) => html`<li><button type="button" class="btn btn-secondary" onClick=${() => { setLoc({ lat: h.lat, lon: h.lon, name: h.name || h.display_name }); setHits([]); setQ(''); }}>${h.name || h.display_name}${h.admin ? ', ' + h.admin : ''}${h.country ? ', ' + h.country : ''}</button></li>`)}</ul>` : null}`}
     <p><button type="button" class="btn btn-secondary" onClick=${here}>Use my location</button></p>
     <${Alert}>${msg}<//>
     ${bad ? html`<small class="field-error" id="f-location-err" role="alert">${error.message}</small>` : null}
