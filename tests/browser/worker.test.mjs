@@ -114,8 +114,8 @@ describe('web interface: worker', () => {
     const sw = wp.getByRole('switch');
     await sw.getByText('Go active').waitFor();
     await sw.click();
-    await wp.getByTestId('availability').getByText('Active').waitFor();
-    assert.equal(await sw.getAttribute('aria-checked'), 'true');
+    await wp.getByTestId('availability').getByText('Active', { exact: true }).waitFor();
+    await wp.locator('[role=switch][aria-checked=true]').waitFor();
     await wp.getByText('a task appears here the moment it is assigned').waitFor();
     await axe(wp, 'work (active)');
 
@@ -199,7 +199,7 @@ describe('web interface: worker', () => {
     const t = (await call(cp, 'GET', '/tasks/' + id)).json;
     const past = Math.ceil((Date.parse(t.assignment.ack_deadline) - await serverNow(srv.base)) / 1000) + 5;
     await advance(srv.base, past);
-    await wp.getByTestId('availability').getByText('Inactive').waitFor();
+    await wp.getByTestId('availability').getByText('Inactive', { exact: true }).waitFor();
     await wp.getByTestId('no-assignment').waitFor();
     assert.equal(await wp.getByRole('switch').getAttribute('aria-checked'), 'false');
     await wp.getByTestId('reliability').locator('dt', { hasText: 'Missed acknowledgements' }).locator('xpath=following-sibling::dd[1]').getByText('1').waitFor();
