@@ -82,7 +82,7 @@ describe('web interface: worker', () => {
     srv = await startServer({ args: ['--dev-clock', '--batch-window-ms', '50'] });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     // bypassCSP only so the test can inject axe-core's script; the app itself runs under the CSP.
-    wctx = await browser.newContext({ bypassCSP: true });
+    wctx = await browser.newContext({ bypassCSP: true, geolocation: { latitude: 52.52, longitude: 13.405 }, permissions: ['geolocation'] });
     cctx = await browser.newContext({ bypassCSP: true });
     wp = await wctx.newPage(); cp = await cctx.newPage();
     for (const p of [wp, cp]) p.on('pageerror', (e) => problems.push(e.message));
@@ -100,7 +100,11 @@ describe('web interface: worker', () => {
     // The server has no place search yet (or has one): either way the page says what to do.
     await wp.getByLabel('Find a place').fill('Berlin');
     await Promise.race([wp.getByTestId('places-unavailable').waitFor(), wp.getByRole('list', { name: 'Places found' }).waitFor()]);
+    await wp.getByRole('button', { name: 'Use my location' }).click();
+    await wp.getByTestId('area-now').getByText('My location').waitFor();
     await axe(wp, 'worker profile');
+    await wp.getByRole('button', { name: 'Clear area' }).click();
+    await wp.getByTestId('area-now').getByText('No area set.').waitFor();
     await wp.screenshot({ path: 'build/screenshots/worker-profile.png', fullPage: true });
     // A field error next to its field: no skills.
     await wp.getByLabel('Categories').fill('home_repair');
