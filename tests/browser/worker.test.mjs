@@ -98,8 +98,10 @@ describe('web interface: worker', () => {
     await wp.getByRole('link', { name: 'set up your worker profile' }).click();
     await wp.getByRole('heading', { name: 'Worker profile' }).waitFor();
     // The server has no place search yet (or has one): either way the page says what to do.
-    await wp.getByLabel('Find a place').fill('Berlin');
-    await Promise.race([wp.getByTestId('places-unavailable').waitFor(), wp.getByRole('list', { name: 'Places found' }).waitFor()]);
+    // Without it, the page says so before anything is typed; with it, typing offers places.
+    const places = (await wp.request.get(srv.base + '/api/v1/places?q=ber')).status();
+    if (places === 404 || places === 503) await wp.getByTestId('places-unavailable').waitFor();
+    else { await wp.getByLabel('Find a place').fill('Berlin'); await wp.getByRole('list', { name: 'Places found' }).waitFor(); }
     await wp.getByRole('button', { name: 'Use my location' }).click();
     await wp.getByTestId('area-now').getByText('My location').waitFor();
     await axe(wp, 'worker profile');

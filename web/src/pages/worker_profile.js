@@ -13,6 +13,8 @@ function PlacePicker({ loc, setLoc, error }) {
   const [hits, setHits] = useState([]);
   const [avail, setAvail] = useState(null);
   const [msg, setMsg] = useState(null);
+  // Ask once up front whether the server has place search, so the page can say so before typing.
+  useEffect(() => { api('GET', '/places?q=ber').then(() => setAvail(true), (e) => setAvail(e.status === 404 || e.status === 503 ? false : true)); }, []);
   useEffect(() => {
     if (q.trim().length < 2 || avail === false) { setHits([]); return; }
     let live = true;
