@@ -15,6 +15,8 @@ import { Placeholder, NotFound, Profile } from './pages/misc.js';
 import { Post } from './pages/post.js';
 import { Task, Tasks } from './pages/task.js';
 import { Wallet } from './pages/wallet.js';
+import { Work } from './pages/work.js';
+import { WorkerProfile } from './pages/worker_profile.js';
 
 // A page in its own lazily loaded chunk: lazyPage(() => import('./pages/x.js'), 'Export').
 // The admin pages use it so they (and the chart library) stay out of the first page's script.
@@ -34,7 +36,8 @@ export const ROUTES = [
   ['/post', Post, { auth: true }],
   ['/tasks', Tasks, { auth: true }],
   ['/tasks/:id', Task, { auth: true }],
-  ['/work', Placeholder('Work'), { auth: true }],
+  ['/work', Work, { auth: true }],
+  ['/work/profile', WorkerProfile, { auth: true }],
   ['/wallet', Wallet, { auth: true }],
   ['/profile', Profile, { auth: true }],
   ['/admin', lazyPage(admin, 'Admin'), { role: 'admin' }],
