@@ -41,7 +41,7 @@ static const char LATIN[] = "aaaaaa1ceeeeiiii"
 static int put(char *out, size_t out_size, size_t *n, const char *s, size_t len)
 {
     if (*n + len + 1 > out_size)
-        return -1;
+        return PW_EREFUSED;
     memcpy(out + *n, s, len);
     *n += len;
     return 0;
@@ -59,7 +59,7 @@ int pw_places_fold(const char *in, char *out, size_t out_size)
     size_t n = 0;
     const unsigned char *p = (const unsigned char *)in;
     if (out_size == 0)
-        return -1;
+        return PW_EREFUSED;
     while (*p) {
         int rc;
         if (*p < 0x80) {
@@ -91,7 +91,7 @@ int pw_places_fold(const char *in, char *out, size_t out_size)
             p++;
         }
         if (rc != 0)
-            return -1;
+            return PW_EREFUSED;
     }
     out[n] = '\0';
     return (int)n;
@@ -105,9 +105,29 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     errno = 0;
     double v = strtod(s, &end);
     if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi))
-        return -1;
+        return PW_EREFUSED;
     *out = v;
     return 0;
+}
+
+/* Well-formed UTF-8 (shortest forms, no surrogates): what a JSON answer can carry. */
+static int utf8_ok(const unsigned char *p)
+{
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0 || (n == 1 && *p < 0xC2))
+            return 0;
+        unsigned cp = n == 0 ? *p : *p & (0x3Fu >> n);
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        p += n + 1;
+    }
+    return 1;
 }
 
 static int parse_row(char *line, pw_place *row)
@@ -119,25 +139,25 @@ static int parse_row(char *line, pw_place *row)
     for (; *p; p++) {
         if (*p == '\t') {
             if (n == FIELDS)
-                return -1;
+                return PW_EREFUSED;
             *p = '\0';
             f[n++] = p + 1;
         }
     }
     if (n != FIELDS)
-        return -1;
+        return PW_EREFUSED;
     for (int i = 0; i < FIELDS; i++)
-        if (strlen(f[i]) > PW_PLACE_NAME_MAX_BYTES)
-            return -1;
+        if (strlen(f[i]) > PW_PLACE_NAME_MAX_BYTES || !utf8_ok((const unsigned char *)f[i]))
+            return PW_EREFUSED;
     if (f[0][0] == '\0' || f[1][0] == '\0' || f[2][0] == '\0')
-        return -1;
+        return PW_EREFUSED;
     if (parse_double(f[4], -90, 90, &row->lat) != 0 || parse_double(f[5], -180, 180, &row->lon) != 0)
-        return -1;
+        return PW_EREFUSED;
     char *end;
     errno = 0;
     long long pop = strtoll(f[6], &end, 10);
     if (errno != 0 || end == f[6] || *end != '\0' || pop < 0)
-        return -1;
+        return PW_EREFUSED;
     row->name = f[0];
     row->folded = f[1];
     row->country = f[2];

@@ -52,7 +52,7 @@ int pw_places_load(const char *path, pw_places **out, pw_places_stats *stats);
 void pw_places_free(pw_places *places);
 int64_t pw_places_count(const pw_places *places);
 
-/* Folds `in` (UTF-8) into out (NUL-terminated). Returns the folded length, or -1 when it
+/* Folds `in` (UTF-8) into out (NUL-terminated). Returns the folded length, or PW_EREFUSED when it
  * does not fit in out_size. */
 int pw_places_fold(const char *in, char *out, size_t out_size);
 
