@@ -61,8 +61,7 @@ void pw_api_places(pw_req *rq)
         errno = 0;
         long v = has_limit > 0 ? strtol(limit_text, &end, 10) : 0;
         if (has_limit < 0 || errno != 0 || *end != '\0' || end == limit_text || v < 1 || v > PW_PLACES_LIMIT_MAX)
-            return pw_reply_errorf(rq, 422, "validation_failed", "limit", "limit must be 1 to %d",
-                                   PW_PLACES_LIMIT_MAX);
+            return pw_reply_errorf(rq, 422, "validation_failed", "limit", "limit must be 1 to %d", PW_PLACES_LIMIT_MAX);
         limit = (int)v;
     }
     if (has_q != 0 && (has_lat != 0 || has_lon != 0))

@@ -134,6 +134,42 @@ static void test_ties_keep_the_file_order(void **state)
     pw_places_free(t);
 }
 
+/* A prefix wider than PW_PLACES_WIDE_PREFIX_ROWS: walked in the file's order when the file is
+ * most populous first, by the range otherwise; both answer most populous first. */
+static void wide(int sorted)
+{
+    int rows = PW_PLACES_WIDE_PREFIX_ROWS + 1000;
+    size_t cap = (size_t)rows * 2 * 64;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t len = 0;
+    for (int i = 0; i < rows; i++) {
+        int pop = sorted ? rows - i : i + 1;
+        len += (size_t)snprintf(text + len, cap - len, "Q%05d\tq%05d\tXX\t\t1\t1\t%d\nP%05d\tp%05d\tXX\t\t1\t1\t%d\n",
+                                i, i, pop, i, i, pop);
+    }
+    pw_places *t = NULL;
+    assert_int_equal(pw_places_parse(text, len, &t, NULL), PW_OK);
+    free(text);
+    const pw_place *out[5];
+    assert_int_equal(pw_places_prefix(t, "p", 5, out), 5);
+    for (int k = 0; k < 5; k++) {
+        char want[16];
+        snprintf(want, sizeof(want), "P%05d", sorted ? k : rows - 1 - k);
+        assert_string_equal(out[k]->name, want);
+    }
+    assert_int_equal(pw_places_prefix(t, "p0000", 5, out), 5); /* a narrow range inside it */
+    assert_string_equal(out[0]->name, sorted ? "P00000" : "P00009");
+    pw_places_free(t);
+}
+
+static void test_wide_prefix(void **state)
+{
+    (void)state;
+    wide(1);
+    wide(0);
+}
+
 static void test_nearest(void **state)
 {
     (void)state;
@@ -207,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_ties_keep_the_file_order),
+        cmocka_unit_test(test_wide_prefix),
         cmocka_unit_test(test_nearest),
         cmocka_unit_test(test_bad_lines),
     };
