@@ -101,6 +101,9 @@ static int config_from_env(pw_config *cfg)
     v = getenv("PEERWORK_WEB");
     if (v != NULL && *v)
         snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", v);
+    v = getenv("PEERWORK_PLACES");
+    if (v != NULL && *v)
+        snprintf(cfg->places_path, sizeof(cfg->places_path), "%s", v);
     v = getenv("PEERWORK_DISPATCH_WEIGHTS");
     if (v != NULL && *v && check_weights("PEERWORK_DISPATCH_WEIGHTS", v, cfg) != 0)
         return PW_EREFUSED;
@@ -119,6 +122,8 @@ static const char SERVE_USAGE[] =
     "                          port 0 picks a free port, printed in the 'listening' log line)\n"
     "  --db FILE               SQLite database (env PEERWORK_DB; default data/peerwork.db)\n"
     "  --web DIR               static interface files (env PEERWORK_WEB; default web)\n"
+    "  --places FILE           places for GET /api/v1/places, from scripts/build_places.mjs (env\n"
+    "                          PEERWORK_PLACES; default build/places.tsv; unreadable: that endpoint is 503)\n"
     "  --loops N               event loop threads (default: one per core)\n"
     "  --max-connections N     open connections at most, shared out among the loops (default 10000;\n"
     "                          lowered to fit the open-files limit); past it new ones wait to be accepted\n"
@@ -166,11 +171,13 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         O_DTHREADS,
         O_CANCEL_LIMIT,
         O_EVENTS_HEARTBEAT,
+        O_PLACES,
         O_HELP
     };
     static const struct option options[] = {{"listen", required_argument, NULL, O_LISTEN},
                                             {"db", required_argument, NULL, O_DB},
                                             {"web", required_argument, NULL, O_WEB},
+                                            {"places", required_argument, NULL, O_PLACES},
                                             {"loops", required_argument, NULL, O_LOOPS},
                                             {"ack-window-s", required_argument, NULL, O_ACK},
                                             {"review-window-s", required_argument, NULL, O_REVIEW},
@@ -201,6 +208,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
             break;
         case O_DB: snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg); break;
         case O_WEB: snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", optarg); break;
+        case O_PLACES: snprintf(cfg->places_path, sizeof(cfg->places_path), "%s", optarg); break;
         case O_LOOPS: rc = parse_int("--loops", optarg, 1, PW_HTTP_LOOPS_MAX, &cfg->loops); break;
         case O_MAXCONN:
             rc = parse_int("--max-connections", optarg, 1, PW_HTTP_CONNECTIONS_CEILING, &cfg->max_connections);
@@ -335,7 +343,9 @@ static int cmd_serve(int argc, char **argv)
         pw_log_error("msg=\"cannot start the scheduler\"");
         return 1;
     }
+    pw_api_places_load(app.cfg.places_path);
     rc = pw_server_run(&app);
+    pw_api_places_unload();
     pw_scheduler_stop(scheduler);
     pw_workpool_stop(app.hash_pool);
     pw_writer_stop(app.writer); /* commits whatever was accepted */

@@ -66,6 +66,12 @@ int pw_api_audited_read(pw_call *call, pw_db *db, int64_t now_ms, pw_audit_actio
 /* events.c */
 void pw_api_events(pw_req *rq);
 
+/* places.c: the table is loaded once, before the server starts (main.c); a file that
+ * cannot be read is logged once and the endpoint answers 503. */
+void pw_api_places_load(const char *path);
+void pw_api_places_unload(void);
+void pw_api_places(pw_req *rq);
+
 /* ops.c */
 void pw_api_healthz(pw_req *rq);
 void pw_api_metrics(pw_req *rq);

@@ -12,6 +12,7 @@ typedef struct pw_config {
     int listen_port;
     char db_path[1024];      /* --db, PEERWORK_DB; default data/peerwork.db */
     char web_root[1024];     /* --web, PEERWORK_WEB; the static interface; default ./web */
+    char places_path[1024];  /* --places, PEERWORK_PLACES; the gazetteer TSV; default build/places.tsv */
     int loops;               /* --loops: event loop threads; default: one per core */
     int max_connections;     /* --max-connections: open connections in all; default PW_HTTP_CONNECTIONS_MAX */
     int ack_window_s;        /* --ack-window-s: time a worker has to acknowledge an assignment */

@@ -189,4 +189,14 @@
 #define PW_EVENTS_PRESENCE_MIN_INTERVAL_MS \
     1000 /* a worker's stream refreshes last_seen_at each heartbeat, at most this often */
 
+/* ---- places (src/base/places.h; GET /api/v1/places) ------------------------------------ */
+#define PW_PLACES_MAX              300000             /* rows loaded from --places at most (GeoNames >= 1000: ~135k) */
+#define PW_PLACES_FILE_MAX_BYTES   (64 * 1024 * 1024) /* the --places file read whole; the built one is ~7 MB */
+#define PW_PLACE_NAME_MAX_BYTES    200                /* one field of a row; a longer one makes the line bad */
+#define PW_PLACES_QUERY_MAX_BYTES  100                /* q: longer than any place name anyone types */
+#define PW_PLACES_LIMIT_DEFAULT    8                  /* answers when limit is not given: one autocomplete list */
+#define PW_PLACES_LIMIT_MAX        50                 /* limit at most */
+/* a prefix matching more rows than this is answered by walking the rows most populous first */
+#define PW_PLACES_WIDE_PREFIX_ROWS 2000
+
 #endif

@@ -63,7 +63,7 @@ export async function startServer({ args = [], db } = {}) {
   db ??= join(tempDir(), 't.db');
   const child = spawn(
     BINARY,
-    ['serve', '--listen', '127.0.0.1:0', '--db', db, '--web', 'web/dist', ...args],
+    ['serve', '--listen', '127.0.0.1:0', '--db', db, '--web', 'web/dist', '--places', join(ROOT, 'build', 'places.tsv'), ...args],
     { cwd: ROOT, env: scrubbedEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
   );
   running.add(child);
