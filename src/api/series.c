@@ -51,8 +51,8 @@ static int parse_query(pw_req *rq, series_query *q, pw_error *err)
         long long step = rc > 0 ? strtoll(text, &end, 10) : 0;
         if (rc < 0 || errno != 0 || *end != '\0' || end == text || step < PW_SERIES_STEP_S_MIN ||
             step > PW_SERIES_STEP_S_MAX)
-            return pw_error_set(err, 422, "validation_failed", "step", "step must be a whole number of seconds, at least %d",
-                                PW_SERIES_STEP_S_MIN);
+            return pw_error_set(err, 422, "validation_failed", "step",
+                                "step must be a whole number of seconds, at least %d", PW_SERIES_STEP_S_MIN);
         q->step_s = step;
     }
     rc = pw_req_query(rq, "currency", q->currency, sizeof(q->currency));

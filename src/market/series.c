@@ -31,8 +31,8 @@ int pw_series_init(pw_series *s, int64_t from_ms, int64_t step_s, int n)
     s->from_ms = from_ms;
     s->step_ms = step_s * 1000;
     s->n = n;
-    int64_t **cols[] = {&s->created, &s->open, &s->created_assigned, &s->active_workers, &s->final_delta,
-                        &s->last_worker};
+    int64_t **cols[] = {&s->created,        &s->open,        &s->created_assigned,
+                        &s->active_workers, &s->final_delta, &s->last_worker};
     int fail = 0;
     for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
         fail |= (*cols[i] = calloc((size_t)n, sizeof(int64_t))) == NULL;
@@ -163,9 +163,8 @@ json_t *pw_series_json(const pw_series *s)
     json_t *t = json_array(), *fill = json_array(), *tta = json_array();
     for (int i = 0; i < s->n; i++) {
         json_array_append_new(t, json_integer((s->from_ms + (int64_t)i * s->step_ms) / 1000));
-        json_array_append_new(fill, s->created[i] > 0
-                                        ? json_real((double)s->created_assigned[i] / (double)s->created[i])
-                                        : json_null());
+        json_array_append_new(
+            fill, s->created[i] > 0 ? json_real((double)s->created_assigned[i] / (double)s->created[i]) : json_null());
         json_array_append_new(tta, s->tta_p50_s[i] >= 0 ? json_real(s->tta_p50_s[i]) : json_null());
     }
     json_t *series = json_object();

@@ -25,14 +25,14 @@ typedef struct pw_series {
     int64_t from_ms, step_ms; /* bucket i is [from + i*step, from + (i+1)*step) */
     int n;                    /* buckets, 1 ..= PW_SERIES_POINTS_MAX */
     int64_t *created, *events[PW_SERIES_EVENT_COUNT], *money[PW_SERIES_MONEY_COUNT];
-    int64_t *open;              /* after finish: tasks created before the bucket's end, not final at it */
-    int64_t *created_assigned;  /* tasks created in the bucket that were ever assigned */
-    int64_t *active_workers;    /* distinct workers named by a timeline event in the bucket */
-    double *tta_p50_s;          /* after finish: median creation-to-first-assignment; < 0 none */
-    int64_t open_before;        /* created before from and not final by then */
-    int64_t *final_delta;       /* scratch: tasks turning final per bucket */
-    int64_t *last_worker;       /* scratch: the last worker counted per bucket */
-    int64_t (*samples)[2];      /* scratch: (bucket, delay ms) of first assignments */
+    int64_t *open;             /* after finish: tasks created before the bucket's end, not final at it */
+    int64_t *created_assigned; /* tasks created in the bucket that were ever assigned */
+    int64_t *active_workers;   /* distinct workers named by a timeline event in the bucket */
+    double *tta_p50_s;         /* after finish: median creation-to-first-assignment; < 0 none */
+    int64_t open_before;       /* created before from and not final by then */
+    int64_t *final_delta;      /* scratch: tasks turning final per bucket */
+    int64_t *last_worker;      /* scratch: the last worker counted per bucket */
+    int64_t (*samples)[2];     /* scratch: (bucket, delay ms) of first assignments */
     int sample_count, sample_cap;
 } pw_series;
 
