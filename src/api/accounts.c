@@ -259,6 +259,9 @@ void pw_api_me_get(pw_req *rq)
         return pw_reply_errorf(rq, 401, "unauthenticated", NULL, "sign in first");
     json_t *out = pw_accounts_user_json(&user);
     json_object_set_new(out, "csrf_token", json_string(rq->auth.csrf_token));
+    /* public policy numbers (--fee-bps, --pool-share-bps), so the interface can show the fee */
+    json_object_set_new(out, "fee_bps", json_integer(rq->app->policy->fee_bps));
+    json_object_set_new(out, "pool_share_bps", json_integer(rq->app->policy->pool_share_bps));
     pw_reply_json(rq, 200, out);
 }
 

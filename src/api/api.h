@@ -63,6 +63,9 @@ void pw_api_admin_audit(pw_req *rq);
  * returns its code with the status still 0: a 503, never an unaudited answer. */
 int pw_api_audited_read(pw_call *call, pw_db *db, int64_t now_ms, pw_audit_action action, json_t *detail);
 
+/* series.c */
+void pw_api_admin_series(pw_req *rq);
+
 /* events.c */
 void pw_api_events(pw_req *rq);
 

@@ -46,6 +46,7 @@ const pw_route pw_routes[] = {
     {"GET",    "/api/v1/events",                      pw_api_events,           USER,   0,           0},
     {"GET",    "/api/v1/places",                      pw_api_places,           ANY,    0,           0},
     {"GET",    "/api/v1/admin/metrics",               pw_api_admin_metrics,    ADMIN,  0,           0},
+    {"GET",    "/api/v1/admin/metrics/series",        pw_api_admin_series,     ADMIN,  0,           0},
     {"GET",    "/api/v1/admin/disputes",              pw_api_disputes_list,    ADMIN,  0,           0},
     {"POST",   "/api/v1/admin/disputes/{id}/resolve", pw_api_disputes_resolve, ADMIN,  BODY,        0},
     {"GET",    "/api/v1/admin/audit",                 pw_api_admin_audit,      ADMIN,  0,           0},

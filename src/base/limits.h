@@ -172,6 +172,11 @@
 #define PW_THROTTLE_KEYS_MAX       2     /* keys one sign-in attempt is counted under: the address and one more */
 #define PW_ADMIN_ASSIGN_SAMPLE_MAX 10000 /* newest first assignments sampled for the time-to-assign percentiles */
 #define PW_AUDIT_DETAIL_MAX_BYTES  512   /* an audit row's detail: ids, states and counts only, never copied text */
+#define PW_SERIES_POINTS_MAX       1000  /* buckets of one GET /admin/metrics/series answer; more is a 422 on step */
+#define PW_SERIES_STEP_S_MIN       60    /* the series' shortest bucket, in seconds */
+#define PW_SERIES_STEP_S_DEFAULT   86400 /* a day */
+#define PW_SERIES_STEP_S_MAX       (100LL * 366 * 86400) /* a century: keeps step * 1000 far from overflow */
+#define PW_SERIES_SPAN_S_DEFAULT   (30 * 86400)          /* from = to - 30 days when from is not given */
 
 /* ---- live events (GET /api/v1/events, docs/internals/events.md) ----------------------- */
 #define PW_EVENT_STREAMS_PER_USER_MAX 5     /* open streams of one user: a few tabs and a phone; past it 429 */

@@ -283,6 +283,22 @@ describe('GET /me', () => {
     assert.ok(res.json.csrf_token.length >= 16);
     assert.equal(res.json.password, undefined);
     assert.equal(res.json.password_hash, undefined);
+    // the platform's fee policy, public: the serve defaults
+    assert.equal(res.json.fee_bps, 1000);
+    assert.equal(res.json.pool_share_bps, 2000);
+  });
+
+  test('fee_bps and pool_share_bps follow --fee-bps and --pool-share-bps', async () => {
+    const other = await startServer({ args: ['--fee-bps', '250', '--pool-share-bps', '5000'] });
+    try {
+      const { token } = await signupAndLogin(other.base);
+      const res = await api(other.base, 'GET', `${V1}/me`, { token });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.fee_bps, 250);
+      assert.equal(res.json.pool_share_bps, 5000);
+    } finally {
+      await other.stop();
+    }
   });
 
   test('cookie -> 200, same user', async () => {

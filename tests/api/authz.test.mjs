@@ -86,6 +86,7 @@ const MATRIX = {
   'GET /api/v1/events':                     { expect: [401, 200, 200, 200, 200] },
   'GET /api/v1/places':                     { query: '?q=ams', expect: [200, 200, 200, 200, 200] },
   'GET /api/v1/admin/metrics':              { expect: [401, 403, 403, 200, 403] },
+  'GET /api/v1/admin/metrics/series':       { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/disputes':             { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/audit':                { expect: [401, 403, 403, 200, 403] },
   'POST /api/v1/admin/disputes/{id}/resolve': { object: 'dispute', fresh: true, body: () => ({ outcome: 'refund' }), expect: [401, 403, 403, 200, 403] },
