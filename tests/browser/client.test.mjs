@@ -60,7 +60,13 @@ describe('web interface: client', () => {
 
     // A deadline in the past: the server's error shows under the deadline field.
     await page.getByLabel('Description').fill('The kitchen tap drips.');
+    // What is typed into a field survives the form's re-renders (the amount re-renders it).
+    await page.getByLabel('Skills').fill('plumbing, taps');
     await page.getByLabel('Amount (EUR)').fill('45');
+    assert.equal(await page.getByLabel('Skills').inputValue(), 'plumbing, taps');
+    // The price and the fee before posting, from GET /me's fee_bps (the default 1000 = 10 %).
+    await page.locator('.price').filter({ hasText: '€45.00' }).waitFor();
+    assert.match(await page.locator('.price').textContent(), /You pay €45\.00\..*receives €40\.50.*10 % \(€4\.50\)/);
     await page.getByLabel('Deadline').fill(local(new Date(Date.now() - 3600e3)));
     await page.getByRole('button', { name: 'Post task' }).click();
     await page.locator('#f-deadline-err').waitFor();

@@ -3,8 +3,13 @@ import { useState } from 'preact/hooks';
 import { html, Field, Button, Card, Alert, useForm } from '../ui.js';
 import { api } from '../api.js';
 import { navigate } from '../router.js';
-import { toMinor } from '../format.js';
+import { toMinor, money } from '../format.js';
+import { useSession } from '../session.js';
 import { KEYWORDS } from '../keywords.js';
+
+// The platform fee on a payment, as the server's ledger takes it (ledger/asset.c: floor of
+// amount × bps / 10000, computed without overflow).
+function feeOf(amount, bps) { return Math.floor(amount / 10000) * bps + Math.floor(((amount % 10000) * bps) / 10000); }
 
 const CATEGORIES = [...new Set(KEYWORDS.map((k) => k.category))];
 const SKILLS = [...new Set(KEYWORDS.flatMap((k) => k.skills))];
@@ -39,6 +44,9 @@ export function Post() {
   const [kind, setKind] = useState('money');
   const [amount, setAmount] = useState('');
   const currency = 'EUR';
+  const me = useSession();
+  const minor = amount === '' ? 0 : toMinor(amount, currency);
+  const fee = me && Number.isInteger(me.fee_bps) && minor > 0 ? feeOf(minor, me.fee_bps) : null;
   return html`<div class="narrow wide"><${Card}><h1>Post a task</h1>
     <${Alert}>${f.top}<//>
     <form onSubmit=${f.submit(async (d) => {
@@ -54,13 +62,13 @@ export function Post() {
       const t = await api('POST', '/tasks', body, { 'Idempotency-Key': crypto.randomUUID() });
       navigate('/tasks/' + t.id);
     })} novalidate>
-      <${Field} label="Title" name="title" required maxlength="200" value=${q.get('title') || ''} error=${f.error} />
+      <${Field} label="Title" name="title" required maxlength="200" defaultValue=${q.get('title') || ''} error=${f.error} />
       <div class="field"><label for="f-description">Description</label>
         <textarea id="f-description" name="description" rows="4">${''}</textarea>
         ${f.error && f.error.field === 'description' ? html`<small class="field-error" role="alert">${f.error.message}</small>` : null}</div>
-      <${Field} label="Category" name="category" list="categories" value=${q.get('category') || ''} error=${f.error} />
+      <${Field} label="Category" name="category" list="categories" defaultValue=${q.get('category') || ''} error=${f.error} />
       <datalist id="categories">${CATEGORIES.map((c) => html`<option value=${c} />`)}</datalist>
-      <${Field} label="Skills" name="skills" hint=${'Comma-separated, e.g. ' + SKILLS.slice(0, 3).join(', ')} value=${q.get('skills') || ''} error=${f.error} />
+      <${Field} label="Skills" name="skills" hint=${'Comma-separated, e.g. ' + SKILLS.slice(0, 3).join(', ')} defaultValue=${q.get('skills') || ''} error=${f.error} />
       <fieldset class="field"><legend>Where</legend>
         <label class="check"><input type="radio" name="where" checked=${remote} onChange=${() => setRemote(true)} /> Remote</label>
         <label class="check"><input type="radio" name="where" checked=${!remote} onChange=${() => setRemote(false)} /> At a place</label>
@@ -71,7 +79,8 @@ export function Post() {
         <label class="check"><input type="radio" name="kind" checked=${kind === 'goods'} onChange=${() => setKind('goods')} /> Goods</label>
       </fieldset>
       ${kind === 'money'
-        ? html`<${Field} label="Amount (EUR)" name="compensation" type="number" min="0" step="0.01" inputmode="decimal" value=${amount} onInput=${(e) => setAmount(e.target.value)} hint="Held in escrow from your wallet until you approve. A platform fee is taken from the worker's payout." error=${f.error} />`
+        ? html`<${Field} label="Amount (EUR)" name="compensation" type="number" min="0" step="0.01" inputmode="decimal" value=${amount} onInput=${(e) => setAmount(e.target.value)} hint="Held in escrow from your wallet until you approve." error=${f.error} />
+          ${fee !== null ? html`<p class="price" role="status" aria-live="polite">You pay <strong>${money(minor, currency)}</strong>. The worker receives <strong>${money(minor - fee, currency)}</strong> after the platform fee of ${(me.fee_bps / 100).toLocaleString()} % (${money(fee, currency)}).</p>` : null}`
         : html`<${Field} label="What you give" name="goods" error=${f.error} />`}
       <${Field} label="Deadline" name="deadline" type="datetime-local" required error=${f.error} />
       <label class="check field"><input type="checkbox" name="urgent" /> Urgent</label>
