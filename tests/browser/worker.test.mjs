@@ -143,6 +143,9 @@ describe('web interface: worker', () => {
     await cur.getByRole('button', { name: 'Accept' }).click();
     await wp.getByTestId('current-status').getByText('in progress').waitFor();
     await cp.getByTestId('task-status').getByText('in progress').waitFor();
+    // The client's task page says who and why (the dispatcher's explanation, no scores).
+    await cp.getByTestId('why-worker').getByRole('heading', { name: 'Why this worker' }).waitFor();
+    assert.match(await cp.getByTestId('why-worker').innerText(), /Chosen from 1 available worker who fit/);
 
     // A message each way on the task page, each seen live by the other.
     await cur.getByRole('link', { name: 'Messages and details' }).click();
@@ -162,7 +165,9 @@ describe('web interface: worker', () => {
     await wp.getByTestId('history').getByRole('link', { name: 'fix a dripping tap' }).waitFor();
     await cp.getByTestId('task-status').getByText('submitted').waitFor();
     await cp.getByRole('button', { name: 'Approve' }).click();
-    await cp.getByRole('dialog', { name: 'Approve the work?' }).getByRole('button', { name: 'Approve and pay' }).click();
+    const approve = cp.getByRole('dialog', { name: 'Approve the work?' });
+    assert.match(await approve.innerText(), /€45\.00 is paid to Wanda Worker, minus the platform fee of €4\.50/);
+    await approve.getByRole('button', { name: 'Approve and pay' }).click();
     await cp.getByTestId('task-status').getByText('completed').waitFor();
     await wp.getByTestId('history').getByText('completed').waitFor();
 

@@ -5,6 +5,12 @@ import { api } from '../api.js';
 import { subscribe } from '../sse.js';
 import { money, dateTime, relative } from '../format.js';
 
+// ", minus the platform fee of €4.50" for a money task, from GET /me's fee_bps (floor, as the ledger takes it).
+function feeText(c, me) {
+  if (!c || c.kind !== 'money' || !me || !Number.isInteger(me.fee_bps)) return c && c.kind === 'money' ? ', minus the platform fee' : '';
+  const fee = Math.floor(c.amount / 10000) * me.fee_bps + Math.floor(((c.amount % 10000) * me.fee_bps) / 10000);
+  return `, minus the platform fee of ${money(fee, c.currency)}`;
+}
 const comp = (c) => !c ? '' : c.kind === 'goods' ? c.description : money(c.amount, c.currency || 'TIME');
 
 function Messages({ id }) {
@@ -30,6 +36,16 @@ export function Task({ id, me }) {
   useEffect(() => { load(); return subscribe('task', (d) => { if (String(d.task_id) === String(id)) load(); }); }, [id]);
   const wid = t && t.assignment && t.assignment.worker_id;
   useEffect(() => { if (wid) api('GET', `/users/${wid}`).then(setWorker, () => setWorker(null)); }, [wid]);
+  // Why this worker: the dispatcher's explanation of the current assignment (client and admins).
+  const [why, setWhy] = useState(null);
+  const isClient = me && t && t.client_id === me.id;
+  useEffect(() => {
+    if (!wid || !isClient) { setWhy(null); return; }
+    api('GET', `/tasks/${id}/dispatch`).then((d) => {
+      const a = (d.assignments || []).filter((x) => String(x.worker_id) === String(wid)).pop();
+      setWhy(a && a.explanation ? a.explanation : null);
+    }, () => setWhy(null));
+  }, [wid, isClient, t && t.status]);
   if (err) return html`<h1>Task</h1><${Alert}>${err.status === 404 ? 'This task does not exist or is not yours.' : err.message}<//>`;
   if (!t) return html`<${Loading} />`;
   const mine = me && t.client_id === me.id;
@@ -44,10 +60,11 @@ export function Task({ id, me }) {
     <p><span data-testid="task-status"><${Badge} status=${t.status} /></span> · ${amount} · deadline ${t.deadline ? dateTime(t.deadline) : '—'}</p>
     <div class="steps">
       <${Card}><h2>Timeline</h2><ol class="timeline">${(t.timeline || []).map((e) => html`<li><${Badge} status=${e.status || e.kind} /> <small>${e.at ? relative(e.at) : ''}</small></li>`)}</ol><//>
-      <${Card}><h2>Worker</h2>${worker ? html`<p><strong>${worker.display_name}</strong></p>${worker.bio ? html`<p>${worker.bio}</p>` : null}` : html`<p>No worker assigned yet. We are finding the best one.</p>`}<//>
+      <${Card}><h2>Worker</h2>${worker ? html`<p><strong>${worker.display_name}</strong></p>${worker.bio ? html`<p>${worker.bio}</p>` : null}
+        ${why ? html`<div class="why" data-testid="why-worker"><h3>Why this worker</h3>${why.why ? html`<p>${why.why}</p>` : null}${Number.isInteger(why.candidates_considered) ? html`<p><small>Chosen from ${why.candidates_considered} available ${why.candidates_considered === 1 ? 'worker' : 'workers'} who fit the task.</small></p>` : null}</div>` : null}` : html`<p>No worker assigned yet. We are finding the best one.</p>`}<//>
     </div>
     ${mine ? html`<div class="actions">
-      ${t.status === 'submitted' ? html`<${Button} onClick=${() => act('approve', { title: 'Approve the work?', body: `${amount} is paid to ${who}, minus the platform fee. This cannot be undone.`, confirm: 'Approve and pay' })}>Approve<//>` : null}
+      ${t.status === 'submitted' ? html`<${Button} onClick=${() => act('approve', { title: 'Approve the work?', body: `${amount} is paid to ${who}${feeText(t.compensation, me)}. This cannot be undone.`, confirm: 'Approve and pay' })}>Approve<//>` : null}
       ${['submitted', 'in_progress'].includes(t.status) ? html`<${Button} kind="secondary" onClick=${() => act('dispute', { title: 'Open a dispute?', body: `The escrow (${amount}) stays held until an admin decides where it goes.`, confirm: 'Open dispute', danger: true, reason: 'Why do you dispute this task?' })}>Dispute<//>` : null}
       ${['dispatching', 'assigned'].includes(t.status) ? html`<${Button} kind="danger" onClick=${() => act('cancel', { title: 'Cancel this task?', body: `The escrow (${amount}) is returned to you.`, confirm: 'Cancel task', danger: true })}>Cancel task<//>` : null}
     </div>` : null}

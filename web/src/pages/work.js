@@ -43,6 +43,13 @@ function Current({ task, onDone }) {
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
   const amount = comp(task.compensation);
+  // The exact place, named by the nearest town of the gazetteer (GET /places?lat&lon).
+  const [near, setNear] = useState(null);
+  const loc = task.location;
+  useEffect(() => {
+    setNear(null);
+    if (loc) api('GET', `/places?lat=${loc.lat}&lon=${loc.lon}&limit=1`).then((r) => setNear((r.items || [])[0] || null), () => setNear(null));
+  }, [loc && loc.lat, loc && loc.lon]);
   const run = async (verb, body) => {
     setBusy(true); setErr(null);
     try { await api('POST', `/tasks/${task.id}/${verb}`, body); toast(verb === 'ack' ? 'Accepted. Get going!' : verb === 'release' ? 'Released: it goes back to dispatch.' : 'Submitted for review.'); onDone(); } catch (e) { setErr(e); } finally { setBusy(false); }
@@ -51,7 +58,8 @@ function Current({ task, onDone }) {
     const ok = await ask({ title: 'Release this task?', body: `It goes back to dispatch and another worker gets it. A release counts against your reliability (your release count goes up by one). You will not be paid the ${amount}.`, confirm: 'Release task', danger: true });
     if (ok) run('release');
   };
-  const place = task.location ? `${task.location.lat.toFixed(5)}, ${task.location.lon.toFixed(5)}` : 'Remote — no place to go';
+  const coords = task.location ? `${task.location.lat.toFixed(5)}, ${task.location.lon.toFixed(5)}` : null;
+  const place = !coords ? 'Remote — no place to go' : near ? `near ${near.name}, ${near.country} (${coords})` : coords;
   return html`<${Card} class="card work-current" aria-labelledby="cur-h" data-testid="current-assignment">
     <h2 id="cur-h">Your assignment: ${task.title}</h2>
     <p><span data-testid="current-status"><${Badge} status=${task.status} /></span></p>
