@@ -3,21 +3,18 @@
 // real server through the cookie session and the CSRF token.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+
+import { launch } from './browser_helpers.mjs';
 
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
 
-const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
-// The machine has no network but loopback: keep chromium from reaching for it.
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('web interface: accounts', () => {
   let srv;
   let browser;
   before(async () => {
     srv = await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launch();
   });
   after(async () => {
     await browser?.close();

@@ -2,28 +2,17 @@
 // none of it; an admin visiting /admin loads more script and sees the page. axe-core on it.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
 
-import { mkdirSync } from 'node:fs';
+import { launch, axe } from './browser_helpers.mjs';
+
 import { uniqueEmail, api, login, V1 } from '../api/helpers.mjs';
 import { act, adminCreate, makeClient, makeWorker, ok, postTask, serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo } from '../api/lifecycle_helpers.mjs';
 
-mkdirSync('build/screenshots', { recursive: true });
-async function axe(page, name) {
-  await page.addScriptTag({ path: AXE });
-  const v = await page.evaluate(async () => (await window.axe.run()).violations.map((x) => ({ id: x.id, impact: x.impact })));
-  assert.deepEqual(v.filter((x) => x.impact === 'serious' || x.impact === 'critical'), [], `axe on ${name}`);
-}
 
-const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 describe('web interface: admin (lazy chunk)', () => {
   let srv; let browser;
-  before(async () => { srv = await startMarket(); browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
+  before(async () => { srv = await startMarket(); browser = await launch(); });
   after(async () => { await browser?.close(); await srv?.stop(); });
 
   test('landing loads no admin script; /admin loads it for an admin', async () => {
@@ -44,9 +33,7 @@ describe('web interface: admin (lazy chunk)', () => {
     await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
     const added = [...scripts].filter((u) => !before.has(u));
     assert.ok(added.length > 0, 'visiting /admin fetched its own chunk(s)');
-    await page.addScriptTag({ path: AXE });
-    const v = await page.evaluate(async () => (await window.axe.run()).violations.map((x) => ({ id: x.id, impact: x.impact })));
-    assert.deepEqual(v.filter((x) => x.impact === 'serious' || x.impact === 'critical'), [], 'axe on admin');
+    await axe(page, 'admin');
     assert.deepEqual(problems, []);
   });
 

@@ -3,29 +3,16 @@
 // no horizontal scroll at 360 px. Screenshots go to build/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+
+import { launch, axe, local } from './browser_helpers.mjs';
 
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
 
-const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-mkdirSync('build/screenshots', { recursive: true });
 
-async function axe(page, name) {
-  await page.addScriptTag({ path: AXE });
-  const r = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })));
-  const bad = r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `axe on ${name}`);
-}
-const local = (d) => { const p = (n) => String(n).padStart(2, '0'); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; };
 
 describe('web interface: client', () => {
   let srv; let browser;
-  before(async () => { srv = await startServer(); browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
+  before(async () => { srv = await startServer(); browser = await launch(); });
   after(async () => { await browser?.close(); await srv?.stop(); });
 
   test('landing box → sign up → prefilled post → task page', async (t) => {

@@ -4,24 +4,13 @@
 // and the platform fee linked to the task; axe-core per state; 360 px without horizontal scroll.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+
+import { launch, axe } from './browser_helpers.mjs';
 
 import { PASSWORD } from '../api/helpers.mjs';
 import { act, makeClient, makeWorker, ok, postTask, serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo } from '../api/lifecycle_helpers.mjs';
 
-const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-mkdirSync('build/screenshots', { recursive: true });
 
-async function axe(page, name) {
-  await page.addScriptTag({ path: AXE });
-  const r = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })));
-  assert.deepEqual(r.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `axe on ${name}`);
-}
 async function signIn(page, base, email, password = PASSWORD) {
   await page.goto(base + '/signin?next=/wallet');
   await page.getByLabel('E-mail').fill(email);
@@ -32,7 +21,7 @@ async function signIn(page, base, email, password = PASSWORD) {
 
 describe('web interface: wallet', () => {
   let srv; let browser;
-  before(async () => { srv = await startMarket(); browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
+  before(async () => { srv = await startMarket(); browser = await launch(); });
   after(async () => { await browser?.close(); await srv?.stop(); });
 
   test('empty state → deposit → balance and statement line → payout too large is refused in words', async () => {

@@ -7,26 +7,13 @@
 // scroll. Screenshots go to build/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+
+import { launch, axe, local } from './browser_helpers.mjs';
 
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
 import { advance, serverNow, net } from '../api/lifecycle_helpers.mjs';
 
-const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-mkdirSync('build/screenshots', { recursive: true });
 
-async function axe(page, name) {
-  await page.addScriptTag({ path: AXE });
-  const r = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })));
-  const bad = r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `axe on ${name}`);
-}
-const local = (d) => { const p = (n) => String(n).padStart(2, '0'); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; };
 
 // An API call from inside the page, with its session cookie and CSRF token.
 function call(page, method, path, body) {
@@ -80,7 +67,7 @@ describe('web interface: worker', () => {
   const problems = [];
   before(async () => {
     srv = await startServer({ args: ['--dev-clock', '--batch-window-ms', '50'] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launch();
     // bypassCSP only so the test can inject axe-core's script; the app itself runs under the CSP.
     wctx = await browser.newContext({ bypassCSP: true, geolocation: { latitude: 52.52, longitude: 13.405 }, permissions: ['geolocation'] });
     cctx = await browser.newContext({ bypassCSP: true });

@@ -1,0 +1,26 @@
+// What every browser test shares: Debian's chromium with the flags for a machine whose only
+// network is loopback, axe-core from npm run on a page (no serious or critical violation),
+// the screenshots folder, and a Date as a datetime-local input's value.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.PEERWORK_CHROMIUM || '/usr/bin/chromium';
+export const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+mkdirSync('build/screenshots', { recursive: true });
+
+export const launch = () => chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+
+export async function axe(page, name) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async () => (await window.axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })));
+  assert.deepEqual(r.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `axe on ${name}`);
+}
+
+export const local = (d) => {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+};
