@@ -4,10 +4,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launch } from './browser_helpers.mjs';
-
+import { launch, axe } from './browser_helpers.mjs';
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
-
 
 describe('web interface: accounts', () => {
   let srv;
@@ -73,5 +71,28 @@ describe('web interface: accounts', () => {
     await page.getByText(/password must be 12 to 128 characters/).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
     await page.close();
+  });
+
+  test('axe-core: sign in, sign up and the 404 view signed out; the profile and the 404 view signed in', async () => {
+    // bypassCSP lets the test inject axe's file; the app itself runs under its CSP.
+    const ctx = await browser.newContext({ bypassCSP: true });
+    const page = await ctx.newPage();
+    for (const [path, heading] of [['/signin', 'Sign in'], ['/signup', 'Create an account'], ['/no-such-page', null]]) {
+      await page.goto(srv.base + path);
+      await (heading ? page.getByRole('heading', { name: heading, level: 1 }) : page.locator('main h1')).waitFor();
+      await axe(page, path + ' (signed out)');
+    }
+    await page.goto(srv.base + '/signup');
+    await page.getByLabel('Name').fill('Axel Axe');
+    await page.getByLabel('E-mail').fill(uniqueEmail('axe'));
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('link', { name: 'Axel Axe' }).click();
+    await page.locator('#me-email').waitFor();
+    await axe(page, '/profile');
+    await page.goto(srv.base + '/no-such-page');
+    await page.locator('main h1').waitFor();
+    await axe(page, '404 (signed in)');
+    await ctx.close();
   });
 });
