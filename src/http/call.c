@@ -251,13 +251,9 @@ static int idempotency_store(pw_call *call, pw_db *db, int64_t now_ms)
     if (text == NULL)
         return PW_ENOMEM;
     pw_stmt *st = pw_db_stmt(db, SQL_IDEM_PUT);
-    pw_stmt_int64(st, 1, call->auth.user_id);
-    pw_stmt_text(st, 2, call->app->routes[call->route_index].pattern);
-    pw_stmt_text(st, 3, call->idempotency_key);
-    pw_stmt_blob(st, 4, call->request_hash, sizeof(call->request_hash));
-    pw_stmt_int64(st, 5, call->status);
-    pw_stmt_text(st, 6, text);
-    pw_stmt_int64(st, 7, now_ms);
+    pw_stmt_bind(st, PW_I64(call->auth.user_id), PW_TEXT(call->app->routes[call->route_index].pattern),
+                 PW_TEXT(call->idempotency_key), PW_BLOB(call->request_hash, sizeof(call->request_hash)),
+                 PW_I64(call->status), PW_TEXT(text), PW_I64(now_ms));
     int rc = pw_stmt_run(st);
     free(text);
     return rc;

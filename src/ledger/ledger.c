@@ -131,10 +131,9 @@ int pw_ledger_account(pw_db *db, int64_t owner_user_id, const char *kind, const 
         return rc == 1 ? PW_OK : rc;
     pw_stmt *st = pw_db_stmt(db, SQL_ACCOUNT_INSERT);
     pw_assert(st != NULL);
-    pw_stmt_int64_or_null(st, 1, owner_user_id); /* 0 exactly for platform accounts (asserted above) */
-    pw_stmt_text(st, 2, kind);
-    pw_stmt_text(st, 3, asset);
-    pw_stmt_int64(st, 4, strcmp(kind, PW_ACCOUNT_EXTERNAL) == 0);
+    /* 0 exactly for platform accounts (asserted above) */
+    pw_stmt_bind(st, PW_I64_OR_NULL(owner_user_id), PW_TEXT(kind), PW_TEXT(asset),
+                 PW_I64(strcmp(kind, PW_ACCOUNT_EXTERNAL) == 0));
     rc = pw_stmt_run_int64(st, account_id_out);
     pw_assert(rc != PW_OK || *account_id_out > 0);
     return rc == PW_DONE ? PW_EDB : rc;
@@ -213,16 +212,9 @@ static int insert_transfer(pw_db *db, const pw_transfer *t, int two_phase, int64
     pw_assert(pending_id == 0 || !two_phase); /* a post is itself single-phase */
     pw_stmt *st = pw_db_stmt(db, SQL_TRANSFER_INSERT);
     pw_assert(st != NULL);
-    pw_stmt_int64(st, 1, t->debit_account);
-    pw_stmt_int64(st, 2, t->credit_account);
-    pw_stmt_int64(st, 3, t->amount);
-    pw_stmt_text(st, 4, t->asset);
-    pw_stmt_text(st, 5, t->kind);
-    pw_stmt_int64_or_null(st, 6, t->task_id);
-    pw_stmt_int64(st, 7, two_phase);
-    pw_stmt_text(st, 8, two_phase ? "pending" : "posted");
-    pw_stmt_int64_or_null(st, 9, pending_id);
-    pw_stmt_int64(st, 10, now_ms);
+    pw_stmt_bind(st, PW_I64(t->debit_account), PW_I64(t->credit_account), PW_I64(t->amount), PW_TEXT(t->asset),
+                 PW_TEXT(t->kind), PW_I64_OR_NULL(t->task_id), PW_I64(two_phase),
+                 PW_TEXT(two_phase ? "pending" : "posted"), PW_I64_OR_NULL(pending_id), PW_I64(now_ms));
     int rc = pw_stmt_run_int64(st, id_out);
     return rc == PW_DONE ? PW_EDB : rc;
 }
@@ -239,11 +231,7 @@ static int book(pw_db *db, int64_t account, int64_t transfer_id, int64_t delta, 
     pw_assert(balance_after == expected_after);
     pw_stmt *st = pw_db_stmt(db, SQL_ENTRY_INSERT);
     pw_assert(st != NULL);
-    pw_stmt_int64(st, 1, account);
-    pw_stmt_int64(st, 2, transfer_id);
-    pw_stmt_int64(st, 3, delta);
-    pw_stmt_int64(st, 4, balance_after);
-    pw_stmt_int64(st, 5, now_ms);
+    pw_stmt_bind(st, PW_I64(account), PW_I64(transfer_id), PW_I64(delta), PW_I64(balance_after), PW_I64(now_ms));
     return pw_stmt_run(st);
 }
 

@@ -168,12 +168,8 @@ int pw_accounts_insert_user(pw_db *db, const pw_new_user *u, const char *passwor
 {
     pw_stmt *st = pw_db_stmt(db, SQL_INSERT_USER);
     int64_t id = pw_random_id();
-    pw_stmt_int64(st, 1, id);
-    pw_stmt_text(st, 2, u->email);
-    pw_stmt_text(st, 3, password_hash);
-    pw_stmt_text(st, 4, u->display_name);
-    pw_stmt_int64(st, 5, u->roles);
-    pw_stmt_int64(st, 6, now_ms);
+    pw_stmt_bind(st, PW_I64(id), PW_TEXT(u->email), PW_TEXT(password_hash), PW_TEXT(u->display_name), PW_I64(u->roles),
+                 PW_I64(now_ms));
     int rc = pw_stmt_run(st);
     if (rc == PW_ECONSTRAINT)
         return pw_error_set(err, 409, "email_taken", "email", "an account with this email already exists");
@@ -225,13 +221,8 @@ int pw_accounts_create_session(pw_db *db, int64_t user_id, int64_t replaces_sess
     pw_accounts_new_token(csrf_out);
     pw_accounts_token_hash(token_out, strlen(token_out), hash);
     pw_stmt *st = pw_db_stmt(db, SQL_INSERT_SESSION);
-    pw_stmt_int64(st, 1, pw_random_id());
-    pw_stmt_int64(st, 2, user_id);
-    pw_stmt_blob(st, 3, hash, sizeof(hash));
-    pw_stmt_text(st, 4, csrf_out);
-    pw_stmt_int64(st, 5, now_ms);
-    pw_stmt_int64(st, 6, now_ms);
-    pw_stmt_int64(st, 7, now_ms + (int64_t)PW_SESSION_ABSOLUTE_S * 1000);
+    pw_stmt_bind(st, PW_I64(pw_random_id()), PW_I64(user_id), PW_BLOB(hash, sizeof(hash)), PW_TEXT(csrf_out),
+                 PW_I64(now_ms), PW_I64(now_ms), PW_I64(now_ms + (int64_t)PW_SESSION_ABSOLUTE_S * 1000));
     return pw_stmt_run(st);
 }
 

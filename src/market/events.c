@@ -20,11 +20,7 @@ int pw_events_add(pw_db *db, int64_t user_id, const char *kind, int64_t task_id,
     if (strlen(data_json) > PW_EVENT_DATA_MAX_BYTES)
         return PW_EINVAL; /* the data is ids and names: a longer one is a bug of the caller */
     pw_stmt *st = pw_db_stmt(db, SQL_ADD);
-    pw_stmt_int64(st, 1, user_id);
-    pw_stmt_text(st, 2, kind);
-    pw_stmt_int64_or_null(st, 3, task_id);
-    pw_stmt_text(st, 4, data_json);
-    pw_stmt_int64(st, 5, now_ms);
+    pw_stmt_bind(st, PW_I64(user_id), PW_TEXT(kind), PW_I64_OR_NULL(task_id), PW_TEXT(data_json), PW_I64(now_ms));
     return pw_stmt_run(st);
 }
 

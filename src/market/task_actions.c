@@ -116,12 +116,8 @@ int pw_tasks_assign(pw_db *db, const pw_dispatching *d, const pw_task_row *t, in
     char *why = json_dumps(explanation, JSON_COMPACT | JSON_REAL_PRECISION(9)); /* 9 digits say all a reader needs */
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_assignments (task_id, worker_id, assigned_at, ack_deadline_at, "
                                  "score, explanation) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-    pw_stmt_int64(st, 1, t->id);
-    pw_stmt_int64(st, 2, worker_id);
-    pw_stmt_int64(st, 3, now_ms);
-    pw_stmt_int64(st, 4, ack_deadline);
-    pw_stmt_double(st, 5, score);
-    pw_stmt_text(st, 6, why ? why : "{}");
+    pw_stmt_bind(st, PW_I64(t->id), PW_I64(worker_id), PW_I64(now_ms), PW_I64(ack_deadline), PW_DOUBLE(score),
+                 PW_TEXT(why ? why : "{}"));
     int64_t assignment_id = 0;
     int rc = pw_stmt_run_int64(st, &assignment_id);
     free(why);
@@ -180,11 +176,8 @@ static int open_dispute(pw_db *db, const pw_task_row *t, int64_t user_id, const 
                              "ON CONFLICT (task_id) DO UPDATE SET status = 'open', opened_by = excluded.opened_by, "
                              "reason = excluded.reason, created_at = excluded.created_at, outcome = NULL, "
                              "resolved_at = NULL");
-    pw_stmt_int64(st, 1, pw_time_ordered_id(now_ms));
-    pw_stmt_int64(st, 2, t->id);
-    pw_stmt_int64(st, 3, user_id);
-    pw_stmt_text(st, 4, reason ? reason : "");
-    pw_stmt_int64(st, 5, now_ms);
+    pw_stmt_bind(st, PW_I64(pw_time_ordered_id(now_ms)), PW_I64(t->id), PW_I64(user_id), PW_TEXT(reason ? reason : ""),
+                 PW_I64(now_ms));
     return pw_stmt_run(st);
 }
 
@@ -350,12 +343,10 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
         rc = client_record(db, t.client_id, SQL_CLIENT_LOST);
     if (rc != PW_OK)
         return rc;
+    int stored_share_pct = strcmp(outcome, "split") == 0 ? worker_share_pct : strcmp(outcome, "release") == 0 ? 100 : 0;
     pw_stmt *st = pw_db_stmt(db, "UPDATE disputes SET status = 'resolved', outcome = ?, worker_share_pct = ?, "
                                  "resolved_at = ? WHERE task_id = ? AND status = 'open'");
-    pw_stmt_text(st, 1, outcome);
-    pw_stmt_int64(st, 2, strcmp(outcome, "split") == 0 ? worker_share_pct : strcmp(outcome, "release") == 0 ? 100 : 0);
-    pw_stmt_int64(st, 3, now_ms);
-    pw_stmt_int64(st, 4, t.id);
+    pw_stmt_bind(st, PW_TEXT(outcome), PW_I64(stored_share_pct), PW_I64(now_ms), PW_I64(t.id));
     rc = pw_stmt_run(st);
     if (rc == PW_OK)
         rc = set_status(db, &t, to, t.worker_id, t.assignment_id, 0, 0, now_ms);

@@ -163,13 +163,8 @@ int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char
     pw_assert(task_id > 0 && event != NULL && to != NULL && actor_id >= 0 && worker_id >= 0);
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_events (task_id, at, event, from_status, to_status, actor_id, "
                                  "worker_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    pw_stmt_int64(st, 1, task_id);
-    pw_stmt_int64(st, 2, now_ms);
-    pw_stmt_text(st, 3, event);
-    pw_stmt_text(st, 4, from);
-    pw_stmt_text(st, 5, to);
-    pw_stmt_int64_or_null(st, 6, actor_id);
-    pw_stmt_int64_or_null(st, 7, worker_id);
+    pw_stmt_bind(st, PW_I64(task_id), PW_I64(now_ms), PW_TEXT(event), PW_TEXT(from), PW_TEXT(to),
+                 PW_I64_OR_NULL(actor_id), PW_I64_OR_NULL(worker_id));
     int rc = pw_stmt_run(st);
     return rc == PW_OK ? pw_events_task(db, task_id, to, worker_id, now_ms) : rc; /* live, to both parties */
 }
@@ -179,20 +174,11 @@ static const char SQL_INSERT_TASK[] =
     "comp_asset, comp_goods, hold_id, deadline_at, urgent, status, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dispatching', ?, ?)";
 
-static void bind_comp(pw_stmt *st, const pw_compensation *c)
+static const char *comp_kind_name(pw_comp_kind kind)
 {
     static const char *const kinds[] = {"money", "credits", "goods"};
-    pw_assert(c->kind == PW_COMP_MONEY || c->kind == PW_COMP_CREDITS || c->kind == PW_COMP_GOODS);
-    pw_stmt_text(st, 9, kinds[c->kind]);
-    if (c->kind == PW_COMP_GOODS) {
-        pw_stmt_null(st, 10);
-        pw_stmt_null(st, 11);
-        pw_stmt_text(st, 12, c->goods);
-    } else {
-        pw_stmt_int64(st, 10, c->amount.amount);
-        pw_stmt_text(st, 11, c->amount.asset);
-        pw_stmt_null(st, 12);
-    }
+    pw_assert(kind == PW_COMP_MONEY || kind == PW_COMP_CREDITS || kind == PW_COMP_GOODS);
+    return kinds[kind];
 }
 
 /* Probing by post-and-cancel (docs/SECURITY.md, "Locating workers"): a client with
@@ -240,25 +226,14 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
     char *skills_text = json_dumps(skills, JSON_COMPACT);
     json_decref(skills);
     pw_stmt *st = pw_db_stmt(db, SQL_INSERT_TASK);
-    pw_stmt_int64(st, 1, id);
-    pw_stmt_int64(st, 2, client_id);
-    pw_stmt_text(st, 3, t->title);
-    pw_stmt_text(st, 4, t->description);
-    pw_stmt_text(st, 5, t->category);
-    pw_stmt_text(st, 6, skills_text);
-    if (t->location.present) {
-        pw_stmt_int64(st, 7, t->location.lat_e6);
-        pw_stmt_int64(st, 8, t->location.lon_e6);
-    } else {
-        pw_stmt_null(st, 7);
-        pw_stmt_null(st, 8);
-    }
-    bind_comp(st, &t->comp);
-    pw_stmt_int64_or_null(st, 13, hold_id);
-    pw_stmt_int64(st, 14, t->deadline_ms);
-    pw_stmt_int64(st, 15, t->urgent);
-    pw_stmt_int64(st, 16, now_ms);
-    pw_stmt_int64(st, 17, now_ms);
+    const pw_compensation *c = &t->comp;
+    int at = t->location.present, goods = c->kind == PW_COMP_GOODS; /* else NULL place; money or goods */
+    pw_stmt_bind(st, PW_I64(id), PW_I64(client_id), PW_TEXT(t->title), PW_TEXT(t->description), PW_TEXT(t->category),
+                 PW_TEXT(skills_text), at ? PW_I64(t->location.lat_e6) : PW_NULL,
+                 at ? PW_I64(t->location.lon_e6) : PW_NULL, PW_TEXT(comp_kind_name(c->kind)),
+                 goods ? PW_NULL : PW_I64(c->amount.amount), PW_TEXT(goods ? NULL : c->amount.asset),
+                 PW_TEXT(goods ? c->goods : NULL), PW_I64_OR_NULL(hold_id), PW_I64(t->deadline_ms), PW_I64(t->urgent),
+                 PW_I64(now_ms), PW_I64(now_ms));
     rc = pw_stmt_run(st);
     free(skills_text);
     if (rc == PW_OK)
@@ -437,10 +412,7 @@ int pw_tasks_add_message(pw_db *db, int64_t task_id, int64_t sender_id, const ch
     pw_assert(task_id > 0 && sender_id > 0 && body != NULL);
     pw_stmt *st = pw_db_stmt(db, "INSERT INTO task_messages (task_id, sender_id, body, created_at) VALUES (?, ?, ?, ?) "
                                  "RETURNING id");
-    pw_stmt_int64(st, 1, task_id);
-    pw_stmt_int64(st, 2, sender_id);
-    pw_stmt_text(st, 3, body);
-    pw_stmt_int64(st, 4, now_ms);
+    pw_stmt_bind(st, PW_I64(task_id), PW_I64(sender_id), PW_TEXT(body), PW_I64(now_ms));
     int64_t id = 0;
     int rc = pw_stmt_run_int64(st, &id);
     if (rc == PW_OK)

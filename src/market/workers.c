@@ -189,11 +189,7 @@ int pw_worker_profile_save(pw_db *db, int64_t user_id, const pw_worker_profile *
         "skills = excluded.skills, categories = excluded.categories, remote = excluded.remote, "
         "lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6, radius_km = excluded.radius_km, "
         "updated_at = excluded.updated_at");
-    pw_stmt_int64(st, 1, user_id);
-    pw_stmt_text(st, 2, p->bio);
-    pw_stmt_text(st, 3, skills);
-    pw_stmt_text(st, 4, cats);
-    pw_stmt_int64(st, 5, p->remote);
+    pw_stmt_bind(st, PW_I64(user_id), PW_TEXT(p->bio), PW_TEXT(skills), PW_TEXT(cats), PW_I64(p->remote));
     if (p->location.present) {
         pw_stmt_int64(st, 6, p->location.lat_e6);
         pw_stmt_int64(st, 7, p->location.lon_e6);
@@ -224,13 +220,8 @@ int pw_worker_set_active(pw_db *db, int64_t user_id, int active, int64_t now_ms,
         db, "UPDATE worker_profiles SET active = ?, last_seen_at = ?, updated_at = ?, "
             "active_since = CASE WHEN ? = 1 AND active = 1 THEN active_since WHEN ? = 1 THEN ? ELSE NULL END "
             "WHERE user_id = ? RETURNING coalesce(active_since, 0)");
-    pw_stmt_int64(st, 1, active);
-    pw_stmt_int64(st, 2, now_ms);
-    pw_stmt_int64(st, 3, now_ms);
-    pw_stmt_int64(st, 4, active);
-    pw_stmt_int64(st, 5, active);
-    pw_stmt_int64(st, 6, now_ms);
-    pw_stmt_int64(st, 7, user_id);
+    pw_stmt_bind(st, PW_I64(active), PW_I64(now_ms), PW_I64(now_ms), PW_I64(active), PW_I64(active), PW_I64(now_ms),
+                 PW_I64(user_id));
     int rc = pw_stmt_step(st);
     if (rc == PW_ROW)
         *since_out = pw_stmt_column_int64(st, 0);

@@ -27,6 +27,23 @@ void pw_stmt_text(pw_stmt *st, int i, const char *text)
         st->ops->bind_text(st, i, text, strlen(text));
 }
 
+void pw_stmt_bind_args(pw_stmt *st, const pw_arg *args, int n)
+{
+    pw_assert(n > 0);
+    for (int i = 0; i < n; i++) {
+        const pw_arg *a = &args[i];
+        switch (a->type) {
+        case PW_ARG_INT64: pw_stmt_int64(st, i + 1, a->i); break;
+        case PW_ARG_INT64_OR_NULL: pw_stmt_int64_or_null(st, i + 1, a->i); break;
+        case PW_ARG_TEXT: pw_stmt_text(st, i + 1, a->s); break;
+        case PW_ARG_DOUBLE: pw_stmt_double(st, i + 1, a->d); break;
+        case PW_ARG_BLOB: pw_stmt_blob(st, i + 1, a->blob.data, a->blob.len); break;
+        case PW_ARG_NULL: pw_stmt_null(st, i + 1); break;
+        default: pw_unreachable("a pw_arg of no known type");
+        }
+    }
+}
+
 int pw_stmt_run(pw_stmt *st)
 {
     int rc = pw_stmt_step(st);

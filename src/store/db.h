@@ -112,6 +112,45 @@ static inline void pw_stmt_int64_or_null(pw_stmt *st, int i, int64_t v)
     else
         pw_stmt_null(st, i);
 }
+/* ---- binding many at once ------------------------------------------------------------------
+ * A statement's parameters from 1 up, in one call, each a typed value:
+ *
+ *     pw_stmt_bind(st, PW_I64(task_id), PW_TEXT(event), PW_I64_OR_NULL(actor_id));
+ *
+ * binds ?1 to ?3 as pw_stmt_int64, pw_stmt_text and pw_stmt_int64_or_null would. It goes
+ * through the same engine operations as the single binds, so it is engine-neutral; the
+ * list is a compound literal, counted at compile time. */
+typedef enum pw_arg_type {
+    PW_ARG_INT64,         /* i */
+    PW_ARG_INT64_OR_NULL, /* i, NULL when 0 (pw_stmt_int64_or_null) */
+    PW_ARG_TEXT,          /* s, NULL binds NULL (pw_stmt_text) */
+    PW_ARG_DOUBLE,        /* d */
+    PW_ARG_BLOB,          /* blob: len bytes at data */
+    PW_ARG_NULL,
+} pw_arg_type;
+typedef struct pw_arg {
+    pw_arg_type type;
+    union {
+        int64_t i;
+        const char *s;
+        double d;
+        struct {
+            const void *data;
+            size_t len;
+        } blob;
+    };
+} pw_arg;
+#define PW_I64(v)         ((pw_arg){.type = PW_ARG_INT64, .i = (v)})
+#define PW_I64_OR_NULL(v) ((pw_arg){.type = PW_ARG_INT64_OR_NULL, .i = (v)})
+#define PW_TEXT(v)        ((pw_arg){.type = PW_ARG_TEXT, .s = (v)})
+#define PW_DOUBLE(v)      ((pw_arg){.type = PW_ARG_DOUBLE, .d = (v)})
+#define PW_BLOB(p, n)     ((pw_arg){.type = PW_ARG_BLOB, .blob = {(p), (n)}})
+#define PW_NULL           ((pw_arg){.type = PW_ARG_NULL})
+/* Binds args[0..n) to parameters 1..n. */
+void pw_stmt_bind_args(pw_stmt *st, const pw_arg *args, int n);
+#define pw_stmt_bind(st, ...) \
+    pw_stmt_bind_args((st), (const pw_arg[]){__VA_ARGS__}, (int)(sizeof((pw_arg[]){__VA_ARGS__}) / sizeof(pw_arg)))
+
 /* Runs a parameterless statement (transaction control: BEGIN, SAVEPOINT, RELEASE, ...)
  * through the statement cache: parsing it on every use costs more than the small writes
  * it wraps. PW_OK or an error. */
