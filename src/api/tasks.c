@@ -172,9 +172,7 @@ void pw_api_tasks_list(pw_req *rq)
     json_t *out = NULL;
     int rc = pw_tasks_list_json(pw_loop_db(rq->loop), rq->auth.user_id,
                                 strcmp(role, "worker") == 0 ? PW_VIEW_WORKER : PW_VIEW_CLIENT, limit, cursor, &out);
-    if (rc != PW_OK)
-        return pw_reply_failure(rq, rc, NULL);
-    pw_reply_json(rq, 200, out);
+    pw_reply_result(rq, rc, out);
 }
 
 /* Why the task went to its worker: for its client and admins only. The assigned worker
@@ -292,9 +290,7 @@ void pw_api_messages_list(pw_req *rq)
         return admin_read_start(rq, &t, READ_MESSAGES, limit, cursor);
     json_t *out = NULL;
     int rc = pw_tasks_messages_json(pw_loop_db(rq->loop), t.id, limit, cursor, &out);
-    if (rc != PW_OK)
-        return pw_reply_failure(rq, rc, NULL);
-    pw_reply_json(rq, 200, out);
+    pw_reply_result(rq, rc, out);
 }
 
 typedef struct message {

@@ -25,9 +25,7 @@ void pw_api_wallet_get(pw_req *rq)
 {
     json_t *out = NULL;
     int rc = pw_ledger_balances_json(pw_loop_db(rq->loop), rq->auth.user_id, &out);
-    if (rc != PW_OK)
-        return pw_reply_failure(rq, rc, NULL);
-    pw_reply_json(rq, 200, out);
+    pw_reply_result(rq, rc, out);
 }
 
 /* ---- GET /wallet/entries ---------------------------------------------------------------------- */
@@ -46,9 +44,7 @@ void pw_api_wallet_entries(pw_req *rq)
     int rc = pw_ledger_entries_json(pw_loop_db(rq->loop), rq->auth.user_id, limit, cursor, &out);
     if (rc == PW_EREFUSED)
         return pw_reply_errorf(rq, 422, "validation_failed", "cursor", "cursor is not one this server gave");
-    if (rc != PW_OK)
-        return pw_reply_failure(rq, rc, NULL);
-    pw_reply_json(rq, 200, out);
+    pw_reply_result(rq, rc, out);
 }
 
 /* ---- POST /wallet/deposits, POST /wallet/payouts ------------------------------------------------ */

@@ -140,6 +140,9 @@ void pw_reply_header(pw_req *rq, const char *name, const char *value);
 /* Answers a failed status (base/error.h): PW_EREFUSED with `refusal`, the pw_error the callee
  * filled (its 4xx); any other code, a failure of the machine, with 503 unavailable. */
 void pw_reply_failure(pw_req *rq, int rc, const pw_error *refusal);
+/* Answers a read that built `body` (stolen) or failed: PW_OK sends body with 200; any other
+ * code is answered as pw_reply_failure(rq, rc, NULL) would, and body (if any) released. */
+void pw_reply_result(pw_req *rq, int rc, json_t *body);
 /* Fills *err with the 503 unavailable answer for the machine failure rc (PW_EDB, PW_ENOMEM,
  * PW_EBUSY, …): the one place such a code becomes an answer (pw_reply_failure, the calls). */
 void pw_http_unavailable(pw_error *err, int rc);

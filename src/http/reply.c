@@ -144,6 +144,14 @@ void pw_reply_failure(pw_req *rq, int rc, const pw_error *refusal)
     pw_reply_error(rq, &err);
 }
 
+void pw_reply_result(pw_req *rq, int rc, json_t *body)
+{
+    if (rc == PW_OK)
+        return pw_reply_json(rq, 200, body);
+    json_decref(body);
+    pw_reply_failure(rq, rc, NULL);
+}
+
 void pw_reply_finish_log(pw_req *rq, int status)
 {
     double seconds = (double)(pw_monotonic_ns() - rq->started_ns) / 1e9;
