@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,30 @@ enum {
     OPT_HELP
 };
 
+/* The integer flags: each its range and the field of the config it sets. */
+static const struct int_flag {
+    int opt;
+    const char *flag;
+    long long min, max;
+    size_t field; /* offset of an int in pw_sim_config */
+} INT_FLAGS[] = {
+    {OPT_WORKERS, "--workers", 1, PW_SIM_WORKERS_MAX, offsetof(pw_sim_config, workers)},
+    {OPT_CLIENTS, "--clients", 0, PW_SIM_CLIENTS_MAX, offsetof(pw_sim_config, clients)},
+    {OPT_HOURS, "--hours", 1, PW_SIM_HOURS_MAX, offsetof(pw_sim_config, hours)},
+    {OPT_WINDOW, "--batch-window-s", 1, PW_SIM_WINDOW_S_MAX, offsetof(pw_sim_config, batch_window_s)},
+    {OPT_ACK, "--ack-window-s", PW_SIM_ACK_WINDOW_S_MIN, PW_SIM_ACK_WINDOW_S_MAX,
+     offsetof(pw_sim_config, ack_window_s)},
+};
+
+/* The integer flag `opt`, or NULL if it is another. */
+static const struct int_flag *int_flag_of(int opt)
+{
+    for (size_t i = 0; i < sizeof(INT_FLAGS) / sizeof(INT_FLAGS[0]); i++)
+        if (INT_FLAGS[i].opt == opt)
+            return &INT_FLAGS[i];
+    return NULL;
+}
+
 /* 0 parsed, 1 help shown, 2 usage error (message printed). */
 static int parse_args(int argc, char **argv, pw_sim_config *c)
 {
@@ -116,31 +141,17 @@ static int parse_args(int argc, char **argv, pw_sim_config *c)
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        int bad = 0;
+        const struct int_flag *f = int_flag_of(opt);
+        if (f != NULL) {
+            if (parse_number(f->flag, optarg, f->min, f->max, &v) != 0)
+                return 2;
+            *(int *)((char *)c + f->field) = (int)v;
+            continue;
+        }
         switch (opt) {
         case OPT_SEED:
             if (parse_seed(optarg, &c->seed) != 0)
                 return usage_error("--seed must be a non-negative integer, not '%s'", optarg);
-            break;
-        case OPT_WORKERS:
-            bad = parse_number("--workers", optarg, 1, PW_SIM_WORKERS_MAX, &v);
-            c->workers = (int)v;
-            break;
-        case OPT_CLIENTS:
-            bad = parse_number("--clients", optarg, 0, PW_SIM_CLIENTS_MAX, &v);
-            c->clients = (int)v;
-            break;
-        case OPT_HOURS:
-            bad = parse_number("--hours", optarg, 1, PW_SIM_HOURS_MAX, &v);
-            c->hours = (int)v;
-            break;
-        case OPT_WINDOW:
-            bad = parse_number("--batch-window-s", optarg, 1, PW_SIM_WINDOW_S_MAX, &v);
-            c->batch_window_s = (int)v;
-            break;
-        case OPT_ACK:
-            bad = parse_number("--ack-window-s", optarg, PW_SIM_ACK_WINDOW_S_MIN, PW_SIM_ACK_WINDOW_S_MAX, &v);
-            c->ack_window_s = (int)v;
             break;
         case OPT_POLICY:
             if (strcmp(optarg, "greedy") != 0 && strcmp(optarg, "batch") != 0)
@@ -162,8 +173,6 @@ static int parse_args(int argc, char **argv, pw_sim_config *c)
         case ':': return usage_error("%s needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
-        if (bad)
-            return 2;
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
