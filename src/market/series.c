@@ -188,13 +188,27 @@ json_t *pw_series_json(const pw_series *s)
 
 #define FINAL_STATES "('completed', 'resolved', 'cancelled', 'expired')"
 
+/* A task's creation, first assignment and first final state, from the task row `t`. */
+#define TASK_TIMES                                                                            \
+    "SELECT t.created_at, "                                                                   \
+    "(SELECT MIN(e.at) FROM task_events e WHERE e.task_id = t.id AND e.event = 'assigned'), " \
+    "(SELECT MIN(e.at) FROM task_events e WHERE e.task_id = t.id AND e.to_status IN " FINAL_STATES ") "
+
+/* The tasks that count in [from, end), read by range (0010_series_indexes.sql): those
+ * posted in it; those posted before it and not final yet; and those posted before it that
+ * turned final at or after from (a final state is never left, so these three are apart).
+ * A task posted before from that was final before from counts in no bucket: not read. */
+static const char SQL_TASKS_IN_RANGE[] = TASK_TIMES
+    "FROM tasks t WHERE t.created_at >= ?1 AND t.created_at < ?2 "
+    "UNION ALL " TASK_TIMES "FROM tasks t WHERE t.created_at < ?1 AND t.status NOT IN " FINAL_STATES " "
+    "UNION ALL " TASK_TIMES "FROM task_events f JOIN tasks t ON t.id = f.task_id "
+    "WHERE f.at >= ?1 AND f.to_status IN " FINAL_STATES " AND t.created_at < ?1";
+
 static int load_tasks(pw_db *db, pw_series *s, int64_t end_ms)
 {
-    pw_stmt *st = pw_db_stmt(db, "SELECT t.created_at, MIN(CASE WHEN e.event = 'assigned' THEN e.at END), "
-                                 "MIN(CASE WHEN e.to_status IN " FINAL_STATES " THEN e.at END) "
-                                 "FROM tasks t LEFT JOIN task_events e ON e.task_id = t.id "
-                                 "WHERE t.created_at < ? GROUP BY t.id, t.created_at");
-    pw_stmt_int64(st, 1, end_ms);
+    pw_stmt *st = pw_db_stmt(db, SQL_TASKS_IN_RANGE);
+    pw_stmt_int64(st, 1, s->from_ms);
+    pw_stmt_int64(st, 2, end_ms);
     int rc = PW_OK, step;
     while (rc == PW_OK && (step = pw_stmt_step(st)) == PW_ROW)
         rc = pw_series_add_task(s, pw_stmt_column_int64(st, 0),
