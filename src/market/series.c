@@ -188,7 +188,9 @@ json_t *pw_series_json(const pw_series *s)
 
 #define FINAL_STATES "('completed', 'resolved', 'cancelled', 'expired')"
 
-/* A task's creation, first assignment and first final state, from the task row `t`. */
+/* A task's creation, first assignment and first final state, from the task row `t`: two
+ * lookups in its timeline (task_events_task). Subqueries rather than a join and GROUP BY:
+ * grouped, SQLite walks the tasks in id order and loses the time range. */
 #define TASK_TIMES                                                                            \
     "SELECT t.created_at, "                                                                   \
     "(SELECT MIN(e.at) FROM task_events e WHERE e.task_id = t.id AND e.event = 'assigned'), " \
@@ -196,7 +198,7 @@ json_t *pw_series_json(const pw_series *s)
 
 /* The tasks that count in [from, end), read by range (0010_series_indexes.sql): those
  * posted in it; those posted before it and not final yet; and those posted before it that
- * turned final at or after from (a final state is never left, so these three are apart).
+ * turned final at or after from (a final state is never left, so the three are apart).
  * A task posted before from that was final before from counts in no bucket: not read. */
 static const char SQL_TASKS_IN_RANGE[] = TASK_TIMES
     "FROM tasks t WHERE t.created_at >= ?1 AND t.created_at < ?2 "
