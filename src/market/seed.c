@@ -484,7 +484,9 @@ static int post(seed_ctx *s, int index)
     if (rc != PW_OK)
         return say(d->kind->title, rc, &err);
     /* an urgent task was assigned while posting: its worker answers after ack_ms */
-    int64_t next = d->end == END_CANCEL_WAITING ? between(s, 5, 40) * MINUTE_MS : d->urgent ? d->ack_ms : 30 * 1000;
+    int64_t next = d->end == END_CANCEL_WAITING ? between(s, 5, 40) * MINUTE_MS
+                   : d->urgent                  ? d->ack_ms
+                                                : between(s, 10, 480) * 1000; /* the next dispatch round */
     return push(s, s->now_ms + next, JOB_MOVE, index);
 }
 
