@@ -14,7 +14,7 @@
  * split, one assigned this minute, …).
  *
  * THE RUN. A queue of steps ordered by (time, sequence): a post, a task's next move, a
- * weekly payout. Before each step the clock is set to its time and the market's timers run
+ * weekly payout, a worker going active again after a missed acknowledgement. Before each step the clock is set to its time and the market's timers run
  * (pw_tasks_timers: missed acknowledgements, auto-approvals, expiries), as the server's
  * tick would. A task's move looks at the task's state as stored and does what its plan
  * says next through pw_tasks_act / pw_tasks_resolve / pw_dispatching_task (the urgent
