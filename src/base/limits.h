@@ -204,4 +204,9 @@
 /* a prefix matching more rows than this is answered by walking the rows most populous first */
 #define PW_PLACES_WIDE_PREFIX_ROWS 2000
 
+/* ---- the demo (peerwork seed --demo, src/market/seed.c) ------------------------------- */
+#define PW_SEED_HISTORY_DAYS 42    /* six weeks of back-dated history: every chart has weeks to show */
+#define PW_SEED_TASKS_MAX    1500  /* tasks one demo posts at most (it posts ~330): the plan's array */
+#define PW_SEED_JOBS_MAX     30000 /* scheduled steps at once at most (a few per open task) */
+
 #endif

@@ -188,13 +188,36 @@ json_t *pw_series_json(const pw_series *s)
 
 #define FINAL_STATES "('completed', 'resolved', 'cancelled', 'expired')"
 
+/* A task's creation, first assignment and first final state. Joined: the task row `t`
+ * with its timeline (task_events_task), grouped by (created_at, id) — the order of the
+ * time indexes, so SQLite walks the range; grouped by id alone it walks every task in id
+ * order. Looked up: the same from a task row found by its final event, two subqueries. */
+#define TASK_TIMES_JOINED                                                        \
+    "SELECT t.created_at, MIN(CASE WHEN e.event = 'assigned' THEN e.at END), "   \
+    "MIN(CASE WHEN e.to_status IN " FINAL_STATES " THEN e.at END) FROM tasks t " \
+    "LEFT JOIN task_events e ON e.task_id = t.id "
+#define TASK_TIMES_LOOKED_UP                                                                  \
+    "SELECT t.created_at, "                                                                   \
+    "(SELECT MIN(e.at) FROM task_events e WHERE e.task_id = t.id AND e.event = 'assigned'), " \
+    "(SELECT MIN(e.at) FROM task_events e WHERE e.task_id = t.id AND e.to_status IN " FINAL_STATES ") "
+
+/* The tasks that count in [from, end), read by range (0010_series_indexes.sql): those
+ * posted in it (tasks_created); those posted before it and not final yet
+ * (tasks_open_created); and those posted before it that turned final at or after from
+ * (task_events_at). A final state is never left, so the three are apart; a task posted
+ * before from that was final before from counts in no bucket and is not read. */
+static const char SQL_TASKS_IN_RANGE[] = TASK_TIMES_JOINED
+    "WHERE t.created_at >= ?1 AND t.created_at < ?2 GROUP BY t.created_at, t.id "
+    "UNION ALL " TASK_TIMES_JOINED "WHERE t.created_at < ?1 AND t.status NOT IN " FINAL_STATES
+    " GROUP BY t.created_at, t.id "
+    "UNION ALL " TASK_TIMES_LOOKED_UP "FROM task_events f JOIN tasks t ON t.id = f.task_id "
+    "WHERE f.at >= ?1 AND f.to_status IN " FINAL_STATES " AND t.created_at < ?1";
+
 static int load_tasks(pw_db *db, pw_series *s, int64_t end_ms)
 {
-    pw_stmt *st = pw_db_stmt(db, "SELECT t.created_at, MIN(CASE WHEN e.event = 'assigned' THEN e.at END), "
-                                 "MIN(CASE WHEN e.to_status IN " FINAL_STATES " THEN e.at END) "
-                                 "FROM tasks t LEFT JOIN task_events e ON e.task_id = t.id "
-                                 "WHERE t.created_at < ? GROUP BY t.id, t.created_at");
-    pw_stmt_int64(st, 1, end_ms);
+    pw_stmt *st = pw_db_stmt(db, SQL_TASKS_IN_RANGE);
+    pw_stmt_int64(st, 1, s->from_ms);
+    pw_stmt_int64(st, 2, end_ms);
     int rc = PW_OK, step;
     while (rc == PW_OK && (step = pw_stmt_step(st)) == PW_ROW)
         rc = pw_series_add_task(s, pw_stmt_column_int64(st, 0),
