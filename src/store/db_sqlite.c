@@ -25,12 +25,14 @@ typedef struct sqlite_stmt {
     const char *sql;      /* the key: address of the SQL text */
     struct sqlite_db *db; /* owning connection */
     int cached;           /* 0: finalize on done */
+    int bind_rc;          /* the first failed bind's code (PW_ENOMEM ...) since done, or PW_OK */
 } sqlite_stmt;
 
 typedef struct sqlite_db {
     pw_db base;                             /* ops; must be first */
     sqlite3 *handle;                        /* the connection */
     sqlite_stmt slots[PW_STMT_CACHE_SLOTS]; /* statement cache, open addressing */
+    int txn_lost;                           /* the engine ended our transaction (see sq_step) */
 } sqlite_db;
 
 static int map_rc(int rc)
@@ -164,26 +166,78 @@ static pw_stmt *sq_stmt(pw_db *base, const char *sql)
     return &one->base;
 }
 
-static void sq_bind_int64(pw_stmt *st, int i, int64_t v) { sqlite3_bind_int64(((sqlite_stmt *)st)->handle, i, v); }
+/* A bind that fails (SQLITE_NOMEM copying a text, say) leaves the parameter NULL; the
+ * statement must not run with it (an UPDATE ... WHERE id = NULL changes nothing, an INSERT
+ * writes a NULL), so the first failure is kept and the step answers it instead. */
+static void bound(pw_stmt *base, int rc)
+{
+    sqlite_stmt *st = (sqlite_stmt *)base;
+    if (rc != SQLITE_OK && st->bind_rc == PW_OK) {
+        int code = map_rc(rc);
+        st->bind_rc = code < 0 ? code : PW_EDB;
+    }
+}
+static void sq_bind_int64(pw_stmt *st, int i, int64_t v)
+{
+    bound(st, sqlite3_bind_int64(((sqlite_stmt *)st)->handle, i, v));
+}
 static void sq_bind_text(pw_stmt *st, int i, const char *t, size_t n)
 {
-    sqlite3_bind_text64(((sqlite_stmt *)st)->handle, i, t, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+    bound(st, sqlite3_bind_text64(((sqlite_stmt *)st)->handle, i, t, n, SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 static void sq_bind_blob(pw_stmt *st, int i, const void *d, size_t n)
 {
-    sqlite3_bind_blob64(((sqlite_stmt *)st)->handle, i, d, n, SQLITE_TRANSIENT);
+    bound(st, sqlite3_bind_blob64(((sqlite_stmt *)st)->handle, i, d, n, SQLITE_TRANSIENT));
 }
-static void sq_bind_null(pw_stmt *st, int i) { sqlite3_bind_null(((sqlite_stmt *)st)->handle, i); }
-static void sq_bind_double(pw_stmt *st, int i, double v) { sqlite3_bind_double(((sqlite_stmt *)st)->handle, i, v); }
+static void sq_bind_null(pw_stmt *st, int i) { bound(st, sqlite3_bind_null(((sqlite_stmt *)st)->handle, i)); }
+static void sq_bind_double(pw_stmt *st, int i, double v)
+{
+    bound(st, sqlite3_bind_double(((sqlite_stmt *)st)->handle, i, v));
+}
+
+/* SQLite may end a transaction itself when a statement fails with SQLITE_NOMEM, _IOERR,
+ * _FULL or _BUSY (its documentation: "the application should check sqlite3_get_autocommit").
+ * The savepoints go with it, and whatever the caller runs next would be in autocommit mode:
+ * each statement committed on its own, a half-done job made durable. So once that has
+ * happened every statement fails until the caller's ROLLBACK (which finds nothing left to
+ * undo, and succeeds) or a new BEGIN. */
+static int lost_transaction(sqlite_stmt *st)
+{
+    const char *sql = sqlite3_sql(st->handle);
+    if (strncmp(sql, "ROLLBACK", 8) == 0 && strncmp(sql, "ROLLBACK TO", 11) != 0) {
+        st->db->txn_lost = 0;
+        return PW_DONE;
+    }
+    if (strncmp(sql, "BEGIN", 5) == 0) {
+        st->db->txn_lost = 0;
+        return 0; /* run it */
+    }
+    return PW_EDB;
+}
 
 static int sq_step(pw_stmt *base)
 {
     sqlite_stmt *st = (sqlite_stmt *)base;
+    if (st->db->txn_lost) {
+        int rc = lost_transaction(st);
+        if (rc != 0)
+            return rc;
+    }
+    if (st->bind_rc != PW_OK) {
+        pw_log_error("msg=\"sql bind failed\" code=%d sql=\"%.60s\"", st->bind_rc, sqlite3_sql(st->handle));
+        return st->bind_rc;
+    }
     if (pw_faults_hit(PW_FAULT_STEP)) /* PW_FAULTS builds: as an I/O error would */
         return PW_EDB;
+    int in_transaction = !sqlite3_get_autocommit(st->db->handle);
     int rc = sqlite3_step(st->handle);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT) {
         pw_log_error("msg=\"sql step failed\" err=\"%s\"", sqlite3_errmsg(st->db->handle));
+        if (in_transaction && sqlite3_get_autocommit(st->db->handle)) {
+            pw_log_error("msg=\"the engine rolled the transaction back\"");
+            st->db->txn_lost = 1;
+        }
+    }
     return map_rc(rc);
 }
 
@@ -202,6 +256,7 @@ static int sq_col_is_null(pw_stmt *st, int c)
 static void sq_done(pw_stmt *base)
 {
     sqlite_stmt *st = (sqlite_stmt *)base;
+    st->bind_rc = PW_OK;
     if (!st->cached) {
         sqlite3_finalize(st->handle);
         free(st);

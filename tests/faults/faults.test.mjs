@@ -128,7 +128,7 @@ test('POST /dev/faults refuses what it cannot arm, and arms nothing then', async
 
 for (const kind of ['step', 'alloc']) {
   test(`every ${kind} failure inside the writer's jobs is answered cleanly and leaves the books whole`,
-    { timeout: 1_500_000 }, async () => {
+    { timeout: FULL ? 6 * 3_600_000 : 1_500_000 }, async () => {
       const srv = await startMarket({ args: ['--batch-window-ms', '100000', '--cancel-limit', '1000'] });
       try {
         const now = await serverNow(srv.base);

@@ -54,7 +54,8 @@ static void query_text(pw_db *db, const char *sql, int64_t a, char *out, size_t 
 {
     pw_stmt *st = pw_db_stmt(db, sql);
     assert_non_null(st);
-    pw_stmt_int64(st, 1, a);
+    if (strchr(sql, '?') != NULL) /* a bind past the last parameter fails the step */
+        pw_stmt_int64(st, 1, a);
     assert_int_equal(pw_stmt_step(st), PW_ROW);
     snprintf(out, size, "%s", pw_stmt_column_is_null(st, 0) ? "NULL" : pw_stmt_column_text(st, 0));
     pw_stmt_done(st);
