@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { html, Link, Toasts, Loading } from './ui.js';
 import { match, navigate, useLocation } from './router.js';
-import { useSession, refresh, hasRole } from './session.js';
+import { useSession, signOut, hasRole } from './session.js';
 import { api } from './api.js';
 import { Landing } from './pages/landing.js';
 import { SignIn, SignUp } from './pages/auth.js';
@@ -54,7 +54,7 @@ function Nav({ me }) {
   const path = location.pathname;
   return html`<nav aria-label="Main"><ul>
     ${items.map(([href, label]) => html`<li><${Link} href=${href} aria-current=${path === href ? 'page' : undefined}>${label}<//></li>`)}
-    ${me ? html`<li><button class="btn btn-ghost" onClick=${async () => { try { await api('DELETE', '/sessions/current'); } finally { await refresh(); navigate('/'); } }}>Sign out</button></li>` : null}
+    ${me ? html`<li><button class="btn btn-ghost" onClick=${async () => { try { await signOut(); } finally { navigate('/'); } }}>Sign out</button></li>` : null}
   </ul></nav>`;
 }
 

@@ -9,6 +9,11 @@ export async function refresh() {
   for (const fn of listeners) fn(me);
   return me;
 }
+// Sign-out: the live stream is closed first, then the session deleted, then GET /me re-read.
+export async function signOut() {
+  disconnect();
+  try { await api('DELETE', '/sessions/current'); } finally { await refresh(); }
+}
 export const hasRole = (u, role) => !!u && (u.roles || []).includes(role);
 export function useSession() {
   const [m, setM] = useState(me);
