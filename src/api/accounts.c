@@ -271,6 +271,10 @@ void pw_api_me_get(pw_req *rq)
     /* public policy numbers (--fee-bps, --pool-share-bps), so the interface can show the fee */
     json_object_set_new(out, "fee_bps", json_integer(rq->app->policy->fee_bps));
     json_object_set_new(out, "pool_share_bps", json_integer(rq->app->policy->pool_share_bps));
+    /* the market's clock (the dev clock when moved): what deadlines count against */
+    char now[PW_RFC3339_BYTES];
+    pw_time_format_rfc3339(pw_clock_now_ms(&rq->app->clock), now);
+    json_object_set_new(out, "now", json_string(now));
     pw_reply_json(rq, 200, out);
 }
 

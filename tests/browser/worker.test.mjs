@@ -205,6 +205,28 @@ describe('web interface: worker', () => {
     await wp.screenshot({ path: 'build/screenshots/work-inactive.png', fullPage: true });
   });
 
+  test('the countdown is on the server\'s clock: with the dev clock moved 2 h, it shows the server-relative time left', async () => {
+    await advance(srv.base, 2 * 3600); // the browser's clock is now 2 h behind the server's
+    assert.equal((await call(wp, 'POST', '/me/availability', { active: true })).status, 200);
+    const post = await call(cp, 'POST', '/tasks', { title: 'oil a hinge', description: 'It squeaks.', category: 'home_repair', skills: ['plumbing'], location: null,
+      compensation: { kind: 'money', amount: 1000, currency: 'EUR' }, deadline: new Date(await serverNow(srv.base) + 86400e3).toISOString() });
+    assert.equal(post.status, 201, JSON.stringify(post.json));
+    const cur = wp.getByTestId('current-assignment');
+    await cur.getByRole('heading', { name: /oil a hinge/ }).waitFor();
+    const cd = wp.getByTestId('countdown');
+    await cd.getByText(/Accept within/).waitFor();
+    const m = /Accept within (\d+):(\d\d)/.exec(await cd.innerText());
+    const shown = Number(m[1]) * 60 + Number(m[2]);
+    const t = (await call(cp, 'GET', '/tasks/' + post.json.id)).json;
+    const window = (Date.parse(t.assignment.ack_deadline) - Date.parse(t.timeline.at(-1).at)) / 1000;
+    // At most the acknowledgement window (on the browser's clock it would read 2 h more), and not
+    // run out: the assignment is seconds old on the server's clock.
+    assert.ok(shown <= window && shown > window / 2, `countdown ${m[0]} against a ${window} s window`);
+    assert.equal((await call(wp, 'POST', `/tasks/${post.json.id}/release`)).status, 200);
+    await wp.getByTestId('no-assignment').waitFor();
+    assert.equal((await call(cp, 'POST', `/tasks/${post.json.id}/cancel`)).status, 200);
+  });
+
   test('360 px: no horizontal scroll on /work and /work/profile', async () => {
     await wp.setViewportSize({ width: 360, height: 740 });
     for (const path of ['/work', '/work/profile']) {

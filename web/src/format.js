@@ -1,4 +1,5 @@
 // Formatting helpers: money from minor units, TIME minutes, local times, relative times, the fee.
+import { serverNow } from './clock.js';
 const digits = (currency) => {
   if (currency === 'TIME') return 0;
   try { return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits; } catch { return 2; }
@@ -14,7 +15,8 @@ export function money(minor, currency) {
 }
 export function toMinor(major, currency) { return Math.round(Number(major) * 10 ** digits(currency)); }
 export function dateTime(iso) { return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }); }
-export function relative(iso, now = Date.now()) {
+// Relative to the server's clock (clock.js): the times are the server's.
+export function relative(iso, now = serverNow()) {
   const s = Math.round((new Date(iso).getTime() - now) / 1000);
   const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
   for (const [unit, n] of [['day', 86400], ['hour', 3600], ['minute', 60]]) if (Math.abs(s) >= n) return rtf.format(Math.round(s / n), unit);

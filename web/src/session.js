@@ -2,10 +2,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, setCsrf } from './api.js';
 import { connect, disconnect } from './sse.js';
+import { noteServerTime } from './clock.js';
 let me = undefined; // undefined: not known yet; null: signed out
 const listeners = new Set();
 export async function refresh() {
-  try { me = await api('GET', '/me'); setCsrf(me.csrf_token); connect(); } catch { me = null; setCsrf(null); disconnect(); }
+  const sent = Date.now();
+  try { me = await api('GET', '/me'); noteServerTime(me.now, sent, Date.now()); setCsrf(me.csrf_token); connect(); } catch { me = null; setCsrf(null); disconnect(); }
   for (const fn of listeners) fn(me);
   return me;
 }
