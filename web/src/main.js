@@ -1,7 +1,7 @@
 // peerwork web app entry: the shell (header, nav, toasts) and the route table.
 // Add a page: write web/src/pages/NAME.js exporting a component, add [path, Component] to ROUTES.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 // uPlot's stylesheet (CSS only, ~2 KB): its script stays in the lazy admin chunk (chart.js).
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
@@ -68,6 +68,14 @@ function App() {
   useEffect(() => {
     if (me === null && needs) navigate('/signin?' + new URLSearchParams({ next: loc }), { replace: true });
   }, [me, loc]);
+  // A new page (not the first): focus goes to <main>, so a keyboard or screen-reader user starts at
+  // the new page's content instead of on whatever element the old page removed (the body).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const main = document.getElementById('main');
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  }, [path]);
   useEffect(() => { const h = document.querySelector('main h1'); document.title = (h ? h.textContent + ' · ' : '') + 'peerwork'; });
   let body;
   if (!m) body = html`<${NotFound} />`;

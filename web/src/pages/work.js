@@ -7,6 +7,8 @@ import { api } from '../api.js';
 import { subscribe } from '../sse.js';
 import { money, dateTime, relative } from '../format.js';
 import { serverNow, syncClock } from '../clock.js';
+import { hasRole } from '../session.js';
+import { NotAWorker } from './misc.js';
 
 const comp = (c) => !c ? '' : c.kind === 'goods' ? c.description : money(c.amount, c.currency || 'TIME');
 const CURRENT = ['assigned', 'in_progress'];
@@ -97,6 +99,11 @@ function Current({ task, onDone }) {
 }
 
 export function Work({ me }) {
+  if (!hasRole(me, 'worker')) return html`<${NotAWorker} title="Work" />`;
+  return html`<${Console} me=${me} />`;
+}
+
+function Console({ me }) {
   const [prof, setProf] = useState(undefined); // undefined loading, null none
   const [list, setList] = useState(null);
   const [cur, setCur] = useState(null);
