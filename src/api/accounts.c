@@ -7,7 +7,9 @@
  * on the hash pool (against a dummy hash when the e-mail is unknown, so both cost the
  * same) -> the reservation settled -> on success a new session on the writer (revoking the
  * session the request came with: rotation) -> {token, user}, the session cookie and a new
- * device cookie (market/devices.h). Both failure kinds give one identical 401. */
+ * device cookie (market/devices.h). Both failure kinds give one identical 401. Sign-out
+ * revokes the session and, in the same transaction, writes the user a `session` event row:
+ * the signal that ends that session's open GET /api/v1/events streams (http/events.c). */
 #include <stdio.h>
 #include <sodium.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "http/throttle.h"
 #include "market/accounts.h"
 #include "market/devices.h"
+#include "market/events.h"
 #include "market/scheduler.h"
 #include "market/tasks.h"
 
@@ -230,6 +233,12 @@ static int signout_run(pw_call *call, pw_db *db, int64_t now_ms)
     int rc = pw_accounts_revoke_session(db, call->auth.session_id, now_ms);
     if (rc != PW_OK)
         return rc;
+    /* never sent to a stream: it makes the user's streams ask whether their session still lives */
+    char data[64];
+    snprintf(data, sizeof(data), "{\"session_id\":\"%lld\",\"status\":\"ended\"}", (long long)call->auth.session_id);
+    rc = pw_events_add(db, call->auth.user_id, "session", 0, data, now_ms);
+    if (rc != PW_OK)
+        return rc;
     call->status = 204;
     return 0;
 }
@@ -262,6 +271,10 @@ void pw_api_me_get(pw_req *rq)
     /* public policy numbers (--fee-bps, --pool-share-bps), so the interface can show the fee */
     json_object_set_new(out, "fee_bps", json_integer(rq->app->policy->fee_bps));
     json_object_set_new(out, "pool_share_bps", json_integer(rq->app->policy->pool_share_bps));
+    /* the market's clock (the dev clock when moved): what deadlines count against */
+    char now[PW_RFC3339_BYTES];
+    pw_time_format_rfc3339(pw_clock_now_ms(&rq->app->clock), now);
+    json_object_set_new(out, "now", json_string(now));
     pw_reply_json(rq, 200, out);
 }
 

@@ -38,7 +38,7 @@ const char *pw_req_cookie(pw_req *rq, const char *name, size_t *len_out)
 }
 
 /* Finds the token: bearer first, then the cookie. Returns its length, 0 if none. */
-static size_t find_token(pw_req *rq, const char **token_out, int *via_cookie)
+size_t pw_auth_find_token(pw_req *rq, const char **token_out, int *via_cookie)
 {
     size_t len = 0;
     const char *v = pw_req_header(rq, "authorization", &len);
@@ -89,7 +89,7 @@ int pw_auth_load(pw_req *rq, pw_error *err)
     const char *token = NULL;
     int via_cookie = 0, touch_due = 0;
     (void)err;
-    size_t len = find_token(rq, &token, &via_cookie);
+    size_t len = pw_auth_find_token(rq, &token, &via_cookie);
     if (len == 0)
         return 0;
     pw_auth auth = {0};

@@ -22,11 +22,21 @@
  * Limits: PW_EVENT_STREAMS_MAX in all and PW_EVENT_STREAMS_PER_USER_MAX per user, counted
  * process-wide under one mutex (a stream opens and closes rarely); past either, 429.
  *
- * Ends: the client going (h2o calls stop()), or the server stopping (pw_events_loop_close
- * sends each stream's last bytes with the final state; the drain waits for them). The
+ * Ends: the client going (h2o calls stop()), the server stopping (pw_events_loop_close
+ * sends each stream's last bytes with the final state; the drain waits for them), or its
+ * session ending. A stream keeps the token it was opened with and asks the session store
+ * again (app->sessions->load, on the loop's read connection, at the loop's clock) whether
+ * that session is still live: at every heartbeat, which catches a session that expired
+ * (idle or absolute) or was revoked by another instance within one heartbeat, and at once
+ * when its user's rows carry a `session` row — sign-out (api/accounts.c) writes one in the
+ * revoking transaction, so the stream of the signed-out session ends as soon as the commit
+ * is published. `session` rows are never sent: a stream reads no row past one until it has
+ * checked, so nothing committed after the sign-out reaches the signed-out stream. A dead
+ * session's stream gets its final (empty) send like a stopping server's. The
  * stream lives in its request's pool; the pool's dispose callback unlinks it, returns its
  * place and frees its buffers, so no path leaks it. */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +53,9 @@ typedef struct stream {
     h2o_linklist_t link; /* in loop->streams while linked */
     int linked;          /* 1 while in the list (and holding its admission) */
     int64_t user_id, session_id;
+    char token[sodium_base64_ENCODED_LEN(PW_SESSION_TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    size_t token_len; /* the session token the stream was opened with: its session is checked again */
+    int recheck;      /* ask the session store whether the session is still live before more rows */
     int is_worker;    /* its presence is refreshed */
     int64_t last_seq; /* the newest seq written to pending */
     pw_buf pending;   /* frames not handed to h2o yet */
@@ -132,7 +145,14 @@ static void unlink_stream(stream *s)
 static void append_row(void *ctx, const pw_bus_event *ev)
 {
     stream *s = ctx;
+    if (s->recheck)
+        return; /* past a `session` row: read again after the check */
     pw_assert(ev->seq > s->last_seq && ev->user_id == s->user_id); /* oldest first, its own */
+    if (strcmp(ev->kind, "session") == 0) {                        /* one of the user's sessions ended: is it ours? */
+        s->last_seq = ev->seq;
+        s->recheck = 1;
+        return;
+    }
     if (pw_sse_frame(&s->pending, ev->seq, ev->kind, ev->data) != PW_OK)
         pw_log_warn("msg=\"event not sent\" seq=%lld", (long long)ev->seq); /* out of memory or a bad kind */
     s->last_seq = ev->seq;
@@ -142,7 +162,7 @@ static void append_row(void *ctx, const pw_bus_event *ev)
 static void fill(stream *s)
 {
     int64_t latest = pw_bus_latest(s->loop->app->bus);
-    while (s->dirty && s->pending.len < PW_EVENTS_PENDING_MAX_BYTES) {
+    while (s->dirty && !s->recheck && s->pending.len < PW_EVENTS_PENDING_MAX_BYTES) {
         int count = 0;
         int rc = pw_bus_read(pw_loop_db(s->loop), s->user_id, s->last_seq, latest, PW_EVENTS_SEND_ROWS_MAX, append_row,
                              s, &count);
@@ -151,9 +171,25 @@ static void fill(stream *s)
             s->closing = 1;
             return;
         }
-        if (count < PW_EVENTS_SEND_ROWS_MAX)
+        if (count < PW_EVENTS_SEND_ROWS_MAX && !s->recheck) /* a recheck left rows unread */
             s->dirty = 0;
     }
+}
+
+/* Asks the session store whether the stream's session is still live; a dead one closes it.
+ * A failed read decides nothing: the next heartbeat asks again. */
+static void check_session(stream *s)
+{
+    s->recheck = 0;
+    pw_app *app = s->loop->app;
+    pw_auth auth = {0};
+    int touch_due = 0; /* a stream is not a use of the session (a worker's presence touches it) */
+    int found = app->sessions->load(pw_loop_db(s->loop), s->token, s->token_len, pw_clock_now_ms(&app->clock), &auth,
+                                    &touch_due);
+    if (found == 0 || (found == 1 && auth.session_id != s->session_id))
+        s->closing = 1;
+    else if (found < 0)
+        pw_log_warn("msg=\"event stream session check failed\" user=%lld", (long long)s->user_id);
 }
 
 /* Hands pending to h2o if nothing is in flight: the final send when closing. */
@@ -163,6 +199,11 @@ static void pump(stream *s)
         return;
     if (!s->closing)
         fill(s);
+    if (s->recheck && !s->closing) {
+        check_session(s);
+        if (!s->closing)
+            fill(s); /* still live: the rows after the `session` row */
+    }
     if (s->pending.len == 0 && !s->closing)
         return;
     pw_buf spent = s->sending; /* sent already: its bytes become the next pending's room */
@@ -210,6 +251,7 @@ static void on_dispose(void *p)
 {
     stream *s = p;
     unlink_stream(s);
+    sodium_memzero(s->token, sizeof(s->token));
     pw_buf_cleanup(&s->pending);
     pw_buf_cleanup(&s->sending);
 }
@@ -221,6 +263,11 @@ void pw_events_stream(pw_req *rq, int64_t last_id)
     if (app->bus == NULL)
         return pw_reply_errorf(rq, 503, "unavailable", NULL, "live events are not served here");
     pw_error err;
+    const char *token = NULL;
+    int via_cookie = 0;
+    size_t token_len = pw_auth_find_token(rq, &token, &via_cookie);
+    if (token_len == 0 || token_len >= sizeof(((stream *)0)->token)) /* not a token the store issued */
+        return pw_reply_errorf(rq, 401, "unauthenticated", NULL, "sign in first");
     if (admit(rq->auth.user_id, &err) != PW_OK)
         return pw_reply_error(rq, &err);
     h2o_req_t *req = rq->req;
@@ -232,6 +279,8 @@ void pw_events_stream(pw_req *rq, int64_t last_id)
     s->loop = loop;
     s->user_id = rq->auth.user_id;
     s->session_id = rq->auth.session_id;
+    memcpy(s->token, token, token_len);
+    s->token_len = token_len;
     s->is_worker = (rq->auth.roles & PW_ROLE_WORKER) != 0;
     int64_t latest = pw_bus_latest(app->bus);
     s->last_seq = pw_sse_start_seq(last_id, latest);
@@ -346,10 +395,13 @@ void pw_events_loop_turn(pw_loop *loop)
         l = l->next; /* pump may unlink s */
         if (now_ns >= s->next_ping_ns) {
             s->next_ping_ns = now_ns + heartbeat_ns;
+            s->recheck = 1; /* an expired session ends its stream within a heartbeat */
             if (s->pending.len < PW_EVENTS_PENDING_MAX_BYTES)
                 pw_sse_ping(&s->pending); /* out of memory: the next one */
         }
-        if (s->is_worker && now_ns >= s->next_presence_ns) {
+        if (s->recheck && !s->closing)
+            check_session(s);
+        if (s->is_worker && !s->closing && now_ns >= s->next_presence_ns) {
             s->next_presence_ns = now_ns + presence_interval_ns(loop->app);
             pw_auth_touch_later(loop->app, s->session_id, s->user_id);
         }

@@ -58,6 +58,9 @@ void pw_loop_flush_writes(pw_loop *loop); /* after every loop turn */
 /* auth.c */
 int pw_auth_load(pw_req *rq, pw_error *err);
 int pw_auth_check_csrf(pw_req *rq, pw_error *err);
+/* The request's session token as sent (bearer first, then the pw_session cookie): its length
+ * and *token_out (into the request's headers), or 0 if there is none. */
+size_t pw_auth_find_token(pw_req *rq, const char **token_out, int *via_cookie);
 /* Records a session's use (and a worker's presence) by a detached write; skipped if refused. */
 void pw_auth_touch_later(pw_app *app, int64_t session_id, int64_t user_id);
 

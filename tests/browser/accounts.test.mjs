@@ -7,6 +7,17 @@ import assert from 'node:assert/strict';
 import { launch, axe } from './browser_helpers.mjs';
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
 
+// Polls fn until it returns a truthy value (a condition, not a timed assertion).
+async function until(fn, what, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('web interface: accounts', () => {
   let srv;
   let browser;
@@ -21,6 +32,12 @@ describe('web interface: accounts', () => {
 
   test('sign up, see yourself, sign out, sign in', async () => {
     const page = await browser.newPage();
+    // Counts the page's EventSources (the app's live stream), to see when it is closed.
+    await page.addInitScript(() => {
+      const Base = window.EventSource;
+      window.__streams = [];
+      window.EventSource = class extends Base { constructor(...a) { super(...a); window.__streams.push(this); } };
+    });
     const problems = [];
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(srv.base + '/');
@@ -46,7 +63,19 @@ describe('web interface: accounts', () => {
     assert.ok(session?.httpOnly);
     assert.equal(session.sameSite, 'Lax');
 
+    // Sign-out closes the page's live stream (GET /api/v1/events) before the session is deleted
+    // (the server ends it too, but after the DELETE, and the EventSource would then reconnect):
+    // when the DELETE reaches the network, no EventSource of the page is open.
+    const openAtDelete = [];
+    await page.route('**/api/v1/sessions/current', async (route) => {
+      openAtDelete.push(await page.evaluate(() => window.__streams.filter((e) => e.readyState !== EventSource.CLOSED).length));
+      await route.continue();
+    });
+    assert.equal(await page.evaluate(() => window.__streams.filter((e) => e.readyState !== EventSource.CLOSED).length), 1, 'one live stream signed in');
     await page.getByRole('button', { name: 'Sign out' }).click(); // a cookie DELETE: needs the CSRF token
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    await until(() => openAtDelete.length === 1, 'the sign-out request');
+    assert.deepEqual(openAtDelete, [0], 'the stream was closed before the sign-out request');
     await page.getByRole('link', { name: 'Sign in' }).click();
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill('wrong password here');
@@ -56,6 +85,8 @@ describe('web interface: accounts', () => {
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Brenda Browser' }).waitFor();
+    // Signed in again: a new stream (the closed one was forgotten).
+    await until(() => page.evaluate(() => window.__streams.some((e) => e.readyState === EventSource.OPEN)), 'a new live stream');
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -3,7 +3,8 @@
 // appears on /work without a reload, with a ticking countdown; accept; a message each way on
 // /tasks/:id (both live); submit with a note; the client sees 'submitted' live and approves; both
 // wallets show the money with the 10 % fee taken. Then the release path and a missed
-// acknowledgement (dev clock). axe-core on /work and /work/profile; 360 px without horizontal
+// acknowledgement (dev clock), the countdown on the server's clock, an exact-place assignment named by
+// its nearest town. axe-core on /work and /work/profile; 360 px without horizontal
 // scroll. Screenshots go to build/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -203,6 +204,51 @@ describe('web interface: worker', () => {
     await wp.getByTestId('reliability').locator('dt', { hasText: 'Missed acknowledgements' }).locator('xpath=following-sibling::dd[1]').getByText('1').waitFor();
     assert.notEqual((await call(cp, 'GET', '/tasks/' + id)).json.assignment?.worker_id, (await call(wp, 'GET', '/me')).json.id);
     await wp.screenshot({ path: 'build/screenshots/work-inactive.png', fullPage: true });
+  });
+
+  test('the countdown is on the server\'s clock: with the dev clock moved 2 h, it shows the server-relative time left', async () => {
+    await advance(srv.base, 2 * 3600); // the browser's clock is now 2 h behind the server's
+    assert.equal((await call(wp, 'POST', '/me/availability', { active: true })).status, 200);
+    const post = await call(cp, 'POST', '/tasks', { title: 'oil a hinge', description: 'It squeaks.', category: 'home_repair', skills: ['plumbing'], location: null,
+      compensation: { kind: 'money', amount: 1000, currency: 'EUR' }, deadline: new Date(await serverNow(srv.base) + 86400e3).toISOString() });
+    assert.equal(post.status, 201, JSON.stringify(post.json));
+    const cur = wp.getByTestId('current-assignment');
+    await cur.getByRole('heading', { name: /oil a hinge/ }).waitFor();
+    const cd = wp.getByTestId('countdown');
+    await cd.getByText(/Accept within/).waitFor();
+    const m = /Accept within (\d+):(\d\d)/.exec(await cd.innerText());
+    const shown = Number(m[1]) * 60 + Number(m[2]);
+    const t = (await call(cp, 'GET', '/tasks/' + post.json.id)).json;
+    const window = (Date.parse(t.assignment.ack_deadline) - Date.parse(t.timeline.at(-1).at)) / 1000;
+    // At most the acknowledgement window (on the browser's clock it would read 2 h more), and not
+    // run out: the assignment is seconds old on the server's clock.
+    assert.ok(shown <= window && shown > window / 2, `countdown ${m[0]} against a ${window} s window`);
+    assert.equal((await call(wp, 'POST', `/tasks/${post.json.id}/release`)).status, 200);
+    await wp.getByTestId('no-assignment').waitFor();
+    assert.equal((await call(cp, 'POST', `/tasks/${post.json.id}/cancel`)).status, 200);
+  });
+
+  test('an exact-place assignment: the console names the place by its nearest town', async () => {
+    // The worker works around Berlin (not only remote); the task is at a street corner in Berlin.
+    const prof = await call(wp, 'PUT', '/me/worker', { skills: ['plumbing'], categories: ['home_repair'], bio: 'I fix taps.', remote: true, location: { lat: 52.52, lon: 13.405 }, radius_km: 25 });
+    assert.equal(prof.status, 200, JSON.stringify(prof.json));
+    assert.equal((await call(wp, 'POST', '/me/availability', { active: true })).status, 200);
+    const at = { lat: 52.5240, lon: 13.4100 };
+    const post = await call(cp, 'POST', '/tasks', { title: 'bleed a radiator', description: 'Third floor, left.', category: 'home_repair', skills: ['plumbing'], location: at,
+      compensation: { kind: 'money', amount: 1200, currency: 'EUR' }, deadline: new Date(await serverNow(srv.base) + 86400e3).toISOString() });
+    assert.equal(post.status, 201, JSON.stringify(post.json));
+    const cur = wp.getByTestId('current-assignment');
+    await cur.getByRole('heading', { name: /bleed a radiator/ }).waitFor();
+    const place = cur.locator('dt', { hasText: 'Place' }).locator('xpath=following-sibling::dd[1]');
+    await place.getByText(/^near /).waitFor();
+    // The gazetteer's nearest town to that point, as the API names it: Berlin.
+    const near = await (await wp.request.get(`${srv.base}/api/v1/places?lat=${at.lat}&lon=${at.lon}&limit=1`)).json();
+    assert.equal(near.items[0].name, 'Berlin');
+    assert.equal(await place.innerText(), `near Berlin, ${near.items[0].country} (52.52400, 13.41000)`);
+    await axe(wp, 'work (assignment at a place)');
+    assert.equal((await call(wp, 'POST', `/tasks/${post.json.id}/release`)).status, 200);
+    await wp.getByTestId('no-assignment').waitFor();
+    assert.equal((await call(cp, 'POST', `/tasks/${post.json.id}/cancel`)).status, 200);
   });
 
   test('360 px: no horizontal scroll on /work and /work/profile', async () => {

@@ -1,13 +1,13 @@
 // peerwork web app entry: the shell (header, nav, toasts) and the route table.
 // Add a page: write web/src/pages/NAME.js exporting a component, add [path, Component] to ROUTES.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 // uPlot's stylesheet (CSS only, ~2 KB): its script stays in the lazy admin chunk (chart.js).
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { html, Link, Toasts, Loading } from './ui.js';
 import { match, navigate, useLocation } from './router.js';
-import { useSession, refresh, hasRole } from './session.js';
+import { useSession, signOut, hasRole } from './session.js';
 import { api } from './api.js';
 import { Landing } from './pages/landing.js';
 import { SignIn, SignUp } from './pages/auth.js';
@@ -54,7 +54,7 @@ function Nav({ me }) {
   const path = location.pathname;
   return html`<nav aria-label="Main"><ul>
     ${items.map(([href, label]) => html`<li><${Link} href=${href} aria-current=${path === href ? 'page' : undefined}>${label}<//></li>`)}
-    ${me ? html`<li><button class="btn btn-ghost" onClick=${async () => { try { await api('DELETE', '/sessions/current'); } finally { await refresh(); navigate('/'); } }}>Sign out</button></li>` : null}
+    ${me ? html`<li><button class="btn btn-ghost" onClick=${async () => { try { await signOut(); } finally { navigate('/'); } }}>Sign out</button></li>` : null}
   </ul></nav>`;
 }
 
@@ -68,6 +68,14 @@ function App() {
   useEffect(() => {
     if (me === null && needs) navigate('/signin?' + new URLSearchParams({ next: loc }), { replace: true });
   }, [me, loc]);
+  // A new page (not the first): focus goes to <main>, so a keyboard or screen-reader user starts at
+  // the new page's content instead of on whatever element the old page removed (the body).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const main = document.getElementById('main');
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  }, [path]);
   useEffect(() => { const h = document.querySelector('main h1'); document.title = (h ? h.textContent + ' · ' : '') + 'peerwork'; });
   let body;
   if (!m) body = html`<${NotFound} />`;

@@ -2,12 +2,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, setCsrf } from './api.js';
 import { connect, disconnect } from './sse.js';
+import { noteServerTime } from './clock.js';
 let me = undefined; // undefined: not known yet; null: signed out
 const listeners = new Set();
 export async function refresh() {
-  try { me = await api('GET', '/me'); setCsrf(me.csrf_token); connect(); } catch { me = null; setCsrf(null); disconnect(); }
+  const sent = Date.now();
+  try { me = await api('GET', '/me'); noteServerTime(me.now, sent, Date.now()); setCsrf(me.csrf_token); connect(); } catch { me = null; setCsrf(null); disconnect(); }
   for (const fn of listeners) fn(me);
   return me;
+}
+// Sign-out: the live stream is closed first, then the session deleted, then GET /me re-read.
+export async function signOut() {
+  disconnect();
+  try { await api('DELETE', '/sessions/current'); } finally { await refresh(); }
 }
 export const hasRole = (u, role) => !!u && (u.roles || []).includes(role);
 export function useSession() {

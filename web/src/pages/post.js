@@ -3,13 +3,9 @@ import { useState } from 'preact/hooks';
 import { html, Field, Button, Card, Alert, useForm } from '../ui.js';
 import { api } from '../api.js';
 import { navigate } from '../router.js';
-import { toMinor, money } from '../format.js';
+import { toMinor, money, fee } from '../format.js';
 import { useSession } from '../session.js';
 import { KEYWORDS } from '../keywords.js';
-
-// The platform fee on a payment, as the server's ledger takes it (ledger/asset.c: floor of
-// amount × bps / 10000, computed without overflow).
-function feeOf(amount, bps) { return Math.floor(amount / 10000) * bps + Math.floor(((amount % 10000) * bps) / 10000); }
 
 const CATEGORIES = [...new Set(KEYWORDS.map((k) => k.category))];
 const SKILLS = [...new Set(KEYWORDS.flatMap((k) => k.skills))];
@@ -46,7 +42,7 @@ export function Post() {
   const currency = 'EUR';
   const me = useSession();
   const minor = amount === '' ? 0 : toMinor(amount, currency);
-  const fee = me && Number.isInteger(me.fee_bps) && minor > 0 ? feeOf(minor, me.fee_bps) : null;
+  const cut = me && Number.isInteger(me.fee_bps) && minor > 0 ? fee(minor, me.fee_bps) : null;
   return html`<div class="narrow wide"><${Card}><h1>Post a task</h1>
     <${Alert}>${f.top}<//>
     <form onSubmit=${f.submit(async (d) => {
@@ -80,7 +76,7 @@ export function Post() {
       </fieldset>
       ${kind === 'money'
         ? html`<${Field} label="Amount (EUR)" name="compensation" type="number" min="0" step="0.01" inputmode="decimal" value=${amount} onInput=${(e) => setAmount(e.target.value)} hint="Held in escrow from your wallet until you approve." error=${f.error} />
-          ${fee !== null ? html`<p class="price" role="status" aria-live="polite">You pay <strong>${money(minor, currency)}</strong>. The worker receives <strong>${money(minor - fee, currency)}</strong> after the platform fee of ${(me.fee_bps / 100).toLocaleString()} % (${money(fee, currency)}).</p>` : null}`
+          ${cut !== null ? html`<p class="price" role="status" aria-live="polite">You pay <strong>${money(minor, currency)}</strong>. The worker receives <strong>${money(minor - cut, currency)}</strong> after the platform fee of ${(me.fee_bps / 100).toLocaleString()} % (${money(cut, currency)}).</p>` : null}`
         : html`<${Field} label="What you give" name="goods" error=${f.error} />`}
       <${Field} label="Deadline" name="deadline" type="datetime-local" required error=${f.error} />
       <label class="check field"><input type="checkbox" name="urgent" /> Urgent</label>

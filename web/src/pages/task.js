@@ -3,13 +3,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { html, Badge, Button, Card, Alert, Loading, Empty, Link, toast, ask } from '../ui.js';
 import { api } from '../api.js';
 import { subscribe } from '../sse.js';
-import { money, dateTime, relative } from '../format.js';
+import { money, dateTime, relative, fee } from '../format.js';
 
-// ", minus the platform fee of €4.50" for a money task, from GET /me's fee_bps (floor, as the ledger takes it).
+// ", minus the platform fee of €4.50" for a money task, from GET /me's fee_bps (format.js fee: as the ledger rounds).
 function feeText(c, me) {
   if (!c || c.kind !== 'money' || !me || !Number.isInteger(me.fee_bps)) return c && c.kind === 'money' ? ', minus the platform fee' : '';
-  const fee = Math.floor(c.amount / 10000) * me.fee_bps + Math.floor(((c.amount % 10000) * me.fee_bps) / 10000);
-  return `, minus the platform fee of ${money(fee, c.currency)}`;
+  return `, minus the platform fee of ${money(fee(c.amount, me.fee_bps), c.currency)}`;
 }
 const comp = (c) => !c ? '' : c.kind === 'goods' ? c.description : money(c.amount, c.currency || 'TIME');
 

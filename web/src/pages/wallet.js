@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, Button, Card, Empty, Loading, Alert, Field, useForm, toast } from '../ui.js';
 import { api } from '../api.js';
 import { subscribe } from '../sse.js';
-import { money, toMinor, dateTime } from '../format.js';
+import { money, toMinor, dateTime, fee } from '../format.js';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF'];
 
@@ -62,7 +62,41 @@ function MoneyForm({ kind, balances, onDone }) {
     </form><//>`;
 }
 
-function Statement({ tick }) {
+// What a task's payment was made of, in words, or null: the gross and the fee the platform kept.
+// e: a release or refund entry of the user's; t: its task (GET /tasks/{id}); bps: GET /me's fee_bps.
+// - completed, the worker's payment: the task's amount minus the entry is the fee (exact).
+// - resolved (an admin's release / split / refund): the worker's gross was floor(amount × share /
+//   100) for a whole-percent share. The client's refund is amount − gross, so gross and the fee
+//   (format.js fee, as the ledger rounds) follow from it. The worker does not see the share: the
+//   shares whose gross nets exactly the payment received are tried, and the line is given only
+//   when they agree on one gross.
+// Time credits carry no fee (no line).
+export function paymentLine(e, t, bps) {
+  const c = t && t.compensation;
+  const a = e.amount;
+  if (!c || c.kind !== 'money' || c.currency !== a.currency || a.currency === 'TIME') return null;
+  const total = c.amount, x = a.amount, m = (v) => money(v, a.currency);
+  if (e.kind === 'release' && t.status === 'completed') return total - x > 0 ? `${m(total)} for the task, minus the platform fee of ${m(total - x)}` : null;
+  if (t.status !== 'resolved' || !Number.isInteger(bps)) return null;
+  if (e.kind === 'release') {
+    const grosses = new Set();
+    for (let p = 0; p <= 100; p++) { const g = Math.floor((total * p) / 100); if (g - fee(g, bps) === x) grosses.add(g); }
+    if (grosses.size !== 1) return null;
+    const [g] = grosses;
+    const kept = g - x;
+    return g === total
+      ? `The dispute was decided for you: ${m(total)} for the task, minus the platform fee of ${m(kept)}`
+      : `Your share of the disputed ${m(total)}: ${m(g)}, minus the platform fee of ${m(kept)}`;
+  }
+  if (e.kind === 'refund' && x > 0 && x <= total) {
+    const g = total - x;
+    if (g === 0) return `The dispute was decided for you: the whole ${m(total)} came back`;
+    return `Split after the dispute: ${m(x)} of the ${m(total)} came back to you; the worker got ${m(g)}, of which the platform kept ${m(fee(g, bps))} as its fee`;
+  }
+  return null;
+}
+
+function Statement({ tick, me }) {
   const [items, setItems] = useState(null);
   const [next, setNext] = useState(null);
   const [err, setErr] = useState(null);
@@ -74,10 +108,10 @@ function Statement({ tick }) {
     } catch (e) { setErr(e); }
   };
   useEffect(() => { load(null); }, [tick]);
-  // Payments for completed tasks: fetch the task once to state the gross and the platform fee.
+  // Payments and refunds of tasks: fetch the task once to state the gross and the platform fee.
   useEffect(() => {
     for (const e of items || []) {
-      if (e.kind !== 'release' || !e.task_id || tasks[e.task_id] !== undefined) continue;
+      if ((e.kind !== 'release' && e.kind !== 'refund') || !e.task_id || tasks[e.task_id] !== undefined) continue;
       setTasks((t) => ({ ...t, [e.task_id]: null }));
       api('GET', '/tasks/' + e.task_id).then((t) => setTasks((m) => ({ ...m, [e.task_id]: t })), () => {});
     }
@@ -85,22 +119,16 @@ function Statement({ tick }) {
   if (err) return html`<${Alert}>Could not load the statement: ${err.message}<//>`;
   if (!items) return html`<${Loading} />`;
   if (!items.length) return html`<p>No movements yet.</p>`;
-  const fee = (e) => {
-    const t = tasks[e.task_id];
-    const c = t && t.compensation;
-    if (!t || t.status !== 'completed' || !c || c.kind !== 'money' || c.currency !== e.amount.currency) return null;
-    const f = c.amount - e.amount.amount;
-    return f > 0 ? { gross: c.amount, fee: f } : null;
-  };
+  const bps = me && me.fee_bps;
   return html`<ul class="statement">
     ${items.map((e) => {
-      const a = e.amount; const fe = e.kind === 'release' ? fee(e) : null;
+      const a = e.amount; const fe = e.task_id ? paymentLine(e, tasks[e.task_id], bps) : null;
       return html`<li key=${e.id} class="entry">
         <div class="entry-what">
           <span class="entry-label">${entryLabel(e)}</span>
           ${e.task_id ? html` <${Link} href=${'/tasks/' + e.task_id}>task #${e.task_id}<//>` : null}
           <small class="entry-when">${dateTime(e.created_at)}</small>
-          ${fe ? html`<small class="entry-fee">${money(fe.gross, a.currency)} for the task, minus the platform fee of ${money(fe.fee, a.currency)}</small>` : null}
+          ${fe ? html`<small class="entry-fee">${fe}</small>` : null}
         </div>
         <div class="entry-amount ${a.amount < 0 ? 'neg' : 'pos'}">${a.amount < 0 ? '\u2212' : '+'}${money(Math.abs(a.amount), a.currency)}
           <small>balance ${money(e.balance_after, a.currency)}</small></div>
@@ -110,7 +138,7 @@ function Statement({ tick }) {
   ${next ? html`<${Button} kind="secondary" onClick=${() => load(next)}>Show older movements<//>` : null}`;
 }
 
-export function Wallet() {
+export function Wallet({ me }) {
   const [w, setW] = useState(null);
   const [err, setErr] = useState(null);
   const [tick, setTick] = useState(0);
@@ -133,5 +161,5 @@ export function Wallet() {
       <${MoneyForm} kind="deposit" balances=${balances} onDone=${reload} />
       <${MoneyForm} kind="payout" balances=${balances} onDone=${reload} />
     </div>
-    <section aria-labelledby="st-h"><h2 id="st-h">Statement</h2><${Statement} tick=${tick} /></section>`;
+    <section aria-labelledby="st-h"><h2 id="st-h">Statement</h2><${Statement} tick=${tick} me=${me} /></section>`;
 }

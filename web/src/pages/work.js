@@ -6,16 +6,28 @@ import { html, Badge, Button, Card, Alert, Loading, Empty, Link, toast, ask } fr
 import { api } from '../api.js';
 import { subscribe } from '../sse.js';
 import { money, dateTime, relative } from '../format.js';
+import { serverNow, syncClock } from '../clock.js';
+import { hasRole } from '../session.js';
+import { NotAWorker } from './misc.js';
 
 const comp = (c) => !c ? '' : c.kind === 'goods' ? c.description : money(c.amount, c.currency || 'TIME');
 const CURRENT = ['assigned', 'in_progress'];
 const pct = (r) => r === null || r === undefined ? '—' : Math.round(r * 100) + ' %';
 
-// Seconds left until iso, ticking once a second.
+// Seconds left until iso on the server's clock (clock.js: the deadline is the server's, which may be
+// a moved dev clock), ticking once a second. The clock is sampled again (GET /me) when a deadline
+// arrives; until that answers, nothing is shown rather than a figure on the wrong clock.
 function useCountdown(iso) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => { if (!iso) return; const t = setInterval(() => setNow(Date.now()), 1000); return () => clearInterval(t); }, [iso]);
-  return iso ? Math.max(0, Math.floor((new Date(iso).getTime() - now) / 1000)) : null;
+  const [now, setNow] = useState(null);
+  useEffect(() => {
+    if (!iso) return;
+    let live = true;
+    setNow(null);
+    syncClock().catch(() => null).then(() => { if (live) setNow(serverNow()); });
+    const t = setInterval(() => setNow((n) => (n === null ? n : serverNow())), 1000);
+    return () => { live = false; clearInterval(t); };
+  }, [iso]);
+  return iso && now !== null ? Math.max(0, Math.floor((new Date(iso).getTime() - now) / 1000)) : null;
 }
 const mmss = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 
@@ -87,6 +99,11 @@ function Current({ task, onDone }) {
 }
 
 export function Work({ me }) {
+  if (!hasRole(me, 'worker')) return html`<${NotAWorker} title="Work" />`;
+  return html`<${Console} me=${me} />`;
+}
+
+function Console({ me }) {
   const [prof, setProf] = useState(undefined); // undefined loading, null none
   const [list, setList] = useState(null);
   const [cur, setCur] = useState(null);

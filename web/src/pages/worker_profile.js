@@ -4,6 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { html, Button, Card, Alert, Loading, Field, Link, useForm, toast } from '../ui.js';
 import { api } from '../api.js';
 import { navigate } from '../router.js';
+import { hasRole } from '../session.js';
+import { NotAWorker } from './misc.js';
 
 const list = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -41,7 +43,7 @@ function PlacePicker({ loc, setLoc, error }) {
     <p data-testid="area-now">${loc ? html`Working around <strong>${loc.name || `${loc.lat}, ${loc.lon}`}</strong> <button type="button" class="btn btn-ghost" onClick=${() => setLoc(null)}>Clear area</button>` : 'No area set.'}</p>
     ${avail === false ? html`<p class="alert alert-info" role="status" data-testid="places-unavailable">Searching places by name is not available yet. Use your location, or work remotely only.</p>` : html`
       <div class="field"><label for="f-place">Find a place</label>
-        <input id="f-place" type="search" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} aria-controls="place-hits" />
+        <input id="f-place" type="search" autocomplete="off" value=${q} onInput=${(e) => setQ(e.target.value)} aria-controls=${hits.length ? 'place-hits' : undefined} />
         <small>Type a town or district, then pick it.</small></div>
       ${hits.length ? html`<ul id="place-hits" class="place-hits" aria-label="Places found">${hits.map((h) => html`<li><button type="button" class="btn btn-secondary" onClick=${() => { setLoc({ lat: h.lat, lon: h.lon, name: h.name || h.display_name }); setHits([]); setQ(''); }}>${h.name || h.display_name}${h.admin ? ', ' + h.admin : ''}${h.country ? ', ' + h.country : ''}</button></li>`)}</ul>` : null}`}
     <p><button type="button" class="btn btn-secondary" onClick=${here}>Use my location</button></p>
@@ -50,7 +52,12 @@ function PlacePicker({ loc, setLoc, error }) {
   </fieldset>`;
 }
 
-export function WorkerProfile() {
+export function WorkerProfile({ me }) {
+  if (!hasRole(me, 'worker')) return html`<${NotAWorker} title="Worker profile" />`;
+  return html`<${ProfileForm} />`;
+}
+
+function ProfileForm() {
   const f = useForm();
   const [p, setP] = useState(undefined);
   const [loc, setLoc] = useState(null);
