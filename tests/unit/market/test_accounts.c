@@ -25,6 +25,7 @@
 #include "market/workers.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "json_fixture.h"
 #include "temp_db.h"
 
 #define T0 1795568523000LL /* 2026-11-25T01:02:03Z */
@@ -165,9 +166,176 @@ static void test_touch_is_an_active_workers_heartbeat(void **state)
     assert_int_equal(find(f, f->token, T0 + 200000 + (int64_t)PW_SESSION_IDLE_S * 1000 - 1, &s), 1);
 }
 
+/* ==== accounts: validation ================================================================= */
+
+static void test_validate_email(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *email;
+        int ok;
+    } cases[] = {
+        {"a@b.co", 1},
+        {"x@y.z", 1},
+        {"name@example.com", 1},
+        {"first.last+tag@sub.example.org", 1},
+        {"o'brien@example.ie", 1},
+        {"", 0},
+        {"a", 0},
+        {"example.com", 0},
+        {"@example.com", 0},
+        {"a@", 0},
+        {"a@b", 0}, /* no dot in the domain */
+        {"a@.com", 0},
+        {"a@example.com.", 0},
+        {"a@@example.com", 0},
+        {"a@b@example.com", 0},
+        {"a b@example.com", 0},
+        {"a@exa mple.com", 0},
+        {" a@example.com", 0},
+        {"a@example.com ", 0},
+        {"a\t@example.com", 0},
+        {"a\x7f@example.com", 0},
+        {"a,b@example.com", 0},
+        {"<a@example.com>", 0},
+        {"a@example.com\n", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pw_error err = {0};
+        int rc = pw_accounts_validate_email(cases[i].email, &err);
+        if ((rc == 0) != cases[i].ok)
+            print_error("email \"%s\": rc %d\n", cases[i].email, rc);
+        assert_int_equal(rc == 0, cases[i].ok);
+        if (!cases[i].ok)
+            assert_error(&err, 422, "validation_failed", "email");
+    }
+    /* PW_EMAIL_MAX_BYTES (254) is accepted, 255 is not */
+    char email[300];
+    memset(email, 'a', sizeof(email));
+    memcpy(email + PW_EMAIL_MAX_BYTES - 12, "@example.com", 13); /* 254 bytes + NUL */
+    assert_int_equal(strlen(email), PW_EMAIL_MAX_BYTES);
+    pw_error err;
+    assert_int_equal(pw_accounts_validate_email(email, &err), 0);
+    memset(email, 'a', sizeof(email));
+    memcpy(email + PW_EMAIL_MAX_BYTES - 11, "@example.com", 13);
+    assert_int_equal(strlen(email), PW_EMAIL_MAX_BYTES + 1);
+    assert_int_equal(pw_accounts_validate_email(email, &err), PW_EREFUSED);
+}
+
+static void test_parse_roles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;      /* NULL: the field is absent */
+        int rc, roles, status; /* on success roles, on failure the status */
+    } cases[] = {
+        {"[\"client\"]", 0, PW_ROLE_CLIENT, 0},
+        {"[\"worker\"]", 0, PW_ROLE_WORKER, 0},
+        {"[\"client\", \"worker\"]", 0, PW_ROLE_CLIENT | PW_ROLE_WORKER, 0},
+        {"[\"worker\", \"client\"]", 0, PW_ROLE_CLIENT | PW_ROLE_WORKER, 0},
+        {NULL, PW_EREFUSED, 0, 422},
+        {"[]", PW_EREFUSED, 0, 422},
+        {"[\"admin\"]", PW_EREFUSED, 0, 422}, /* admin is never self-assigned */
+        {"[\"client\", \"admin\"]", PW_EREFUSED, 0, 422},
+        {"[\"client\", \"client\"]", PW_EREFUSED, 0, 422},
+        {"[\"client\", \"worker\", \"client\"]", PW_EREFUSED, 0, 422},
+        {"[\"Client\"]", PW_EREFUSED, 0, 422},
+        {"[\"\"]", PW_EREFUSED, 0, 422},
+        {"\"client\"", PW_EREFUSED, 0, 400},
+        {"{\"client\": true}", PW_EREFUSED, 0, 400},
+        {"[1]", PW_EREFUSED, 0, 400},
+        {"[null]", PW_EREFUSED, 0, 400},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *v = cases[i].json ? J(cases[i].json) : NULL;
+        int roles = -7;
+        pw_error err = {0};
+        int rc = pw_accounts_parse_roles(v, &roles, &err);
+        if (rc != cases[i].rc)
+            print_error("roles case %zu (%s): rc %d\n", i, cases[i].json ? cases[i].json : "absent", rc);
+        assert_int_equal(rc, cases[i].rc);
+        if (rc == 0) {
+            assert_int_equal(roles, cases[i].roles);
+        } else {
+            assert_int_equal(roles, -7);
+            assert_error(&err, cases[i].status, cases[i].status == 400 ? "wrong_type" : "validation_failed", "roles");
+        }
+        json_decref(v);
+    }
+    json_t *all = pw_accounts_roles_json(PW_ROLE_CLIENT | PW_ROLE_WORKER | PW_ROLE_ADMIN);
+    char *text = json_dumps(all, JSON_COMPACT);
+    assert_string_equal(text, "[\"client\",\"worker\",\"admin\"]");
+    free(text);
+    json_decref(all);
+    json_t *worker = pw_accounts_roles_json(PW_ROLE_WORKER);
+    text = json_dumps(worker, JSON_COMPACT);
+    assert_string_equal(text, "[\"worker\"]");
+    free(text);
+    json_decref(worker);
+}
+
+/* ==== accounts: crypto ====================================================================== */
+
+static void test_tokens(void **state)
+{
+    (void)state;
+    char a[PW_TOKEN_TEXT_BYTES], b[PW_TOKEN_TEXT_BYTES];
+    pw_accounts_new_token(a);
+    pw_accounts_new_token(b);
+    assert_int_equal(strlen(a), PW_TOKEN_TEXT_BYTES - 1); /* 43: base64url of 32 bytes, no padding */
+    assert_int_equal(strlen(b), 43);
+    assert_string_not_equal(a, b);
+    for (size_t i = 0; i < strlen(a); i++)
+        assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", a[i]));
+
+    unsigned char h1[PW_TOKEN_HASH_BYTES], h2[PW_TOKEN_HASH_BYTES];
+    char fixed[44];
+    memset(fixed, 'A', 43);
+    fixed[43] = '\0';
+    assert_int_equal(pw_accounts_token_hash(fixed, 43, h1), 0);
+    /* BLAKE2b-256, unkeyed, of 43 'A's (python: hashlib.blake2b(b"A"*43, digest_size=32)) */
+    static const unsigned char want[32] = {0x63, 0x42, 0xb3, 0x84, 0xe5, 0xd6, 0x29, 0x4c, 0x5d, 0xf1, 0x11,
+                                           0x01, 0x32, 0xb9, 0x3b, 0x97, 0xb3, 0x95, 0xa2, 0xff, 0x4c, 0xca,
+                                           0x49, 0x8a, 0xf6, 0x37, 0xb3, 0xe0, 0x6b, 0x30, 0x95, 0xdd};
+    assert_memory_equal(h1, want, 32);
+    assert_int_equal(pw_accounts_token_hash(a, strlen(a), h2), 0);
+    assert_memory_not_equal(h1, h2, 32);
+    /* only 43-character tokens are hashed: anything else cannot be a token */
+    assert_int_equal(pw_accounts_token_hash(fixed, 42, h2), PW_EREFUSED);
+    assert_int_equal(pw_accounts_token_hash(fixed, 0, h2), PW_EREFUSED);
+    char longer[45];
+    memset(longer, 'A', 44);
+    longer[44] = '\0';
+    assert_int_equal(pw_accounts_token_hash(longer, 44, h2), PW_EREFUSED);
+
+    for (int i = 0; i < 1000; i++) {
+        int64_t id = pw_random_id();
+        assert_true(id > 0);
+    }
+    assert_int_not_equal(pw_random_id(), pw_random_id());
+}
+
+/* One argon2id hash (slow on purpose), verified right and wrong. */
+static void test_password_hash_and_verify(void **state)
+{
+    (void)state;
+    char hash[PW_PASSWORD_HASH_BYTES];
+    const char *password = "correct horse battery staple";
+    assert_int_equal(pw_accounts_hash_password(password, hash), 0);
+    assert_int_equal(strncmp(hash, "$argon2id$v=19$m=19456,t=2,p=1$", 31), 0); /* OWASP minimum parameters */
+    assert_true(strlen(hash) < PW_PASSWORD_HASH_BYTES);
+    assert_int_equal(pw_accounts_verify_password(hash, password), 0);
+    assert_int_equal(pw_accounts_verify_password(hash, "correct horse battery stapl"), PW_EREFUSED);
+    assert_int_equal(pw_accounts_verify_password("not a hash", password), PW_EREFUSED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validate_email),
+        cmocka_unit_test(test_parse_roles),
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_password_hash_and_verify),
         cmocka_unit_test_setup_teardown(test_new_session_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_and_absolute_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_that_find_nothing, setup, teardown),
