@@ -28,10 +28,7 @@
 
 /* ==== helpers ========================================================================= */
 
-typedef struct fixture {
-    pw_db *db;
-    char path[64]; /* the temporary database file */
-} fixture;
+typedef temp_db fixture;
 
 static const int64_t NOW_MS = 1767225600000; /* 2026-01-01T00:00:00Z */
 
@@ -45,28 +42,14 @@ static int64_t scalar(pw_db *db, const char *sql)
     return v;
 }
 
-static void add_user(pw_db *db, int64_t id)
-{
-    pw_stmt *st = pw_db_stmt(db, "INSERT INTO users (id, email, password_hash, display_name, roles, created_at) "
-                                 "VALUES (?, ?, 'x', 'test', 3, 0)");
-    char email[64];
-    snprintf(email, sizeof(email), "u%lld@example.test", (long long)id);
-    pw_stmt_int64(st, 1, id);
-    pw_stmt_text(st, 2, email);
-    assert_int_equal(pw_stmt_run(st), PW_OK);
-}
-
 #define USERS 50 /* users 1..USERS exist in every fixture */
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    temp_db_make(f->path, sizeof(f->path), "ledger");
-    assert_int_equal(pw_db_open(f->path, 0, &f->db), PW_OK);
-    assert_int_equal(pw_migrate(f->db, NULL), PW_OK);
+    fixture *f = temp_db_new("ledger");
     assert_int_equal(pw_db_exec(f->db, "BEGIN IMMEDIATE"), PW_OK);
     for (int64_t u = 1; u <= USERS; u++)
-        add_user(f->db, u);
+        temp_db_add_user(f->db, u, "test", PW_ROLE_CLIENT | PW_ROLE_WORKER);
     *state = f;
     return 0;
 }
@@ -75,10 +58,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     pw_db_exec(f->db, "COMMIT");
-    pw_db_close(f->db);
-    temp_db_remove(f->path);
-    free(f);
-    return 0;
+    return temp_db_teardown(state);
 }
 
 static int64_t wallet(pw_db *db, int64_t user, const char *asset)

@@ -188,11 +188,7 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
     assert_int_equal(r.assigned, 1);
     assert_int_equal(query_int(f->db, "SELECT active FROM worker_profiles WHERE user_id = ?", sleeper), 0);
     /* the good task's money moved: the worker was paid 10.00 less the 10 % fee */
-    assert_int_equal(query_int(f->db,
-                               "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
-                               "asset = 'EUR'",
-                               reviewer),
-                     900);
+    assert_int_equal(market_wallet(f->db, reviewer), 900);
     /* the broken task's side effects were all undone: no completion, no timeline entry */
     assert_int_equal(query_int(f->db, "SELECT completed_count FROM worker_profiles WHERE user_id = ?", reviewer), 1);
     assert_int_equal(query_int(f->db,
@@ -253,11 +249,7 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
     assert_int_equal(atomic_load(&stats->recovered), 1);
     assert_int_equal(atomic_load(&stats->held), 0);
     assert_int_equal(pw_setaside_count(f->policy.dispatch.setaside), 0);
-    assert_int_equal(query_int(f->db,
-                               "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
-                               "asset = 'EUR'",
-                               worker),
-                     1800);
+    assert_int_equal(market_wallet(f->db, worker), 1800);
     pw_ledger_report lr;
     assert_int_equal(pw_ledger_verify(f->db, &lr), PW_OK);
     assert_int_equal(lr.failures, 0);
