@@ -200,6 +200,7 @@ static void test_small_random(void **state)
     const small_case *c = *state;
     char what[64];
     snprintf(what, sizeof(what), "seed %llu style %d", (unsigned long long)c->seed, c->style);
+    print_message("%s, %d rounds\n", what, c->rounds);
     pw_rng r;
     pw_rng_seed(&r, c->seed);
     small_instance in;
