@@ -146,8 +146,18 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
+    pw_setaside_free(f->policy.dispatch.setaside); /* NULL unless setup_setaside made one */
     market_fixture_close(f);
     free(f);
+    return 0;
+}
+
+/* The fixture with a set-aside registry on the policy, as the server runs the tick. */
+static int setup_setaside(void **state)
+{
+    setup(state);
+    fixture *f = *state;
+    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     return 0;
 }
 
@@ -205,7 +215,6 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
 static void test_failed_task_is_set_aside_and_retried(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     pw_setaside_stats *stats = pw_setaside_get_stats(f->policy.dispatch.setaside);
     int64_t worker = make_worker(f, "reviewed");
     int64_t broken = submitted_task(f, "reviewed", worker, T0);
@@ -253,7 +262,6 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
     pw_ledger_report lr;
     assert_int_equal(pw_ledger_verify(f->db, &lr), PW_OK);
     assert_int_equal(lr.failures, 0);
-    pw_setaside_free(f->policy.dispatch.setaside);
 }
 
 /* ==== an assignment the database refuses ===================================================== */
@@ -261,7 +269,6 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
 static void test_failed_assignment_keeps_the_index_true(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     pw_setaside_stats *stats = pw_setaside_get_stats(f->policy.dispatch.setaside);
     int64_t refused_worker = make_worker(f, "refused"), other_worker = make_worker(f, "accepted");
     int64_t refused = post(f, "refused", T0 + 24 * HOUR_MS, T0);
@@ -298,7 +305,6 @@ static void test_failed_assignment_keeps_the_index_true(void **state)
     assert_true(worker_of(f, refused) == refused_worker);
     assert_index_matches_db(f, refused_worker);
     assert_int_equal(atomic_load(&stats->recovered), 1);
-    pw_setaside_free(f->policy.dispatch.setaside);
 }
 
 /* ==== a scan that fails ====================================================================== */
@@ -329,7 +335,6 @@ static void corrupt_index(fixture *f, const char *name)
 static void test_failed_scan_is_counted(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     pw_setaside_stats *stats = pw_setaside_get_stats(f->policy.dispatch.setaside);
     int64_t worker = make_worker(f, "reviewed");
     int64_t task = submitted_task(f, "reviewed", worker, T0);
@@ -345,7 +350,6 @@ static void test_failed_scan_is_counted(void **state)
     assert_int_equal(atomic_load(&stats->scan_failures[PW_TICK_SCAN_ACKS_DUE]), 0);
     assert_int_equal(r.auto_approved, 0);
     assert_status(f, task, "submitted");
-    pw_setaside_free(f->policy.dispatch.setaside);
 }
 
 /* ==== the table ============================================================================== */
@@ -399,9 +403,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failing_task_does_not_stop_the_tick, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_task_is_set_aside_and_retried, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_assignment_keeps_the_index_true, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_scan_is_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_task_is_set_aside_and_retried, setup_setaside, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_assignment_keeps_the_index_true, setup_setaside, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_scan_is_counted, setup_setaside, teardown),
         cmocka_unit_test_setup_teardown(test_setaside_table, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
