@@ -250,11 +250,18 @@ static void test_clock_real(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_parse_utc),       cmocka_unit_test(test_time_parse_offsets),
-        cmocka_unit_test(test_time_parse_fractions), cmocka_unit_test(test_time_parse_calendar),
-        cmocka_unit_test(test_time_parse_second_60), cmocka_unit_test(test_time_parse_garbage),
-        cmocka_unit_test(test_time_format),          cmocka_unit_test(test_time_round_trip),
-        cmocka_unit_test(test_clock_manual),         cmocka_unit_test(test_clock_real),
+        /* RFC 3339 parsing and formatting */
+        cmocka_unit_test(test_time_parse_utc),
+        cmocka_unit_test(test_time_parse_offsets),
+        cmocka_unit_test(test_time_parse_fractions),
+        cmocka_unit_test(test_time_parse_calendar),
+        cmocka_unit_test(test_time_parse_second_60),
+        cmocka_unit_test(test_time_parse_garbage),
+        cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_time_round_trip),
+        /* the clocks */
+        cmocka_unit_test(test_clock_manual),
+        cmocka_unit_test(test_clock_real),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
