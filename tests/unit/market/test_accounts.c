@@ -1,5 +1,13 @@
-/* test_accounts.c — unit tests of sessions as a request reads them (market/accounts.h,
- * what http/auth.c asks through app->sessions), on a real, migrated SQLite file:
+/* test_accounts.c — unit tests of src/market/accounts.c.
+ *
+ * Without a database: e-mail validation (shape and PW_EMAIL_MAX_BYTES), the roles a
+ * sign-up may ask for and their JSON, session tokens (alphabet, length, their BLAKE2b
+ * hash against a known value, only 43-character tokens hashed), random ids, and one
+ * argon2id password hash verified right and wrong. The string-field rules they build on
+ * are base's: test_json_util.c.
+ *
+ * Sessions as a request reads them (what http/auth.c asks through app->sessions), on a
+ * real, migrated SQLite file:
  *   - a new session is found by its token with its user, roles and CSRF token, and its
  *     use is not due to be recorded until PW_SESSION_TOUCH_INTERVAL_S has passed;
  *   - it dies PW_SESSION_IDLE_S after its last recorded use, a use (touch) moves that on,
