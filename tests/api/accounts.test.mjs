@@ -5,22 +5,16 @@
 // stays well under it (throttling itself is tested in limits.test.mjs on its own servers).
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
-  PASSWORD, RFC3339_UTC, V1, api, assertError, csrfToken, login, signup, signupAndLogin,
-  signupBody, startServer, uniqueEmail,
+  PASSWORD, RFC3339_UTC, V1, api, assertError, csrfToken, login, serverPerSuite, signup, signupAndLogin, signupBody,
+  startServer, uniqueEmail,
 } from './helpers.mjs';
 
 let server;
 let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await server?.stop();
-});
+serverPerSuite((s) => { server = s; base = s.base; });
 
 function assertUserShape(user, { email, display_name, roles }) {
   assert.equal(typeof user.id, 'string');
@@ -444,12 +438,7 @@ describe('log lines carry no secrets', () => {
 
 describe('session expiry (dev clock)', () => {
   let dev;
-  before(async () => {
-    dev = await startServer({ args: ['--dev-clock'] });
-  });
-  after(async () => {
-    await dev?.stop();
-  });
+  serverPerSuite((s) => { dev = s; }, { options: { args: ['--dev-clock'] } });
 
   // Each test reads /me right after moving the clock. The server must order a clock move
   // after the writes already queued (e.g. a session's last-seen touch), or a session used

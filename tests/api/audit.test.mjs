@@ -16,11 +16,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
 import { PASSWORD, ROOT, assertError, login, uniqueEmail } from './helpers.mjs';
 import {
-  V1, act, adminCreate, api, makeClient, makeWorker, ok, postTask, serverNow, startMarket, taskBody, uniqueTag,
+  V1, act, adminCreate, api, makeAdmin, makeClient, makeWorker, marketWithAdmin, ok, postTask, serverNow, startMarket,
+  taskBody, uniqueTag,
 } from './lifecycle_helpers.mjs';
 
 const servers = [];
@@ -32,12 +33,6 @@ async function market(opts) {
   const s = await startMarket(opts);
   servers.push(s);
   return s;
-}
-
-async function makeAdmin(base, db) {
-  const email = uniqueEmail('admin');
-  adminCreate(db, email, PASSWORD);
-  return { ...(await login(base, email)), email };
 }
 
 // Words the parties write; no audit entry may hold them. Letters only, so no random id or
@@ -98,11 +93,7 @@ describe('what admins see of a task\'s messages', () => {
   let server;
   let base;
   let admin;
-  before(async () => {
-    server = await market();
-    base = server.base;
-    admin = await makeAdmin(base, server.db);
-  });
+  marketWithAdmin((m) => ({ server, base, admin } = m), { start: market });
 
   for (const state of ['dispatching', 'assigned', 'in_progress']) {
     test(`a task ${state}: the admin gets 403 for its messages, sees the task, and nothing is audited as read`,
@@ -164,11 +155,7 @@ describe('every admin read of private data and every admin action is in the log'
   let server;
   let base;
   let admin;
-  before(async () => {
-    server = await market();
-    base = server.base;
-    admin = await makeAdmin(base, server.db);
-  });
+  marketWithAdmin((m) => ({ server, base, admin } = m), { start: market });
 
   test('the task, its dispatch explanation, the disputes, a resolution, a cancel, the log itself', async () => {
     const { t, disputeId } = await taskIn(base, admin, 'resolved');

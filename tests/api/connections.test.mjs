@@ -11,21 +11,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
-  BINARY, PASSWORD, ROOT, V1, api, metricValue, rawExchange, runServe, signupAndLogin, startServer, tempDir, uniqueEmail,
+  BINARY, PASSWORD, ROOT, V1, api, metricValue, rawExchange, runServe, serverPerSuite, signupAndLogin, startServer,
+  tempDir, uniqueEmail,
 } from './helpers.mjs';
 
 let server;
 let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await server?.stop();
-});
+serverPerSuite((s) => { server = s; base = s.base; });
 
 /** Sockets in state LISTEN on 127.0.0.1:`port`, from /proc/net/tcp. */
 function listeningSockets(port) {

@@ -4,17 +4,12 @@
 // (request smuggling behind a proxy that takes the last).
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { V1, api, startServer } from './helpers.mjs';
+import { V1, api, serverPerSuite } from './helpers.mjs';
 
 let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-});
+serverPerSuite((s) => { server = s; });
 
 /**
  * Writes `bytes` on a new connection and collects everything until the server closes it

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -140,6 +141,27 @@ export async function startServer({ args = [], db } = {}) {
       await exited;
     },
   };
+}
+
+/**
+ * One server for the tests of the current scope: the file, or the describe block this is
+ * called in. Before them it is started by `start(options)` (startServer, or e.g.
+ * lifecycle_helpers' startMarket) and handed to `started(server)`, which keeps it (and its
+ * base, and whatever it makes on it, such as an admin); after them it is stopped cleanly
+ * (exit status 0 is asserted) and handed to `stopped(server)`, e.g. for `ledger verify`
+ * on its database.
+ */
+export function serverPerSuite(started, { start = startServer, options, stopped } = {}) {
+  let server;
+  before(async () => {
+    server = await start(options);
+    await started(server);
+  });
+  after(async () => {
+    if (!server) return;
+    await server.stop();
+    await stopped?.(server);
+  });
 }
 
 /**

@@ -5,18 +5,15 @@
 
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { V1, signupAndLogin, startServer } from './helpers.mjs';
+import { V1, serverPerSuite, signupAndLogin } from './helpers.mjs';
 
 let server;
 let user;
-before(async () => {
-  server = await startServer();
-  user = await signupAndLogin(server.base);
-});
-after(async () => {
-  await server?.stop();
+serverPerSuite(async (s) => {
+  server = s;
+  user = await signupAndLogin(s.base);
 });
 
 /** One request on `session`: { status, json, headers }. */

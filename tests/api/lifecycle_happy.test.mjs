@@ -4,27 +4,18 @@
 // fee flags, and `peerwork ledger verify` over all of it.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { PASSWORD, RFC3339_UTC, V1, api, assertError, login, uniqueEmail } from './helpers.mjs';
 import {
-  act, adminCreate, assertLedgerOk, balance, events, getTask, makeClient, makeWorker, net, ok, postTask,
-  serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo,
+  act, adminCreate, assertLedgerOk, balance, events, getTask, makeClient, makeWorker, marketWithAdmin, net, ok,
+  postTask, serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo,
 } from './lifecycle_helpers.mjs';
 
 let server;
 let base;
 let admin;
-before(async () => {
-  server = await startMarket();
-  base = server.base;
-  const email = uniqueEmail('admin');
-  adminCreate(server.db, email, PASSWORD);
-  admin = await login(base, email);
-});
-after(async () => {
-  await server?.stop();
-});
+marketWithAdmin((m) => ({ server, base, admin } = m));
 
 const money = (amount, currency = 'EUR') => ({ kind: 'money', amount, currency });
 

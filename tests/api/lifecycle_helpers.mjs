@@ -9,7 +9,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-import { BINARY, ROOT, V1, api, signupAndLogin, startServer } from './helpers.mjs';
+import {
+  BINARY, PASSWORD, ROOT, V1, api, login, serverPerSuite, signupAndLogin, startServer, uniqueEmail,
+} from './helpers.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -156,6 +158,25 @@ export function adminCreate(db, email, password) {
   const r = spawnSync(BINARY, ['admin', 'create', '--email', email, '--db', db],
     { cwd: ROOT, input: `${password}\n`, encoding: 'utf8' });
   assert.equal(r.status, 0, `admin create: ${r.status}\n${r.stdout}\n${r.stderr}`);
+}
+
+/** An admin made by `peerwork admin create` on `db` and signed in on `base`: login()'s answer and the email. */
+export async function makeAdmin(base, db) {
+  const email = uniqueEmail('admin');
+  adminCreate(db, email, PASSWORD);
+  return { ...(await login(base, email)), email };
+}
+
+/**
+ * A market server (startMarket, or `start`, with `options`) for the tests of the current
+ * scope, as serverPerSuite, with an admin made on it: `started({ server, base, admin })`
+ * keeps them.
+ */
+export function marketWithAdmin(started, { start = startMarket, options } = {}) {
+  serverPerSuite(async (server) => {
+    const admin = await makeAdmin(server.base, server.db);
+    await started({ server, base: server.base, admin });
+  }, { start, options });
 }
 
 /** `peerwork ledger verify --db FILE`: { status, stdout, stderr }. */

@@ -9,11 +9,11 @@
 // or does not care if it does.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { PASSWORD, RFC3339_UTC, V1, api, assertError, login, uniqueEmail } from './helpers.mjs';
+import { RFC3339_UTC, V1, api, assertError } from './helpers.mjs';
 import {
-  act, adminCreate, advance, assertLedgerOk, balance, deadlineIn, events, getTask, makeClient, makeWorker, net, ok,
+  act, advance, assertLedgerOk, balance, deadlineIn, events, getTask, makeClient, makeWorker, marketWithAdmin, net, ok,
   postTask, serverNow, setActive, shownDistanceKm, sleep, startMarket, taskBody, uniqueTag, waitAssignedTo,
 } from './lifecycle_helpers.mjs';
 
@@ -23,16 +23,8 @@ const REVIEW_WINDOW_S = 600;
 let server;
 let base;
 let admin;
-before(async () => {
-  server = await startMarket({ args: ['--ack-window-s', String(ACK_WINDOW_S), '--review-window-s',
-    String(REVIEW_WINDOW_S)] });
-  base = server.base;
-  const email = uniqueEmail('admin');
-  adminCreate(server.db, email, PASSWORD);
-  admin = await login(base, email);
-});
-after(async () => {
-  await server?.stop();
+marketWithAdmin((m) => ({ server, base, admin } = m), {
+  options: { args: ['--ack-window-s', String(ACK_WINDOW_S), '--review-window-s', String(REVIEW_WINDOW_S)] },
 });
 
 const money = (amount) => ({ kind: 'money', amount, currency: 'EUR' });

@@ -6,10 +6,10 @@
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
-  PASSWORD, V1, api, assertError, login, rawExchange, signup, signupBody, startServer, uniqueEmail,
+  PASSWORD, V1, api, assertError, login, rawExchange, serverPerSuite, signup, signupBody, startServer, uniqueEmail,
 } from './helpers.mjs';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -29,13 +29,7 @@ const BODY_CAP = 16 * 1024;
 describe('request bodies', () => {
   let server;
   let base;
-  before(async () => {
-    server = await startServer();
-    base = server.base;
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  serverPerSuite((s) => { server = s; base = s.base; });
 
   const postRaw = (path, rawBody, headers = JSON_TYPE) => api(base, 'POST', `${V1}${path}`, { rawBody, headers });
 
@@ -316,12 +310,7 @@ describe('a client that trickles its request (slowloris)', () => {
 
 describe('sign-in throttling per e-mail', () => {
   let server;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  serverPerSuite((s) => { server = s; });
 
   const attempt = (email, password) => api(server.base, 'POST', `${V1}/sessions`, { body: { email, password } });
 
@@ -368,12 +357,7 @@ describe('sign-in throttling per e-mail', () => {
 
 describe('sign-in throttling per IP', () => {
   let server;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  serverPerSuite((s) => { server = s; });
 
   test('20 failures from one address (distinct e-mails), then 429 for everyone from it', async () => {
     const { email } = await signup(server.base);
@@ -391,12 +375,7 @@ describe('sign-in throttling per IP', () => {
 
 describe('throttle window ends after 15 minutes (dev clock)', () => {
   let server;
-  before(async () => {
-    server = await startServer({ args: ['--dev-clock'] });
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  serverPerSuite((s) => { server = s; }, { options: { args: ['--dev-clock'] } });
 
   test('locked e-mail signs in again once the window has passed', async () => {
     const { email } = await signup(server.base);

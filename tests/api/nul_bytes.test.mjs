@@ -3,26 +3,21 @@
 // fix "EUR\u0000junk" booked EUR, a deadline with a NUL suffix was accepted, and
 // GET /tasks/{id}%00 or ?role=client%00 answered 200.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { V1, api, assertError, signupBody, uniqueEmail } from './helpers.mjs';
+import { V1, api, assertError, serverPerSuite, signupBody, uniqueEmail } from './helpers.mjs';
 import { balance, makeClient, ok, postTask, serverNow, startMarket, taskBody } from './lifecycle_helpers.mjs';
 
-let server;
 let base;
 let client;
 let task;
 let now;
-before(async () => {
-  server = await startMarket();
-  base = server.base;
+serverPerSuite(async (s) => {
+  base = s.base;
   client = await makeClient(base, { money: 50_000 });
   now = await serverNow(base);
   task = await postTask(base, client.token, taskBody(now));
-});
-after(async () => {
-  await server?.stop();
-});
+}, { start: startMarket });
 
 const money = (currency) => ({ kind: 'money', amount: 1500, currency });
 

@@ -6,21 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
-  BINARY, ROOT, V1, api, assertError, metricValue, runServe, signupAndLogin, startServer,
+  BINARY, ROOT, V1, api, assertError, metricValue, runServe, serverPerSuite, signupAndLogin,
 } from './helpers.mjs';
 
 let server;
 let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await server?.stop();
-});
+serverPerSuite((s) => { server = s; base = s.base; });
 
 /** Sends `request` verbatim and resolves to everything the server wrote back. */
 function rawRequest(port, request) {

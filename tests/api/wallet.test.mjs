@@ -6,27 +6,21 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { BINARY, RFC3339_UTC, V1, api, assertError, signupAndLogin, startServer } from './helpers.mjs';
+import { BINARY, RFC3339_UTC, V1, api, assertError, serverPerSuite, signupAndLogin } from './helpers.mjs';
 
 const SANDBOX_DECLINED = 40002;
 
-let server;
-let base;
-
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-
-after(async () => {
-  if (!server) return;
-  await server.stop();
-  const run = spawnSync(BINARY, ['ledger', 'verify', '--db', server.db], { encoding: 'utf8' });
+/** After the suite, on the stopped server's database: the ledger's invariants hold. */
+function assertLedgerVerifies(stopped) {
+  const run = spawnSync(BINARY, ['ledger', 'verify', '--db', stopped.db], { encoding: 'utf8' });
   assert.equal(run.status, 0, `ledger verify: ${run.stdout}${run.stderr}`);
   assert.match(run.stdout, /^ledger ok: \d+ accounts, \d+ transfers, \d+ pending, 0 failures\n$/);
-});
+}
+
+let base;
+serverPerSuite((s) => { base = s.base; }, { stopped: assertLedgerVerifies });
 
 // ---- local helpers ----------------------------------------------------------------------
 

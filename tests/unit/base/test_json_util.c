@@ -19,29 +19,7 @@
 
 #include "base/error.h"
 #include "base/json_util.h"
-
-/* ==== helpers ========================================================================= */
-
-static json_t *J(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
-    if (v == NULL)
-        print_error("bad test JSON: %s: %s\n", text, e.text);
-    assert_non_null(v);
-    return v;
-}
-
-static void assert_error(const pw_error *err, int status, const char *code, const char *field)
-{
-    if (err->status != status || strcmp(err->code, code) != 0 || err->field == NULL || strcmp(err->field, field) != 0)
-        print_error("got %d %s field=%s (%s), want %d %s field=%s\n", err->status, err->code,
-                    err->field ? err->field : "(null)", err->message, status, code, field);
-    assert_int_equal(err->status, status);
-    assert_string_equal(err->code, code);
-    assert_non_null(err->field);
-    assert_string_equal(err->field, field);
-}
+#include "json_fixture.h"
 
 /* ==== UTF-8 and string fields ============================================================= */
 

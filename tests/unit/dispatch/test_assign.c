@@ -160,51 +160,54 @@ static void make_small(pw_rng *r, small_instance *in, int style)
 
 /* ==== sparse solver against the subset oracle ========================================== */
 
-static void run_small_random(uint64_t seed, int style, int rounds)
+/* Solves `in` with the sparse solver and compares it with the subset oracle: the same
+ * cardinality, the same total (within `tolerance` relative, 0: exactly) and a valid
+ * matching. `what` and `round` name the instance in a failure. */
+static void solve_small(const small_instance *in, double tolerance, const char *what, int round)
 {
-    pw_rng r;
-    pw_rng_seed(&r, seed);
-    small_instance in;
     int32_t task_to_worker[SMALL_TASKS_MAX];
-    for (int round = 0; round < rounds; round++) {
-        make_small(&r, &in, style);
-        int32_t matched = -1, want_matched = 0;
-        double total = NAN, want_total = 0;
-        int rc = pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges, task_to_worker, &total,
-                                        &matched);
-        assert_int_equal(rc, 0);
-        oracle(&in, &want_matched, &want_total);
-        if (matched != want_matched || total != want_total)
-            fprintf(stderr, "seed %llu style %d round %d: got %d %.1f want %d %.1f\n", (unsigned long long)seed, style,
-                    round, matched, total, want_matched, want_total);
-        assert_int_equal(matched, want_matched);
-        assert_true(total == want_total);
-        check_matching(in.edges, in.n_edges, in.n_tasks, task_to_worker, matched, total);
+    int32_t matched = -1, want_matched = 0;
+    double total = NAN, want_total = 0;
+    int rc = pw_assign_solve_sparse(in->n_tasks, in->n_workers, in->edges, in->n_edges, task_to_worker, &total,
+                                    &matched);
+    assert_int_equal(rc, 0);
+    oracle(in, &want_matched, &want_total);
+    int same_total = tolerance == 0 ? total == want_total
+                                    : fabs(total - want_total) <= tolerance * (1 + fabs(want_total));
+    if (matched != want_matched || !same_total)
+        fprintf(stderr, "%s round %d: got %d %.1f want %d %.1f\n", what, round, matched, total, want_matched,
+                want_total);
+    assert_int_equal(matched, want_matched);
+    assert_true(same_total);
+    check_matching(in->edges, in->n_edges, in->n_tasks, task_to_worker, matched, total);
+}
+
+/* Random small instances of one cost style (make_small) from a fixed seed. */
+typedef struct small_case {
+    uint64_t seed;
+    int style, rounds;
+} small_case;
+
+static const small_case small_cases[] = {
+    {1, 0, 4000}, /* mixed signs */
+    {2, 1, 4000}, /* heavy ties */
+    {3, 2, 3000}, /* all negative */
+    {4, 3, 3000}, /* spread out */
+};
+
+static void test_small_random(void **state)
+{
+    const small_case *c = *state;
+    char what[64];
+    snprintf(what, sizeof(what), "seed %llu style %d", (unsigned long long)c->seed, c->style);
+    print_message("%s, %d rounds\n", what, c->rounds);
+    pw_rng r;
+    pw_rng_seed(&r, c->seed);
+    small_instance in;
+    for (int round = 0; round < c->rounds; round++) {
+        make_small(&r, &in, c->style);
+        solve_small(&in, 0, what, round);
     }
-}
-
-static void test_small_mixed_signs(void **state)
-{
-    (void)state;
-    run_small_random(1, 0, 4000);
-}
-
-static void test_small_ties(void **state)
-{
-    (void)state;
-    run_small_random(2, 1, 4000);
-}
-
-static void test_small_negative(void **state)
-{
-    (void)state;
-    run_small_random(3, 2, 3000);
-}
-
-static void test_small_spread(void **state)
-{
-    (void)state;
-    run_small_random(4, 3, 3000);
 }
 
 /* More tasks than workers, every task with edges: the split path always runs. */
@@ -214,20 +217,11 @@ static void test_small_more_tasks_than_workers(void **state)
     pw_rng r;
     pw_rng_seed(&r, 5);
     small_instance in;
-    int32_t task_to_worker[SMALL_TASKS_MAX];
     for (int round = 0; round < 3000; round++) {
         do
             make_small(&r, &in, (int)(round % 4));
         while (in.n_local >= in.n_tasks);
-        int32_t matched, want_matched;
-        double total, want_total;
-        assert_int_equal(
-            pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges, task_to_worker, &total, &matched),
-            0);
-        oracle(&in, &want_matched, &want_total);
-        assert_int_equal(matched, want_matched);
-        assert_true(total == want_total);
-        check_matching(in.edges, in.n_edges, in.n_tasks, task_to_worker, matched, total);
+        solve_small(&in, 0, "more tasks than workers", round);
     }
 }
 
@@ -238,7 +232,6 @@ static void test_small_fractional(void **state)
     pw_rng r;
     pw_rng_seed(&r, 6);
     small_instance in;
-    int32_t task_to_worker[SMALL_TASKS_MAX];
     for (int round = 0; round < 3000; round++) {
         make_small(&r, &in, 0);
         for (size_t e = 0; e < in.n_edges; e++) {
@@ -252,15 +245,7 @@ static void test_small_fractional(void **state)
             for (int32_t w = 0; w < in.n_local; w++)
                 if (in.worker_id[w] == in.edges[e].worker && in.edges[e].cost < in.best[in.edges[e].task][w])
                     in.best[in.edges[e].task][w] = in.edges[e].cost;
-        int32_t matched, want_matched;
-        double total, want_total;
-        assert_int_equal(
-            pw_assign_solve_sparse(in.n_tasks, in.n_workers, in.edges, in.n_edges, task_to_worker, &total, &matched),
-            0);
-        oracle(&in, &want_matched, &want_total);
-        assert_int_equal(matched, want_matched);
-        assert_true(fabs(total - want_total) <= 1e-9 * (1 + fabs(want_total)));
-        check_matching(in.edges, in.n_edges, in.n_tasks, task_to_worker, matched, total);
+        solve_small(&in, 1e-9, "fractional", round);
     }
 }
 
@@ -630,10 +615,10 @@ static void test_allocation_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_small_mixed_signs),
-        cmocka_unit_test(test_small_ties),
-        cmocka_unit_test(test_small_negative),
-        cmocka_unit_test(test_small_spread),
+        cmocka_unit_test_prestate(test_small_random, (void *)&small_cases[0]),
+        cmocka_unit_test_prestate(test_small_random, (void *)&small_cases[1]),
+        cmocka_unit_test_prestate(test_small_random, (void *)&small_cases[2]),
+        cmocka_unit_test_prestate(test_small_random, (void *)&small_cases[3]),
         cmocka_unit_test(test_small_more_tasks_than_workers),
         cmocka_unit_test(test_small_fractional),
         cmocka_unit_test(test_max_cardinality_first),

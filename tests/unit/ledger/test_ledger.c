@@ -29,8 +29,8 @@
 /* ==== helpers ========================================================================= */
 
 typedef struct fixture {
-    pw_db *db;
-    char path[64]; /* the temporary database file */
+    temp_db t;                /* first: temp_db_teardown closes and frees the fixture */
+    const void *case_of_test; /* what the test was registered with (cmocka prestate), or NULL */
 } fixture;
 
 static const int64_t NOW_MS = 1767225600000; /* 2026-01-01T00:00:00Z */
@@ -45,28 +45,17 @@ static int64_t scalar(pw_db *db, const char *sql)
     return v;
 }
 
-static void add_user(pw_db *db, int64_t id)
-{
-    pw_stmt *st = pw_db_stmt(db, "INSERT INTO users (id, email, password_hash, display_name, roles, created_at) "
-                                 "VALUES (?, ?, 'x', 'test', 3, 0)");
-    char email[64];
-    snprintf(email, sizeof(email), "u%lld@example.test", (long long)id);
-    pw_stmt_int64(st, 1, id);
-    pw_stmt_text(st, 2, email);
-    assert_int_equal(pw_stmt_run(st), PW_OK);
-}
-
 #define USERS 50 /* users 1..USERS exist in every fixture */
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    temp_db_make(f->path, sizeof(f->path), "ledger");
-    assert_int_equal(pw_db_open(f->path, 0, &f->db), PW_OK);
-    assert_int_equal(pw_migrate(f->db, NULL), PW_OK);
-    assert_int_equal(pw_db_exec(f->db, "BEGIN IMMEDIATE"), PW_OK);
+    assert_non_null(f);
+    f->case_of_test = *state;
+    temp_db_open(&f->t, "ledger");
+    assert_int_equal(pw_db_exec(f->t.db, "BEGIN IMMEDIATE"), PW_OK);
     for (int64_t u = 1; u <= USERS; u++)
-        add_user(f->db, u);
+        temp_db_add_user(f->t.db, u, "test", PW_ROLE_CLIENT | PW_ROLE_WORKER);
     *state = f;
     return 0;
 }
@@ -74,11 +63,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    pw_db_exec(f->db, "COMMIT");
-    pw_db_close(f->db);
-    temp_db_remove(f->path);
-    free(f);
-    return 0;
+    pw_db_exec(f->t.db, "COMMIT");
+    return temp_db_teardown(state);
 }
 
 static int64_t wallet(pw_db *db, int64_t user, const char *asset)
@@ -312,7 +298,7 @@ static void test_amount_parse_prefix(void **state)
 
 static void test_transfer(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     deposit(db, 1, "EUR", 1000);
     pw_transfer t = {.debit_account = wallet(db, 1, "EUR"),
                      .credit_account = wallet(db, 2, "EUR"),
@@ -344,7 +330,7 @@ static void test_transfer(void **state)
 
 static void test_insufficient_funds_changes_nothing(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     deposit(db, 1, "EUR", 700);
     int64_t w1 = wallet(db, 1, "EUR"), w2 = wallet(db, 2, "EUR"), escrow = platform(db, PW_ACCOUNT_ESCROW, "EUR");
     uint64_t before = fingerprint(db);
@@ -381,7 +367,7 @@ static void test_insufficient_funds_changes_nothing(void **state)
 
 static void test_hold_post_void_exactly_once(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     deposit(db, 1, "EUR", 1000);
     int64_t w1 = wallet(db, 1, "EUR"), escrow = platform(db, PW_ACCOUNT_ESCROW, "EUR");
     pw_transfer t = {
@@ -441,10 +427,12 @@ typedef struct settle_case {
     int64_t worker_gross;
     int fee_bps, pool_bps;
     int64_t client, worker, fees, pool; /* balances after, client starting with `hold` */
+    int64_t client_id, worker_id;
 } settle_case;
 
-static void run_settle_case(pw_db *db, const settle_case *c, int64_t client_id, int64_t worker_id)
+static void run_settle_case(pw_db *db, const settle_case *c)
 {
+    int64_t client_id = c->client_id, worker_id = c->worker_id;
     if (strcmp(c->asset, "TIME") == 0)
         grant_credits(db, client_id, c->hold);
     else
@@ -479,41 +467,32 @@ static void run_settle_case(pw_db *db, const settle_case *c, int64_t client_id, 
     assert_verified(db);
 }
 
-static void test_settle_approve(void **state)
-{
-    settle_case c = {"EUR", 10000, 10000, 1000, 2000, 0, 9000, 800, 200};
-    run_settle_case(((fixture *)*state)->db, &c, 1, 2);
-}
-
-static void test_settle_split(void **state)
-{
+static const settle_case settle_cases[] = {
+    /* approved: the worker gets all but the fee */
+    {"EUR", 10000, 10000, 1000, 2000, 0, 9000, 800, 200, 1, 2},
     /* 50% of 10001 -> 5000: fee 500, pool 100; the client gets 5001 back */
-    settle_case c = {"EUR", 10001, 5000, 1000, 2000, 5001, 4500, 400, 100};
-    run_settle_case(((fixture *)*state)->db, &c, 1, 2);
-}
-
-static void test_settle_split_odd(void **state)
-{
+    {"EUR", 10001, 5000, 1000, 2000, 5001, 4500, 400, 100, 1, 2},
     /* 333 of 999: fee 33.3 -> 33, worker 300, pool 6.6 -> 6, fees keep 27, refund 666 */
-    settle_case c = {"USD", 999, 333, 1000, 2000, 666, 300, 27, 6};
-    run_settle_case(((fixture *)*state)->db, &c, 3, 4);
-}
+    {"USD", 999, 333, 1000, 2000, 666, 300, 27, 6, 3, 4},
+    /* refunded whole */
+    {"EUR", 4321, 0, 1000, 2000, 4321, 0, 0, 0, 1, 2},
+    /* credits have no fee */
+    {"TIME", 90, 90, 1000, 2000, 0, 90, 0, 0, 1, 2},
+};
 
-static void test_settle_refund(void **state)
+/* One settlement of settle_cases, registered with it as its prestate. */
+static void test_settle(void **state)
 {
-    settle_case c = {"EUR", 4321, 0, 1000, 2000, 4321, 0, 0, 0};
-    run_settle_case(((fixture *)*state)->db, &c, 1, 2);
-}
-
-static void test_settle_credits_have_no_fee(void **state)
-{
-    settle_case c = {"TIME", 90, 90, 1000, 2000, 0, 90, 0, 0};
-    run_settle_case(((fixture *)*state)->db, &c, 1, 2);
+    fixture *f = *state;
+    const settle_case *c = f->case_of_test;
+    print_message("settle %lld %s, the worker's gross %lld\n", (long long)c->hold, c->asset,
+                  (long long)c->worker_gross);
+    run_settle_case(f->t.db, c);
 }
 
 static void test_settle_refusals(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     deposit(db, 1, "EUR", 500);
     pw_transfer t = {.debit_account = wallet(db, 1, "EUR"),
                      .credit_account = platform(db, PW_ACCOUNT_ESCROW, "EUR"),
@@ -569,7 +548,7 @@ typedef struct corruption {
 
 static void test_verify_detects_corruption(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     small_ledger(db);
     pw_ledger_report r;
     assert_int_equal(pw_ledger_verify(db, &r), PW_OK);
@@ -608,7 +587,7 @@ static void test_verify_detects_corruption(void **state)
 
 static void test_check_constraints_back_the_code(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     deposit(db, 1, "EUR", 100);
     /* the database itself refuses a user balance below held, a zero transfer, a second post */
     pw_stmt *st = pw_db_stmt(db, "UPDATE ledger_accounts SET balance = -1 WHERE owner_user_id = 1");
@@ -810,7 +789,7 @@ static void assert_model(pw_db *db, const model *m)
 
 static void test_random_walk(void **state)
 {
-    pw_db *db = ((fixture *)*state)->db;
+    pw_db *db = ((fixture *)*state)->t.db;
     model *m = calloc(1, sizeof(*m));
     pw_rng r;
     pw_rng_seed(&r, 20260101);
@@ -844,11 +823,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insufficient_funds_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_post_void_exactly_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_settle_approve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_settle_split, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_settle_split_odd, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_settle_refund, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_settle_credits_have_no_fee, setup, teardown),
+        cmocka_unit_test_prestate_setup_teardown(test_settle, setup, teardown, (void *)&settle_cases[0]),
+        cmocka_unit_test_prestate_setup_teardown(test_settle, setup, teardown, (void *)&settle_cases[1]),
+        cmocka_unit_test_prestate_setup_teardown(test_settle, setup, teardown, (void *)&settle_cases[2]),
+        cmocka_unit_test_prestate_setup_teardown(test_settle, setup, teardown, (void *)&settle_cases[3]),
+        cmocka_unit_test_prestate_setup_teardown(test_settle, setup, teardown, (void *)&settle_cases[4]),
         cmocka_unit_test_setup_teardown(test_settle_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_detects_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_constraints_back_the_code, setup, teardown),

@@ -55,6 +55,23 @@ static inline int64_t query_int(pw_db *db, const char *sql, int64_t a)
     return v;
 }
 
+/* A user's EUR wallet: its balance, and what of it is held (0 if it does not exist yet). */
+static inline int64_t market_wallet(pw_db *db, int64_t user)
+{
+    return query_int(db,
+                     "SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
+                     "kind = 'user' AND asset = 'EUR'",
+                     user);
+}
+
+static inline int64_t market_held(pw_db *db, int64_t user)
+{
+    return query_int(db,
+                     "SELECT coalesce(sum(held), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
+                     "kind = 'user' AND asset = 'EUR'",
+                     user);
+}
+
 static inline int64_t make_user(market_fixture *f, int roles)
 {
     pw_new_user u = {.roles = roles};
@@ -84,8 +101,7 @@ static inline int64_t make_worker(market_fixture *f, const char *category)
 /* `name` names the temporary file (/tmp/pw-test-NAME-XXXXXX). */
 static inline void market_fixture_open(market_fixture *f, const char *name)
 {
-    temp_db_make(f->path, sizeof(f->path), name);
-    assert_int_equal(pw_migrate_open(f->path, &f->db, NULL), PW_OK);
+    f->db = temp_db_migrated(f->path, sizeof(f->path), name);
     pw_dispatching_defaults(&f->policy.dispatch);
     f->policy.dispatch.policy.search_threads = 1;
     f->policy.dispatch.heartbeat_timeout_s = 7 * 24 * 3600; /* nobody falls silent within these tests */

@@ -23,42 +23,15 @@
 
 #define T0 1795568523000LL /* 2026-11-25T01:02:03Z */
 
-typedef struct fixture {
-    char path[64];
-    pw_db *db;
-} fixture;
+typedef temp_db fixture;
 
-static void add_user(pw_db *db, int64_t id)
-{
-    pw_stmt *st = pw_db_stmt(db, "INSERT INTO users (id, email, password_hash, display_name, roles, created_at) "
-                                 "VALUES (?, ?, 'x', 'Admin', 5, 0)");
-    char email[64];
-    snprintf(email, sizeof(email), "a%lld@example.test", (long long)id);
-    pw_stmt_int64(st, 1, id);
-    pw_stmt_text(st, 2, email);
-    assert_int_equal(pw_stmt_run(st), PW_OK);
-}
-
+/* Two admins, 11 and 22, on a fresh database. */
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    if (f == NULL)
-        return -1;
-    temp_db_make(f->path, sizeof(f->path), "audit");
-    if (pw_migrate_open(f->path, &f->db, NULL) != 0)
-        return -1;
-    add_user(f->db, 11);
-    add_user(f->db, 22);
+    fixture *f = temp_db_new("audit");
+    temp_db_add_user(f->db, 11, "Admin", PW_ROLE_CLIENT | PW_ROLE_ADMIN);
+    temp_db_add_user(f->db, 22, "Admin", PW_ROLE_CLIENT | PW_ROLE_ADMIN);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    pw_db_close(f->db);
-    temp_db_remove(f->path);
-    free(f);
     return 0;
 }
 
@@ -177,8 +150,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_action_names),
-        cmocka_unit_test_setup_teardown(test_record_reads_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pages_and_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_reads_back, setup, temp_db_teardown),
+        cmocka_unit_test_setup_teardown(test_pages_and_filters, setup, temp_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

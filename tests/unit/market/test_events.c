@@ -25,26 +25,11 @@
 #define T0     1795568523000LL
 #define DAY_MS (24 * 3600 * 1000LL)
 
-typedef struct fixture {
-    char path[64];
-    pw_db *db;
-} fixture;
+typedef temp_db fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    temp_db_make(f->path, sizeof(f->path), "events");
-    assert_int_equal(pw_migrate_open(f->path, &f->db, NULL), PW_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    pw_db_close(f->db);
-    temp_db_remove(f->path);
-    free(f);
+    *state = temp_db_new("events");
     return 0;
 }
 
@@ -183,11 +168,11 @@ static void per_user_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(read_after_cursor_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(data_too_long_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(bus_publishes_growth_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(retention_keeps_the_newest, setup, teardown),
-        cmocka_unit_test_setup_teardown(per_user_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(read_after_cursor_bounded, setup, temp_db_teardown),
+        cmocka_unit_test_setup_teardown(data_too_long_refused, setup, temp_db_teardown),
+        cmocka_unit_test_setup_teardown(bus_publishes_growth_only, setup, temp_db_teardown),
+        cmocka_unit_test_setup_teardown(retention_keeps_the_newest, setup, temp_db_teardown),
+        cmocka_unit_test_setup_teardown(per_user_cap, setup, temp_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,21 +62,9 @@ static void query_text(pw_db *db, const char *sql, int64_t a, char *out, size_t 
 }
 
 /* A user's EUR wallet balance and held (0 if the wallet does not exist yet). */
-static int64_t wallet(fixture *f, int64_t user)
-{
-    return query_int(f->db,
-                     "SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
-                     "kind = 'user' AND asset = 'EUR'",
-                     user);
-}
+static int64_t wallet(fixture *f, int64_t user) { return market_wallet(f->db, user); }
 
-static int64_t held(fixture *f, int64_t user)
-{
-    return query_int(f->db,
-                     "SELECT coalesce(sum(held), 0) FROM ledger_accounts WHERE owner_user_id = ? AND "
-                     "kind = 'user' AND asset = 'EUR'",
-                     user);
-}
+static int64_t held(fixture *f, int64_t user) { return market_held(f->db, user); }
 
 /* A platform account's EUR balance: "escrow", "fees" or "pool". */
 static int64_t platform(fixture *f, const char *kind)

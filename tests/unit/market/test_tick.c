@@ -146,8 +146,18 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
+    pw_setaside_free(f->policy.dispatch.setaside); /* NULL unless setup_setaside made one */
     market_fixture_close(f);
     free(f);
+    return 0;
+}
+
+/* The fixture with a set-aside registry on the policy, as the server runs the tick. */
+static int setup_setaside(void **state)
+{
+    setup(state);
+    fixture *f = *state;
+    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     return 0;
 }
 
@@ -188,11 +198,7 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
     assert_int_equal(r.assigned, 1);
     assert_int_equal(query_int(f->db, "SELECT active FROM worker_profiles WHERE user_id = ?", sleeper), 0);
     /* the good task's money moved: the worker was paid 10.00 less the 10 % fee */
-    assert_int_equal(query_int(f->db,
-                               "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
-                               "asset = 'EUR'",
-                               reviewer),
-                     900);
+    assert_int_equal(market_wallet(f->db, reviewer), 900);
     /* the broken task's side effects were all undone: no completion, no timeline entry */
     assert_int_equal(query_int(f->db, "SELECT completed_count FROM worker_profiles WHERE user_id = ?", reviewer), 1);
     assert_int_equal(query_int(f->db,
@@ -209,7 +215,6 @@ static void test_failing_task_does_not_stop_the_tick(void **state)
 static void test_failed_task_is_set_aside_and_retried(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     pw_setaside_stats *stats = pw_setaside_get_stats(f->policy.dispatch.setaside);
     int64_t worker = make_worker(f, "reviewed");
     int64_t broken = submitted_task(f, "reviewed", worker, T0);
@@ -253,15 +258,10 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
     assert_int_equal(atomic_load(&stats->recovered), 1);
     assert_int_equal(atomic_load(&stats->held), 0);
     assert_int_equal(pw_setaside_count(f->policy.dispatch.setaside), 0);
-    assert_int_equal(query_int(f->db,
-                               "SELECT balance FROM ledger_accounts WHERE owner_user_id = ? AND "
-                               "asset = 'EUR'",
-                               worker),
-                     1800);
+    assert_int_equal(market_wallet(f->db, worker), 1800);
     pw_ledger_report lr;
     assert_int_equal(pw_ledger_verify(f->db, &lr), PW_OK);
     assert_int_equal(lr.failures, 0);
-    pw_setaside_free(f->policy.dispatch.setaside);
 }
 
 /* ==== an assignment the database refuses ===================================================== */
@@ -269,7 +269,6 @@ static void test_failed_task_is_set_aside_and_retried(void **state)
 static void test_failed_assignment_keeps_the_index_true(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     pw_setaside_stats *stats = pw_setaside_get_stats(f->policy.dispatch.setaside);
     int64_t refused_worker = make_worker(f, "refused"), other_worker = make_worker(f, "accepted");
     int64_t refused = post(f, "refused", T0 + 24 * HOUR_MS, T0);
@@ -306,7 +305,6 @@ static void test_failed_assignment_keeps_the_index_true(void **state)
     assert_true(worker_of(f, refused) == refused_worker);
     assert_index_matches_db(f, refused_worker);
     assert_int_equal(atomic_load(&stats->recovered), 1);
-    pw_setaside_free(f->policy.dispatch.setaside);
 }
 
 /* ==== a scan that fails ====================================================================== */
@@ -337,7 +335,6 @@ static void corrupt_index(fixture *f, const char *name)
 static void test_failed_scan_is_counted(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pw_setaside_new(&f->policy.dispatch.setaside), PW_OK);
     pw_setaside_stats *stats = pw_setaside_get_stats(f->policy.dispatch.setaside);
     int64_t worker = make_worker(f, "reviewed");
     int64_t task = submitted_task(f, "reviewed", worker, T0);
@@ -353,7 +350,6 @@ static void test_failed_scan_is_counted(void **state)
     assert_int_equal(atomic_load(&stats->scan_failures[PW_TICK_SCAN_ACKS_DUE]), 0);
     assert_int_equal(r.auto_approved, 0);
     assert_status(f, task, "submitted");
-    pw_setaside_free(f->policy.dispatch.setaside);
 }
 
 /* ==== the table ============================================================================== */
@@ -407,9 +403,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failing_task_does_not_stop_the_tick, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_task_is_set_aside_and_retried, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_assignment_keeps_the_index_true, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_scan_is_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_task_is_set_aside_and_retried, setup_setaside, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_assignment_keeps_the_index_true, setup_setaside, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_scan_is_counted, setup_setaside, teardown),
         cmocka_unit_test_setup_teardown(test_setaside_table, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
