@@ -42,16 +42,8 @@ static int anchor_load(pw_db *db, pw_series *s)
                         "AND (event IN ('assigned', 'cancelled', 'expired', 'disputed') OR to_status = 'completed')");
     pw_stmt_int64(st, 1, s->from_ms);
     pw_stmt_int64(st, 2, end_ms);
-    while (pw_stmt_step(st) == PW_ROW) {
-        const char *ev = pw_stmt_column_text(st, 1), *to = pw_stmt_column_text(st, 2);
-        int64_t at = pw_stmt_column_int64(st, 0);
-        pw_series_event kind = strcmp(to, "completed") == 0   ? PW_SERIES_COMPLETED
-                               : strcmp(ev, "assigned") == 0  ? PW_SERIES_ASSIGNED
-                               : strcmp(ev, "cancelled") == 0 ? PW_SERIES_CANCELLED
-                               : strcmp(ev, "expired") == 0   ? PW_SERIES_EXPIRED
-                                                              : PW_SERIES_DISPUTED;
-        pw_series_add_event(s, kind, at);
-    }
+    while (pw_stmt_step(st) == PW_ROW)
+        pw_series_add_timeline(s, pw_stmt_column_text(st, 1), pw_stmt_column_text(st, 2), pw_stmt_column_int64(st, 0));
     pw_stmt_done(st);
     st = pw_db_stmt(db, "SELECT worker_id, at FROM task_events NOT INDEXED WHERE worker_id IS NOT NULL "
                         "AND at >= ? AND at < ? ORDER BY worker_id");
@@ -65,17 +57,8 @@ static int anchor_load(pw_db *db, pw_series *s)
                         "AND created_at >= ? AND created_at < ?");
     pw_stmt_int64(st, 1, s->from_ms);
     pw_stmt_int64(st, 2, end_ms);
-    while (pw_stmt_step(st) == PW_ROW) {
-        const char *kind = pw_stmt_column_text(st, 0);
-        int64_t at = pw_stmt_column_int64(st, 1), amount = pw_stmt_column_int64(st, 2);
-        if (strcmp(kind, "pool_share") == 0) {
-            pw_series_add_money(s, PW_SERIES_POOL, at, amount);
-            continue;
-        }
-        pw_series_add_money(s, PW_SERIES_GMV, at, amount);
-        if (strcmp(kind, "fee") == 0)
-            pw_series_add_money(s, PW_SERIES_FEES, at, amount);
-    }
+    while (pw_stmt_step(st) == PW_ROW)
+        pw_series_add_transfer(s, pw_stmt_column_text(st, 0), pw_stmt_column_int64(st, 1), pw_stmt_column_int64(st, 2));
     pw_stmt_done(st);
     pw_series_finish(s);
     return PW_OK;

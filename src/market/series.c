@@ -113,6 +113,42 @@ void pw_series_add_money(pw_series *s, pw_series_money kind, int64_t at_ms, int6
         s->money[kind][b] += amount;
 }
 
+void pw_series_add_timeline(pw_series *s, const char *event, const char *to_status, int64_t at_ms)
+{
+    static const struct {
+        const char *event;
+        pw_series_event kind;
+    } counted[] = {{"assigned", PW_SERIES_ASSIGNED},
+                   {"cancelled", PW_SERIES_CANCELLED},
+                   {"expired", PW_SERIES_EXPIRED},
+                   {"disputed", PW_SERIES_DISPUTED}};
+    if (to_status != NULL && strcmp(to_status, "completed") == 0) {
+        pw_series_add_event(s, PW_SERIES_COMPLETED, at_ms);
+        return;
+    }
+    for (size_t i = 0; event != NULL && i < sizeof(counted) / sizeof(counted[0]); i++)
+        if (strcmp(event, counted[i].event) == 0) {
+            pw_series_add_event(s, counted[i].kind, at_ms);
+            return;
+        }
+}
+
+void pw_series_add_transfer(pw_series *s, const char *kind, int64_t at_ms, int64_t amount)
+{
+    if (kind == NULL)
+        return;
+    if (strcmp(kind, "pool_share") == 0) {
+        pw_series_add_money(s, PW_SERIES_POOL, at_ms, amount);
+        return;
+    }
+    int fee = strcmp(kind, "fee") == 0;
+    if (!fee && strcmp(kind, "release") != 0)
+        return;
+    pw_series_add_money(s, PW_SERIES_GMV, at_ms, amount);
+    if (fee)
+        pw_series_add_money(s, PW_SERIES_FEES, at_ms, amount);
+}
+
 void pw_series_add_worker(pw_series *s, int64_t worker_id, int64_t at_ms)
 {
     int b = pw_series_bucket(s, at_ms);
@@ -236,20 +272,8 @@ static int load_events(pw_db *db, pw_series *s, int64_t end_ms)
                                  "OR to_status = 'completed')");
     pw_stmt_int64(st, 1, s->from_ms);
     pw_stmt_int64(st, 2, end_ms);
-    while (pw_stmt_step(st) == PW_ROW) {
-        const char *ev = pw_stmt_column_text(st, 1), *to = pw_stmt_column_text(st, 2);
-        int64_t at = pw_stmt_column_int64(st, 0);
-        if (to != NULL && strcmp(to, "completed") == 0)
-            pw_series_add_event(s, PW_SERIES_COMPLETED, at);
-        else if (strcmp(ev, "assigned") == 0)
-            pw_series_add_event(s, PW_SERIES_ASSIGNED, at);
-        else if (strcmp(ev, "cancelled") == 0)
-            pw_series_add_event(s, PW_SERIES_CANCELLED, at);
-        else if (strcmp(ev, "expired") == 0)
-            pw_series_add_event(s, PW_SERIES_EXPIRED, at);
-        else if (strcmp(ev, "disputed") == 0)
-            pw_series_add_event(s, PW_SERIES_DISPUTED, at);
-    }
+    while (pw_stmt_step(st) == PW_ROW)
+        pw_series_add_timeline(s, pw_stmt_column_text(st, 1), pw_stmt_column_text(st, 2), pw_stmt_column_int64(st, 0));
     int rc = pw_stmt_is_failed(st) ? PW_EDB : PW_OK;
     pw_stmt_done(st);
     if (rc != PW_OK)
@@ -274,17 +298,8 @@ static int load_money(pw_db *db, pw_series *s, int64_t end_ms, const char *curre
     pw_stmt_text(st, 1, currency);
     pw_stmt_int64(st, 2, s->from_ms);
     pw_stmt_int64(st, 3, end_ms);
-    while (pw_stmt_step(st) == PW_ROW) {
-        const char *kind = pw_stmt_column_text(st, 0);
-        int64_t at = pw_stmt_column_int64(st, 1), amount = pw_stmt_column_int64(st, 2);
-        if (strcmp(kind, "pool_share") == 0) {
-            pw_series_add_money(s, PW_SERIES_POOL, at, amount);
-            continue;
-        }
-        pw_series_add_money(s, PW_SERIES_GMV, at, amount);
-        if (strcmp(kind, "fee") == 0)
-            pw_series_add_money(s, PW_SERIES_FEES, at, amount);
-    }
+    while (pw_stmt_step(st) == PW_ROW)
+        pw_series_add_transfer(s, pw_stmt_column_text(st, 0), pw_stmt_column_int64(st, 1), pw_stmt_column_int64(st, 2));
     int rc = pw_stmt_is_failed(st) ? PW_EDB : PW_OK;
     pw_stmt_done(st);
     return rc;

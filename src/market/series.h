@@ -49,6 +49,13 @@ void pw_series_free(pw_series *s);
 int pw_series_add_task(pw_series *s, int64_t created_ms, int64_t first_assigned_ms, int64_t final_ms);
 void pw_series_add_event(pw_series *s, pw_series_event kind, int64_t at_ms);
 void pw_series_add_money(pw_series *s, pw_series_money kind, int64_t at_ms, int64_t amount);
+/* A timeline row as the database has it (task_events.event, .to_status, which may be NULL):
+ * counted if it is one the series shows (a completion, assignment, cancellation, expiry,
+ * dispute), ignored otherwise. */
+void pw_series_add_timeline(pw_series *s, const char *event, const char *to_status, int64_t at_ms);
+/* A posted ledger transfer by its kind: a release or fee counts in GMV (and a fee in fees), a
+ * pool share in the pool; other kinds are ignored. */
+void pw_series_add_transfer(pw_series *s, const char *kind, int64_t at_ms, int64_t amount);
 /* A worker named by a timeline event at at_ms. Calls must come ordered by worker_id. */
 void pw_series_add_worker(pw_series *s, int64_t worker_id, int64_t at_ms);
 /* Turns the counts into open and the medians. Call once, after every add. */

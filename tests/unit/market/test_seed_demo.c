@@ -105,20 +105,8 @@ static void fold_everything(pw_series *s)
                          PW_OK);
     pw_stmt_done(st);
     st = pw_db_stmt(db, "SELECT at, event, to_status FROM task_events");
-    while (pw_stmt_step(st) == PW_ROW) {
-        const char *ev = pw_stmt_column_text(st, 1), *to = pw_stmt_column_text(st, 2);
-        int64_t at = pw_stmt_column_int64(st, 0);
-        if (strcmp(to, "completed") == 0)
-            pw_series_add_event(s, PW_SERIES_COMPLETED, at);
-        else if (strcmp(ev, "assigned") == 0)
-            pw_series_add_event(s, PW_SERIES_ASSIGNED, at);
-        else if (strcmp(ev, "cancelled") == 0)
-            pw_series_add_event(s, PW_SERIES_CANCELLED, at);
-        else if (strcmp(ev, "expired") == 0)
-            pw_series_add_event(s, PW_SERIES_EXPIRED, at);
-        else if (strcmp(ev, "disputed") == 0)
-            pw_series_add_event(s, PW_SERIES_DISPUTED, at);
-    }
+    while (pw_stmt_step(st) == PW_ROW)
+        pw_series_add_timeline(s, pw_stmt_column_text(st, 1), pw_stmt_column_text(st, 2), pw_stmt_column_int64(st, 0));
     pw_stmt_done(st);
     st = pw_db_stmt(db, "SELECT worker_id, at FROM task_events WHERE worker_id IS NOT NULL ORDER BY worker_id");
     while (pw_stmt_step(st) == PW_ROW)
@@ -126,17 +114,8 @@ static void fold_everything(pw_series *s)
     pw_stmt_done(st);
     st = pw_db_stmt(db, "SELECT kind, created_at, amount FROM ledger_transfers WHERE status = 'posted' "
                         "AND asset = 'EUR' AND kind IN ('release', 'fee', 'pool_share')");
-    while (pw_stmt_step(st) == PW_ROW) {
-        const char *kind = pw_stmt_column_text(st, 0);
-        int64_t at = pw_stmt_column_int64(st, 1), amount = pw_stmt_column_int64(st, 2);
-        if (strcmp(kind, "pool_share") == 0) {
-            pw_series_add_money(s, PW_SERIES_POOL, at, amount);
-            continue;
-        }
-        pw_series_add_money(s, PW_SERIES_GMV, at, amount);
-        if (strcmp(kind, "fee") == 0)
-            pw_series_add_money(s, PW_SERIES_FEES, at, amount);
-    }
+    while (pw_stmt_step(st) == PW_ROW)
+        pw_series_add_transfer(s, pw_stmt_column_text(st, 0), pw_stmt_column_int64(st, 1), pw_stmt_column_int64(st, 2));
     pw_stmt_done(st);
     pw_series_finish(s);
 }

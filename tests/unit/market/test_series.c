@@ -110,6 +110,39 @@ static void counts_open_fill_and_median(void **state)
     pw_series_free(&s);
 }
 
+/* The database's words for timeline rows and transfers, to what the series counts. */
+static void rows_by_their_names(void **state)
+{
+    (void)state;
+    pw_series s;
+    assert_int_equal(pw_series_init(&s, T0, 60, 1), PW_OK);
+    pw_series_add_timeline(&s, "approved", "completed", T0); /* a completion, whatever the event */
+    pw_series_add_timeline(&s, "auto_approved", "completed", T0);
+    pw_series_add_timeline(&s, "assigned", "assigned", T0);
+    pw_series_add_timeline(&s, "cancelled", NULL, T0);
+    pw_series_add_timeline(&s, "expired", "expired", T0);
+    pw_series_add_timeline(&s, "disputed", "disputed", T0);
+    pw_series_add_timeline(&s, "released", "dispatching", T0); /* not a series */
+    pw_series_add_timeline(&s, NULL, NULL, T0);
+    int64_t want[PW_SERIES_EVENT_COUNT] = {[PW_SERIES_ASSIGNED] = 1,
+                                           [PW_SERIES_COMPLETED] = 2,
+                                           [PW_SERIES_CANCELLED] = 1,
+                                           [PW_SERIES_EXPIRED] = 1,
+                                           [PW_SERIES_DISPUTED] = 1};
+    for (int k = 0; k < PW_SERIES_EVENT_COUNT; k++)
+        assert_int_equal(s.events[k][0], want[k]);
+    pw_series_add_transfer(&s, "release", T0, 900);
+    pw_series_add_transfer(&s, "fee", T0, 100);
+    pw_series_add_transfer(&s, "pool_share", T0, 20);
+    pw_series_add_transfer(&s, "deposit", T0, 5000); /* money in, not GMV */
+    pw_series_add_transfer(&s, "escrow", T0, 1000);
+    pw_series_add_transfer(&s, NULL, T0, 1);
+    assert_int_equal(s.money[PW_SERIES_GMV][0], 1000);
+    assert_int_equal(s.money[PW_SERIES_FEES][0], 100);
+    assert_int_equal(s.money[PW_SERIES_POOL][0], 20);
+    pw_series_free(&s);
+}
+
 static void init_refuses_bad_sizes(void **state)
 {
     (void)state;
@@ -126,6 +159,7 @@ int main(void)
         cmocka_unit_test(points_count),
         cmocka_unit_test(buckets_are_half_open),
         cmocka_unit_test(counts_open_fill_and_median),
+        cmocka_unit_test(rows_by_their_names),
         cmocka_unit_test(init_refuses_bad_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
