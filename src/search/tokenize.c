@@ -49,6 +49,8 @@ int search_is_stop_word(const char *word, size_t len)
 int stemmer_pool_init(stemmer_pool *pool, int count)
 {
     pw_assert(count >= 1 && count <= PW_SEARCH_STEMMERS_MAX);
+    for (size_t i = 1; i < sizeof(stop_words) / sizeof(stop_words[0]); i++)
+        pw_assert(strcmp(stop_words[i - 1], stop_words[i]) < 0); /* bsearch needs them sorted */
     memset(pool, 0, sizeof(*pool));
     for (int i = 0; i < count; i++) {
         pool->stemmer[i] = sb_stemmer_new("english", "UTF_8");
