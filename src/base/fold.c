@@ -38,6 +38,22 @@ int pw_fold_dup(const char *in, size_t in_len, char **out, size_t *out_len, cons
         *why = "too long";
         return PW_EREFUSED;
     }
+    /* ASCII, most text here: NFKC leaves it as it is and case folding is lower-casing */
+    size_t ascii = 0;
+    while (ascii < in_len && (unsigned char)in[ascii] < 0x80)
+        ascii++;
+    if (ascii == in_len) {
+        char *copy = malloc(in_len + 1);
+        if (copy == NULL)
+            return PW_ENOMEM;
+        for (size_t i = 0; i < in_len; i++)
+            copy[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char)(in[i] + ('a' - 'A')) : in[i];
+        copy[in_len] = '\0';
+        *out = copy;
+        if (out_len != NULL)
+            *out_len = in_len;
+        return PW_OK;
+    }
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t n = utf8proc_map_custom((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)in_len, &folded,
                                              UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |

@@ -359,7 +359,7 @@ static int slot_take(pw_search *s, uint32_t *out)
     return PW_OK;
 }
 
-static int analyze_doc(pw_search *s, const pw_search_doc *d, search_token *tk, int *count, size_t *dropped)
+static int analyze_doc(pw_search *s, const pw_search_doc *d, search_token *tk, int room, int *count, size_t *dropped)
 {
     *dropped = 0;
     int n = 0;
@@ -371,12 +371,12 @@ static int analyze_doc(pw_search *s, const pw_search_doc *d, search_token *tk, i
         if (len > PW_SEARCH_FIELD_MAX_BYTES)
             return PW_EREFUSED;
         const char *why;
-        int got = search_tokenize(&s->stemmers, text, len, f, tk + n, PW_SEARCH_DOC_WORDS_MAX - n, &why);
+        int got = search_tokenize(&s->stemmers, text, len, f, tk + n, room - n, &why);
         if (got < 0)
             return got;
-        if (got > PW_SEARCH_DOC_WORDS_MAX - n) {
-            *dropped += (size_t)(got - (PW_SEARCH_DOC_WORDS_MAX - n));
-            got = PW_SEARCH_DOC_WORDS_MAX - n;
+        if (got > room - n) {
+            *dropped += (size_t)(got - (room - n));
+            got = room - n;
         }
         n += got;
     }
@@ -386,12 +386,19 @@ static int analyze_doc(pw_search *s, const pw_search_doc *d, search_token *tk, i
 
 int pw_search_put(pw_search *s, const pw_search_doc *d)
 {
-    search_token *tk = malloc(PW_SEARCH_DOC_WORDS_MAX * sizeof(search_token));
+    /* a word takes at least two bytes with its separator, so this is room for all of them
+     * (only folding that multiplies words, "½" -> "1⁄2", could pass it: those are dropped, counted) */
+    size_t room = 0;
+    for (int f = 0; f < PW_SEARCH_FIELDS; f++)
+        room += d->field[f] != NULL ? strlen(d->field[f]) / 2 + 1 : 0;
+    if (room > PW_SEARCH_DOC_WORDS_MAX)
+        room = PW_SEARCH_DOC_WORDS_MAX;
+    search_token *tk = malloc((room > 0 ? room : 1) * sizeof(search_token));
     if (tk == NULL)
         return PW_ENOMEM;
     int n = 0;
     size_t dropped = 0;
-    int rc = analyze_doc(s, d, tk, &n, &dropped);
+    int rc = analyze_doc(s, d, tk, (int)room, &n, &dropped);
     if (rc != PW_OK) {
         free(tk);
         return rc;
@@ -728,15 +735,19 @@ static int score(pw_search *s, const pw_search_query *q, pw_search_result *r, co
             continue;
         acc_flush(a);
         int64_t id = s->docs[a->slot1 - 1].id;
-        if (q->after && !ranks_before(q->after_score, q->after_id, a->total, id))
-            continue;
         if (q->filter != NULL && !q->filter(id, q->filter_ctx))
             continue;
         r->matched++;
-        heap_push(
-            r->hit, &n, q->limit,
-            (pw_search_hit){
-                .id = id, .score = a->total, .expansions = a->expansions, .words = a->words, .fields = a->fields});
+        double ranked = q->rank != NULL ? q->rank(id, a->total, q->rank_ctx) : a->total;
+        if (q->after && !ranks_before(q->after_score, q->after_id, ranked, id))
+            continue;
+        heap_push(r->hit, &n, q->limit,
+                  (pw_search_hit){.id = id,
+                                  .score = ranked,
+                                  .text_score = a->total,
+                                  .expansions = a->expansions,
+                                  .words = a->words,
+                                  .fields = a->fields});
     }
     free(t.a);
     qsort(r->hit, (size_t)n, sizeof(r->hit[0]), cmp_hit);

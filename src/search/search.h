@@ -112,7 +112,8 @@ typedef struct pw_search_expansion {
 /* The score parts of one hit. */
 typedef struct pw_search_hit {
     int64_t id;
-    double score;        /* the text score: sum over words of each word's best variant */
+    double score;        /* what it is ranked by: the rank callback's answer, or text_score */
+    double text_score;   /* the text score: sum over words of each word's best variant */
     uint64_t expansions; /* bit e: expansion e was the best variant of its word here */
     uint32_t words;      /* bit w: query word w matched */
     uint8_t fields;      /* bit f: a best variant matched in field f (PW_SEARCH_FIELD_*) */
@@ -121,6 +122,10 @@ typedef struct pw_search_hit {
 /* A filter run on each matching document before it may rank (category, remote, radius…):
  * nonzero keeps it. Called under the read lock: it must not call the index. */
 typedef int (*pw_search_filter)(int64_t id, void *ctx);
+/* The score a matching document (one the filter kept) is ranked by, from its text score:
+ * how an endpoint blends in reputation, distance, presence. It must be deterministic for a
+ * given index and query (the cursor relies on it). Called under the read lock, as the filter. */
+typedef double (*pw_search_rank)(int64_t id, double text_score, void *ctx);
 
 typedef struct pw_search_query {
     const char *text;   /* the request in words, UTF-8, at most PW_SEARCH_QUERY_MAX_BYTES */
@@ -130,6 +135,8 @@ typedef struct pw_search_query {
     int64_t after_id;
     pw_search_filter filter; /* optional */
     void *filter_ctx;
+    pw_search_rank rank; /* optional */
+    void *rank_ctx;
 } pw_search_query;
 
 typedef struct pw_search_result {

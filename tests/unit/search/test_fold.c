@@ -5,13 +5,16 @@
  *   - other scripts are case-folded and kept; ASCII punctuation passes through;
  *   - text that is not UTF-8 (overlong, surrogate, past U+10FFFF, truncated, a stray
  *     continuation byte) and text over PW_FOLD_INPUT_MAX_BYTES are refused with a reason;
- *   - a result that does not fit the caller's buffer is refused, not cut. */
+ *   - a result that does not fit the caller's buffer is refused, not cut;
+ *   - ASCII text (folded on a fast path) folds exactly as utf8proc folds it: every ASCII
+ *     character after an "é" (which sends the text through utf8proc) gives the same bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +126,22 @@ static void test_limits(void **state)
     assert_string_equal(fits, "strasse");
 }
 
+static void test_ascii_fast_path_agrees(void **state)
+{
+    (void)state;
+    for (int c = 1; c < 0x80; c++) {
+        char plain[4] = {'x', (char)c, 'Y', '\0'}, accented[8];
+        snprintf(accented, sizeof(accented), "\xc3\xa9%s", plain); /* é */
+        char a[16], b[16];
+        assert_int_equal(pw_fold(plain, 3, a, sizeof(a), NULL, NULL), PW_OK);
+        assert_int_equal(pw_fold(accented, strlen(accented), b, sizeof(b), NULL, NULL), PW_OK);
+        if (b[0] != 'e' || strcmp(a, b + 1) != 0)
+            print_error("character 0x%02x: fast path \"%s\", utf8proc \"%s\"\n", c, a, b);
+        assert_int_equal(b[0], 'e');
+        assert_string_equal(a, b + 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_letters_without_decomposition),
         cmocka_unit_test(test_other_scripts_and_ascii),
         cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_ascii_fast_path_agrees),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

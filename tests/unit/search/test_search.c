@@ -8,7 +8,8 @@
  *     inferred, the committed data/search/synonyms.tsv loading with the rows it promises;
  *   - put replacing a document, remove, slots reused, the counts returning to zero;
  *   - limits and bad input: empty, long, control characters, not UTF-8, too many words,
- *     a limit out of range, a field too long; only stop words; the cursor and the filter. */
+ *     a limit out of range, a field too long; only stop words; the cursor, the filter and
+ *     the rank callback (with the cursor following its order). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -438,6 +439,13 @@ static int even_only(int64_t id, void *ctx)
     return id % 2 == 0;
 }
 
+static double by_id_mod_3(int64_t id, double text_score, void *ctx)
+{
+    (void)text_score;
+    (void)ctx;
+    return (double)(id % 3);
+}
+
 static void test_limits_and_bad_input(void **state)
 {
     (void)state;
@@ -502,6 +510,24 @@ static void test_limits_and_bad_input(void **state)
     assert_string_equal(ids(&result), "2 4 6 8 10");
     assert_int_equal(result.matched, 12);
     assert_int_equal(calls, 25);
+
+    /* the rank callback orders (a blend: here id % 3 only), and the cursor follows it */
+    q = (pw_search_query){.text = "cleaning", .limit = 4, .rank = by_id_mod_3};
+    assert_int_equal(pw_search_run(s, &q, &result, &err), PW_OK);
+    assert_string_equal(ids(&result), "2 5 8 11");
+    assert_near(result.hit[0].score, 2);
+    assert_true(result.hit[0].text_score > 0);
+    char all[256] = "";
+    for (int page = 0; page < 10 && result.hit_count > 0; page++) {
+        strcat(all, page ? " " : "");
+        strcat(all, ids(&result));
+        q.after = 1;
+        q.after_score = result.hit[result.hit_count - 1].score;
+        q.after_id = result.hit[result.hit_count - 1].id;
+        assert_int_equal(pw_search_run(s, &q, &result, &err), PW_OK);
+        assert_int_equal(result.matched, 25); /* all matches, whatever the page */
+    }
+    assert_string_equal(all, "2 5 8 11 14 17 20 23 1 4 7 10 13 16 19 22 25 3 6 9 12 15 18 21 24");
     pw_search_free(s);
 }
 
