@@ -28,6 +28,24 @@ static utf8proc_int32_t map_letter(utf8proc_int32_t c, void *data)
     }
 }
 
+/* æ -> ae, œ -> oe, þ -> th (after case folding: Æ Œ Þ are lower case by now), in place:
+ * each is two bytes of UTF-8 and two ASCII letters. */
+static void ligatures(char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned char a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
+        const char *to = a == 0xC3 && b == 0xA6   ? "ae"
+                         : a == 0xC5 && b == 0x93 ? "oe"
+                         : a == 0xC3 && b == 0xBE ? "th"
+                                                  : NULL;
+        if (to != NULL) {
+            s[i] = to[0];
+            s[i + 1] = to[1];
+            i++;
+        }
+    }
+}
+
 int pw_fold_dup(const char *in, size_t in_len, char **out, size_t *out_len, const char **why)
 {
     const char *unused;
@@ -67,6 +85,7 @@ int pw_fold_dup(const char *in, size_t in_len, char **out, size_t *out_len, cons
         *why = "not UTF-8";
         return PW_EREFUSED;
     }
+    ligatures((char *)folded, (size_t)n);
     *out = (char *)folded;
     if (out_len != NULL)
         *out_len = (size_t)n;

@@ -7,7 +7,8 @@
  * code points (soft hyphens, zero-width joiners) dropped, then recomposed (NFKC) so what
  * is left is short. A few letters that carry their "accent" inside the letter and so do not
  * decompose are mapped by hand to the letter people type instead: ø -> o, ł -> l, đ -> d,
- * ħ -> h, ı -> i (both cases). Everything else (Greek, Cyrillic, CJK, digits,
+ * ħ -> h, ı -> i (both cases), and æ -> ae, œ -> oe, þ -> th: the same rule as the
+ * gazetteer's script (scripts/build_places.mjs). Everything else (Greek, Cyrillic, CJK, digits,
  * punctuation, spaces) passes through case-folded, so a caller decides what a word is.
  *
  * Input is refused, with a reason, when it is not valid UTF-8 (overlong forms, surrogates,

@@ -76,6 +76,9 @@ static void test_letters_without_decomposition(void **state)
     folds_to("Đorđe", "dorde");
     folds_to("Ħal", "hal");
     folds_to("Diyarbakır", "diyarbakir");
+    folds_to("Æbeltoft Œuvre Þórshöfn", "aebeltoft oeuvre thorshofn");
+    folds_to("cæsar", "caesar");
+    folds_to("İstanbul", "istanbul"); /* İ case-folds to i and a combining dot, stripped */
 }
 
 static void test_other_scripts_and_ascii(void **state)
