@@ -31,11 +31,15 @@ typedef struct stemmer_pool {
 int stemmer_pool_init(stemmer_pool *pool, int count); /* PW_OK or PW_ENOMEM */
 void stemmer_pool_cleanup(stemmer_pool *pool);
 
-/* Folds and splits text[0..len) and stems each kept word into out[0..max) (field set to
- * `field`). Returns the number of words found (which may exceed max: only max are stored),
- * or PW_EREFUSED (not UTF-8, too long for folding: *why says which), PW_ENOMEM. */
-int search_tokenize(stemmer_pool *pool, const char *text, size_t len, int field, search_token *out, int max,
+/* Folds and splits text[0..len) into out[0..max) (field set to `field`), stemming each kept
+ * word when `stem` is nonzero (else stem is left empty: a document's words are stemmed only
+ * when new to the index, search_stem). Returns the number of words found (which may exceed
+ * max: only max are stored), or PW_EREFUSED (not UTF-8, too long for folding: *why says
+ * which), PW_ENOMEM. */
+int search_tokenize(stemmer_pool *pool, const char *text, size_t len, int field, search_token *out, int max, int stem,
                     const char **why);
+/* Stems t->word into t->stem with a stemmer of the pool. */
+void search_stem(stemmer_pool *pool, search_token *t);
 int search_is_stop_word(const char *word, size_t len);
 
 /* ---- synonyms (synonyms.c) -------------------------------------------------------------- */

@@ -70,7 +70,7 @@ static int parse_row(stemmer_pool *pool, char *line, int lineno, synonym_row *ro
     *tab1 = *tab2 = '\0';
     const char *why = NULL;
     search_token t[2];
-    int n = search_tokenize(pool, line, strlen(line), 0, t, 2, &why);
+    int n = search_tokenize(pool, line, strlen(line), 0, t, 2, 1, &why);
     if (n == PW_ENOMEM)
         return PW_ENOMEM;
     if (n < 0)
@@ -103,7 +103,7 @@ static int parse_row(stemmer_pool *pool, char *line, int lineno, synonym_row *ro
         if (row->phrase_count == PW_SEARCH_SYNONYM_PHRASES_MAX)
             return bad(err, lineno, "too many phrases");
         int room = PW_SEARCH_SYNONYM_TERMS_MAX - row->term_count;
-        n = search_tokenize(pool, p, strlen(p), 0, row->term + row->term_count, room, &why);
+        n = search_tokenize(pool, p, strlen(p), 0, row->term + row->term_count, room, 1, &why);
         if (n == PW_ENOMEM)
             return n;
         if (n < 0)

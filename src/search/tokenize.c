@@ -121,7 +121,14 @@ static void stem_into(struct sb_stemmer *stemmer, search_token *t)
     t->stem_len = (uint8_t)n;
 }
 
-int search_tokenize(stemmer_pool *pool, const char *text, size_t len, int field, search_token *out, int max,
+void search_stem(stemmer_pool *pool, search_token *t)
+{
+    int which = stemmer_take(pool);
+    stem_into(pool->stemmer[which], t);
+    pthread_mutex_unlock(&pool->lock[which]);
+}
+
+int search_tokenize(stemmer_pool *pool, const char *text, size_t len, int field, search_token *out, int max, int stem,
                     const char **why)
 {
     char *folded = NULL;
@@ -153,14 +160,18 @@ int search_tokenize(stemmer_pool *pool, const char *text, size_t len, int field,
         if (wlen > PW_SEARCH_WORD_MAX_BYTES || search_is_stop_word(folded + start, wlen))
             continue;
         if (found < max) {
-            if (which < 0)
-                which = stemmer_take(pool);
             search_token *t = &out[found];
             t->field = (uint8_t)field;
             memcpy(t->word, folded + start, wlen);
             t->word[wlen] = '\0';
             t->word_len = (uint8_t)wlen;
-            stem_into(pool->stemmer[which], t);
+            t->stem[0] = '\0';
+            t->stem_len = 0;
+            if (stem) {
+                if (which < 0)
+                    which = stemmer_take(pool);
+                stem_into(pool->stemmer[which], t);
+            }
         }
         found++;
     }

@@ -139,7 +139,7 @@ static int decode(const char *s, size_t len, int32_t *cp)
 
 int utf8_chars(const char *s, size_t len)
 {
-    int32_t cp[PW_SEARCH_WORD_MAX_CHARS];
+    int32_t cp[PW_SEARCH_WORD_MAX_CHARS] = {0}; /* gcc -O3 cannot see decode fills what is read */
     int n = decode(s, len, cp);
     return n < 0 ? PW_SEARCH_WORD_MAX_CHARS + 1 : n;
 }
@@ -280,7 +280,7 @@ static int deletions(const int32_t *cp, int n, int depth, int from, deletion_vis
     int rc = visit(ctx, cp, n);
     if (rc != PW_OK || depth == 0)
         return rc;
-    int32_t shorter[PW_SEARCH_WORD_MAX_CHARS];
+    int32_t shorter[PW_SEARCH_WORD_MAX_CHARS] = {0};
     for (int i = from; i < n; i++) {
         memcpy(shorter, cp, (size_t)i * sizeof(int32_t));
         memcpy(shorter + i, cp + i + 1, (size_t)(n - i - 1) * sizeof(int32_t));
@@ -303,7 +303,7 @@ static int visit_add(void *ctx, const int32_t *cp, int n)
 
 int typo_add(typo_index *t, uint32_t word, const char *text, size_t len)
 {
-    int32_t cp[PW_SEARCH_WORD_MAX_CHARS];
+    int32_t cp[PW_SEARCH_WORD_MAX_CHARS] = {0}; /* gcc -O3 cannot see decode fills what is read */
     int n = decode(text, len, cp);
     if (n < 0)
         return PW_OK; /* too long to be looked up by typo */
@@ -354,7 +354,7 @@ static int visit_lookup(void *ctx, const int32_t *cp, int n)
 
 int typo_lookup(const typo_index *t, const vocab *words, const char *text, size_t len, typo_match *out, int max)
 {
-    int32_t cp[PW_SEARCH_WORD_MAX_CHARS];
+    int32_t cp[PW_SEARCH_WORD_MAX_CHARS] = {0}; /* gcc -O3 cannot see decode fills what is read */
     int n = decode(text, len, cp);
     if (n < 0 || typo_depth(n) == 0)
         return 0;
