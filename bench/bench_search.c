@@ -13,7 +13,8 @@
  * from 5,000 made-up words, so the vocabulary has a long tail), an area among 24 towns.
  * Queries, 2,000 of each class: frequent (a top category or skill word), rare (a word of
  * the tail), multi (three known words), typo (a skill word with a letter deleted or two
- * swapped), synonym (a row of data/search/synonyms.tsv). Seeded: runs repeat.
+ * swapped), synonym (a row of data/search/synonyms.tsv). Seeded: runs repeat. "postings" is
+ * the mean number of postings a query of the class walks (the sum of its terms' documents).
  *
  * usage: bench_search [PROFILES] */
 #include <math.h>
@@ -33,23 +34,23 @@
 #define TOP               10
 
 static const char *const common_words[] = {
-    "years",    "experience", "friendly",  "reliable", "weekends",  "evenings",  "tools",     "own",
-    "fast",     "careful",    "local",     "references", "insured", "certified", "small",     "jobs",
-    "big",      "projects",   "home",      "office",   "clients",   "happy",     "quality",   "work",
-    "affordable", "prices",   "free",      "quotes",   "available", "today",     "tomorrow",  "morning",
-    "afternoon", "students",  "families",  "business", "repairs",   "installation", "service", "help",
-    "quick",    "tidy",       "honest",    "punctual", "languages", "english",   "dutch",     "german",
-    "french",   "spanish",    "bike",      "car",      "van",       "driving",   "licence",   "garden",
-    "kitchen",  "bathroom",   "bedroom",   "living",   "room",      "stairs",    "roof",      "windows",
-    "doors",    "floors",     "walls",     "ceilings", "pets",      "children",  "seniors",   "patient",
-    "creative", "detail",     "organised", "flexible", "hours",     "nearby",    "city",      "centre",
+    "years",      "experience", "friendly",  "reliable",   "weekends",  "evenings",     "tools",    "own",
+    "fast",       "careful",    "local",     "references", "insured",   "certified",    "small",    "jobs",
+    "big",        "projects",   "home",      "office",     "clients",   "happy",        "quality",  "work",
+    "affordable", "prices",     "free",      "quotes",     "available", "today",        "tomorrow", "morning",
+    "afternoon",  "students",   "families",  "business",   "repairs",   "installation", "service",  "help",
+    "quick",      "tidy",       "honest",    "punctual",   "languages", "english",      "dutch",    "german",
+    "french",     "spanish",    "bike",      "car",        "van",       "driving",      "licence",  "garden",
+    "kitchen",    "bathroom",   "bedroom",   "living",     "room",      "stairs",       "roof",     "windows",
+    "doors",      "floors",     "walls",     "ceilings",   "pets",      "children",     "seniors",  "patient",
+    "creative",   "detail",     "organised", "flexible",   "hours",     "nearby",       "city",     "centre",
 };
 #define COMMON (sizeof(common_words) / sizeof(common_words[0]))
 
 static const char *const towns[] = {
-    "Amsterdam", "Rotterdam", "Utrecht",  "Den Haag",  "Eindhoven", "Groningen", "Tilburg", "Almere",
-    "Breda",     "Nijmegen",  "Haarlem",  "Arnhem",    "Zaanstad",  "Amersfoort", "Apeldoorn", "Enschede",
-    "Leiden",    "Maastricht", "Dordrecht", "Zoetermeer", "Zwolle",  "Delft",     "Alkmaar", "Hilversum",
+    "Amsterdam", "Rotterdam",  "Utrecht",   "Den Haag",   "Eindhoven", "Groningen",  "Tilburg",   "Almere",
+    "Breda",     "Nijmegen",   "Haarlem",   "Arnhem",     "Zaanstad",  "Amersfoort", "Apeldoorn", "Enschede",
+    "Leiden",    "Maastricht", "Dordrecht", "Zoetermeer", "Zwolle",    "Delft",      "Alkmaar",   "Hilversum",
 };
 #define TOWNS (sizeof(towns) / sizeof(towns[0]))
 
@@ -87,8 +88,8 @@ static int tail_word(pw_rng *r)
 
 static void make_tail(pw_rng *r)
 {
-    static const char *const syl[] = {"ka", "lo", "mi", "ver", "sten", "dra", "bel", "ton", "rik", "ma",
-                                      "jo", "han", "wes", "ter", "van", "dal", "berg", "hof", "en", "sa"};
+    static const char *const syl[] = {"ka", "lo",  "mi",  "ver", "sten", "dra", "bel",  "ton", "rik", "ma",
+                                      "jo", "han", "wes", "ter", "van",  "dal", "berg", "hof", "en",  "sa"};
     double sum = 0;
     for (int i = 0; i < TAIL_WORDS; i++) {
         int parts = 2 + (int)pw_rng_below(r, 2);
@@ -137,8 +138,8 @@ static void make_profile(pw_rng *r, profile *p)
 
 enum { Q_FREQUENT, Q_RARE, Q_MULTI, Q_TYPO, Q_SYNONYM, Q_CLASSES };
 static const char *const class_name[Q_CLASSES] = {"frequent", "rare", "multi", "typo", "synonym"};
-static const char *const synonym_words[] = {"tap", "grass", "logo", "laptop", "dog", "leak", "website",
-                                            "translate", "homework", "invoice", "groceries", "hedge"};
+static const char *const synonym_words[] = {"tap",     "grass",     "logo",     "laptop",  "dog",       "leak",
+                                            "website", "translate", "homework", "invoice", "groceries", "hedge"};
 
 static void make_query(pw_rng *r, int cls, char *out, size_t size)
 {
@@ -362,12 +363,13 @@ int main(int argc, char **argv)
     pw_search_result *res = malloc(sizeof(*res));
     double *us = malloc(sizeof(double) * QUERIES_PER_CLASS), *fts_us = malloc(sizeof(double) * QUERIES_PER_CLASS);
     char text[256];
-    printf("  %-9s %9s %9s %9s %8s | %9s %9s %7s\n", "class", "p50 us", "p99 us", "max us", "found%", "FTS5 p50",
-           "FTS5 p99", "p50 x");
+    printf("  %-9s %9s %9s %9s %8s %8s | %9s %9s %7s\n", "class", "p50 us", "p99 us", "max us", "found%", "postings",
+           "FTS5 p50", "FTS5 p99", "p50 x");
     for (int cls = 0; cls < Q_CLASSES; cls++) {
         pw_rng qr;
         pw_rng_seed(&qr, 100 + (uint64_t)cls);
         int found = 0, fts_n = 0;
+        double postings = 0;
         for (int i = 0; i < QUERIES_PER_CLASS; i++) {
             make_query(&qr, cls, text, sizeof(text));
             pw_search_query q = {.text = text, .limit = TOP};
@@ -376,6 +378,8 @@ int main(int argc, char **argv)
                 return 1;
             us[i] = (double)(pw_monotonic_ns() - start) / 1e3;
             found += res->hit_count > 0;
+            for (int e = 0; e < res->expansion_count; e++)
+                postings += (double)res->expansion[e].documents;
             if (cls <= Q_MULTI) { /* FTS5 answers exact words only */
                 start = pw_monotonic_ns();
                 fts_query(db, fst, text);
@@ -383,8 +387,9 @@ int main(int argc, char **argv)
             }
         }
         qsort(us, QUERIES_PER_CLASS, sizeof(double), cmp_double);
-        printf("  %-9s %9.1f %9.1f %9.1f %7.1f%%", class_name[cls], us[QUERIES_PER_CLASS / 2],
-               us[QUERIES_PER_CLASS * 99 / 100], us[QUERIES_PER_CLASS - 1], 100.0 * found / QUERIES_PER_CLASS);
+        printf("  %-9s %9.1f %9.1f %9.1f %7.1f%% %8.0f", class_name[cls], us[QUERIES_PER_CLASS / 2],
+               us[QUERIES_PER_CLASS * 99 / 100], us[QUERIES_PER_CLASS - 1], 100.0 * found / QUERIES_PER_CLASS,
+               postings / QUERIES_PER_CLASS);
         if (fts_n > 0) {
             qsort(fts_us, (size_t)fts_n, sizeof(double), cmp_double);
             printf(" | %9.1f %9.1f %6.1fx\n", fts_us[fts_n / 2], fts_us[fts_n * 99 / 100],
