@@ -209,15 +209,18 @@
 #define PW_FOLD_INPUT_MAX_BYTES (64 * 1024)
 
 /* ---- the search engine (src/search/search.h, docs/internals/search.md) ------------------ */
-#define PW_SEARCH_QUERY_MAX_BYTES     500 /* q: a long request in words; "10 KB" is an error */
-#define PW_SEARCH_QUERY_WORDS_MAX     16  /* words kept after stop words; more is refused (each costs postings walks) */
-#define PW_SEARCH_EXPANSIONS_MAX      64  /* terms one query looks up: its words, their typo and synonym variants */
-#define PW_SEARCH_TYPO_CANDIDATES_MAX 4   /* vocabulary words one misspelt word may stand for, nearest first */
-#define PW_SEARCH_TYPO1_LEN_MIN       4   /* a word of 4+ characters may be one edit away from what was meant */
-#define PW_SEARCH_TYPO2_LEN_MIN       8   /* of 8+ characters, two edits */
-#define PW_SEARCH_WORD_MAX_BYTES      40  /* a longer folded word is not indexed nor looked up (a tag is <= 40 chars) */
-#define PW_SEARCH_WORD_MAX_CHARS      40  /* the same in characters: bounds the typo deletions and distance tables */
-#define PW_SEARCH_RESULTS_MAX         1000 /* hits one query returns: a page, or the candidates a blend re-ranks */
+#define PW_SEARCH_QUERY_MAX_BYTES        500 /* q: a long request in words; "10 KB" is an error */
+#define PW_SEARCH_QUERY_WORDS_MAX        16 /* words kept after stop words; more is refused (each costs postings walks) */
+#define PW_SEARCH_EXPANSIONS_MAX         64 /* terms one query looks up: its words, their typo and synonym variants */
+#define PW_SEARCH_TYPO_CANDIDATES_MAX    4  /* vocabulary words one misspelt word may stand for, nearest first */
+#define PW_SEARCH_TYPO1_LEN_MIN          4  /* a word of 4+ characters may be one edit away from what was meant */
+#define PW_SEARCH_TYPO2_LEN_MIN          8  /* of 8+ characters, two edits */
+#define PW_SEARCH_PREFIX_LEN_MIN         3  /* a word being typed matches the words it begins from 3 characters */
+#define PW_SEARCH_PREFIX_FILED_MAX_CHARS 8  /* prefixes filed per word: 3..8 characters (a longer one is checked) */
+#define PW_SEARCH_PREFIX_CANDIDATES_MAX  4  /* words a prefix may stand for, the most common first */
+#define PW_SEARCH_WORD_MAX_BYTES         40 /* a longer folded word is not indexed nor looked up (a tag is <= 40 chars) */
+#define PW_SEARCH_WORD_MAX_CHARS         40 /* the same in characters: bounds the typo deletions and distance tables */
+#define PW_SEARCH_RESULTS_MAX            1000 /* hits one query returns: a page, or the candidates a blend re-ranks */
 #define PW_SEARCH_VOCABULARY_MAX \
     200000 /* distinct words indexed (each ~40 typo deletions); later ones logged, skipped */
 #define PW_SEARCH_DOCS_MAX                10000000 /* documents in one index (32-bit slots, ~200 bytes each) */

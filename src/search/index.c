@@ -55,7 +55,8 @@ struct pw_search {
     uint32_t *word_term; /* per word id: its stem's term id */
     size_t word_term_cap;
     typo_index typos;
-    doc *docs; /* per slot */
+    typo_index prefixes; /* words by their first 3..8 characters, for prefix_last */
+    doc *docs;           /* per slot */
     size_t slots, slots_cap;
     uint32_t *free_slots;
     size_t free_count, free_cap;
@@ -76,7 +77,8 @@ void pw_search_policy_defaults(pw_search_policy *p)
                             .b = 0.75,
                             .typo1_weight = 0.8,
                             .typo2_weight = 0.6,
-                            .synonym_weight = 0.6};
+                            .synonym_weight = 0.6,
+                            .prefix_weight = 0.7};
 }
 
 int pw_search_new(const pw_search_policy *policy, pw_search_synonyms *synonyms, pw_search **out)
@@ -114,6 +116,7 @@ void pw_search_free(pw_search *s)
     vocab_cleanup(&s->words);
     free(s->word_term);
     typo_cleanup(&s->typos);
+    typo_cleanup(&s->prefixes);
     for (size_t i = 0; i < s->slots; i++)
         free(s->docs[i].terms);
     free(s->docs);
@@ -284,7 +287,8 @@ static int64_t token_term(pw_search *s, search_token *tk)
     if (w < 0)
         return w;
     s->word_term[w] = (uint32_t)t;
-    if (typo_add(&s->typos, (uint32_t)w, tk->word, tk->word_len) != PW_OK)
+    if (typo_add(&s->typos, (uint32_t)w, tk->word, tk->word_len) != PW_OK ||
+        prefix_add(&s->prefixes, (uint32_t)w, tk->word, tk->word_len) != PW_OK)
         return PW_ENOMEM;
     return t;
 }
@@ -451,8 +455,8 @@ void pw_search_stats_get(pw_search *s, pw_search_stats *out)
 {
     pthread_rwlock_rdlock(&s->lock);
     size_t bytes = sizeof(*s) + vocab_memory_bytes(&s->terms) + vocab_memory_bytes(&s->words) +
-                   typo_memory_bytes(&s->typos) + s->postings_cap * sizeof(term) + s->word_term_cap * 4 +
-                   s->slots_cap * sizeof(doc) + s->free_cap * 4 + s->id_cap * 12;
+                   typo_memory_bytes(&s->typos) + typo_memory_bytes(&s->prefixes) + s->postings_cap * sizeof(term) +
+                   s->word_term_cap * 4 + s->slots_cap * sizeof(doc) + s->free_cap * 4 + s->id_cap * 12;
     for (size_t t = 0; t < s->terms.count; t++)
         bytes += s->postings[t].cap * sizeof(posting);
     for (size_t i = 0; i < s->slots; i++)
@@ -547,8 +551,44 @@ static void expand_typos(pw_search *s, pw_search_result *r, expanded *x, int w, 
     }
 }
 
-/* Fills the result's expansions for its words (tk), under the read lock. */
-static void expand(pw_search *s, pw_search_result *r, expanded *x, const search_token *tk)
+/* The most common words a typed prefix begins, kept best first. */
+typedef struct prefix_pick {
+    const pw_search *s;
+    uint32_t word[PW_SEARCH_PREFIX_CANDIDATES_MAX];
+    uint32_t df[PW_SEARCH_PREFIX_CANDIDATES_MAX];
+    int count;
+} prefix_pick;
+
+static void visit_prefix(void *ctx, uint32_t word)
+{
+    prefix_pick *p = ctx;
+    uint32_t df = p->s->postings[p->s->word_term[word]].n;
+    if (df == 0 || (p->count == PW_SEARCH_PREFIX_CANDIDATES_MAX && df <= p->df[p->count - 1]))
+        return;
+    int at = p->count < PW_SEARCH_PREFIX_CANDIDATES_MAX ? p->count++ : p->count - 1;
+    while (at > 0 && p->df[at - 1] < df) {
+        p->word[at] = p->word[at - 1];
+        p->df[at] = p->df[at - 1];
+        at--;
+    }
+    p->word[at] = word;
+    p->df[at] = df;
+}
+
+static void expand_prefix(pw_search *s, pw_search_result *r, expanded *x, int w, const search_token *tk)
+{
+    prefix_pick p = {.s = s};
+    prefix_lookup(&s->prefixes, &s->words, tk->word, tk->word_len, visit_prefix, &p);
+    for (int i = 0; i < p.count; i++) {
+        uint32_t t = s->word_term[p.word[i]];
+        add_expansion(r, x, w, PW_SEARCH_PREFIX, 0, s->policy.prefix_weight, vocab_text(&s->words, p.word[i]),
+                      vocab_text(&s->terms, t), t, s->postings[t].n);
+    }
+}
+
+/* Fills the result's expansions for its words (tk), under the read lock; typing: the last
+ * word is being typed (prefix_last, and the text ends in the middle of a word). */
+static void expand(pw_search *s, pw_search_result *r, expanded *x, const search_token *tk, int typing)
 {
     for (int w = 0; w < r->word_count; w++) {
         int64_t t = vocab_find(&s->terms, tk[w].stem, tk[w].stem_len);
@@ -556,6 +596,8 @@ static void expand(pw_search *s, pw_search_result *r, expanded *x, const search_
             add_expansion(r, x, w, PW_SEARCH_EXACT, 0, 1.0, tk[w].word, tk[w].stem, (uint32_t)t, s->postings[t].n);
         else if (vocab_find(&s->words, tk[w].word, tk[w].word_len) < 0)
             expand_typos(s, r, x, w, &tk[w]);
+        if (typing && w == r->word_count - 1)
+            expand_prefix(s, r, x, w, &tk[w]);
         const synonym_row *row = synonyms_find(s->synonyms, tk[w].stem);
         if (row == NULL)
             continue;
@@ -797,7 +839,12 @@ int pw_search_run(pw_search *s, const pw_search_query *q, pw_search_result *r, p
         return PW_OK;
     expanded x;
     pthread_rwlock_rdlock(&s->lock);
-    expand(s, r, &x, tk);
+    /* the last word is being typed when the text ends inside a word (a letter, a digit or
+     * any non-ASCII byte: a multibyte letter) */
+    unsigned char last = (unsigned char)text[len - 1];
+    int typing = q->prefix_last && (last >= 0x80 || (last >= '0' && last <= '9') || (last >= 'a' && last <= 'z') ||
+                                    (last >= 'A' && last <= 'Z'));
+    expand(s, r, &x, tk, typing);
     int rc = score(s, q, r, &x);
     pthread_rwlock_unlock(&s->lock);
     return rc;

@@ -16,7 +16,9 @@
  * Damerau-Levenshtein distance 1 (2 from PW_SEARCH_TYPO2_LEN_MIN characters), found
  * through a deletion index over the vocabulary; and a word with a row in the synonyms
  * table (data/search/synonyms.tsv) looks up that row's phrases too, and names its category.
- * A document's score is the sum over query words of the best-scoring variant of that word.
+ * While a request is being typed (prefix_last), its last word also looks up the indexed
+ * words it begins. A document's score is the sum over query words of the best-scoring
+ * variant of that word.
  *
  * THREADS. Any number of threads may query one index while one thread at a time changes
  * it (put, remove): a readers-writer lock that prefers the writer, so an update waits only
@@ -60,9 +62,11 @@ typedef struct pw_search_policy {
     double typo1_weight;                   /* a variant one edit away scores this share of an exact match */
     double typo2_weight;                   /* two edits away */
     double synonym_weight;                 /* a synonym's phrase word */
+    double prefix_weight;                  /* a word the last one typed begins (query.prefix_last) */
 } pw_search_policy;
 
-/* skills 3, categories 2, bio 1, area 0.5; k1 1.2, b 0.75; typo 0.8 / 0.6; synonym 0.6. */
+/* skills 3, categories 2, bio 1, area 0.5; k1 1.2, b 0.75; typo 0.8 / 0.6; synonym 0.6;
+ * prefix 0.7. */
 void pw_search_policy_defaults(pw_search_policy *p);
 
 /* ---- the index ------------------------------------------------------------------------ */
@@ -96,7 +100,7 @@ void pw_search_stats_get(pw_search *s, pw_search_stats *out);
 /* ---- queries ------------------------------------------------------------------------- */
 
 /* Which variant of a query word a looked-up term is. */
-enum { PW_SEARCH_EXACT = 0, PW_SEARCH_TYPO = 1, PW_SEARCH_SYNONYM = 2 };
+enum { PW_SEARCH_EXACT = 0, PW_SEARCH_TYPO = 1, PW_SEARCH_SYNONYM = 2, PW_SEARCH_PREFIX = 3 };
 
 /* One looked-up term: the query word it stands for and how. */
 typedef struct pw_search_expansion {
@@ -129,6 +133,8 @@ typedef double (*pw_search_rank)(int64_t id, double text_score, void *ctx);
 
 typedef struct pw_search_query {
     const char *text;   /* the request in words, UTF-8, at most PW_SEARCH_QUERY_MAX_BYTES */
+    int prefix_last;    /* nonzero while typing: a last word not followed by a separator also
+                           matches the indexed words it begins ("plu" -> plumber, plumbing) */
     int limit;          /* hits wanted, 1..PW_SEARCH_RESULTS_MAX */
     int after;          /* nonzero: only hits ranked after (after_score, after_id) (a cursor) */
     double after_score; /* the last hit of the previous page */

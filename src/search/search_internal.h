@@ -106,6 +106,14 @@ typedef struct typo_match {
  * out[0..max): returns how many were stored. words is the vocabulary the ids name. */
 int typo_lookup(const typo_index *t, const vocab *words, const char *text, size_t len, typo_match *out, int max);
 
+/* The prefix index is a typo_index too: each word filed under its prefixes of
+ * PW_SEARCH_PREFIX_LEN_MIN..PW_SEARCH_PREFIX_FILED_MAX_CHARS characters. */
+int prefix_add(typo_index *t, uint32_t word, const char *text, size_t len); /* PW_OK, PW_ENOMEM */
+/* The words (not text itself) beginning with text (>= PW_SEARCH_PREFIX_LEN_MIN characters),
+ * calling visit for each; a chain is walked whole. */
+void prefix_lookup(const typo_index *t, const vocab *words, const char *text, size_t len,
+                   void (*visit)(void *ctx, uint32_t word), void *ctx);
+
 /* Optimal-string-alignment Damerau-Levenshtein distance of two UTF-8 words of at most
  * PW_SEARCH_WORD_MAX_CHARS characters, or limit + 1 when it exceeds limit. */
 int typo_distance(const char *a, size_t alen, const char *b, size_t blen, int limit);

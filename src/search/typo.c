@@ -362,3 +362,38 @@ int typo_lookup(const typo_index *t, const vocab *words, const char *text, size_
     deletions(cp, n, l.limit, 0, visit_lookup, &l);
     return l.count;
 }
+
+/* ---- the prefix index ------------------------------------------------------------------------ */
+
+int prefix_add(typo_index *t, uint32_t word, const char *text, size_t len)
+{
+    int32_t cp[PW_SEARCH_WORD_MAX_CHARS] = {0};
+    int n = decode(text, len, cp);
+    for (int k = PW_SEARCH_PREFIX_LEN_MIN; k <= n && k <= PW_SEARCH_PREFIX_FILED_MAX_CHARS; k++) {
+        if (k == n)
+            break; /* a word is not its own prefix: the exact lookup finds it */
+        if (file_under(t, word, cp, k) != PW_OK)
+            return PW_ENOMEM;
+    }
+    return PW_OK;
+}
+
+void prefix_lookup(const typo_index *t, const vocab *words, const char *text, size_t len,
+                   void (*visit)(void *ctx, uint32_t word), void *ctx)
+{
+    int32_t cp[PW_SEARCH_WORD_MAX_CHARS] = {0};
+    int n = decode(text, len, cp);
+    if (n < PW_SEARCH_PREFIX_LEN_MIN || t->slot_cap == 0)
+        return;
+    int k = n < PW_SEARCH_PREFIX_FILED_MAX_CHARS ? n : PW_SEARCH_PREFIX_FILED_MAX_CHARS;
+    size_t i = key_slot(t, key_of(cp, k));
+    if (t->keys[i] == 0)
+        return;
+    for (uint32_t e = t->heads[i]; e != 0; e = t->entry_next[e - 1]) {
+        uint32_t word = t->entry_word[e - 1];
+        const char *w = vocab_text(words, word);
+        size_t wlen = strlen(w);
+        if (wlen > len && memcmp(w, text, len) == 0) /* the filed prefix may be shorter than text, or a collision */
+            visit(ctx, word);
+    }
+}

@@ -4,6 +4,7 @@
  *     they give (length normalisation, saturation, idf, field weights);
  *   - typo corrections: distance 1 from 4 characters, 2 from 8, none below, no correction
  *     of a word the index knows, the distance itself (OSA Damerau-Levenshtein);
+ *   - while typing: the last word matches the words it begins, the most common first;
  *   - synonyms: the table's format and its refusals, expansion, category and skills
  *     inferred, the committed data/search/synonyms.tsv loading with the rows it promises;
  *   - put replacing a document, remove, slots reused, the counts returning to zero;
@@ -255,6 +256,64 @@ static void test_typos(void **state)
     r = run(s, "scrpts", 10);
     assert_int_equal(r->hit[0].id, 2);
     assert_true(r->hit[0].score < exact);
+    pw_search_free(s);
+}
+
+static const pw_search_result *typing(pw_search *s, const char *text)
+{
+    pw_search_query q = {.text = text, .limit = 10, .prefix_last = 1};
+    pw_error err = {0};
+    assert_int_equal(pw_search_run(s, &q, &result, &err), PW_OK);
+    return &result;
+}
+
+static void test_prefix_while_typing(void **state)
+{
+    (void)state;
+    pw_search *s = new_index(NULL);
+    put(s, 1, "plumbing", "home", "Plumber for leaks.", NULL);
+    put(s, 2, "plumbing", "home", "Plumbing and heating.", NULL);
+    put(s, 3, "pet sitting", "pets", "Plush toys for every pet.", NULL);
+    put(s, 4, "electrical", "home", "Electrician.", NULL);
+
+    const pw_search_result *r = typing(s, "plu");
+    assert_int_equal(r->hit_count, 3); /* plumbing and plumber (skills weigh 3), then plush (bio) */
+    assert_int_equal(r->hit[2].id, 3);
+    const pw_search_expansion *e = expansion(r, "plumbing", PW_SEARCH_PREFIX);
+    assert_non_null(e);
+    assert_non_null(expansion(r, "plumber", PW_SEARCH_PREFIX));
+    assert_non_null(expansion(r, "plush", PW_SEARCH_PREFIX));
+    pw_search_policy p;
+    pw_search_policy_defaults(&p);
+    assert_near(e->weight, p.prefix_weight);
+
+    assert_int_equal(run(s, "plu", 10)->hit_count, 0);     /* not typing: a whole word */
+    assert_int_equal(typing(s, "plu ")->hit_count, 0);     /* a separator ends the word */
+    assert_int_equal(typing(s, "pl")->expansion_count, 0); /* below PW_SEARCH_PREFIX_LEN_MIN */
+    r = typing(s, "leaks plumbe"); /* only the last word; more than the filed 8 is checked whole */
+    assert_int_equal(r->hit[0].id, 1);
+    assert_null(expansion(r, "plush", PW_SEARCH_PREFIX));
+    put(s, 5, "networking", "tech support", "Router configurations, weddings' wifi.", NULL);
+    r = typing(s, "weddin"); /* two edits from "weddings": a prefix, not a typo */
+    assert_non_null(expansion(r, "weddings", PW_SEARCH_PREFIX));
+    assert_string_equal(ids(r), "5");
+    r = typing(s, "configurat"); /* longer than the filed prefixes: the words under "configur" are checked */
+    assert_non_null(expansion(r, "configurations", PW_SEARCH_PREFIX));
+    assert_string_equal(ids(r), "5");
+    assert_int_equal(typing(s, "configurax")->hit_count, 0);        /* filed under "configur" too, but not its prefix */
+    assert_int_equal(typing(s, "electrician")->expansion_count, 1); /* a whole known word: itself only */
+
+    /* more words begin the prefix than PW_SEARCH_PREFIX_CANDIDATES_MAX: the most common are kept */
+    char bio[64];
+    for (int i = 0; i < 10; i++) {
+        snprintf(bio, sizeof(bio), "zeta%c", 'a' + i);
+        for (int k = 0; k <= i; k++)
+            put(s, 100 + i * 10 + k, NULL, NULL, bio, NULL);
+    }
+    r = typing(s, "zet");
+    assert_int_equal(r->expansion_count, PW_SEARCH_PREFIX_CANDIDATES_MAX);
+    assert_string_equal(r->expansion[0].term, "zetaj"); /* in 10 documents */
+    assert_string_equal(r->expansion[PW_SEARCH_PREFIX_CANDIDATES_MAX - 1].term, "zetag");
     pw_search_free(s);
 }
 
@@ -538,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_bm25_by_hand),
         cmocka_unit_test(test_typo_distance),
         cmocka_unit_test(test_typos),
+        cmocka_unit_test(test_prefix_while_typing),
         cmocka_unit_test(test_synonyms),
         cmocka_unit_test(test_synonyms_refused),
         cmocka_unit_test(test_synonyms_file),
