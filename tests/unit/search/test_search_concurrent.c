@@ -8,7 +8,7 @@
  *     for a churn word never sees a stable id, and its hits come in rank order, each with
  *     a matched word and a positive score (a half-written put would break these);
  *   - at the end, the churn count plus the stable ones is the index's document count;
- *   - typo and synonym expansions run too ("stedy", "moving").
+ *   - typo, synonym and prefix expansions run too ("stedy", "moving", "alph" as typed).
  * No timing: the readers loop until the writer says it is done, and each has run at least
  * a minimum number of queries, so the overlap does not depend on the machine's speed. */
 #include <setjmp.h>
@@ -67,11 +67,11 @@ static void *reader(void *arg)
         return NULL;
     }
     atomic_fetch_add(&sh->readers_started, 1);
-    static const char *const queries[] = {"steady", "churn", "alpha", "beta", "stedy work", "moving churn"};
+    static const char *const queries[] = {"steady", "churn", "alpha", "beta", "stedy work", "moving churn", "alph"};
     long mine = 0;
     while (!atomic_load(&sh->writer_done) || mine < MIN_QUERIES) {
-        const char *text = queries[mine % 6];
-        pw_search_query q = {.text = text, .limit = PW_SEARCH_RESULTS_MAX};
+        const char *text = queries[mine % 7];
+        pw_search_query q = {.text = text, .limit = PW_SEARCH_RESULTS_MAX, .prefix_last = 1};
         pw_error err = {0};
         if (pw_search_run(sh->s, &q, r, &err) != PW_OK) {
             reader_failed(sh, "query failed", text);
