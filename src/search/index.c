@@ -784,6 +784,7 @@ static int score(pw_search *s, const pw_search_query *q, pw_search_result *r, co
             continue;
         r->matched++;
         double ranked = q->rank != NULL ? q->rank(id, a->total, q->rank_ctx) : a->total;
+        pw_assert(isfinite(ranked)); /* the rank callback's contract: the order and the cursor need a number */
         if (q->after && !ranks_before(q->after_score, q->after_id, ranked, id))
             continue;
         heap_push(r->hit, &n, q->limit,

@@ -128,7 +128,8 @@ typedef struct pw_search_hit {
 typedef int (*pw_search_filter)(int64_t id, void *ctx);
 /* The score a matching document (one the filter kept) is ranked by, from its text score:
  * how an endpoint blends in reputation, distance, presence. It must be deterministic for a
- * given index and query (the cursor relies on it). Called under the read lock, as the filter. */
+ * given index and query (the cursor relies on it), and finite (asserted). Called under the
+ * read lock, as the filter. */
 typedef double (*pw_search_rank)(int64_t id, double text_score, void *ctx);
 
 typedef struct pw_search_query {
@@ -158,7 +159,7 @@ typedef struct pw_search_result {
     pw_search_hit hit[PW_SEARCH_RESULTS_MAX]; /* best first: score down, then id up */
 } pw_search_result;
 
-/* Runs the query; fills *out (large: allocate it, ~120 KB). Hits are ordered by score
+/* Runs the query; fills *out (large: allocate it, ~50 KB). Hits are ordered by score
  * descending, ties by id ascending, which makes (score, id) a stable cursor. PW_OK (an
  * answer with no words left after stop words has no hits); PW_EREFUSED with *err (422
  * validation_failed, field "q") for a query that is empty, too long, not UTF-8, holds
