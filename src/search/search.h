@@ -23,8 +23,9 @@
  * THREADS. Any number of threads may query one index while one thread at a time changes
  * it (put, remove): a readers-writer lock that prefers the writer, so an update waits only
  * for the queries running when it arrives, never behind a stream of new ones. Analysis
- * (folding, stemming) happens before the lock is taken; the lock covers only the lookups
- * and scoring. Results are copied into the caller's struct before it is released. */
+ * (folding, splitting, a query's stemming) happens before the lock is taken; a document's
+ * words are stemmed under it only when new to the index. Results are copied into the
+ * caller's struct before the lock is released. */
 #ifndef PW_SEARCH_H
 #define PW_SEARCH_H
 #include <stddef.h>
