@@ -16,11 +16,12 @@ base:
 store:     base
 ledger:    store base
 dispatch:  store base
-market:    ledger dispatch store base
-sim:       market ledger dispatch store base
+search:    store base
+market:    ledger dispatch search store base
+sim:       market ledger dispatch search store base
 http:      store base
-api:       http sim market ledger dispatch store base
-top:       api http sim market ledger dispatch store base
+api:       http sim market ledger dispatch search store base
+top:       api http sim market ledger dispatch search store base
 '
 # ALLOW: includes that run against the order and are let through for now, one
 # "src/including/file.c -> included/header.h" a line (see the file's own comment). An entry

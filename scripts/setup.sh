@@ -11,6 +11,7 @@ packages=(
   libh2o-evloop-dev libssl-dev libuv1-dev        # HTTP (h2o links OpenSSL)
   libjansson-dev libsqlite3-dev sqlite3          # JSON, storage
   libsodium-dev libpq-dev                        # crypto; PostgreSQL client (scale path)
+  libutf8proc-dev libstemmer-dev                 # search: Unicode folding, Snowball stemmers
   libcmocka-dev                                  # unit tests
   clang libclang-rt-14-dev                       # libFuzzer targets (fuzz-smoke in make test)
   clang-format                                   # make check: the C sources as .clang-format says

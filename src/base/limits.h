@@ -209,4 +209,35 @@
 #define PW_SEED_TASKS_MAX    1500  /* tasks one demo posts at most (it posts ~330): the plan's array */
 #define PW_SEED_JOBS_MAX     30000 /* scheduled steps at once at most (a few per open task) */
 
+/* ---- text folding (src/base/fold.h) ----------------------------------------------------- */
+/* one input folded at once: a bio (4 KB of UTF-8) or a query many times over; a longer text is refused */
+#define PW_FOLD_INPUT_MAX_BYTES (64 * 1024)
+
+/* ---- the search engine (src/search/search.h, docs/internals/search.md) ------------------ */
+#define PW_SEARCH_QUERY_MAX_BYTES        500 /* q: a long request in words; "10 KB" is an error */
+#define PW_SEARCH_QUERY_WORDS_MAX        16 /* words kept after stop words; more is refused (each costs postings walks) */
+#define PW_SEARCH_EXPANSIONS_MAX         64 /* terms one query looks up: its words, their typo and synonym variants */
+#define PW_SEARCH_TYPO_CANDIDATES_MAX    4  /* vocabulary words one misspelt word may stand for, nearest first */
+#define PW_SEARCH_TYPO1_LEN_MIN          4  /* a word of 4+ characters may be one edit away from what was meant */
+#define PW_SEARCH_TYPO2_LEN_MIN          8  /* of 8+ characters, two edits */
+#define PW_SEARCH_PREFIX_LEN_MIN         3  /* a word being typed matches the words it begins from 3 characters */
+#define PW_SEARCH_PREFIX_FILED_MAX_CHARS 8  /* prefixes filed per word: 3..8 characters (a longer one is checked) */
+#define PW_SEARCH_PREFIX_CANDIDATES_MAX  4  /* words a prefix may stand for, the most common first */
+#define PW_SEARCH_WORD_MAX_BYTES         40 /* a longer folded word is not indexed nor looked up (a tag is <= 40 chars) */
+#define PW_SEARCH_WORD_MAX_CHARS         40 /* the same in characters: bounds the typo deletions and distance tables */
+#define PW_SEARCH_RESULTS_MAX            1000 /* hits one query returns: a page, or the candidates a blend re-ranks */
+#define PW_SEARCH_VOCABULARY_MAX \
+    200000 /* distinct words indexed (each ~40 typo deletions); later ones logged, skipped */
+#define PW_SEARCH_DOCS_MAX                10000000 /* documents in one index (32-bit slots, ~200 bytes each) */
+#define PW_SEARCH_DOC_WORDS_MAX           1000     /* words of one document indexed (a 1000-char bio has ~200) */
+#define PW_SEARCH_FIELD_MAX_BYTES         (8 * 1024) /* one field's text: a bio is 4 KB of UTF-8 at most, 20 tags 3.2 KB */
+#define PW_SEARCH_STEMMERS_MAX            8 /* Snowball stemmers pooled per index (one per concurrent analysis) */
+#define PW_SEARCH_SYNONYMS_FILE_MAX_BYTES (1024 * 1024) /* the synonyms table, read whole */
+#define PW_SEARCH_SYNONYM_ROWS_MAX        10000         /* rows of the table */
+#define PW_SEARCH_SYNONYM_PHRASES_MAX     8             /* phrases one row expands its word to */
+#define PW_SEARCH_SYNONYM_LINE_MAX_BYTES  1000          /* one line of the table */
+#define PW_SEARCH_SYNONYM_TERMS_MAX       16            /* words of one row's phrases, all told (each is looked up) */
+#define PW_SEARCH_INFERRED_SKILLS_MAX     8             /* skills a query's synonym rows suggest, first ones kept */
+#define PW_SEARCH_CATEGORY_MAX_BYTES      (4 * PW_TAG_MAX_CHARS + 1) /* an inferred category, as a tag */
+
 #endif
