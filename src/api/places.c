@@ -89,9 +89,12 @@ void pw_api_places(pw_req *rq)
     const pw_place *found[PW_PLACES_LIMIT_MAX];
     int n;
     if (has_q != 0) {
-        char folded[PW_PLACES_QUERY_MAX_BYTES + 1]; /* folding never lengthens: see pw_places_fold */
-        if (pw_places_fold(q, folded, sizeof(folded)) < 0)
-            return pw_reply_errorf(rq, 422, "validation_failed", "q", "q must be 1 to %d bytes",
+        char folded[4 * PW_PLACES_QUERY_MAX_BYTES + 1]; /* NFKD may lengthen ("ﬃ" -> "ffi") */
+        int fold = pw_places_fold(q, folded, sizeof(folded));
+        if (fold == PW_ENOMEM)
+            return pw_api_reply_nomem(rq);
+        if (fold < 0)
+            return pw_reply_errorf(rq, 422, "validation_failed", "q", "q must be UTF-8 text of 1 to %d bytes",
                                    PW_PLACES_QUERY_MAX_BYTES);
         n = pw_places_prefix(loaded, folded, limit, found);
     } else {

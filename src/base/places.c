@@ -3,17 +3,22 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/error.h"
+#include "base/fold.h"
+#include "base/limits.h"
 
 #define FIELDS 7
 
 struct pw_places {
     char *text;        /* the file, its tabs and newlines made NULs: the fields point into it */
     pw_place *rows;    /* in the file's order */
+    char *folds;       /* the names folded by pw_fold, NUL after each: rows[].folded point into it */
     uint32_t *by_name; /* row indexes sorted by folded name, then row */
     int64_t count;
     int by_population; /* the rows are most populous first (the script writes them so) */
@@ -21,81 +26,40 @@ struct pw_places {
 
 /* ---- folding ------------------------------------------------------------------------ */
 
-/* U+00C0..U+017F, one code each: a letter is the ASCII it folds to; '1' ae, '2' th, '3' ss,
- * '4' oe; '=' the character stays; '+' its lower case (the next code point) stays; '^' its
- * lower case (+0x20) stays. Built by hand from the script's rule (scripts/build_places.mjs):
- * NFD splits the accented letters, the marks go, ø đ ł ı æ œ þ ß are the script's list, and
- * letters without a canonical decomposition (ð ħ ĳ ŀ ŋ ŧ ſ ĸ ŉ) are only lower-cased. */
-static const char LATIN[] = "aaaaaa1ceeeeiiii"
-                            "^nooooo=ouuuuy23"
-                            "aaaaaa1ceeeeiiii"
-                            "=nooooo=ouuuuy2y"
-                            "aaaaaaccccccccdd"
-                            "ddeeeeeeeeeegggg"
-                            "gggghh+=iiiiiiii"
-                            "ii+=jjkk=llllll+"
-                            "=llnnnnnn=+=oooo"
-                            "oo44rrrrrrssssss"
-                            "sstttt+=uuuuuuuu"
-                            "uuuuwwyyyzzzzzz=";
-
-static int put(char *out, size_t out_size, size_t *n, const char *s, size_t len)
-{
-    if (*n + len + 1 > out_size)
-        return PW_EREFUSED;
-    memcpy(out + *n, s, len);
-    *n += len;
-    return 0;
-}
-
-static int put_cp(char *out, size_t out_size, size_t *n, unsigned cp)
-{
-    char b[2] = {(char)(0xC0 | (cp >> 6)), (char)(0x80 | (cp & 0x3F))}; /* cp < 0x800 here */
-    return put(out, out_size, n, b, 2);
-}
-
 int pw_places_fold(const char *in, char *out, size_t out_size)
 {
-    static const char *const MULTI[] = {"ae", "th", "ss", "oe"};
     size_t n = 0;
-    const unsigned char *p = (const unsigned char *)in;
-    if (out_size == 0)
-        return PW_EREFUSED;
-    while (*p) {
-        int rc;
-        if (*p < 0x80) {
-            char c = (char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p);
-            rc = put(out, out_size, &n, &c, 1);
-            p++;
-        } else if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
-            unsigned cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-            if (cp >= 0x300 && cp <= 0x36F) {
-                rc = 0; /* a combining mark: NFD's marks are removed */
-            } else if (cp >= 0xC0 && cp <= 0x17F) {
-                char code = LATIN[cp - 0xC0];
-                if (code >= '1' && code <= '4')
-                    rc = put(out, out_size, &n, MULTI[code - '1'], 2);
-                else if (code == '=')
-                    rc = put_cp(out, out_size, &n, cp);
-                else if (code == '+')
-                    rc = put_cp(out, out_size, &n, cp + 1);
-                else if (code == '^')
-                    rc = put_cp(out, out_size, &n, cp + 0x20);
-                else
-                    rc = put(out, out_size, &n, &code, 1);
-            } else {
-                rc = put(out, out_size, &n, (const char *)p, 2);
-            }
-            p += 2;
-        } else {
-            rc = put(out, out_size, &n, (const char *)p, 1); /* other UTF-8 bytes as they are */
-            p++;
-        }
-        if (rc != 0)
-            return PW_EREFUSED;
+    int rc = pw_fold(in, strlen(in), out, out_size, &n, NULL);
+    return rc == PW_OK ? (int)n : rc;
+}
+
+/* Each row's name folded by pw_fold into one block, t->folds; a name it refuses (it cannot:
+ * the rows are checked UTF-8 and short) keeps the script's folded column. */
+static int fold_names(pw_places *t)
+{
+    pw_buf folds;
+    pw_buf_init(&folds);
+    size_t *at = malloc((size_t)(t->count ? t->count : 1) * sizeof(*at));
+    int rc = at ? PW_OK : PW_ENOMEM;
+    for (int64_t i = 0; rc == PW_OK && i < t->count; i++) {
+        char folded[4 * PW_PLACE_NAME_MAX_BYTES + 1]; /* NFKD may lengthen a name; not past this */
+        size_t n = 0;
+        at[i] = SIZE_MAX;
+        if (pw_fold(t->rows[i].name, strlen(t->rows[i].name), folded, sizeof(folded), &n, NULL) != PW_OK)
+            continue;
+        at[i] = folds.len;
+        rc = pw_buf_append(&folds, folded, n + 1);
     }
-    out[n] = '\0';
-    return (int)n;
+    if (rc == PW_OK) {
+        t->folds = folds.data; /* the block is the table's now */
+        for (int64_t i = 0; i < t->count; i++)
+            if (at[i] != SIZE_MAX)
+                t->rows[i].folded = t->folds + at[i];
+    } else {
+        pw_buf_cleanup(&folds);
+    }
+    free(at);
+    return rc;
 }
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -222,6 +186,11 @@ int pw_places_parse(const char *text, size_t len, pw_places **out, pw_places_sta
         }
         p = next;
     }
+    int rc = fold_names(t);
+    if (rc != PW_OK) {
+        pw_places_free(t);
+        return rc;
+    }
     t->by_population = 1;
     for (int64_t i = 1; i < t->count && t->by_population; i++)
         t->by_population = t->rows[i - 1].population >= t->rows[i].population;
@@ -273,6 +242,7 @@ void pw_places_free(pw_places *places)
         return;
     free(places->by_name);
     free(places->rows);
+    free(places->folds);
     free(places->text);
     free(places);
 }

@@ -5,12 +5,12 @@
  * any number of threads may query one table at once. Pure: no I/O past the load.
  *
  * FOLDING. A query matches a place when the query, folded, is a prefix of the place's folded
- * name (the file's second column, folded by the script: NFD, marks removed, lower case, then
- * ß->ss ø->o đ->d ł->l æ->ae œ->oe þ->th ı->i). pw_places_fold does the same for what the
- * server is asked, for ASCII, Latin-1 and Latin Extended-A (U+0000-U+017F) and combining
- * marks U+0300-U+036F (removed): "München", "munchen" and "MÜNCHEN" all fold to "munchen".
- * Other characters (Greek, Cyrillic, CJK, …) are copied unchanged, not lower-cased: such a
- * query matches when typed as the name is written in lower case.
+ * name. Both are folded by the same function, base/fold's pw_fold (utf8proc: compatibility
+ * decomposition, full case folding, marks removed, ø đ ł ı æ œ þ by hand): each name at load
+ * and each query as it comes, so the two cannot disagree, in any script: "München",
+ * "munchen" and "MÜNCHEN" all fold to "munchen", "МОСКВА" to "москва". The file's second
+ * column is the build script's fold of the name (the same rule in JavaScript), kept for
+ * people and tools reading the file; the server does not rely on it.
  *
  * PREFIX QUERIES: an index of the rows sorted by folded name; a binary search finds the range
  * of names with the prefix, and the range is walked keeping the `limit` most populous (ties:
@@ -52,8 +52,8 @@ int pw_places_load(const char *path, pw_places **out, pw_places_stats *stats);
 void pw_places_free(pw_places *places);
 int64_t pw_places_count(const pw_places *places);
 
-/* Folds `in` (UTF-8) into out (NUL-terminated). Returns the folded length, or PW_EREFUSED when it
- * does not fit in out_size. */
+/* Folds `in` (UTF-8) into out (NUL-terminated) with pw_fold. Returns the folded length, or
+ * PW_EREFUSED when it is not UTF-8 or does not fit in out_size, or PW_ENOMEM. */
 int pw_places_fold(const char *in, char *out, size_t out_size);
 
 /* The places whose folded name starts with `folded_prefix` (already folded), most populous
