@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPW_BENCH_ROUTES=ON >/dev/null
-cmake --build build-bench --target peerwork bench_assign bench_dispatch bench_series >/dev/null
+cmake --build build-bench --target peerwork bench_assign bench_dispatch bench_series bench_search >/dev/null
 echo "== HTTP: trivial JSON vs nginx, group commit vs one commit per request"
 bench/http_bench.sh "${BENCH_DURATION_S:-10}" | tee bench/out/http.txt
 echo
@@ -18,6 +18,9 @@ build-bench/bench_dispatch | tee bench/out/dispatch.txt
 echo
 echo "== the admin's series on the six-week demo: ranged reads vs the full scans of before"
 build-bench/bench_series | tee bench/out/series.txt
+echo
+echo "== search: 10k profiles, five query classes, beside SQLite FTS5 and a full scan"
+build-bench/bench_search | tee bench/out/search.txt
 echo
 echo "== a batch round of 5000 with its database work (the simulator with hour-long windows)"
 build-bench/peerwork simulate --seed 1 --workers 100000 --clients 100000 --hours 4 --batch-window-s 3600 \
