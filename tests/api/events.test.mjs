@@ -19,6 +19,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { EventStream } from './event_stream.mjs';
 import { V1, api, assertError } from './helpers.mjs';
 import {
   act, deposit, makeClient, makeWorker, ok, postTask, serverNow, taskBody, uniqueTag, waitAssignedTo,
@@ -26,112 +27,6 @@ import {
 
 const PER_USER_MAX = 5; // PW_EVENT_STREAMS_PER_USER_MAX
 const WAIT_MS = 10_000;
-
-/** An open event stream: frames parsed as they arrive. */
-class EventStream {
-  constructor(res, controller) {
-    this.res = res;
-    this.controller = controller;
-    this.frames = []; // {id, event, data (parsed JSON)} for events, {comment} for comments
-    this.ended = false;
-    this.waiters = new Set();
-    this.pump();
-  }
-
-  async pump() {
-    const reader = this.res.body.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        let end;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          this.parse(text.slice(0, end));
-          text = text.slice(end + 2);
-        }
-        this.notify();
-      }
-    } catch {
-      // aborted by close()
-    }
-    this.ended = true;
-    this.notify();
-  }
-
-  parse(block) {
-    const frame = {};
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) frame.comment = line.slice(1).trim();
-      else if (line.startsWith('id: ')) frame.id = Number(line.slice(4));
-      else if (line.startsWith('event: ')) frame.event = line.slice(7);
-      else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
-      else if (line.startsWith('retry: ')) frame.retry = Number(line.slice(7));
-    }
-    this.frames.push(frame);
-  }
-
-  notify() {
-    for (const w of this.waiters) w();
-  }
-
-  get events() {
-    return this.frames.filter((f) => f.event !== undefined);
-  }
-
-  /** Resolves with fn()'s first truthy value, checked as frames arrive. */
-  async waitFor(fn, what) {
-    let hit = fn();
-    if (hit) return hit;
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`no ${what} within ${WAIT_MS} ms; frames: ${JSON.stringify(this.frames)}`));
-      }, WAIT_MS);
-      const check = () => {
-        hit = fn();
-        if (hit || this.ended) {
-          clearTimeout(timer);
-          this.waiters.delete(check);
-          if (hit) resolve();
-          else reject(new Error(`stream ended before ${what}; frames: ${JSON.stringify(this.frames)}`));
-        }
-      };
-      this.waiters.add(check);
-    });
-    return hit;
-  }
-
-  /** The first frame matching pred. */
-  until(pred, what) {
-    return this.waitFor(() => this.frames.find((f) => pred(f)), what);
-  }
-
-  untilEvent(event, dataPred = () => true, what = event) {
-    return this.until((f) => f.event === event && dataPred(f.data), what);
-  }
-
-  async untilEnded() {
-    if (this.ended) return;
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('stream did not end')), WAIT_MS);
-      const check = () => {
-        if (this.ended) {
-          clearTimeout(timer);
-          this.waiters.delete(check);
-          resolve();
-        }
-      };
-      this.waiters.add(check);
-    });
-  }
-
-  close() {
-    this.controller.abort();
-  }
-}
 
 const streams = [];
 

@@ -7,67 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { EventStream } from './event_stream.mjs';
 import { PASSWORD, V1, api, assertError, login, signupAndLogin } from './helpers.mjs';
 import { advance, deposit, startMarket } from './lifecycle_helpers.mjs';
 
 const WAIT_MS = 10_000;
 const IDLE_S = 24 * 3600; // PW_SESSION_IDLE_S
 
-/** An open stream: its frames as they come, and whether the server ended it. */
-class Stream {
-  constructor(res, controller) {
-    this.controller = controller;
-    this.frames = [];
-    this.ended = false;
-    this.waiters = new Set();
-    this.read(res.body.getReader());
-  }
-  async read(reader) {
-    const decoder = new TextDecoder();
-    let text = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        let end;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          const frame = {};
-          for (const line of text.slice(0, end).split('\n')) {
-            if (line.startsWith(':')) frame.comment = line.slice(1).trim();
-            else if (line.startsWith('event: ')) frame.event = line.slice(7);
-            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
-          }
-          this.frames.push(frame);
-          text = text.slice(end + 2);
-        }
-        for (const w of this.waiters) w();
-      }
-    } catch {
-      this.aborted = true; // closed by the test
-    }
-    this.ended = true;
-    for (const w of this.waiters) w();
-  }
-  /** Resolves when pred() holds (checked as frames arrive and when the stream ends). */
-  waitFor(pred, what) {
-    if (pred()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiters.delete(check); reject(new Error(`no ${what} within ${WAIT_MS} ms: ${JSON.stringify(this.frames)}`)); }, WAIT_MS);
-      const check = () => { if (pred()) { clearTimeout(timer); this.waiters.delete(check); resolve(); } };
-      this.waiters.add(check);
-    });
-  }
-  get events() { return this.frames.filter((f) => f.event !== undefined); }
-  close() { this.controller.abort(); }
-}
-
 const open = [];
 async function openStream(base, token) {
   const controller = new AbortController();
   const res = await fetch(`${base}${V1}/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
   assert.equal(res.status, 200, `GET /events: ${res.status}`);
-  const s = new Stream(res, controller);
+  const s = new EventStream(res, controller, { waitMs: WAIT_MS });
   open.push(s);
   await s.waitFor(() => s.frames.length > 0, 'the first bytes'); // retry: — the stream is registered
   return s;

@@ -4,19 +4,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launch, axe } from './browser_helpers.mjs';
+import { launch, axe, until } from './browser_helpers.mjs';
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
 
-// Polls fn until it returns a truthy value (a condition, not a timed assertion).
-async function until(fn, what, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('web interface: accounts', () => {
   let srv;

@@ -9,7 +9,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launch, axe, local } from './browser_helpers.mjs';
+import { launch, axe, local, until } from './browser_helpers.mjs';
 
 import { startServer, uniqueEmail } from '../api/helpers.mjs';
 import { advance, serverNow, net } from '../api/lifecycle_helpers.mjs';
@@ -24,16 +24,6 @@ function call(page, method, path, body) {
     const text = await r.text();
     return { status: r.status, json: text ? JSON.parse(text) : null };
   }, [method, path, body]);
-}
-// Polls fn until it returns a truthy value (a condition, not a timed assertion).
-async function until(fn, what, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 const available = async (page, currency = 'EUR') => {
   const w = await call(page, 'GET', '/wallet');
