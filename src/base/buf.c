@@ -85,3 +85,23 @@ int pw_buf_append_i64(pw_buf *b, int64_t v)
         digits[--n] = '-';
     return pw_buf_append(b, digits + n, sizeof(digits) - n);
 }
+
+int pw_grow(void **items, size_t *cap, size_t need, size_t item_size, size_t first)
+{
+    if (need <= *cap)
+        return PW_OK;
+    size_t n = *cap ? *cap : (first ? first : 1);
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            return PW_ENOMEM;
+        n *= 2;
+    }
+    if (n > SIZE_MAX / item_size)
+        return PW_ENOMEM;
+    void *q = realloc(*items, n * item_size);
+    if (q == NULL)
+        return PW_ENOMEM;
+    *items = q;
+    *cap = n;
+    return PW_OK;
+}

@@ -20,4 +20,9 @@ int pw_buf_printf(pw_buf *b, const char *fmt, ...) __attribute__((format(printf,
 int pw_buf_append_str(pw_buf *b, const char *s);
 int pw_buf_append_i64(pw_buf *b, int64_t v);
 
+/* An array of *cap items of item_size bytes at *items grown (realloc, doubling from `first`)
+ * to hold at least `need`: PW_OK, or PW_ENOMEM (also when the size would overflow) with the
+ * array as it was. For the arrays that grow with their data (the search index's). */
+int pw_grow(void **items, size_t *cap, size_t need, size_t item_size, size_t first);
+
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "search/search_internal.h"
 
@@ -127,21 +128,6 @@ void pw_search_free(pw_search *s)
     pw_search_synonyms_free(s->synonyms);
     pthread_rwlock_destroy(&s->lock);
     free(s);
-}
-
-static int ensure(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return PW_OK;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (q == NULL)
-        return PW_ENOMEM;
-    *p = q;
-    *cap = n;
-    return PW_OK;
 }
 
 /* ---- id -> slot ---------------------------------------------------------------------------- */
@@ -273,7 +259,7 @@ static int64_t token_term(pw_search *s, search_token *tk)
     if (s->words.count >= PW_SEARCH_VOCABULARY_MAX)
         return PW_EBUSY;
     search_stem(&s->stemmers, tk);
-    if (ensure((void **)&s->postings, &s->postings_cap, s->terms.count + 1, sizeof(term)) != PW_OK)
+    if (pw_grow((void **)&s->postings, &s->postings_cap, s->terms.count + 1, sizeof(term), 64) != PW_OK)
         return PW_ENOMEM;
     size_t before = s->terms.count;
     int64_t t = vocab_add(&s->terms, tk->stem, tk->stem_len);
@@ -281,7 +267,7 @@ static int64_t token_term(pw_search *s, search_token *tk)
         return t;
     if (s->terms.count > before)
         memset(&s->postings[t], 0, sizeof(term));
-    if (ensure((void **)&s->word_term, &s->word_term_cap, s->words.count + 1, sizeof(uint32_t)) != PW_OK)
+    if (pw_grow((void **)&s->word_term, &s->word_term_cap, s->words.count + 1, sizeof(uint32_t), 64) != PW_OK)
         return PW_ENOMEM;
     w = vocab_add(&s->words, tk->word, tk->word_len);
     if (w < 0)
@@ -359,8 +345,8 @@ static int slot_take(pw_search *s, uint32_t *out)
         *out = s->free_slots[--s->free_count];
         return PW_OK;
     }
-    if (ensure((void **)&s->docs, &s->slots_cap, s->slots + 1, sizeof(doc)) != PW_OK ||
-        ensure((void **)&s->free_slots, &s->free_cap, s->slots + 1, sizeof(uint32_t)) != PW_OK)
+    if (pw_grow((void **)&s->docs, &s->slots_cap, s->slots + 1, sizeof(doc), 64) != PW_OK ||
+        pw_grow((void **)&s->free_slots, &s->free_cap, s->slots + 1, sizeof(uint32_t), 64) != PW_OK)
         return PW_ENOMEM;
     *out = (uint32_t)s->slots++;
     return PW_OK;

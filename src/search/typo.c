@@ -16,6 +16,7 @@
 #include <utf8proc.h>
 
 #include "base/assert.h"
+#include "base/buf.h"
 #include "search/search_internal.h"
 
 static uint64_t hash_bytes(const void *data, size_t len)
@@ -30,21 +31,6 @@ static uint64_t hash_bytes(const void *data, size_t len)
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 32;
     return h;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return PW_OK;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (q == NULL)
-        return PW_ENOMEM;
-    *p = q;
-    *cap = n;
-    return PW_OK;
 }
 
 /* ---- vocabularies ------------------------------------------------------------------------ */
@@ -101,8 +87,8 @@ int64_t vocab_add(vocab *v, const char *s, size_t len)
         return id;
     if ((v->count + 1) * 2 > v->slot_cap && vocab_rehash(v, v->slot_cap ? v->slot_cap * 2 : 64) != PW_OK)
         return PW_ENOMEM;
-    if (grow((void **)&v->chars, &v->chars_cap, v->chars_len + len + 1, 1) != PW_OK ||
-        grow((void **)&v->offset, &v->cap, v->count + 1, sizeof(uint32_t)) != PW_OK)
+    if (pw_grow((void **)&v->chars, &v->chars_cap, v->chars_len + len + 1, 1, 16) != PW_OK ||
+        pw_grow((void **)&v->offset, &v->cap, v->count + 1, sizeof(uint32_t), 16) != PW_OK)
         return PW_ENOMEM;
     memcpy(v->chars + v->chars_len, s, len);
     v->chars[v->chars_len + len] = '\0';

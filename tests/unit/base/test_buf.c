@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/error.h"
 
 /* ==== pw_buf ============================================================================ */
 
@@ -162,6 +163,32 @@ static void test_buf_printf(void **state)
     pw_buf_cleanup(&b);
 }
 
+/* pw_grow: doubling from `first`, never shrinking, the contents kept, overflow refused. */
+static void test_grow(void **state)
+{
+    (void)state;
+    int *items = NULL;
+    size_t cap = 0;
+    assert_int_equal(pw_grow((void **)&items, &cap, 1, sizeof(int), 16), PW_OK);
+    assert_int_equal(cap, 16);
+    for (int i = 0; i < 16; i++)
+        items[i] = i * 3;
+    assert_int_equal(pw_grow((void **)&items, &cap, 16, sizeof(int), 16), PW_OK); /* enough: unchanged */
+    assert_int_equal(cap, 16);
+    assert_int_equal(pw_grow((void **)&items, &cap, 17, sizeof(int), 16), PW_OK);
+    assert_int_equal(cap, 32);
+    assert_int_equal(pw_grow((void **)&items, &cap, 1000, sizeof(int), 16), PW_OK);
+    assert_int_equal(cap, 1024);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(items[i], i * 3);
+    int *before = items;
+    assert_int_equal(pw_grow((void **)&items, &cap, SIZE_MAX / 2 + 2, sizeof(int), 16), PW_ENOMEM);
+    assert_int_equal(pw_grow((void **)&items, &cap, SIZE_MAX / sizeof(int) + 1, sizeof(int), 16), PW_ENOMEM);
+    assert_ptr_equal(items, before); /* as it was */
+    assert_int_equal(cap, 1024);
+    free(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_buf_append_numbers),
         cmocka_unit_test(test_buf_printf_edges),
         cmocka_unit_test(test_buf_printf),
+        cmocka_unit_test(test_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
