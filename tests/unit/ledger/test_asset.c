@@ -166,10 +166,8 @@ static void test_amount_parse_prefix(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fee_split_table),
-        cmocka_unit_test(test_fee_split_oracle),
-        cmocka_unit_test(test_asset_valid),
-        cmocka_unit_test(test_amount_parse),
+        cmocka_unit_test(test_fee_split_table),     cmocka_unit_test(test_fee_split_oracle),
+        cmocka_unit_test(test_asset_valid),         cmocka_unit_test(test_amount_parse),
         cmocka_unit_test(test_amount_parse_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
