@@ -35,7 +35,7 @@ enum {
 #define PW_ERROR_MESSAGE_MAX_BYTES 200
 
 typedef struct pw_error {
-    int status;                               /* HTTP status: 400, 401, 403, 404, 409, 413, 422, 429, 503 */
+    int status; /* HTTP status: 400, 401, 403, 404, 409, 413, 422, 429, 503; 0: never an answer (a start-up refusal) */
     const char *code;                         /* stable machine code, e.g. "validation_failed" */
     const char *field;                        /* the field at fault, or NULL */
     int retry_after_s;                        /* for 429/503: seconds, or 0 */

@@ -262,10 +262,11 @@ function readDefines() {
   return defines;
 }
 
-/** The error codes the C code produces. */
+/** The error codes the C code answers with (status 0 is never an answer: a start-up refusal,
+ * such as a bad synonyms file, so its codes are not the API's). */
 function readErrorCodes() {
   const codes = new Set();
-  const call = /\b(?:pw_error_set|pw_reply_errorf|pw_call_failf)\s*\(\s*[^,]+,\s*\d+\s*,\s*"([a-z_]+)"/g;
+  const call = /\b(?:pw_error_set|pw_reply_errorf|pw_call_failf)\s*\(\s*[^,]+,\s*[1-9]\d*\s*,\s*"([a-z_]+)"/g;
   for (const file of sourceFiles(join(ROOT, 'src'), '.c')) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(call)) codes.add(m[1]);
