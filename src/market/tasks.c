@@ -416,7 +416,8 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
     }
     pw_stmt_done(st);
     json_object_set_new(out, "timeline", timeline_json(db, t->id));
-    if (view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN) /* a worker never learns whom the client preferred */
+    /* only when the client named one, and never to a worker: a worker does not learn whom the client preferred */
+    if (t->preferred_worker_id != 0 && (view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN))
         json_object_set_new(out, "preferred_worker_id", pw_json_id(t->preferred_worker_id));
     return out;
 }
