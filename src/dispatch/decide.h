@@ -12,6 +12,13 @@
  * the client and admins read (GET /tasks/{id}/dispatch): the count of candidates, the
  * chosen worker's parts as they may be shown, the policy and a reason without numbers.
  *
+ * A client's preference comes first in both (pw_engine_task.preferred_worker_id): when the
+ * preferred worker fits by the rules any candidate is held to (pw_engine_fits), the task is
+ * theirs, whatever the scores; otherwise the task is decided exactly as without one. In a
+ * round the preferred pairs are fixed before the solver runs, heaviest task first (a
+ * worker preferred by two tasks gets the one of the higher round weight, as long as they
+ * have room for one task more), and the solver matches the rest past them.
+ *
  * Deciding leaves the index as it found it (a round's holds on its matched workers are
  * undone before it returns). The caller (market/dispatching.c) writes each assignment and
  * only then tells the engine (pw_engine_note_assigned), so a decision whose write fails
@@ -30,6 +37,7 @@ typedef struct pw_dispatch_decision {
                                         matched the task */
     int batch;                  /* 1: a round's decision, 0: greedy */
     double round_weight;        /* batch: the task's weight in the round (pw_engine_task_weight) */
+    int preferred;              /* 1: the client's preferred worker, chosen by that rule */
     pw_engine_candidate chosen; /* the chosen candidate (when worker_id != 0): the explanation's parts */
 } pw_dispatch_decision;
 

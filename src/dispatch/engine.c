@@ -220,6 +220,26 @@ static int consider(const pw_engine *e, const pw_engine_task *t, int32_t slot, d
     return 1;
 }
 
+int pw_engine_fits(const pw_engine *e, const pw_engine_task *t, int64_t worker_id, int64_t now_ms,
+                   pw_engine_candidate *out)
+{
+    int32_t slot = worker_id > 0 ? pw_index_find(e->index, worker_id) : -1;
+    if (slot < 0 || listed(t->avoid, t->avoid_count, worker_id))
+        return 0;
+    double distance_km = 0;
+    double cos_lat = cos((double)t->lat_e6 / 1e6 * M_PI / 180.0), sin_lat = sin((double)t->lat_e6 / 1e6 * M_PI / 180.0);
+    if (!hot_ok(e, t, cos_lat, sin_lat, pw_index_hot_slot(e->index, slot), &distance_km))
+        return 0;
+    if (t->has_location && distance_km > PW_DISPATCH_QUERY_RADIUS_KM)
+        return 0; /* past what any search reaches */
+    return consider(e, t, slot, distance_km, now_ms, out);
+}
+
+void pw_engine_hold(pw_engine *e, int32_t slot, const pw_engine_task *t, int sign)
+{
+    pw_index_add_busy(e->index, slot, sign * t->has_location, sign * !t->has_location);
+}
+
 /* ---- top-k ------------------------------------------------------------------------------------ */
 
 typedef struct topk {

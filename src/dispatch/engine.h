@@ -42,6 +42,8 @@ typedef struct pw_engine_task {
     int64_t avoid[PW_DISPATCH_EXCLUDE_MAX];
     double client_standing;          /* 0..1: the client's record (1 = clean) */
     int64_t created_ms, deadline_ms; /* for the round's priority: age and time left */
+    int64_t preferred_worker_id;     /* the worker the client prefers for it, or 0: offered first when
+                                        they fit (decide.h); 0 once they were tried on it */
 } pw_engine_task;
 
 /* A task's weight in a batch round: (0.5 + 0.5 x standing) x (1 + min(1, waited / 30 min)
@@ -97,6 +99,18 @@ void pw_engine_loaded(pw_engine *e, int bulk);
  * *considered_out (may be NULL) gets how many eligible workers were scored. */
 int pw_engine_candidates(pw_engine *e, const pw_engine_task *t, int64_t now_ms, int k, pw_engine_candidate *out,
                          int *considered_out);
+
+/* Whether worker_id may take t at now by the rules every candidate is held to: in the
+ * index (active), live, free (no local task; for a remote task under remote_cap remote
+ * ones, for a local one none), in radius of a local task or remote-capable for a remote
+ * one, fits (category or a skill), not the client, not tried on t, and not a worker this
+ * client's tasks went badly with. 1 and the candidate scored in *out; 0 if not. Reads
+ * only. */
+int pw_engine_fits(const pw_engine *e, const pw_engine_task *t, int64_t worker_id, int64_t now_ms,
+                   pw_engine_candidate *out);
+/* Holds (sign 1) or lets go (sign -1) of the worker in `slot` for t's kind of task: a
+ * round's decisions hold their workers while the rest of it is searched. */
+void pw_engine_hold(pw_engine *e, int32_t slot, const pw_engine_task *t, int sign);
 
 /* Batch: for n tasks, top-k candidates each, then the assignment maximising the total
  * of score x pw_engine_task_weight with as many tasks matched as possible.

@@ -40,6 +40,7 @@ static int load_ids(pw_db *db, const char *sql, int64_t a, int64_t *out, int max
 
 static const char SQL_TRIED[] = "SELECT worker_id FROM task_assignments WHERE task_id = ?";
 static const char SQL_AVOID[] = "SELECT worker_id FROM bad_pairings WHERE client_id = ?";
+static const char SQL_TRIED_ONE[] = "SELECT 1 FROM task_assignments WHERE task_id = ? AND worker_id = ?";
 static const char SQL_STANDING[] =
     "SELECT completed, disputes_lost, late_cancels FROM client_records WHERE user_id = ?";
 
@@ -60,9 +61,27 @@ static double client_standing(pw_db *db, int64_t client_id)
     return standing;
 }
 
+/* The client's preferred worker, as long as they were never offered this task: one who
+ * missed the acknowledgement or released it is not preferred again (the task dispatches as
+ * any other). PW_OK with *out the id or 0. */
+static int preferred_worker(pw_db *db, const pw_task_row *row, int64_t *out)
+{
+    *out = 0;
+    if (row->preferred_worker_id == 0)
+        return PW_OK;
+    pw_stmt *st = pw_db_stmt(db, SQL_TRIED_ONE);
+    pw_stmt_bind(st, PW_I64(row->id), PW_I64(row->preferred_worker_id));
+    int rc = pw_stmt_step(st);
+    pw_stmt_done(st);
+    if (rc == PW_DONE)
+        *out = row->preferred_worker_id;
+    return rc == PW_ROW || rc == PW_DONE ? PW_OK : rc;
+}
+
 /* The engine's view of a task row: its tags interned through the index (a tag no worker
  * has is 0, which matches nobody), the workers already tried on it, the workers its
- * client's tasks went badly with, and the client's standing. */
+ * client's tasks went badly with, the client's standing, and the preferred worker not yet
+ * tried. */
 static int task_for_engine(pw_db *db, pw_engine *e, const pw_task_row *row, pw_engine_task *t)
 {
     pw_assert(row->id > 0 && row->client_id > 0);
@@ -82,6 +101,8 @@ static int task_for_engine(pw_db *db, pw_engine *e, const pw_task_row *row, pw_e
     int rc = load_ids(db, SQL_TRIED, row->id, t->excluded, PW_DISPATCH_EXCLUDE_MAX, &t->excluded_count);
     if (rc == PW_OK)
         rc = load_ids(db, SQL_AVOID, row->client_id, t->avoid, PW_DISPATCH_EXCLUDE_MAX, &t->avoid_count);
+    if (rc == PW_OK)
+        rc = preferred_worker(db, row, &t->preferred_worker_id);
     t->client_standing = client_standing(db, row->client_id);
     return rc;
 }

@@ -2,6 +2,7 @@
  * actions and timers are in task_actions.c. */
 #include "market/tasks.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,28 @@ static int parse_deadline(json_t *body, int64_t now_ms, int64_t *out, pw_error *
     return 0;
 }
 
+/* preferred_worker_id: absent or null for none, else a user id as ids are written (a
+ * decimal string). Whether it names a worker is checked when the task is created. */
+static int parse_preferred(json_t *body, int64_t *out, pw_error *err)
+{
+    json_t *v = json_object_get(body, "preferred_worker_id");
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return pw_error_set(err, 400, "wrong_type", "preferred_worker_id",
+                            "preferred_worker_id must be a user id string");
+    const char *text = json_string_value(v);
+    char *end;
+    errno = 0;
+    long long id = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || end == text || id <= 0 || text[0] == '+' || text[0] == ' ')
+        return pw_error_set(err, 422, "validation_failed", "preferred_worker_id",
+                            "preferred_worker_id must be a worker's id");
+    *out = id;
+    return 0;
+}
+
 int pw_tasks_parse_new(json_t *body, int64_t now_ms, pw_new_task *out, pw_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -129,7 +152,7 @@ int pw_tasks_parse_new(json_t *body, int64_t now_ms, pw_new_task *out, pw_error 
             return pw_error_set(err, 400, "wrong_type", "urgent", "urgent must be true or false");
         out->urgent = json_is_true(urgent);
     }
-    return 0;
+    return parse_preferred(body, &out->preferred_worker_id, err);
 }
 
 /* ---- create ---------------------------------------------------------------------------------- */
@@ -171,8 +194,28 @@ int pw_tasks_record_event(pw_db *db, int64_t task_id, int64_t now_ms, const char
 
 static const char SQL_INSERT_TASK[] =
     "INSERT INTO tasks (id, client_id, title, description, category, skills, lat_e6, lon_e6, comp_kind, comp_amount, "
-    "comp_asset, comp_goods, hold_id, deadline_at, urgent, status, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dispatching', ?, ?)";
+    "comp_asset, comp_goods, hold_id, deadline_at, urgent, status, created_at, updated_at, preferred_worker_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'dispatching', ?, ?, ?)";
+
+/* A preferred worker must be someone else with a worker profile (every worker profile is
+ * public: a client can have found any of them). 422 on the field if not. */
+static int check_preferred(pw_db *db, int64_t client_id, int64_t worker_id, pw_error *err)
+{
+    if (worker_id == 0)
+        return 0;
+    if (worker_id == client_id)
+        return pw_error_set(err, 422, "validation_failed", "preferred_worker_id",
+                            "preferred_worker_id cannot be yourself");
+    pw_stmt *st = pw_db_stmt(db, "SELECT 1 FROM worker_profiles p JOIN users u ON u.id = p.user_id WHERE "
+                                 "p.user_id = ? AND (u.roles & ?) <> 0");
+    pw_stmt_bind(st, PW_I64(worker_id), PW_I64(PW_ROLE_WORKER));
+    int rc = pw_stmt_step(st);
+    pw_stmt_done(st);
+    if (rc == PW_DONE)
+        return pw_error_set(err, 422, "validation_failed", "preferred_worker_id",
+                            "preferred_worker_id must be a worker's id");
+    return rc == PW_ROW ? 0 : rc;
+}
 
 static const char *comp_kind_name(pw_comp_kind kind)
 {
@@ -216,7 +259,9 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
 {
     pw_assert(client_id > 0);
     int64_t id = pw_time_ordered_id(now_ms), hold_id = 0;
-    int rc = check_withdrawn(db, p, client_id, now_ms, err);
+    int rc = check_preferred(db, client_id, t->preferred_worker_id, err);
+    if (rc == PW_OK)
+        rc = check_withdrawn(db, p, client_id, now_ms, err);
     if (rc == PW_OK)
         rc = hold_compensation(db, client_id, t, id, now_ms, &hold_id, err);
     if (rc != PW_OK)
@@ -233,7 +278,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
                  at ? PW_I64(t->location.lon_e6) : PW_NULL, PW_TEXT(comp_kind_name(c->kind)),
                  goods ? PW_NULL : PW_I64(c->amount.amount), PW_TEXT(goods ? NULL : c->amount.asset),
                  PW_TEXT(goods ? c->goods : NULL), PW_I64_OR_NULL(hold_id), PW_I64(t->deadline_ms), PW_I64(t->urgent),
-                 PW_I64(now_ms), PW_I64(now_ms));
+                 PW_I64(now_ms), PW_I64(now_ms), PW_I64_OR_NULL(t->preferred_worker_id));
     rc = pw_stmt_run(st);
     free(skills_text);
     if (rc == PW_OK)
@@ -252,7 +297,7 @@ int pw_tasks_create(pw_db *db, const pw_market_policy *p, int64_t client_id, con
 static const char SQL_LOAD[] =
     "SELECT id, client_id, title, category, skills, lat_e6, lon_e6, comp_kind, comp_amount, comp_asset, comp_goods, "
     "hold_id, deadline_at, urgent, status, worker_id, assignment_id, ack_deadline_at, review_deadline_at, created_at, "
-    "updated_at FROM tasks WHERE id = ?";
+    "updated_at, preferred_worker_id FROM tasks WHERE id = ?";
 
 static int64_t col_or_zero(pw_stmt *st, int c)
 {
@@ -290,6 +335,7 @@ static void read_task(pw_stmt *st, int64_t id, void *row)
     t->review_deadline_ms = col_or_zero(st, 18);
     t->created_ms = pw_stmt_column_int64(st, 19);
     t->updated_ms = pw_stmt_column_int64(st, 20);
+    t->preferred_worker_id = col_or_zero(st, 21);
     /* read back as written: a state of the table, a client, a worker from assigned on */
     pw_assert(parsed == 0 && t->client_id > 0);
     pw_assert(t->worker_id > 0 || t->status == PW_TASK_DISPATCHING || t->status == PW_TASK_CANCELLED ||
@@ -370,7 +416,9 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
     }
     pw_stmt_done(st);
     json_object_set_new(out, "timeline", timeline_json(db, t->id));
-    (void)view;
+    /* only when the client named one, and never to a worker: a worker does not learn whom the client preferred */
+    if (t->preferred_worker_id != 0 && (view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN))
+        json_object_set_new(out, "preferred_worker_id", pw_json_id(t->preferred_worker_id));
     return out;
 }
 

@@ -33,6 +33,7 @@ typedef struct pw_new_task {
     pw_compensation comp;
     int64_t deadline_ms;
     int urgent;
+    int64_t preferred_worker_id; /* 0: none; else a worker the client found, offered the task first */
 } pw_new_task;
 
 typedef struct pw_task_row {
@@ -49,6 +50,7 @@ typedef struct pw_task_row {
     int64_t worker_id, assignment_id;            /* 0: none */
     int64_t ack_deadline_ms, review_deadline_ms; /* 0: none */
     int64_t created_ms, updated_ms;
+    int64_t preferred_worker_id; /* 0: none. Shown to the client and admins, never to a worker */
 } pw_task_row;
 
 typedef struct pw_market_policy {
