@@ -73,7 +73,12 @@ void pw_api_events(pw_req *rq);
  * cannot be read is logged once and the endpoint answers 503. */
 void pw_api_places_load(const char *path);
 void pw_api_places_unload(void);
+/* The table loaded, or NULL (for the search index's area names, main.c). */
+const struct pw_places *pw_api_places_table(void);
 void pw_api_places(pw_req *rq);
+
+/* search.c */
+void pw_api_search(pw_req *rq);
 
 /* ops.c */
 void pw_api_healthz(pw_req *rq);

@@ -28,6 +28,8 @@ void pw_api_places_load(const char *path)
                 (long long)st.skipped, (long long)((pw_monotonic_ns() - t0) / 1000000));
 }
 
+const pw_places *pw_api_places_table(void) { return loaded; }
+
 void pw_api_places_unload(void)
 {
     pw_places_free(loaded);
