@@ -265,7 +265,9 @@ function readDefines() {
 /** The error codes the C code produces. */
 function readErrorCodes() {
   const codes = new Set();
-  const call = /\b(?:pw_error_set|pw_reply_errorf|pw_call_failf)\s*\(\s*[^,]+,\s*\d+\s*,\s*"([a-z_]+)"/g;
+  // status 0 is not an answer but a file's refusal (the search synonyms table: base/error.h's
+  // "status 0: it is a file, not a request"), so it is not an HTTP error code
+  const call = /\b(?:pw_error_set|pw_reply_errorf|pw_call_failf)\s*\(\s*[^,]+,\s*[1-9]\d*\s*,\s*"([a-z_]+)"/g;
   for (const file of sourceFiles(join(ROOT, 'src'), '.c')) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(call)) codes.add(m[1]);

@@ -65,8 +65,9 @@ describe('search: words', () => {
 describe('search: ranking', () => {
   test('same text: active and reliable first; every part of the score shown and summing to it', async () => {
     const word = uniqueWord();
-    const active = await makeWorker(base, { skills: [word] });
+    // made first, so a tie (score, then id) would put it first: presence has to lift the other
     const inactive = await makeWorker(base, { skills: [word] }, { active: false });
+    const active = await makeWorker(base, { skills: [word] });
     const inBio = await makeWorker(base, { skills: ['general'], bio: `I also do ${word}.` });
     const body = await searchOk({ q: word });
     assert.deepEqual(ids(body), [active.user.id, inactive.user.id, inBio.user.id]);
