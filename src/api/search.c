@@ -71,8 +71,9 @@ static int cursor_parse(const char *text, uint32_t fp, pw_searching_params *p)
     long long id;
     unsigned int got_fp;
     int used = 0;
-    if (strlen(text) > PW_CURSOR_MAX_BYTES || sscanf(text, "%16" SCNx64 ".%lld.%8x%n", &bits, &id, &got_fp, &used) != 3 ||
-        text[used] != '\0' || got_fp != fp || id <= 0)
+    if (strlen(text) > PW_CURSOR_MAX_BYTES ||
+        sscanf(text, "%16" SCNx64 ".%lld.%8x%n", &bits, &id, &got_fp, &used) != 3 || text[used] != '\0' ||
+        got_fp != fp || id <= 0)
         return PW_EREFUSED;
     double score;
     memcpy(&score, &bits, sizeof(score));
@@ -119,8 +120,8 @@ static int read_params(pw_req *rq, search_in *in, pw_error *err)
         errno = 0;
         long v = has_radius > 0 ? strtol(text, &end, 10) : 0;
         if (has_radius < 0 || errno != 0 || *end != '\0' || end == text || v < 1 || v > PW_SEARCH_RADIUS_KM_MAX)
-            return pw_error_set(err, 422, "validation_failed", "radius_km", "radius_km must be a whole number from 1 to %d",
-                                PW_SEARCH_RADIUS_KM_MAX);
+            return pw_error_set(err, 422, "validation_failed", "radius_km",
+                                "radius_km must be a whole number from 1 to %d", PW_SEARCH_RADIUS_KM_MAX);
         if (has_lat <= 0)
             return bad(err, "radius_km", "radius_km needs lat and lon");
         p->radius_km = (int)v;
@@ -206,8 +207,8 @@ static json_t *why_json(const pw_search_result *r, const pw_search_hit *h, const
                           : x->kind == PW_SEARCH_SYNONYM ? "synonym"
                           : x->kind == PW_SEARCH_PREFIX  ? "prefix"
                                                          : "exact";
-        json_array_append_new(matched, json_pack("{s:s, s:s, s:s}", "word", r->words[x->word], "via", how, "term",
-                                                 x->term));
+        json_array_append_new(matched,
+                              json_pack("{s:s, s:s, s:s}", "word", r->words[x->word], "via", how, "term", x->term));
         const char *w = r->words[x->word];
         if (n < sizeof(text) - 200) {
             if (x->kind == PW_SEARCH_TYPO)
@@ -245,8 +246,8 @@ static json_t *why_json(const pw_search_result *r, const pw_search_hit *h, const
                               "reputation", 0.0);
     return json_pack("{s:s, s:n, s:o, s:b, s:f, s:f, s:f, s:o, s:o, s:o}", "text", text, "reputation", "distance_km",
                      f->distance_km >= 0 ? json_real(f->distance_km) : json_null(), "active", f->active, "relevance",
-                     h->text_score, "reliability", f->reliability, "proximity", f->proximity, "parts", parts,
-                     "matched", matched, "fields", fields);
+                     h->text_score, "reliability", f->reliability, "proximity", f->proximity, "parts", parts, "matched",
+                     matched, "fields", fields);
 }
 
 void pw_api_search(pw_req *rq)

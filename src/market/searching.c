@@ -50,8 +50,8 @@ int pw_searching_new(const char *synonyms_path, const pw_places *places, pw_sear
     pw_search_synonyms *syn = NULL;
     pw_error err;
     if (pw_search_synonyms_load(synonyms_path, &syn, &err) != PW_OK) {
-        pw_log_warn("msg=\"search synonyms not loaded: searching without them\" path=\"%s\" error=\"%s\"", synonyms_path,
-                    err.message);
+        pw_log_warn("msg=\"search synonyms not loaded: searching without them\" path=\"%s\" error=\"%s\"",
+                    synonyms_path, err.message);
         syn = NULL;
     }
     if (pw_search_new(NULL, syn, &s->index) != PW_OK) {

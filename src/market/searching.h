@@ -38,7 +38,7 @@ typedef struct pw_searching pw_searching;
 #define PW_SEARCHING_W_RELIABILITY 0.20
 #define PW_SEARCHING_W_PRESENCE    0.15
 #define PW_SEARCHING_W_DISTANCE    0.10
-#define PW_SEARCHING_W_REPUTATION  0.0 /* no reviews exist yet: every reputation is null */
+#define PW_SEARCHING_W_REPUTATION  0.0  /* no reviews exist yet: every reputation is null */
 #define PW_SEARCHING_DISTANCE_KM   10.0 /* D = 1 / (1 + shown_km / this) */
 
 /* A new empty index over the synonyms table at synonyms_path (unreadable or bad: logged,
@@ -59,32 +59,32 @@ int pw_searching_refresh(pw_searching *s, pw_db *db);
 
 typedef struct pw_searching_params {
     const char *text;
-    int prefix_last;                              /* the request box, as typed */
-    int limit;                                    /* 1..PW_SEARCH_RESULTS_MAX */
-    int after;                                    /* a cursor: hits after (after_score, after_id) */
+    int prefix_last; /* the request box, as typed */
+    int limit;       /* 1..PW_SEARCH_RESULTS_MAX */
+    int after;       /* a cursor: hits after (after_score, after_id) */
     double after_score;
     int64_t after_id;
-    int has_point;                                /* lat/lon given */
+    int has_point; /* lat/lon given */
     int64_t lat_e6, lon_e6;
-    int radius_km;                                /* with has_point */
+    int radius_km; /* with has_point */
     int has_category;
-    uint64_t category_hash;                       /* pw_searching_tag_hash of the folded category */
-    int remote;                                   /* -1 any, 0 local only, 1 remote only */
+    uint64_t category_hash; /* pw_searching_tag_hash of the folded category */
+    int remote;             /* -1 any, 0 local only, 1 remote only */
     int active_only;
 } pw_searching_params;
 
 /* What a hit's ranking was made of. */
 typedef struct pw_searching_figures {
     int remote, active, has_area;
-    int in_radius;         /* has_point: the shown distance is within radius_km */
-    double distance_km;    /* has_point and has_area: pw_geo_shown_distance_km; else -1 */
-    double reliability;    /* R in 0..1 */
-    double proximity;      /* D in 0..1 */
+    int in_radius;      /* has_point: the shown distance is within radius_km */
+    double distance_km; /* has_point and has_area: pw_geo_shown_distance_km; else -1 */
+    double reliability; /* R in 0..1 */
+    double proximity;   /* D in 0..1 */
     int64_t acked, completed, on_time;
 } pw_searching_figures;
 
 typedef struct pw_searching_answer {
-    pw_search_result result; /* the library's answer (hits best first) */
+    pw_search_result result;                             /* the library's answer (hits best first) */
     pw_searching_figures figures[PW_SEARCH_RESULTS_MAX]; /* of result.hit[i] */
 } pw_searching_answer;
 
