@@ -440,7 +440,7 @@ int pw_searching_price_estimate(pw_db *db, const char *category, int has_point, 
     int64_t dlon = (int64_t)((double)dlat / (c > 0.1 ? c : 0.1));
     pw_stmt *st = pw_db_stmt(
         db, "SELECT comp_asset, count(*) FROM (SELECT comp_asset FROM tasks WHERE status = 'completed' "
-            "AND comp_kind = 'money' AND lower(category) = ?1 AND (?2 = 0 OR (lat_e6 BETWEEN ?3 AND ?4 "
+            "AND comp_kind = 'money' AND category = ?1 AND (?2 = 0 OR (lat_e6 BETWEEN ?3 AND ?4 "
             "AND lon_e6 BETWEEN ?5 AND ?6)) ORDER BY id DESC LIMIT ?7) AS recent GROUP BY comp_asset "
             "ORDER BY count(*) DESC, comp_asset LIMIT 1");
     pw_stmt_bind(st, PW_TEXT(category), PW_I64(has_point), PW_I64(lat_e6 - dlat), PW_I64(lat_e6 + dlat),
@@ -465,7 +465,7 @@ int pw_searching_price_estimate(pw_db *db, const char *category, int has_point, 
     if (v == NULL)
         return PW_ENOMEM;
     st = pw_db_stmt(db, "SELECT comp_amount FROM (SELECT comp_amount FROM tasks WHERE status = 'completed' "
-                        "AND comp_kind = 'money' AND lower(category) = ?1 AND comp_asset = ?8 AND (?2 = 0 OR "
+                        "AND comp_kind = 'money' AND category = ?1 AND comp_asset = ?8 AND (?2 = 0 OR "
                         "(lat_e6 BETWEEN ?3 AND ?4 AND lon_e6 BETWEEN ?5 AND ?6)) ORDER BY id DESC LIMIT ?7) AS recent "
                         "ORDER BY comp_amount");
     pw_stmt_bind(st, PW_TEXT(category), PW_I64(has_point), PW_I64(lat_e6 - dlat), PW_I64(lat_e6 + dlat),
