@@ -213,17 +213,19 @@ describe('search: freshness', () => {
     const workers = [];
     for (let i = 0; i < 4; i++) workers.push(await makeWorker(base, { skills: [a] }));
     const mine = new Set(workers.map((w) => w.user.id));
-    const updates = [];
-    for (let round = 0; round < 6; round++) {
-      for (const w of workers) {
+    // each worker's updates in order (b, a, b, a, b, a), the workers racing each other and the queries
+    const chain = async (w) => {
+      const answers = [];
+      for (let round = 0; round < 6; round++) {
         const skills = round % 2 === 0 ? [b] : [a];
-        updates.push(api(base, 'PUT', `${V1}/me/worker`, { token: w.token, body: profileBody({ skills }) }));
+        answers.push(await api(base, 'PUT', `${V1}/me/worker`, { token: w.token, body: profileBody({ skills }) }));
       }
-    }
+      return answers;
+    };
     const queries = [];
     for (let i = 0; i < 60; i++) queries.push(search({ q: i % 2 ? a : b, limit: 10 }));
-    const [u, q] = await Promise.all([Promise.all(updates), Promise.all(queries)]);
-    for (const r of u) assert.equal(r.status, 200, r.text);
+    const [u, q] = await Promise.all([Promise.all(workers.map(chain)), Promise.all(queries)]);
+    for (const r of u.flat()) assert.equal(r.status, 200, r.text);
     for (const r of q) {
       assert.equal(r.status, 200, r.text);
       const got = ids(r.json);
@@ -231,7 +233,10 @@ describe('search: freshness', () => {
       for (const id of got) assert.ok(mine.has(id), `only these workers match: ${id}`);
       for (const item of r.json.items) assert.ok(Number.isFinite(item.score));
     }
-    // the last round set [a] for everyone
+    // the last round set [a] for everyone: the database says so, and so does the index
+    for (const w of workers) {
+      assert.deepEqual(ok(await api(base, 'GET', `${V1}/me/worker`, { token: w.token })).skills, [a]);
+    }
     assert.deepEqual(new Set(ids(await searchOk({ q: a }))), mine);
     assert.deepEqual(ids(await searchOk({ q: b })), []);
   });
