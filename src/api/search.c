@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "base/fold.h"
+#include "base/geo.h"
 #include "market/searching.h"
 #include "market/tasks.h"
 #include "market/workers.h"
@@ -296,8 +297,13 @@ void pw_api_search(pw_req *rq)
         json_array_append_new(skills, json_string(r->skills[i]));
     const char *category = in->category[0] ? in->category : r->category;
     json_t *estimate = NULL, *reason = NULL;
-    rc = pw_searching_price_estimate(db, category, in->p.has_point, in->p.lat_e6, in->p.lon_e6, in->p.radius_km,
-                                     &estimate, &reason);
+    /* near: around the centre of the point's 0.1-degree cell, so the tasks' own places (the
+     * clients') are not probed finer than the grid by moving the point */
+    int64_t near_lat = 0, near_lon = 0;
+    if (in->p.has_point)
+        pw_geo_public_area(in->p.lat_e6, in->p.lon_e6, &near_lat, &near_lon);
+    rc = pw_searching_price_estimate(db, category, in->p.has_point, near_lat, near_lon, in->p.radius_km, &estimate,
+                                     &reason);
     if (rc != PW_OK) {
         json_decref(items);
         json_decref(next);

@@ -324,6 +324,10 @@ describe('search: the price estimate', () => {
     assert.deepEqual(body.request.price_estimate,
       { median: 3000, p25: 2000, p75: 4000, currency: 'EUR', task_count: 5, near: false, category: cat });
     assert.equal(body.request.price_estimate_reason, null);
+    // near a place: these tasks were remote (no place), so none of them is near anywhere
+    const near = await searchOk({ q: word, category: cat, lat: 52.52, lon: 13.4 });
+    assert.equal(near.request.price_estimate, null);
+    assert.match(near.request.price_estimate_reason, /0 completed money tasks in .* near there/);
     // the worker's record changed: five completed, on time, shown in the why
     const item = body.items.find((i) => i.worker.id === worker.user.id);
     assert.match(item.why.text, /5 completed of 5 accepted/);
