@@ -24,6 +24,7 @@
 #include "market/audit.h"
 #include "market/devices.h"
 #include "market/scheduler.h"
+#include "market/searching.h"
 #include "market/setaside.h"
 #include "store/bus.h"
 #include "store/migrate.h"
@@ -104,6 +105,9 @@ static int config_from_env(pw_config *cfg)
     v = getenv("PEERWORK_PLACES");
     if (v != NULL && *v)
         snprintf(cfg->places_path, sizeof(cfg->places_path), "%s", v);
+    v = getenv("PEERWORK_SYNONYMS");
+    if (v != NULL && *v)
+        snprintf(cfg->synonyms_path, sizeof(cfg->synonyms_path), "%s", v);
     v = getenv("PEERWORK_DISPATCH_WEIGHTS");
     if (v != NULL && *v && check_weights("PEERWORK_DISPATCH_WEIGHTS", v, cfg) != 0)
         return PW_EREFUSED;
@@ -124,6 +128,8 @@ static const char SERVE_USAGE[] =
     "  --web DIR               static interface files (env PEERWORK_WEB; default web)\n"
     "  --places FILE           places for GET /api/v1/places, from scripts/build_places.mjs (env\n"
     "                          PEERWORK_PLACES; default build/places.tsv; unreadable: that endpoint is 503)\n"
+    "  --synonyms FILE         the search engine's synonyms table (env PEERWORK_SYNONYMS; default\n"
+    "                          data/search/synonyms.tsv; unreadable or bad: search runs without synonyms)\n"
     "  --loops N               event loop threads (default: one per core)\n"
     "  --max-connections N     open connections at most, shared out among the loops (default 10000;\n"
     "                          lowered to fit the open-files limit); past it new ones wait to be accepted\n"
@@ -172,12 +178,14 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         O_CANCEL_LIMIT,
         O_EVENTS_HEARTBEAT,
         O_PLACES,
+        O_SYNONYMS,
         O_HELP
     };
     static const struct option options[] = {{"listen", required_argument, NULL, O_LISTEN},
                                             {"db", required_argument, NULL, O_DB},
                                             {"web", required_argument, NULL, O_WEB},
                                             {"places", required_argument, NULL, O_PLACES},
+                                            {"synonyms", required_argument, NULL, O_SYNONYMS},
                                             {"loops", required_argument, NULL, O_LOOPS},
                                             {"ack-window-s", required_argument, NULL, O_ACK},
                                             {"review-window-s", required_argument, NULL, O_REVIEW},
@@ -209,6 +217,7 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
         case O_DB: snprintf(cfg->db_path, sizeof(cfg->db_path), "%s", optarg); break;
         case O_WEB: snprintf(cfg->web_root, sizeof(cfg->web_root), "%s", optarg); break;
         case O_PLACES: snprintf(cfg->places_path, sizeof(cfg->places_path), "%s", optarg); break;
+        case O_SYNONYMS: snprintf(cfg->synonyms_path, sizeof(cfg->synonyms_path), "%s", optarg); break;
         case O_LOOPS: rc = parse_int("--loops", optarg, 1, PW_HTTP_LOOPS_MAX, &cfg->loops); break;
         case O_MAXCONN:
             rc = parse_int("--max-connections", optarg, 1, PW_HTTP_CONNECTIONS_CEILING, &cfg->max_connections);
@@ -248,8 +257,9 @@ static int parse_serve(int argc, char **argv, pw_config *cfg)
 }
 
 typedef struct after_batch {
-    pw_engine *engine; /* the dispatch index */
-    pw_bus *bus;       /* the event bus */
+    pw_engine *engine;    /* the dispatch index */
+    pw_searching *search; /* the search index */
+    pw_bus *bus;          /* the event bus */
 } after_batch;
 
 /* The writer's hook after each batch: the dispatch index follows the database, and the
@@ -259,6 +269,8 @@ static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
     after_batch *a = ctx;
     if (pw_dispatching_refresh(db, a->engine, now_ms) != PW_OK)
         pw_log_error("msg=\"dispatch index refresh failed\"");
+    if (pw_searching_refresh(a->search, db) != PW_OK)
+        pw_log_error("msg=\"search index refresh failed\"");
     if (pw_bus_after_commit(a->bus, db) != PW_OK)
         pw_log_error("msg=\"event bus read failed\""); /* the next batch reads it again */
 }
@@ -334,7 +346,13 @@ static int cmd_serve(int argc, char **argv)
         pw_log_error("msg=\"cannot start the event bus\"");
         return 1;
     }
-    after_batch after = {.engine = policy.dispatch.engine, .bus = app.bus};
+    pw_api_places_load(app.cfg.places_path); /* before the search index, which names areas by it */
+    if (pw_searching_new(app.cfg.synonyms_path, pw_api_places_table(), &policy.search) != PW_OK ||
+        pw_searching_load(policy.search, writer_db) != PW_OK) {
+        pw_log_error("msg=\"cannot build the search index\"");
+        return 1;
+    }
+    after_batch after = {.engine = policy.dispatch.engine, .search = policy.search, .bus = app.bus};
     pw_writer_on_batch(app.writer, refresh_engine, &after);
     pw_scheduler *scheduler = NULL;
     /* Timers are checked at least every second; batch rounds run every batch window. */
@@ -343,14 +361,14 @@ static int cmd_serve(int argc, char **argv)
         pw_log_error("msg=\"cannot start the scheduler\"");
         return 1;
     }
-    pw_api_places_load(app.cfg.places_path);
     rc = pw_server_run(&app);
-    pw_api_places_unload();
     pw_scheduler_stop(scheduler);
     pw_workpool_stop(app.hash_pool);
     pw_writer_stop(app.writer); /* commits whatever was accepted */
     pw_bus_free(app.bus);       /* after the loops (joined in pw_server_run) and the writer */
     pw_engine_free(policy.dispatch.engine);
+    pw_searching_free(policy.search);
+    pw_api_places_unload(); /* after the writer: the search index's refresh names areas by it */
     pw_setaside_free(policy.dispatch.setaside);
     pw_throttle_free(app.throttle);
     sodium_memzero(app.device_key, sizeof(app.device_key));

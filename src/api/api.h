@@ -31,6 +31,9 @@ void pw_api_wallet_payout(pw_req *rq);
 /* PW_OK, or PW_EREFUSED: not an id (no pw_error: the caller answers 404). */
 int pw_api_id_param(pw_req *rq, int index, int64_t *out);
 int pw_api_page(pw_req *rq, int *limit_out, int64_t *cursor_out, pw_error *err);
+/* A coordinate: a plain decimal number (no hex, inf or nan) within [-bound, bound]. PW_OK or
+ * PW_EREFUSED (no pw_error: the caller names the field). */
+int pw_api_coordinate(const char *text, double bound, double *out);
 
 /* workers.c */
 void pw_api_worker_put(pw_req *rq);
@@ -73,7 +76,12 @@ void pw_api_events(pw_req *rq);
  * cannot be read is logged once and the endpoint answers 503. */
 void pw_api_places_load(const char *path);
 void pw_api_places_unload(void);
+/* The table loaded, or NULL (for the search index's area names, main.c). */
+const struct pw_places *pw_api_places_table(void);
 void pw_api_places(pw_req *rq);
+
+/* search.c */
+void pw_api_search(pw_req *rq);
 
 /* ops.c */
 void pw_api_healthz(pw_req *rq);

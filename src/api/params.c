@@ -1,5 +1,6 @@
 /* params.c — reading ids, pages and cursors from a request, the same way everywhere. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,5 +45,18 @@ int pw_api_page(pw_req *rq, int *limit_out, int64_t *cursor_out, pw_error *err)
             return pw_error_set(err, 422, "validation_failed", "cursor", "cursor is not one this server gave");
         *cursor_out = v;
     }
+    return 0;
+}
+
+int pw_api_coordinate(const char *text, double bound, double *out)
+{
+    if (text[0] == '\0' || strspn(text, "0123456789.+-eE") != strlen(text))
+        return PW_EREFUSED;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(v) || v < -bound || v > bound)
+        return PW_EREFUSED;
+    *out = v;
     return 0;
 }

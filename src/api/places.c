@@ -28,24 +28,12 @@ void pw_api_places_load(const char *path)
                 (long long)st.skipped, (long long)((pw_monotonic_ns() - t0) / 1000000));
 }
 
+const pw_places *pw_api_places_table(void) { return loaded; }
+
 void pw_api_places_unload(void)
 {
     pw_places_free(loaded);
     loaded = NULL;
-}
-
-/* A coordinate: a plain decimal number (no hex, inf or nan) within [-bound, bound]. */
-static int coordinate(const char *text, double bound, double *out)
-{
-    if (text[0] == '\0' || strspn(text, "0123456789.+-eE") != strlen(text))
-        return PW_EREFUSED;
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(v) || v < -bound || v > bound)
-        return PW_EREFUSED;
-    *out = v;
-    return 0;
 }
 
 void pw_api_places(pw_req *rq)
@@ -78,9 +66,9 @@ void pw_api_places(pw_req *rq)
             if (*p < 0x20 || *p == 0x7F)
                 return pw_reply_errorf(rq, 422, "validation_failed", "q", "q must not hold control characters");
     } else {
-        if (has_lat <= 0 || coordinate(lat_text, 90, &lat) != 0)
+        if (has_lat <= 0 || pw_api_coordinate(lat_text, 90, &lat) != 0)
             return pw_reply_errorf(rq, 422, "validation_failed", "lat", "lat must be a number from -90 to 90");
-        if (has_lon <= 0 || coordinate(lon_text, 180, &lon) != 0)
+        if (has_lon <= 0 || pw_api_coordinate(lon_text, 180, &lon) != 0)
             return pw_reply_errorf(rq, 422, "validation_failed", "lon", "lon must be a number from -180 to 180");
     }
     if (!loaded)

@@ -45,6 +45,7 @@ const pw_route pw_routes[] = {
     {"POST",   "/api/v1/tasks/{id}/messages",         pw_api_messages_create,  USER,   BODY,        0},
     {"GET",    "/api/v1/events",                      pw_api_events,           USER,   0,           0},
     {"GET",    "/api/v1/places",                      pw_api_places,           ANY,    0,           0},
+    {"GET",    "/api/v1/search",                      pw_api_search,           ANY,    0,           0},
     {"GET",    "/api/v1/admin/metrics",               pw_api_admin_metrics,    ADMIN,  0,           0},
     {"GET",    "/api/v1/admin/metrics/series",        pw_api_admin_series,     ADMIN,  0,           0},
     {"GET",    "/api/v1/admin/disputes",              pw_api_disputes_list,    ADMIN,  0,           0},

@@ -21,6 +21,7 @@ void pw_config_defaults(pw_config *cfg)
     snprintf(cfg->db_path, sizeof(cfg->db_path), "data/peerwork.db");
     snprintf(cfg->web_root, sizeof(cfg->web_root), "web/dist");
     snprintf(cfg->places_path, sizeof(cfg->places_path), "build/places.tsv");
+    snprintf(cfg->synonyms_path, sizeof(cfg->synonyms_path), "data/search/synonyms.tsv");
     cfg->loops = pw_online_cores(PW_HTTP_LOOPS_MAX);
     cfg->max_connections = PW_HTTP_CONNECTIONS_MAX;
     cfg->ack_window_s = 120;

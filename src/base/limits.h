@@ -240,4 +240,11 @@
 #define PW_SEARCH_INFERRED_SKILLS_MAX     8             /* skills a query's synonym rows suggest, first ones kept */
 #define PW_SEARCH_CATEGORY_MAX_BYTES      (4 * PW_TAG_MAX_CHARS + 1) /* an inferred category, as a tag */
 
+/* GET /api/v1/search (api/search.c, market/searching.c; docs/internals/search.md, "The endpoint") */
+#define PW_SEARCH_RADIUS_KM_MAX     500  /* radius_km: the widest local search */
+#define PW_SEARCH_RADIUS_KM_DEFAULT 25   /* radius_km when lat/lon come without one */
+#define PW_SEARCH_PRICE_TASKS_MIN   5    /* completed money tasks a price estimate needs (fewer: null, said why) */
+#define PW_SEARCH_PRICE_TASKS_MAX   2000 /* the latest completed tasks an estimate reads */
+#define PW_SEARCH_DIRTY_MAX         1024 /* workers re-read after one batch; more: the index is rebuilt */
+
 #endif

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/limits.h"
 #include "dispatch/decide.h"
+#include "market/searching.h"
 #include "market/tasks.h"
 
 void pw_dispatching_defaults(pw_dispatching *d)
@@ -282,7 +283,8 @@ int pw_dispatching_round(pw_db *db, const pw_dispatching *d, int64_t now_ms, int
 
 /* An availability rule: an active worker not heard from within the heartbeat timeout is
  * made inactive, and leaves the index. */
-int pw_dispatching_sweep_silent(pw_db *db, const pw_dispatching *d, int64_t now_ms, int *count_out)
+int pw_dispatching_sweep_silent(pw_db *db, const pw_dispatching *d, pw_searching *search, int64_t now_ms,
+                                int *count_out)
 {
     *count_out = 0;
     pw_assert(d->heartbeat_timeout_s > 0);
@@ -293,6 +295,7 @@ int pw_dispatching_sweep_silent(pw_db *db, const pw_dispatching *d, int64_t now_
     int rc;
     while ((rc = pw_stmt_step(st)) == PW_ROW) {
         pw_engine_remove(d->engine, pw_stmt_column_int64(st, 0));
+        pw_searching_touch(search, pw_stmt_column_int64(st, 0));
         (*count_out)++;
     }
     pw_stmt_done(st);

@@ -54,7 +54,9 @@ int pw_dispatching_task(pw_db *db, const pw_dispatching *d, int64_t task_id, int
  * transaction cannot go on. */
 int pw_dispatching_round(pw_db *db, const pw_dispatching *d, int64_t now_ms, int *assigned_out, int *failed_out);
 /* Writer: active workers silent past the heartbeat timeout become inactive (and leave the
- * index). */
-int pw_dispatching_sweep_silent(pw_db *db, const pw_dispatching *d, int64_t now_ms, int *count_out);
+ * index; each is touched in the search index, search: market/searching.h, NULL none). */
+struct pw_searching;
+int pw_dispatching_sweep_silent(pw_db *db, const pw_dispatching *d, struct pw_searching *search, int64_t now_ms,
+                                int *count_out);
 
 #endif

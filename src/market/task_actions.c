@@ -16,6 +16,7 @@
 #include "base/roles.h"
 #include "base/log.h"
 #include "dispatch/engine.h"
+#include "market/searching.h"
 #include "market/events.h"
 #include "market/setaside.h"
 #include "market/tasks.h"
@@ -264,6 +265,8 @@ static int effects(pw_db *db, const pw_market_policy *p, const pw_task_row *t, p
                                    pw_task_state_name(to), user_id, t->worker_id);
     if (rc == PW_OK && t->worker_id != 0)
         engine_note(p->dispatch.engine, t, event, to);
+    if (t->worker_id != 0)
+        pw_searching_touch(p->search, t->worker_id); /* the record behind reliability, or availability */
     return rc;
 }
 
@@ -353,8 +356,10 @@ int pw_tasks_resolve(pw_db *db, const pw_market_policy *p, int64_t task_id, int6
     if (rc == PW_OK)
         rc = pw_tasks_record_event(db, t.id, now_ms, pw_task_event_name(PW_EV_RESOLVE), pw_task_state_name(t.status),
                                    pw_task_state_name(to), admin_id, t.worker_id);
-    if (rc == PW_OK)
+    if (rc == PW_OK) {
         pw_engine_touch(p->dispatch.engine, t.worker_id);
+        pw_searching_touch(p->search, t.worker_id);
+    }
     return rc;
 }
 
@@ -424,7 +429,7 @@ int pw_tasks_timers(pw_db *db, const pw_market_policy *p, int64_t now_ms, pw_tic
     if (rc == PW_OK)
         rc = due(db, p, PW_TICK_SCAN_DEADLINES_DUE, SQL_DEADLINES_DUE, PW_EV_EXPIRE, PW_TICK_EXPIRE, now_ms,
                  &r->expired, &r->failed);
-    if (rc == PW_OK && pw_dispatching_sweep_silent(db, &p->dispatch, now_ms, &r->silenced) != PW_OK)
+    if (rc == PW_OK && pw_dispatching_sweep_silent(db, &p->dispatch, p->search, now_ms, &r->silenced) != PW_OK)
         rc = pw_setaside_scan_failed(db, p->dispatch.setaside, PW_TICK_SCAN_SILENT_WORKERS);
     return rc;
 }

@@ -30,6 +30,7 @@ void pw_market_policy_from_config(pw_market_policy *p, const pw_config *cfg)
     int parsed = pw_dispatch_weights_parse(cfg->dispatch_weights, &p->dispatch.policy.weights, err, sizeof(err));
     pw_assert(parsed == 0); /* validated when the flag or variable was read */
     (void)parsed;
+    p->search = NULL; /* made by serve (main.c) */
     p->review_window_s = cfg->review_window_s;
     p->fee_bps = cfg->fee_bps;
     p->pool_share_bps = cfg->pool_share_bps;

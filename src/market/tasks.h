@@ -54,11 +54,12 @@ typedef struct pw_task_row {
 } pw_task_row;
 
 typedef struct pw_market_policy {
-    pw_dispatching dispatch; /* the engine, its policy, the ack window, heartbeats */
-    int review_window_s;     /* submitted -> auto-approved after this */
-    int fee_bps;             /* platform fee on money */
-    int pool_share_bps;      /* share of fees into the workers' pool */
-    int cancel_limit;        /* POST /tasks is 429 for a client with this many tasks
+    pw_dispatching dispatch;     /* the engine, its policy, the ack window, heartbeats */
+    struct pw_searching *search; /* the search index (market/searching.h), or NULL: none (tools, tests) */
+    int review_window_s;         /* submitted -> auto-approved after this */
+    int fee_bps;                 /* platform fee on money */
+    int pool_share_bps;          /* share of fees into the workers' pool */
+    int cancel_limit;            /* POST /tasks is 429 for a client with this many tasks
                                                                 cancelled or expired in PW_CANCEL_WINDOW_S; 0: no limit */
 } pw_market_policy;
 

@@ -13,6 +13,7 @@
 #include "base/roles.h"
 #include "dispatch/engine.h"
 #include "market/accounts.h"
+#include "market/searching.h"
 #include "market/tasks.h"
 
 /* ---- tags and locations ---------------------------------------------------------------- */
@@ -235,8 +236,10 @@ int pw_worker_change_profile(pw_db *db, const pw_market_policy *p, int64_t user_
                              int64_t now_ms)
 {
     int rc = pw_worker_profile_save(db, user_id, profile, now_ms);
-    if (rc == PW_OK)
+    if (rc == PW_OK) {
         pw_engine_touch(p->dispatch.engine, user_id);
+        pw_searching_touch(p->search, user_id);
+    }
     return rc;
 }
 
@@ -246,6 +249,7 @@ int pw_worker_change_availability(pw_db *db, const pw_market_policy *p, int64_t 
     int rc = pw_worker_set_active(db, user_id, active, now_ms, since_out, err);
     if (rc != PW_OK)
         return rc;
+    pw_searching_touch(p->search, user_id);
     if (active)
         pw_engine_touch(p->dispatch.engine, user_id);
     else

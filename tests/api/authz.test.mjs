@@ -85,6 +85,7 @@ const MATRIX = {
   // a stream that stays open: the matrix reads its status and headers, then closes it
   'GET /api/v1/events':                     { expect: [401, 200, 200, 200, 200] },
   'GET /api/v1/places':                     { query: '?q=ams', expect: [200, 200, 200, 200, 200] },
+  'GET /api/v1/search':                     { query: '?q=plumber', expect: [200, 200, 200, 200, 200] },
   'GET /api/v1/admin/metrics':              { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/metrics/series':       { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/disputes':             { expect: [401, 403, 403, 200, 403] },

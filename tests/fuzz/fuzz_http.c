@@ -42,6 +42,7 @@
 #include "ledger/ledger.h"
 #include "market/accounts.h"
 #include "market/devices.h"
+#include "market/searching.h"
 #include "market/setaside.h"
 #include "market/tasks.h"
 #include "store/migrate.h"
@@ -78,7 +79,12 @@ static void die(const char *what)
     abort();
 }
 
-static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms) { (void)pw_dispatching_refresh(db, ctx, now_ms); }
+static void refresh_engine(void *ctx, pw_db *db, int64_t now_ms)
+{
+    (void)ctx;
+    (void)pw_dispatching_refresh(db, policy.dispatch.engine, now_ms);
+    (void)pw_searching_refresh(policy.search, db);
+}
 
 /* ---- one exchange over a fresh connection --------------------------------------------- */
 
@@ -425,9 +431,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         pw_workpool_start(PW_HASH_THREADS, PW_HASH_QUEUE_MAX, &app.clock, &app.hash_pool) != 0 ||
         pw_throttle_new(&app.throttle) != 0 || pw_engine_new(&policy.dispatch.policy, &policy.dispatch.engine) != 0 ||
         pw_setaside_new(&policy.dispatch.setaside) != PW_OK ||
-        pw_dispatching_load(writer_db, policy.dispatch.engine, pw_clock_now_ms(&app.clock)) != PW_OK)
+        pw_dispatching_load(writer_db, policy.dispatch.engine, pw_clock_now_ms(&app.clock)) != PW_OK ||
+        pw_searching_new(PW_SOURCE_DIR "/data/search/synonyms.tsv", NULL, &policy.search) != PW_OK ||
+        pw_searching_load(policy.search, writer_db) != PW_OK)
         die("cannot start");
-    pw_writer_on_batch(app.writer, refresh_engine, policy.dispatch.engine);
+    pw_writer_on_batch(app.writer, refresh_engine, NULL);
     pw_server_setup(&app);
     loop.app = &app;
     loop.connection_cap = 1 << 20;
