@@ -27,17 +27,17 @@
 
 #include "search/search.h"
 
-#define QUALITY_DISTRACTORS 3000
+#define QUALITY_DISTRACTORS    3000
 #define QUALITY_DISTRACTOR_ID0 1001
-#define QUALITY_PROVIDERS_MAX 64
-#define QUALITY_REQUESTS_MAX 128
-#define QUALITY_RELS_MAX 8
-#define QUALITY_TOP 10
-#define QUALITY_DOC_WORDS 256
-#define QUALITY_MARGIN 0.10   /* the engine's MRR and nDCG@10 exceed the baseline's by this much */
-#define QUALITY_MRR_MIN 0.95  /* floors a little below the measured figures (docs/BENCHMARKS.md) */
-#define QUALITY_NDCG_MIN 0.95 /* idem */
-#define QUALITY_KINDS 7
+#define QUALITY_PROVIDERS_MAX  64
+#define QUALITY_REQUESTS_MAX   128
+#define QUALITY_RELS_MAX       8
+#define QUALITY_TOP            10
+#define QUALITY_DOC_WORDS      256
+#define QUALITY_MARGIN         0.10 /* the engine's MRR and nDCG@10 exceed the baseline's by this much */
+#define QUALITY_MRR_MIN        0.95 /* floors a little below the measured figures (docs/BENCHMARKS.md) */
+#define QUALITY_NDCG_MIN       0.95 /* idem */
+#define QUALITY_KINDS          7
 
 static const char *const kinds[QUALITY_KINDS] = {"typo", "synonym", "local", "remote", "multi", "accent", "plain"};
 
@@ -143,10 +143,10 @@ static uint32_t rng(void)
 }
 #define PICK(a) (a[rng() % (sizeof(a) / sizeof(a[0]))])
 
-static const char *const d_skills[] = {"welding",   "upholstery", "tailoring",    "locksmith",  "beekeeping",
-                                       "catering",  "roofing",    "tiling",       "bricklaying", "sewing",
-                                       "knitting",  "calligraphy", "pottery",     "chess lessons", "yoga",
-                                       "massage",   "makeup",     "dj",           "bartending",  "car wash"};
+static const char *const d_skills[] = {"welding",  "upholstery",  "tailoring", "locksmith",     "beekeeping",
+                                       "catering", "roofing",     "tiling",    "bricklaying",   "sewing",
+                                       "knitting", "calligraphy", "pottery",   "chess lessons", "yoga",
+                                       "massage",  "makeup",      "dj",        "bartending",    "car wash"};
 static const char *const d_categories[] = {"crafts", "events", "wellness", "building", "home repair", "care"};
 static const char *const d_bios[] = {"Reliable and quick.",
                                      "Available weekends and evenings.",
@@ -377,7 +377,8 @@ static void test_quality(void **state)
             top3_checked++;
             missed += missed_now(r, ids[0], n[0]);
         }
-        if (reciprocal_rank(r, ids[0], n[0] < 3 ? n[0] : 3) == 0 || ((r->kind == 0 || r->kind == 1) && missed_now(r, ids[0], n[0]))) {
+        if (reciprocal_rank(r, ids[0], n[0] < 3 ? n[0] : 3) == 0 ||
+            ((r->kind == 0 || r->kind == 1) && missed_now(r, ids[0], n[0]))) {
             print_message("  [%s] \"%s\": not in the engine's top 3; top:", kinds[r->kind], r->text);
             for (int k = 0; k < n[0] && k < 5; k++)
                 print_message(" %lld", (long long)ids[0][k]);
@@ -394,8 +395,8 @@ static void test_quality(void **state)
     double m0 = mrr_all[0] / request_count, m1 = mrr_all[1] / request_count;
     double n0 = nd_all[0] / request_count, n1 = nd_all[1] / request_count;
     print_message("  %-8s %3d  %.3f / %.3f  %.3f / %.3f\n", "all", request_count, m0, m1, n0, n1);
-    print_message("  typo and synonym requests with a grade-2 provider in the top 3: %d of %d\n",
-                  top3_checked - missed, top3_checked);
+    print_message("  typo and synonym requests with a grade-2 provider in the top 3: %d of %d\n", top3_checked - missed,
+                  top3_checked);
 
     assert_int_equal(missed, 0);
     assert_true(m0 >= m1 + QUALITY_MARGIN);
