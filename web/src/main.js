@@ -17,6 +17,7 @@ import { Task, Tasks } from './pages/task.js';
 import { Wallet } from './pages/wallet.js';
 import { Work } from './pages/work.js';
 import { WorkerProfile } from './pages/worker_profile.js';
+import { Provider } from './pages/provider.js';
 
 // A page in its own lazily loaded chunk: lazyPage(() => import('./pages/x.js'), 'Export').
 // The admin pages use it so they (and the chart library) stay out of the first page's script.
@@ -33,6 +34,7 @@ const admin = () => import('./pages/admin.js');
 // [path, Component, {auth: true} | {role: 'admin'}]
 export const ROUTES = [
   ['/', Landing], ['/signin', SignIn], ['/signup', SignUp],
+  ['/providers/:id', Provider],
   ['/post', Post, { auth: true }],
   ['/tasks', Tasks, { auth: true }],
   ['/tasks/:id', Task, { auth: true }],

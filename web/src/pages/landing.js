@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { html, Button, Card } from '../ui.js';
+import { html, Button, Card, Link } from '../ui.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 import { guess } from '../keywords.js';
@@ -8,17 +8,34 @@ import { api } from '../api.js';
 // How long the request box waits after the last key before it asks GET /search.
 const DEBOUNCE_MS = 250;
 
-const percent = (x) => (x === null || x === undefined ? null : `${Math.round(x * 100)}%`);
+// The task form for a request, prefilled as "Continue" does (title, guessed category and skills),
+// with ?worker= when the client asks one provider first; through sign-up when signed out.
+export function requestHref(value, me, workerId) {
+  const text = String(value || '').trim();
+  const q = new URLSearchParams();
+  if (text) {
+    const g = guess(text);
+    q.set('title', text);
+    if (g.category) q.set('category', g.category);
+    if (g.skills.length) q.set('skills', g.skills.join(','));
+  }
+  if (workerId !== undefined && workerId !== null) q.set('worker', String(workerId));
+  const post = '/post' + (String(q) ? '?' + q : '');
+  return me ? post : '/signup?' + new URLSearchParams({ next: post });
+}
+
+export const percent = (x) => (x === null || x === undefined ? null : `${Math.round(x * 100)}%`);
 
 // One provider: name, area, reliability, active now, rating, and the why in words.
-function ProviderCard({ item }) {
+function ProviderCard({ item, text, me }) {
   const w = item.worker;
+  const page = `/providers/${w.id}` + (text.trim() ? '?' + new URLSearchParams({ q: text.trim() }) : '');
   const rel = w.reputation?.reliability || {};
   const rating = w.reputation?.score;
   const count = w.reputation?.rating_count || 0;
   const area = w.area ? `Area around ${w.area.lat.toFixed(2)}, ${w.area.lon.toFixed(2)} (±${w.area.precision_km} km)` : 'Works remotely';
   return html`<li class="provider-card card">
-    <h3 class="provider-name">${w.display_name}</h3>
+    <h3 class="provider-name"><${Link} href=${page}>${w.display_name}<//></h3>
     <p class="provider-facts">
       <span class=${item.why.active ? 'badge badge-active' : 'badge badge-inactive'}>${item.why.active ? 'active now' : 'not active now'}</span>
       ${' '}<span>${w.remote ? 'remote' : 'local'}</span>
@@ -31,11 +48,12 @@ function ProviderCard({ item }) {
     </p>
     <p class="provider-skills">${(w.skills || []).join(', ')}</p>
     <p class="provider-why">${item.why.text}</p>
+    <p class="provider-actions"><${Link} class="btn btn-secondary" href=${requestHref(text, me, w.id)}>Ask ${w.display_name} first<//></p>
   </li>`;
 }
 
 // Providers for what is typed, asked for as one types (debounced), best first.
-function Providers({ text }) {
+function Providers({ text, me }) {
   const [state, setState] = useState({ items: [], status: '' });
   const seq = useRef(0);
   useEffect(() => {
@@ -57,7 +75,7 @@ function Providers({ text }) {
   return html`<div class="providers">
     <p class="providers-status" role="status" aria-live="polite">${state.status}</p>
     ${state.items.length ? html`<ul class="provider-list" aria-label="Providers for your request">
-      ${state.items.map((item) => html`<${ProviderCard} key=${item.worker.id} item=${item} />`)}
+      ${state.items.map((item) => html`<${ProviderCard} key=${item.worker.id} item=${item} text=${text} me=${me} />`)}
     </ul>` : null}
   </div>`;
 }
@@ -69,12 +87,7 @@ export function Landing() {
     e.preventDefault();
     const value = String(new FormData(e.target).get('need') || '').trim();
     if (!value) return;
-    const g = guess(value);
-    const q = new URLSearchParams({ title: value });
-    if (g.category) q.set('category', g.category);
-    if (g.skills.length) q.set('skills', g.skills.join(','));
-    const post = '/post?' + q;
-    navigate(me ? post : '/signup?' + new URLSearchParams({ next: post }));
+    navigate(requestHref(value, me));
   };
   return html`<div class="landing">
     <section class="hero">
@@ -90,7 +103,7 @@ export function Landing() {
       </form>
     </section>
     <section id="provider-results" class="provider-results" aria-label="Providers" data-region="provider-results">
-      <${Providers} text=${text} />
+      <${Providers} text=${text} me=${me} />
     </section>
     <div class="steps">
       <${Card}><h2>1. Say what you need</h2><p>Money or goods, remote or at a place.</p><//>

@@ -1,5 +1,6 @@
-// /post: the task form, prefilled from ?title=&category=&skills= (the landing request box).
-import { useState } from 'preact/hooks';
+// /post: the task form, prefilled from ?title=&category=&skills= (the landing request box), and
+// ?worker= (a provider's "Ask … first"): sent as preferred_worker_id unless the client removes it.
+import { useEffect, useState } from 'preact/hooks';
 import { html, Field, Button, Card, Alert, useForm } from '../ui.js';
 import { api } from '../api.js';
 import { navigate } from '../router.js';
@@ -32,9 +33,21 @@ function PlacePicker({ place, setPlace, error }) {
   </div>`;
 }
 
+// The preferred provider, named from their public profile, with a way to remove the preference.
+function Preferred({ id, onRemove }) {
+  const [name, setName] = useState(null);
+  useEffect(() => { api('GET', `/users/${encodeURIComponent(id)}`).then((p) => setName(p.display_name), () => setName(null)); }, [id]);
+  if (!name) return null;
+  return html`<div class="alert alert-info preferred" data-testid="preferred-worker">
+    <p>${name} will be offered this task first if they are active and fit; otherwise it goes to the best available worker.</p>
+    <${Button} kind="ghost" type="button" onClick=${onRemove}>Remove ${name} as preferred<//>
+  </div>`;
+}
+
 export function Post() {
   const q = new URLSearchParams(location.search);
   const f = useForm();
+  const [preferred, setPreferred] = useState(q.get('worker') || null);
   const [remote, setRemote] = useState(true);
   const [place, setPlace] = useState(null);
   const [kind, setKind] = useState('money');
@@ -45,6 +58,8 @@ export function Post() {
   const cut = me && Number.isInteger(me.fee_bps) && minor > 0 ? fee(minor, me.fee_bps) : null;
   return html`<div class="narrow wide"><${Card}><h1>Post a task</h1>
     <${Alert}>${f.top}<//>
+    ${preferred ? html`<${Preferred} id=${preferred} onRemove=${() => setPreferred(null)} />` : null}
+    <${Alert}>${f.error && f.error.field === 'preferred_worker_id' ? f.error.message : null}<//>
     <form onSubmit=${f.submit(async (d) => {
       const deadline = d.get('deadline') ? new Date(String(d.get('deadline'))).toISOString() : '';
       const body = {
@@ -55,6 +70,7 @@ export function Post() {
         compensation: kind === 'money' ? { kind: 'money', amount: toMinor(amount || 0, currency), currency } : { kind: 'goods', description: String(d.get('goods')).trim() },
         deadline, urgent: !!d.get('urgent'),
       };
+      if (preferred) body.preferred_worker_id = preferred;
       const t = await api('POST', '/tasks', body, { 'Idempotency-Key': crypto.randomUUID() });
       navigate('/tasks/' + t.id);
     })} novalidate>

@@ -35,6 +35,10 @@ export function Task({ id, me }) {
   useEffect(() => { load(); return subscribe('task', (d) => { if (String(d.task_id) === String(id)) load(); }); }, [id]);
   const wid = t && t.assignment && t.assignment.worker_id;
   useEffect(() => { if (wid) api('GET', `/users/${wid}`).then(setWorker, () => setWorker(null)); }, [wid]);
+  // The provider the client asked first (preferred_worker_id is shown to the client and admins only).
+  const pid = t && t.preferred_worker_id;
+  const [preferred, setPreferred] = useState(null);
+  useEffect(() => { if (pid) api('GET', `/users/${pid}`).then(setPreferred, () => setPreferred(null)); else setPreferred(null); }, [pid]);
   // Why this worker: the dispatcher's explanation of the current assignment (client and admins).
   const [why, setWhy] = useState(null);
   const isClient = me && t && t.client_id === me.id;
@@ -57,6 +61,7 @@ export function Task({ id, me }) {
   const amount = comp(t.compensation);
   return html`<h1>${t.title}</h1>
     <p><span data-testid="task-status"><${Badge} status=${t.status} /></span> · ${amount} · deadline ${t.deadline ? dateTime(t.deadline) : '—'}</p>
+    ${pid && preferred ? html`<p data-testid="asked-first">You asked <${Link} href=${'/providers/' + pid}>${preferred.display_name}<//> first.</p>` : null}
     <div class="steps">
       <${Card}><h2>Timeline</h2><ol class="timeline">${(t.timeline || []).map((e) => html`<li><${Badge} status=${e.status || e.kind} /> <small>${e.at ? relative(e.at) : ''}</small></li>`)}</ol><//>
       <${Card}><h2>Worker</h2>${worker ? html`<p><strong>${worker.display_name}</strong></p>${worker.bio ? html`<p>${worker.bio}</p>` : null}
