@@ -16,7 +16,7 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 // Every route in main.js's ROUTES, ':id' filled per role; '/no-such-page' is the 404 view.
 const ROUTES = ['/', '/signin', '/signup', '/post', '/tasks', '/tasks/:task', '/work', '/work/profile', '/wallet', '/profile',
-  '/admin', '/admin/disputes', '/admin/disputes/:dispute', '/no-such-page'];
+  '/providers/:provider', '/admin', '/admin/disputes', '/admin/disputes/:dispute', '/no-such-page'];
 
 // Waits until the page has settled: one h1, and no loading indicator left.
 async function settled(page, path) {
@@ -52,7 +52,7 @@ describe('accessibility: every page as every role', () => {
     ok(await act(srv.base, who.worker.token, t.id, 'submit', { note: 'done' }));
     ok(await act(srv.base, who.client.token, t.id, 'dispute', { reason: 'Streaks.' }));
     const d = ok(await api(srv.base, 'GET', `${V1}/admin/disputes?limit=100`, { token: who.admin.token })).items.find((x) => x.task_id === t.id);
-    ids = { task: t.id, dispute: d.id };
+    ids = { task: t.id, dispute: d.id, provider: who.worker.user.id };
   });
   after(async () => { await browser?.close(); await srv?.stop(); });
 
@@ -65,7 +65,7 @@ describe('accessibility: every page as every role', () => {
       const problems = []; page.on('pageerror', (e) => problems.push(e.message));
       const found = {};
       for (const route of ROUTES) {
-        const path = route.replace(':task', ids.task).replace(':dispute', ids.dispute);
+        const path = route.replace(':task', ids.task).replace(':dispute', ids.dispute).replace(':provider', ids.provider);
         await page.goto(srv.base + path);
         await settled(page, path);
         const v = await violations(page);
