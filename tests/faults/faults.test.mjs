@@ -140,11 +140,12 @@ for (const kind of ['step', 'alloc']) {
         for (const n of points(kind)) {
           const category = uniqueTag('fault');
           const worker = await makeWorker(srv.base, { categories: [category] });
+          // the server's time for each run, read before arming (reading it is a writer job):
+          // a task's deadline is an hour from it, and a full walk takes longer than that (a
+          // stale one made every later post a 422 and ended the walk early)
+          const now = await serverNow(srv.base);
           await arm(srv.base, kind, n);
           const log = [];
-          // the server's time for each run: a task's deadline is an hour from it, and a full
-          // walk takes longer than that (a stale one made every later post a 422)
-          const now = await serverNow(srv.base);
           await sequence(srv.base, client, worker, category, now, log);
           const status = await arm(srv.base, kind, 0);
           runs += 1;
