@@ -52,7 +52,7 @@ static int parse_search(pw_req *rq, pw_task_search *s, pw_error *err)
     char text[4 * PW_TAG_MAX_CHARS + 1];
     memset(s, 0, sizeof(*s));
     if (parse_q(rq, s, err) != 0)
-        return -1;
+        return PW_EREFUSED;
     int rc = pw_req_query(rq, "state", text, sizeof(text));
     if (rc < 0 || (rc > 0 && pw_task_state_parse(text, &s->state) != 0))
         return pw_error_set(err, 422, "validation_failed", "state", "state must be one of the task states");

@@ -69,7 +69,7 @@ int pw_task_search_json(pw_db *db, const pw_task_search *s, int limit, int64_t c
             json_array_append_new(items, pw_tasks_json(db, &t, PW_VIEW_ADMIN));
     }
     /* more matches than the page; or the scan stopped at its cap with rows perhaps left */
-    json_t *next = n > limit                        ? pw_json_id(ids[limit - 1])
+    json_t *next = n > limit                           ? pw_json_id(ids[limit - 1])
                    : scanned == PW_ADMIN_TASK_SCAN_MAX ? pw_json_id(last)
                                                        : json_null();
     *items_out = (int)json_array_size(items);
