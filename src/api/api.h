@@ -46,6 +46,7 @@ void pw_api_user_reputation(pw_req *rq);
 void pw_api_tasks_create(pw_req *rq);
 void pw_api_tasks_get(pw_req *rq);
 void pw_api_tasks_list(pw_req *rq);
+void pw_api_admin_tasks(pw_req *rq);
 void pw_api_tasks_dispatch(pw_req *rq);
 void pw_api_tasks_ack(pw_req *rq);
 void pw_api_tasks_release(pw_req *rq);

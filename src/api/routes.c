@@ -51,6 +51,7 @@ const pw_route pw_routes[] = {
     {"GET",    "/api/v1/admin/disputes",              pw_api_disputes_list,    ADMIN,  0,           0},
     {"POST",   "/api/v1/admin/disputes/{id}/resolve", pw_api_disputes_resolve, ADMIN,  BODY,        0},
     {"GET",    "/api/v1/admin/audit",                 pw_api_admin_audit,      ADMIN,  0,           0},
+    {"GET",    "/api/v1/admin/tasks",                 pw_api_admin_tasks,      ADMIN,  0,           0},
 #ifdef PW_BENCH_ROUTES
     {"POST",   "/api/v1/bench/write",                 pw_api_bench_write,      ANY,    0,           0},
 #endif

@@ -165,18 +165,21 @@
 #define PW_SIM_ACK_WINDOW_S_MIN 10        /* --ack-window-s: shorter than any reaction time we model */
 
 /* ---- operations ---------------------------------------------------------------------- */
-#define PW_ROUTES_MAX              128   /* route table rows the request counters have room for */
-#define PW_LOG_LINE_MAX_BYTES      2048  /* one log line; a longer one is cut and marked */
-#define PW_LOG_FLUSH_BYTES         16384 /* a loop's request-log buffer is written out early past this */
-#define PW_HISTOGRAM_BUCKETS_MAX   20    /* buckets of one /metrics histogram */
-#define PW_THROTTLE_KEYS_MAX       2     /* keys one sign-in attempt is counted under: the address and one more */
-#define PW_ADMIN_ASSIGN_SAMPLE_MAX 10000 /* newest first assignments sampled for the time-to-assign percentiles */
-#define PW_AUDIT_DETAIL_MAX_BYTES  512   /* an audit row's detail: ids, states and counts only, never copied text */
-#define PW_SERIES_POINTS_MAX       1000  /* buckets of one GET /admin/metrics/series answer; more is a 422 on step */
-#define PW_SERIES_STEP_S_MIN       60    /* the series' shortest bucket, in seconds */
-#define PW_SERIES_STEP_S_DEFAULT   86400 /* a day */
-#define PW_SERIES_STEP_S_MAX       (100LL * 366 * 86400) /* a century: keeps step * 1000 far from overflow */
-#define PW_SERIES_SPAN_S_DEFAULT   (30 * 86400)          /* from = to - 30 days when from is not given */
+#define PW_ROUTES_MAX                    128   /* route table rows the request counters have room for */
+#define PW_LOG_LINE_MAX_BYTES            2048  /* one log line; a longer one is cut and marked */
+#define PW_LOG_FLUSH_BYTES               16384 /* a loop's request-log buffer is written out early past this */
+#define PW_HISTOGRAM_BUCKETS_MAX         20    /* buckets of one /metrics histogram */
+#define PW_THROTTLE_KEYS_MAX             2     /* keys one sign-in attempt is counted under: the address and one more */
+#define PW_ADMIN_ASSIGN_SAMPLE_MAX       10000 /* newest first assignments sampled for the time-to-assign percentiles */
+#define PW_AUDIT_DETAIL_MAX_BYTES        512 /* an audit row's detail: ids, states and counts only, never copied text */
+#define PW_ADMIN_TASK_Q_MAX_CHARS        200 /* GET /admin/tasks?q=: the searched text, in characters */
+#define PW_ADMIN_TASK_Q_FOLDED_MAX_BYTES (12 * PW_ADMIN_TASK_Q_MAX_CHARS + 1) /* folding may lengthen a text */
+#define PW_ADMIN_TASK_SCAN_MAX           2000 /* tasks one GET /admin/tasks page reads past the filters; more: next page */
+#define PW_SERIES_POINTS_MAX             1000 /* buckets of one GET /admin/metrics/series answer; more is a 422 on step */
+#define PW_SERIES_STEP_S_MIN             60   /* the series' shortest bucket, in seconds */
+#define PW_SERIES_STEP_S_DEFAULT         86400                 /* a day */
+#define PW_SERIES_STEP_S_MAX             (100LL * 366 * 86400) /* a century: keeps step * 1000 far from overflow */
+#define PW_SERIES_SPAN_S_DEFAULT         (30 * 86400)          /* from = to - 30 days when from is not given */
 
 /* ---- live events (GET /api/v1/events, docs/internals/events.md) ----------------------- */
 #define PW_EVENT_STREAMS_PER_USER_MAX 5     /* open streams of one user: a few tabs and a phone; past it 429 */

@@ -18,6 +18,7 @@ static const char *const action_names[PW_AUDIT_ACTION_COUNT] = {
     [PW_AUDIT_TASK_DISPATCH_READ] = "task.dispatch.read",
     [PW_AUDIT_DISPUTES_READ] = "disputes.read",
     [PW_AUDIT_AUDIT_READ] = "audit.read",
+    [PW_AUDIT_TASKS_SEARCH] = "tasks.search",
     [PW_AUDIT_TASK_CANCEL] = "task.cancel",
     [PW_AUDIT_TASK_ACTION] = "task.action",
     [PW_AUDIT_DISPUTE_RESOLVE] = "dispute.resolve",

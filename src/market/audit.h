@@ -23,6 +23,7 @@ typedef enum {
     PW_AUDIT_TASK_DISPATCH_READ, /* GET /tasks/{id}/dispatch: the candidates and their scores */
     PW_AUDIT_DISPUTES_READ,      /* GET /admin/disputes: who disputed what, and why */
     PW_AUDIT_AUDIT_READ,         /* GET /admin/audit: this log */
+    PW_AUDIT_TASKS_SEARCH,       /* GET /admin/tasks: a search over everyone's tasks */
     PW_AUDIT_TASK_CANCEL,        /* POST /tasks/{id}/cancel on someone else's task */
     PW_AUDIT_TASK_ACTION,        /* any other lifecycle action on someone else's task (none today) */
     PW_AUDIT_DISPUTE_RESOLVE,    /* POST /admin/disputes/{id}/resolve */

@@ -90,6 +90,7 @@ const MATRIX = {
   'GET /api/v1/admin/metrics/series':       { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/disputes':             { expect: [401, 403, 403, 200, 403] },
   'GET /api/v1/admin/audit':                { expect: [401, 403, 403, 200, 403] },
+  'GET /api/v1/admin/tasks':                { expect: [401, 403, 403, 200, 403] },
   'POST /api/v1/admin/disputes/{id}/resolve': { object: 'dispute', fresh: true, body: () => ({ outcome: 'refund' }), expect: [401, 403, 403, 200, 403] },
 };
 

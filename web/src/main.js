@@ -43,6 +43,7 @@ export const ROUTES = [
   ['/wallet', Wallet, { auth: true }],
   ['/profile', Profile, { auth: true }],
   ['/admin', lazyPage(admin, 'Admin'), { role: 'admin' }],
+  ['/admin/tasks', lazyPage(admin, 'AdminTasks'), { role: 'admin' }],
   ['/admin/disputes', lazyPage(admin, 'Disputes'), { role: 'admin' }],
   ['/admin/disputes/:id', lazyPage(admin, 'Dispute'), { role: 'admin' }],
 ];

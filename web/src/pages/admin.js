@@ -1,5 +1,6 @@
 // Admin screens: the dashboard (GET /admin/metrics as cards, /admin/metrics/series as charts),
-// the dispute queue and one dispute (task, messages, timeline, resolve). Loaded lazily from
+// the task search (GET /admin/tasks), the dispute queue and one dispute (task, messages,
+// timeline, resolve). Loaded lazily from
 // main.js (see lazyPage), so it and the chart library stay out of the first page's script.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, Link, Button, Card, Badge, Empty, Loading, Alert, ask, toast } from '../ui.js';
@@ -54,7 +55,7 @@ export function Admin() {
   useEffect(() => { api('GET', '/admin/metrics').then(setM, setErr); }, []);
   const by = (m && m.tasks_by_state) || {};
   return html`<h1>Admin</h1>
-    <p><${Link} href="/admin/disputes">Dispute queue<//></p>
+    <p><${Link} href="/admin/disputes">Dispute queue<//> · <${Link} href="/admin/tasks">Tasks<//></p>
     ${err ? html`<${Alert}>Could not load the figures: ${err.message}<//>` : null}
     ${!m && !err ? html`<${Loading} />` : null}
     ${m ? html`<section aria-labelledby="fig-h"><h2 id="fig-h">Marketplace</h2><div class="metric-cards">
@@ -70,6 +71,55 @@ export function Admin() {
       ${Object.keys(by).map((k) => html`<${Metric} label=${k.replace(/_/g, ' ')} value=${by[k]} />`)}
     </div></section>` : null}
     <section aria-labelledby="ch-h"><h2 id="ch-h">Over time</h2><${Series} /></section>`;
+}
+
+const STATES = ['dispatching', 'assigned', 'in_progress', 'submitted', 'completed', 'disputed', 'resolved', 'cancelled', 'expired'];
+
+// GET /admin/tasks: text (title or description, case and accents ignored), state, category;
+// newest first, "Show more" follows the cursor. Each search is an audited read on the server.
+export function AdminTasks() {
+  const [form, setForm] = useState({ q: '', state: '', category: '' });
+  const [res, setRes] = useState(null); // { items, next_cursor, query }
+  const [err, setErr] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (query, cursor, prev) => {
+    setBusy(true); setErr(null);
+    try {
+      const p = new URLSearchParams();
+      for (const k of ['q', 'state', 'category']) if (query[k].trim()) p.set(k, query[k].trim());
+      p.set('limit', '20');
+      if (cursor) p.set('cursor', cursor);
+      const r = await api('GET', '/admin/tasks?' + p.toString());
+      setRes({ items: (prev || []).concat(r.items), next_cursor: r.next_cursor, query });
+    } catch (e) { setErr(e); } finally { setBusy(false); }
+  };
+  useEffect(() => { run(form); }, []);
+  const set = (k) => (e) => setForm({ ...form, [k]: e.target.value });
+  const submit = (e) => { e.preventDefault(); run(form); };
+  return html`<h1>Tasks</h1>
+    <p><${Link} href="/admin">Back to admin<//></p>
+    <form class="stack" role="search" aria-label="Search tasks" onSubmit=${submit}>
+      <div class="field"><label for="f-q">Text in the title or description</label>
+        <input id="f-q" type="search" maxlength="200" value=${form.q} onInput=${set('q')} /></div>
+      <div class="field"><label for="f-state">State</label>
+        <select id="f-state" value=${form.state} onChange=${set('state')}>
+          <option value="">Any state</option>
+          ${STATES.map((s) => html`<option value=${s}>${s.replace(/_/g, ' ')}</option>`)}
+        </select></div>
+      <div class="field"><label for="f-category">Category</label>
+        <input id="f-category" type="text" maxlength="40" value=${form.category} onInput=${set('category')} /></div>
+      <div class="actions-row"><${Button} type="submit" disabled=${busy}>Search<//></div>
+    </form>
+    ${err ? html`<${Alert}>Could not search the tasks: ${err.message}<//>` : null}
+    ${!res && !err ? html`<${Loading} />` : null}
+    ${res && !res.items.length ? html`<${Empty} title="No tasks match." />` : null}
+    ${res && res.items.length ? html`<section aria-labelledby="res-h"><h2 id="res-h">Results</h2>
+      <ul class="statement">${res.items.map((t) => html`<li class="entry" key=${t.id}>
+        <div class="entry-what"><${Link} href=${'/tasks/' + t.id}>${t.title}<//>
+          <small>${t.category} · task #${t.id} · posted ${relative(t.created_at)}</small></div>
+        <${Badge} status=${t.status} /></li>`)}</ul>
+      ${res.next_cursor ? html`<${Button} kind="secondary" disabled=${busy} onClick=${() => run(res.query, res.next_cursor, res.items)}>Show more<//>` : null}
+    </section>` : null}`;
 }
 
 async function allDisputes() {
