@@ -16,7 +16,7 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 // Every route in main.js's ROUTES, ':id' filled per role; '/no-such-page' is the 404 view.
 const ROUTES = ['/', '/signin', '/signup', '/post', '/tasks', '/tasks/:task', '/work', '/work/profile', '/wallet', '/profile',
-  '/providers/:provider', '/admin', '/admin/disputes', '/admin/disputes/:dispute', '/no-such-page'];
+  '/providers/:provider', '/admin', '/admin/tasks', '/admin/disputes', '/admin/disputes/:dispute', '/no-such-page'];
 
 // Waits until the page has settled: one h1, and no loading indicator left.
 async function settled(page, path) {
