@@ -2,7 +2,6 @@
  * sums, nobody's private data, so not audited); GET /admin/audit: the audit log of admin
  * reads and actions (market/audit.h), itself an audited read. The log has no write path:
  * the route table lists GET alone, so PUT, POST and DELETE on it are 405. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -98,16 +97,8 @@ static int parse_filter(pw_req *rq, pw_audit_filter *f, pw_error *err)
     if (rc < 0 || (rc > 0 && pw_audit_action_parse(text, &f->action) != 0))
         return pw_error_set(err, 422, "validation_failed", "action", "action must be one of the audit log's actions");
     f->has_action = rc > 0;
-    rc = pw_req_query(rq, "admin_id", text, sizeof(text));
-    if (rc == 0)
-        return 0;
-    char *end = text;
-    errno = 0;
-    long long id = rc > 0 ? strtoll(text, &end, 10) : 0;
-    if (rc < 0 || errno != 0 || *end != '\0' || end == text || id <= 0)
-        return pw_error_set(err, 422, "validation_failed", "admin_id", "admin_id must be a user id");
-    f->admin_id = id;
-    return 0;
+    rc = pw_api_query_user_id(rq, "admin_id", &f->admin_id, err);
+    return rc < 0 ? rc : 0;
 }
 
 /* Lists first, then records this read: a page shows the log as it was before it was asked for. */

@@ -3,7 +3,6 @@
  * GET /tasks/{id} audits one at a time, so this is an audited read too: answered from the
  * writer, in the transaction that writes its row of the audit log (the filters used and
  * the count, never the searched text). */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,16 +59,8 @@ static int parse_search(pw_req *rq, pw_task_search *s, pw_error *err)
     rc = pw_req_query(rq, "category", s->category, sizeof(s->category));
     if (rc < 0 || (rc > 0 && s->category[0] == '\0'))
         return pw_error_set(err, 422, "validation_failed", "category", "category must be a category tag");
-    rc = pw_req_query(rq, "user", text, sizeof(text));
-    if (rc == 0)
-        return 0;
-    char *end = text;
-    errno = 0;
-    long long id = rc > 0 ? strtoll(text, &end, 10) : 0;
-    if (rc < 0 || errno != 0 || *end != '\0' || end == text || id <= 0)
-        return pw_error_set(err, 422, "validation_failed", "user", "user must be a user id");
-    s->user_id = id;
-    return 0;
+    rc = pw_api_query_user_id(rq, "user", &s->user_id, err);
+    return rc < 0 ? rc : 0;
 }
 
 static int admin_tasks_run(pw_call *call, pw_db *db, int64_t now_ms)

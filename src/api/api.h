@@ -31,6 +31,9 @@ void pw_api_wallet_payout(pw_req *rq);
 /* PW_OK, or PW_EREFUSED: not an id (no pw_error: the caller answers 404). */
 int pw_api_id_param(pw_req *rq, int index, int64_t *out);
 int pw_api_page(pw_req *rq, int *limit_out, int64_t *cursor_out, pw_error *err);
+/* The query parameter `name` as a user id: 1 with *out set, 0 when it is absent (*out kept),
+ * or PW_EREFUSED with a 422 on the field. */
+int pw_api_query_user_id(pw_req *rq, const char *name, int64_t *out, pw_error *err);
 /* A coordinate: a plain decimal number (no hex, inf or nan) within [-bound, bound]. PW_OK or
  * PW_EREFUSED (no pw_error: the caller names the field). */
 int pw_api_coordinate(const char *text, double bound, double *out);

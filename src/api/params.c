@@ -18,6 +18,21 @@ int pw_api_id_param(pw_req *rq, int index, int64_t *out)
     return 0;
 }
 
+int pw_api_query_user_id(pw_req *rq, const char *name, int64_t *out, pw_error *err)
+{
+    char text[24]; /* a positive int64 in decimal, with room to see one too long */
+    int rc = pw_req_query(rq, name, text, sizeof(text));
+    if (rc == 0)
+        return 0;
+    char *end = text;
+    errno = 0;
+    long long id = rc > 0 ? strtoll(text, &end, 10) : 0;
+    if (rc < 0 || errno != 0 || *end != '\0' || end == text || id <= 0)
+        return pw_error_set(err, 422, "validation_failed", name, "%s must be a user id", name);
+    *out = id;
+    return 1;
+}
+
 int pw_api_page(pw_req *rq, int *limit_out, int64_t *cursor_out, pw_error *err)
 {
     char text[PW_CURSOR_MAX_BYTES + 1];
