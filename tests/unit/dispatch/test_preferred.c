@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "dispatch/decide.h"
+#include "engine_fixture.h"
 
 #define NOW_MS 1795000000000LL
 #define LAT    52.37
@@ -46,21 +47,7 @@ static pw_engine *engine(void)
 static pw_engine_worker worker(int64_t id, double lat, double lon, int skill_count, const char *const *skills,
                                const char *category)
 {
-    pw_engine_worker w = {.profile = {.user_id = id,
-                                      .has_base = 1,
-                                      .lat_e6 = (int32_t)lrint(lat * 1e6),
-                                      .lon_e6 = (int32_t)lrint(lon * 1e6),
-                                      .radius_km = 10,
-                                      .skill_count = skill_count,
-                                      .category_count = 1},
-                          .last_assigned_ms = NOW_MS - 3600 * 1000,
-                          .acked = 10,
-                          .completed = 10,
-                          .on_time = 10};
-    for (int i = 0; i < skill_count; i++)
-        w.profile.skills[i] = skills[i];
-    w.profile.categories[0] = category;
-    return w;
+    return engine_local_worker(id, lat, lon, skill_count, skills, category, NOW_MS);
 }
 
 static void put(pw_engine *e, const pw_engine_worker *w) { assert_int_equal(pw_engine_put(e, w), PW_OK); }
