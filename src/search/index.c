@@ -796,6 +796,7 @@ int pw_search_run(pw_search *s, const pw_search_query *q, pw_search_result *r, p
 {
     memset(r, 0, offsetof(pw_search_result, hit));
     r->hit_count = 0;
+    r->matched_exact = 1; /* every posting is walked (no early termination yet; tags not yet kept) */
     if (q->limit < 1 || q->limit > PW_SEARCH_RESULTS_MAX) {
         pw_log_error("search: limit %d out of 1..%d", q->limit, PW_SEARCH_RESULTS_MAX);
         return PW_EINVAL;

@@ -52,6 +52,11 @@ enum {
 typedef struct pw_search_doc {
     int64_t id;
     const char *field[PW_SEARCH_FIELDS];
+    /* Tags a query may restrict to (pw_search_query.tag): opaque nonzero 64-bit keys the
+     * caller chooses — the cells of a geo grid the document's public area lies in, a key
+     * for "works remotely". At most PW_SEARCH_DOC_TAGS_MAX. */
+    int tag_count;
+    uint64_t tag[PW_SEARCH_DOC_TAGS_MAX];
 } pw_search_doc;
 
 /* ---- the ranking's knobs ------------------------------------------------------------- */
@@ -145,6 +150,16 @@ typedef struct pw_search_query {
     void *filter_ctx;
     pw_search_rank rank; /* optional */
     void *rank_ctx;
+    /* An upper bound on the blend: rank(id, t) <= t * rank_bound for every document and
+     * every t >= 0 (the engine may skip a document whose text score times rank_bound cannot
+     * make the page: early termination). 0: no bound known, every match is ranked. Without
+     * a rank callback the bound is 1. */
+    double rank_bound;
+    /* Nonzero tag_count: only documents holding at least one of tag[0..tag_count) match
+     * (at most PW_SEARCH_QUERY_TAGS_MAX): a geo query's grid cells and the remote key. The
+     * filter still runs on the documents kept. */
+    int tag_count;
+    const uint64_t *tag;
 } pw_search_query;
 
 typedef struct pw_search_result {
@@ -155,7 +170,8 @@ typedef struct pw_search_result {
     char category[PW_SEARCH_CATEGORY_MAX_BYTES]; /* inferred from the synonyms, or "" */
     int skill_count;                             /* skills the synonym rows suggest */
     char skills[PW_SEARCH_INFERRED_SKILLS_MAX][PW_SEARCH_CATEGORY_MAX_BYTES];
-    size_t matched; /* documents that matched (and passed the filter) */
+    size_t matched;    /* documents that matched (and passed the filter) that the query scored */
+    int matched_exact; /* 1: matched counts every one; 0: the query stopped early and matched is a lower bound */
     int hit_count;
     pw_search_hit hit[PW_SEARCH_RESULTS_MAX]; /* best first: score down, then id up */
 } pw_search_result;
