@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launch, axe } from './browser_helpers.mjs';
+import { launch, axe, signIn, adminHeading } from './browser_helpers.mjs';
 
 import { uniqueEmail, api, login, V1 } from '../api/helpers.mjs';
 import { act, adminCreate, makeClient, makeWorker, ok, postTask, serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo } from '../api/lifecycle_helpers.mjs';
@@ -54,11 +54,7 @@ describe('web interface: admin (lazy chunk)', () => {
 
     const page = await browser.newPage({ bypassCSP: true });
     const problems = []; page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(srv.base + '/signin?next=/admin');
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
+    await signIn(page, srv.base, { email, password, next: '/admin', shows: adminHeading });
     const tasks = page.locator('.metric', { hasText: /^Tasks/ }).first();
     await tasks.waitFor();
     assert.match(await tasks.textContent(), /\d/);

@@ -4,7 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launch, axe, until } from './browser_helpers.mjs';
+import { launch, axe, signIn, adminHeading, until } from './browser_helpers.mjs';
 
 import { uniqueEmail } from '../api/helpers.mjs';
 import { adminCreate, makeClient, postTask, serverNow, startMarket, taskBody, uniqueTag } from '../api/lifecycle_helpers.mjs';
@@ -32,11 +32,7 @@ describe('web interface: admin task search', () => {
 
     const page = await browser.newPage({ bypassCSP: true });
     const problems = []; page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(srv.base + '/signin?next=/admin');
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
+    await signIn(page, srv.base, { email, password, next: '/admin', shows: adminHeading });
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     await page.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Results' }).waitFor(); // the newest tasks, unfiltered

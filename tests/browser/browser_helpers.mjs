@@ -20,6 +20,18 @@ export async function axe(page, name) {
   assert.deepEqual(r.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `axe on ${name}`);
 }
 
+// Signs in through the form at /signin?next=NEXT and waits for what the next page shows
+// (a locator factory: (page) => locator).
+export async function signIn(page, base, { email, password, next = '/', shows }) {
+  await page.goto(base + '/signin?next=' + encodeURIComponent(next));
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (shows) await shows(page).waitFor();
+}
+
+export const adminHeading = (page) => page.getByRole('heading', { name: 'Admin', level: 1 });
+
 export const local = (d) => {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;

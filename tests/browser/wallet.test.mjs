@@ -6,19 +6,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { launch, axe } from './browser_helpers.mjs';
+import { launch, axe, signIn } from './browser_helpers.mjs';
 
 import { PASSWORD, V1, api, login, uniqueEmail } from '../api/helpers.mjs';
 import { act, adminCreate, makeClient, makeWorker, ok, postTask, serverNow, startMarket, taskBody, uniqueTag, waitAssignedTo } from '../api/lifecycle_helpers.mjs';
 
 
-async function signIn(page, base, email, password = PASSWORD) {
-  await page.goto(base + '/signin?next=/wallet');
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Wallet', level: 1 }).waitFor();
-}
+const signInToWallet = (page, base, email) =>
+  signIn(page, base, { email, password: PASSWORD, next: '/wallet', shows: (p) => p.getByRole('heading', { name: 'Wallet', level: 1 }) });
 
 describe('web interface: wallet', () => {
   let srv; let browser;
@@ -29,7 +24,7 @@ describe('web interface: wallet', () => {
     const c = await makeClient(srv.base);
     const page = await browser.newPage({ bypassCSP: true });
     const problems = []; page.on('pageerror', (e) => problems.push(e.message));
-    await signIn(page, srv.base, c.email);
+    await signInToWallet(page, srv.base, c.email);
     await page.getByText('No money yet — deposit to post a paid task').waitFor();
     await axe(page, '/wallet empty');
 
@@ -71,7 +66,7 @@ describe('web interface: wallet', () => {
 
     const page = await browser.newPage({ bypassCSP: true });
     const problems = []; page.on('pageerror', (e) => problems.push(e.message));
-    await signIn(page, srv.base, worker.email);
+    await signInToWallet(page, srv.base, worker.email);
     const line = page.locator('.statement .entry', { hasText: 'Payment received' });
     await line.waitFor();
     assert.match(await line.textContent(), /\+€18\.00/);
@@ -84,7 +79,7 @@ describe('web interface: wallet', () => {
 
     // The client's statement: the escrowed payment for that task, linked to it.
     const cp = await browser.newPage({ bypassCSP: true });
-    await signIn(cp, srv.base, client.email);
+    await signInToWallet(cp, srv.base, client.email);
     const paid = cp.locator('.statement .entry', { hasText: 'Paid into escrow' });
     await paid.waitFor();
     assert.match(await paid.textContent(), /−€20\.00/);
@@ -114,7 +109,7 @@ describe('web interface: wallet', () => {
 
     const page = await browser.newPage({ bypassCSP: true });
     const problems = []; page.on('pageerror', (e) => problems.push(e.message));
-    await signIn(page, srv.base, worker.email);
+    await signInToWallet(page, srv.base, worker.email);
     const line = page.locator('.statement .entry', { hasText: `task #${t.id}` });
     await line.locator('.entry-fee').waitFor();
     assert.match(await line.textContent(), /Payment received.*\+€18\.00/);
@@ -124,7 +119,7 @@ describe('web interface: wallet', () => {
 
     const cp = await browser.newPage({ bypassCSP: true });
     cp.on('pageerror', (e) => problems.push(e.message));
-    await signIn(cp, srv.base, client.email);
+    await signInToWallet(cp, srv.base, client.email);
     const back = cp.locator('.statement .entry', { hasText: 'Refund from escrow' });
     await back.locator('.entry-fee').waitFor();
     assert.match(await back.textContent(), /\+€13\.34/);
