@@ -242,7 +242,7 @@
 #define PW_SEARCH_SYNONYM_TERMS_MAX       16            /* words of one row's phrases, all told (each is looked up) */
 #define PW_SEARCH_INFERRED_SKILLS_MAX     8             /* skills a query's synonym rows suggest, first ones kept */
 #define PW_SEARCH_CATEGORY_MAX_BYTES      (4 * PW_TAG_MAX_CHARS + 1) /* an inferred category, as a tag */
-#define PW_SEARCH_DOC_TAGS_MAX            8    /* restriction tags of one document (grid cells at a few sizes, remote) */
+#define PW_SEARCH_DOC_TAGS_MAX            8 /* restriction tags of one document (grid cells at a few sizes, remote) */
 #define PW_SEARCH_QUERY_TAGS_MAX          1024 /* tags one query may restrict to (the cells a radius covers) */
 
 /* GET /api/v1/search (api/search.c, market/searching.c; docs/internals/search.md, "The endpoint") */
