@@ -314,8 +314,9 @@ void pw_api_search(pw_req *rq)
     }
     json_t *request = json_pack("{s:o, s:o, s:o, s:o}", "category", category[0] ? json_string(category) : json_null(),
                                 "skills", skills, "price_estimate", estimate, "price_estimate_reason", reason);
-    json_t *body = json_pack("{s:o, s:o, s:I, s:o}", "items", items, "next_cursor", next, "matched",
-                             (json_int_t)r->matched, "request", request);
+    /* matched_exact false: the engine stopped early on top-k and matched is a lower bound */
+    json_t *body = json_pack("{s:o, s:o, s:I, s:b, s:o}", "items", items, "next_cursor", next, "matched",
+                             (json_int_t)r->matched, "matched_exact", r->matched_exact, "request", request);
     free(in);
     free(ans);
     if (body == NULL)

@@ -172,8 +172,12 @@ describe('search: pagination', () => {
     const first = await walk();
     assert.equal(first.length, 23);
     assert.deepEqual(new Set(first), new Set(made));
-    const all = ids(await searchOk({ q: word, limit: 100 }));
+    const big = await searchOk({ q: word, limit: 100 });
+    const all = ids(big);
     assert.deepEqual(first, all, 'pages in the order of one big page');
+    // a page holding every match leaves nothing to skip: the count is exact
+    assert.equal(big.matched_exact, true);
+    assert.equal(big.matched, 23);
     assert.deepEqual(await walk(), first, 'stable');
   });
 
