@@ -380,8 +380,10 @@ static double blend(int64_t id, double text_score, void *ctx)
     pw_assert(r != NULL); /* the filter kept it */
     pw_searching_figures f;
     figures_of(r, c->q, &f);
-    return text_score * (PW_SEARCHING_W_BASE + PW_SEARCHING_W_RELIABILITY * f.reliability +
-                         PW_SEARCHING_W_PRESENCE * f.active + PW_SEARCHING_W_DISTANCE * f.proximity);
+    double factor = PW_SEARCHING_W_BASE + PW_SEARCHING_W_RELIABILITY * f.reliability +
+                    PW_SEARCHING_W_PRESENCE * f.active + PW_SEARCHING_W_DISTANCE * f.proximity;
+    pw_assert(factor <= PW_SEARCHING_BLEND_BOUND + 1e-12); /* the rank_bound the engine prunes by */
+    return text_score * factor;
 }
 
 int pw_searching_query(pw_searching *s, const pw_searching_params *q, pw_searching_answer *out, pw_error *err)
@@ -396,7 +398,8 @@ int pw_searching_query(pw_searching *s, const pw_searching_params *q, pw_searchi
                           .filter = keep,
                           .filter_ctx = &c,
                           .rank = blend,
-                          .rank_ctx = &c};
+                          .rank_ctx = &c,
+                          .rank_bound = PW_SEARCHING_BLEND_BOUND};
     pthread_rwlock_rdlock(&s->lock);
     int rc = pw_search_run(s->index, &sq, &out->result, err);
     if (rc == PW_OK) {

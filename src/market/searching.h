@@ -40,6 +40,11 @@ typedef struct pw_searching pw_searching;
 #define PW_SEARCHING_W_DISTANCE    0.10
 #define PW_SEARCHING_W_REPUTATION  0.0  /* no reviews exist yet: every reputation is null */
 #define PW_SEARCHING_DISTANCE_KM   10.0 /* D = 1 / (1 + shown_km / this) */
+/* The most the blend can multiply a text score by (every figure at 1): the query's
+ * rank_bound, which lets the engine skip documents whose text score cannot make the page. */
+#define PW_SEARCHING_BLEND_BOUND                                                                            \
+    (PW_SEARCHING_W_BASE + PW_SEARCHING_W_RELIABILITY + PW_SEARCHING_W_PRESENCE + PW_SEARCHING_W_DISTANCE + \
+     PW_SEARCHING_W_REPUTATION)
 
 /* A new empty index over the synonyms table at synonyms_path (unreadable or bad: logged,
  * and the index runs without synonyms) and the gazetteer places (NULL: no area names;
