@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/rand.h"
 #include "base/config.h"
+#include "base/geo.h"
 #include "base/json_util.h"
 #include "base/roles.h"
 #include "market/accounts.h"
@@ -389,11 +390,28 @@ static json_t *timeline_json(pw_db *db, int64_t task_id)
 
 static const char SQL_DETAIL[] = "SELECT description, submit_note FROM tasks WHERE id = ?";
 
+/* The task's place as this view may see it: the exact point for the client and admins, and
+ * for the worker while they hold the task (assigned, in progress, submitted: they go there);
+ * once it is over (completed, disputed, resolved) the worker sees only its public area, the
+ * 0.1-degree cell's centre (base/geo.h), and location_exact says which. NULL: remote. */
+static json_t *location_json(const pw_task_row *t, pw_task_view view, int *exact)
+{
+    *exact = 1;
+    if (!t->location.present)
+        return json_null();
+    int64_t lat = t->location.lat_e6, lon = t->location.lon_e6;
+    if (view == PW_VIEW_WORKER && t->status != PW_TASK_ASSIGNED && t->status != PW_TASK_IN_PROGRESS &&
+        t->status != PW_TASK_SUBMITTED) {
+        pw_geo_public_area(t->location.lat_e6, t->location.lon_e6, &lat, &lon);
+        *exact = 0;
+    }
+    return json_pack("{s:f, s:f}", "lat", (double)lat / 1e6, "lon", (double)lon / 1e6);
+}
+
 json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
 {
-    json_t *loc = t->location.present ? json_pack("{s:f, s:f}", "lat", (double)t->location.lat_e6 / 1e6, "lon",
-                                                  (double)t->location.lon_e6 / 1e6)
-                                      : json_null();
+    int exact;
+    json_t *loc = location_json(t, view, &exact);
     json_t *assignment = json_null();
     if (t->worker_id != 0 &&
         (t->status == PW_TASK_ASSIGNED || t->status == PW_TASK_IN_PROGRESS || t->status == PW_TASK_SUBMITTED ||
@@ -416,6 +434,7 @@ json_t *pw_tasks_json(pw_db *db, const pw_task_row *t, pw_task_view view)
                             pw_stmt_column_is_null(st, 1) ? json_null() : json_string(pw_stmt_column_text(st, 1)));
     }
     pw_stmt_done(st);
+    json_object_set_new(out, "location_exact", json_boolean(exact));
     json_object_set_new(out, "timeline", timeline_json(db, t->id));
     /* only when the client named one, and never to a worker: a worker does not learn whom the client preferred */
     if (t->preferred_worker_id != 0 && (view == PW_VIEW_CLIENT || view == PW_VIEW_ADMIN))

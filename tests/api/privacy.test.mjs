@@ -215,6 +215,34 @@ describe('the assigned worker cannot read why they were chosen (issue 12, defect
     assertError(await api(srv.base, 'GET', `${V1}/tasks/${t.id}/dispatch`, { token: stranger.token }), 404, 'not_found');
     ok(await api(srv.base, 'GET', `${V1}/tasks/${t.id}/dispatch`, { token: client.token }));
   });
+
+  test('the worker sees the exact place while holding the task, only its public area once it is over', async () => {
+    const cat = uniqueTag('place');
+    const PLACE = { lat: 52.3312, lon: 4.8733 };   // off its cell's centre (52.35, 4.85)
+    const w = await makeWorker(srv.base, { categories: [cat], remote: false, location: PLACE, radius_km: 30 });
+    const client = await makeClient(srv.base, { money: 10_000 });
+    const now = await serverNow(srv.base);
+    const t = await postTask(srv.base, client.token, taskBody(now, { category: cat, urgent: true, location: PLACE }));
+    assert.equal(t.assignment.worker_id, w.user.id);
+    const seen = async (token) => ok(await api(srv.base, 'GET', `${V1}/tasks/${t.id}`, { token }));
+    for (const step of ['assigned', 'ack', 'submit']) {
+      if (step !== 'assigned') ok(await act(srv.base, w.token, t.id, step, step === 'submit' ? { note: 'done' } : undefined));
+      const view = await seen(w.token);
+      assert.deepEqual(view.location, PLACE, `exact while ${view.status}`);
+      assert.equal(view.location_exact, true);
+    }
+    ok(await act(srv.base, client.token, t.id, 'approve'));
+    const after = await seen(w.token);
+    assert.equal(after.status, 'completed');
+    assert.equal(after.location_exact, false);
+    assert.ok(Math.abs(after.location.lat - 52.35) < 1e-9 && Math.abs(after.location.lon - 4.85) < 1e-9,
+      `the cell's centre, not the place: ${JSON.stringify(after.location)}`);
+    const listed = ok(await api(srv.base, 'GET', `${V1}/tasks?role=worker`, { token: w.token }));
+    assert.deepEqual(listed.items.find((x) => x.id === t.id).location, after.location, 'the list says the same');
+    const theirs = await seen(client.token);
+    assert.deepEqual(theirs.location, PLACE, 'the client keeps the exact place');
+    assert.equal(theirs.location_exact, true);
+  });
 });
 
 describe('probing by post-and-cancel is rate-limited per client (issue 12, defect 1)', () => {
