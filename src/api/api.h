@@ -83,6 +83,9 @@ void pw_api_places_unload(void);
 /* The table loaded, or NULL (for the search index's area names, main.c). */
 const struct pw_places *pw_api_places_table(void);
 void pw_api_places(pw_req *rq);
+/* privacy.c: a person's own data, and the account's deletion (market/privacy.h) */
+void pw_api_me_export(pw_req *rq);
+void pw_api_me_delete(pw_req *rq);
 
 /* search.c */
 void pw_api_search(pw_req *rq);

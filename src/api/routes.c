@@ -21,6 +21,8 @@ const pw_route pw_routes[] = {
     {"POST",   "/api/v1/sessions",                    pw_api_sessions_create,  ANY,    BODY,        0},
     {"DELETE", "/api/v1/sessions/current",            pw_api_sessions_delete,  USER,   0,           0},
     {"GET",    "/api/v1/me",                          pw_api_me_get,           USER,   0,           0},
+    {"DELETE", "/api/v1/me",                          pw_api_me_delete,        USER,   0,           0},
+    {"GET",    "/api/v1/me/export",                   pw_api_me_export,        USER,   0,           0},
     {"POST",   "/api/v1/dev/clock",                   pw_api_dev_clock,        ANY,    BODY,        0},
     {"GET",    "/api/v1/wallet",                      pw_api_wallet_get,       USER,   0,           0},
     {"GET",    "/api/v1/wallet/entries",              pw_api_wallet_entries,   USER,   0,           0},

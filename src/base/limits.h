@@ -52,8 +52,9 @@
 #define PW_IDEMPOTENCY_KEY_MAX_BYTES 128
 
 /* ---- lists ------------------------------------------------------------------------- */
-#define PW_PAGE_DEFAULT     20  /* API.md: ?limit= default */
-#define PW_PAGE_MAX         100 /* API.md: ?limit= max */
+#define PW_PAGE_DEFAULT     20    /* API.md: ?limit= default */
+#define PW_PAGE_MAX         100   /* API.md: ?limit= max */
+#define PW_EXPORT_ITEMS_MAX 10000 /* GET /me/export: rows per list (entries, tasks, messages), newest first */
 #define PW_CURSOR_MAX_BYTES 64
 
 /* ---- storage ----------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/clock.h"
 #include "base/json_util.h"
@@ -27,6 +28,9 @@ int pw_accounts_validate_email(const char *email, pw_error *err)
             ok = 0;
     if (!ok)
         return pw_error_set(err, 422, "validation_failed", "email", "email must be an address like name@example.com");
+    /* ".invalid" (RFC 2606) receives no mail, and deleted accounts are renamed into it (privacy.c) */
+    if (len >= 8 && strcasecmp(email + len - 8, ".invalid") == 0)
+        return pw_error_set(err, 422, "validation_failed", "email", "email must be an address that can receive mail");
     return 0;
 }
 

@@ -152,7 +152,7 @@ static void row_remove(pw_searching *s, int64_t id)
 #define SQL_COLUMNS                                                                                            \
     "SELECT w.user_id, w.bio, w.skills, w.categories, w.remote, w.lat_e6, w.lon_e6, w.active, w.acked_count, " \
     "w.completed_count, w.on_time_count FROM worker_profiles w JOIN users u ON u.id = w.user_id "              \
-    "WHERE (u.roles & 2) != 0 "
+    "WHERE (u.roles & 2) != 0 AND u.deleted_at IS NULL "
 static const char SQL_ALL[] = SQL_COLUMNS "AND ?1 = 0";
 static const char SQL_ONE[] = SQL_COLUMNS "AND w.user_id = ?1";
 
