@@ -243,7 +243,7 @@ static int signout_run(pw_call *call, pw_db *db, int64_t now_ms)
     return 0;
 }
 
-static void signout_done(pw_call *call, pw_req *rq)
+void pw_api_session_cleared_done(pw_call *call, pw_req *rq)
 {
     if (call->status == 204)
         pw_reply_header(rq, "set-cookie", "pw_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
@@ -255,7 +255,7 @@ void pw_api_sessions_delete(pw_req *rq)
     pw_call *call = pw_call_new(rq, 0);
     if (call == NULL)
         return pw_api_reply_nomem(rq);
-    pw_call_write(call, signout_run, signout_done);
+    pw_call_write(call, signout_run, pw_api_session_cleared_done);
 }
 
 /* ---- GET /me ------------------------------------------------------------------------------------ */

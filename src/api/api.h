@@ -85,6 +85,9 @@ const struct pw_places *pw_api_places_table(void);
 void pw_api_places(pw_req *rq);
 /* privacy.c: a person's own data, and the account's deletion (market/privacy.h) */
 void pw_api_me_export(pw_req *rq);
+/* accounts.c: a writer call's done() for an answer that ends the caller's session (sign-out,
+ * DELETE /me): on 204 the session cookie is cleared, then the call's answer is sent. */
+void pw_api_session_cleared_done(pw_call *call, pw_req *rq);
 void pw_api_me_delete(pw_req *rq);
 
 /* search.c */
