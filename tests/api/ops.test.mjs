@@ -145,7 +145,7 @@ describe('routing errors', () => {
 
   test('other wrong methods -> 405 with the right Allow', async () => {
     const cases = [
-      ['DELETE', `${V1}/me`, 'GET'],
+      ['PUT', `${V1}/me`, 'GET'],
       ['GET', `${V1}/sessions`, 'POST'],
       ['PUT', `${V1}/sessions/current`, 'DELETE'],
       ['POST', '/healthz', 'GET'],

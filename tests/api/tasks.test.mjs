@@ -182,7 +182,7 @@ describe('POST /tasks success and who may post', () => {
       };
       const t = ok(await post(alice.token, body), 201);
       assert.deepEqual(Object.keys(t).sort(), ['assignment', 'category', 'client_id', 'compensation', 'created_at',
-        'deadline', 'description', 'id', 'location', 'remote', 'review_deadline', 'skills', 'status', 'submit_note',
+        'deadline', 'description', 'id', 'location', 'location_exact', 'remote', 'review_deadline', 'skills', 'status', 'submit_note',
         'timeline', 'title', 'updated_at', 'urgent']);
       assert.equal(typeof t.id, 'string');
       assert.equal(t.client_id, alice.user.id);
